@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
     ],
     targets: [
         // C shims: one system library each, linked against Debian's packages.
@@ -41,11 +42,17 @@ let package = Package(
         .target(
             name: "ReviewQueue",
             dependencies: ["FACSKnowledge", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "BatchAnnotation",
+            dependencies: [
+                "FACSKnowledge", "CoTFA", "ReviewQueue", "MediaIO",
+                .product(name: "CSV", package: "CSV.swift"),
+            ]),
         .target(name: "Renderer", dependencies: ["MediaIO", "COpenBLAS"]),
         .executableTarget(
             name: "tbd",
             dependencies: [
-                "FACSKnowledge", "CoTFA", "ReviewQueue", "Renderer", "MediaIO",
+                "FACSKnowledge", "CoTFA", "ReviewQueue", "Renderer", "MediaIO", "BatchAnnotation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -53,5 +60,6 @@ let package = Package(
         .testTarget(name: "ShimTests", dependencies: ["CCurl", "COpenBLAS", "CFFmpeg"]),
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "CLITests", dependencies: ["FACSKnowledge"]),
+        .testTarget(name: "BatchAnnotationTests", dependencies: ["BatchAnnotation"]),
     ]
 )

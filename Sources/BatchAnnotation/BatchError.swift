@@ -1,0 +1,14 @@
+/// Errors that stop a batch before it starts; per-item failures are recorded, not thrown.
+public enum BatchError: Error, CustomStringConvertible, Equatable {
+    case notADirectory(String)
+    case unreadableManifest(path: String, reason: String)
+    case badManifestRow(path: String, line: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .notADirectory(let path): "\(path) is not a directory"
+        case .unreadableManifest(let path, let reason): "manifest \(path): \(reason)"
+        case .badManifestRow(let path, let line, let reason): "manifest \(path), line \(line): \(reason)"
+        }
+    }
+}

@@ -22,6 +22,7 @@ let package = Package(
         // C shims: one system library each, linked against Debian's packages.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLibCrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(
             name: "CFFmpeg", pkgConfig: "libavformat",
             providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev", "libavutil-dev"])]),
@@ -45,7 +46,7 @@ let package = Package(
         .target(
             name: "BatchAnnotation",
             dependencies: [
-                "FACSKnowledge", "CoTFA", "ReviewQueue", "MediaIO",
+                "FACSKnowledge", "CoTFA", "ReviewQueue", "MediaIO", "CLibCrypto",
                 .product(name: "CSV", package: "CSV.swift"),
             ]),
         .target(name: "Renderer", dependencies: ["MediaIO", "COpenBLAS"]),

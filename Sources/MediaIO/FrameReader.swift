@@ -4,7 +4,7 @@ import Foundation
 /// Decodes frames from videos and still images (PNG, JPEG and whatever else FFmpeg reads) into RGB pictures.
 public enum FrameReader {
     public static func readFrame(path: String, choice: FrameChoice = .first) throws -> RGBImage {
-        let input = try MediaInput(path: path)
+        let input = try MediaInput(path: path, threading: choice == .first || choice == .index(0) ? .firstFrameSoonest : .throughput)
         let frame = try allocateFrame(path: path)
         defer { freeFrame(frame) }
 

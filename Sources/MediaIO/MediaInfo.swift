@@ -29,4 +29,39 @@ public struct MediaInfo: Sendable, Codable, Equatable {
     public let audioCodecName: String?
 
     public var isStillImage: Bool { frameCountSource == .stillImage }
+
+    public init(
+        width: Int, height: Int, frameCount: Int, frameCountSource: FrameCountSource, duration: Double, fps: Double,
+        codecName: String, formatName: String, hasAudio: Bool, audioCodecName: String?
+    ) {
+        self.width = width
+        self.height = height
+        self.frameCount = frameCount
+        self.frameCountSource = frameCountSource
+        self.duration = duration
+        self.fps = fps
+        self.codecName = codecName
+        self.formatName = formatName
+        self.hasAudio = hasAudio
+        self.audioCodecName = audioCodecName
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case width, height, frameCount, frameCountSource, duration, fps, codecName, formatName, hasAudio, audioCodecName
+    }
+
+    /// Writes every key, `audioCodecName` as null when absent, so the JSON shape never changes.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(width, forKey: .width)
+        try container.encode(height, forKey: .height)
+        try container.encode(frameCount, forKey: .frameCount)
+        try container.encode(frameCountSource, forKey: .frameCountSource)
+        try container.encode(duration, forKey: .duration)
+        try container.encode(fps, forKey: .fps)
+        try container.encode(codecName, forKey: .codecName)
+        try container.encode(formatName, forKey: .formatName)
+        try container.encode(hasAudio, forKey: .hasAudio)
+        try container.encode(audioCodecName, forKey: .audioCodecName)
+    }
 }

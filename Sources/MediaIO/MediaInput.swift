@@ -13,7 +13,12 @@ final class MediaInput {
     /// The first read error that ended the input early, reported when no frame could be decoded at all.
     private(set) var readError: Int32?
 
-    init(path: String) throws {
+    /// How the decoder spreads work over cores. Frame threading decodes several frames at once, which pays off
+    /// when many frames are wanted but makes the first frame wait for a pipeline of them; slice threading
+    /// returns the first frame soonest.
+    enum Threading { case firstFrameSoonest, throughput }
+
+    init(path: String, threading: Threading = .throughput) throws {
         FFmpegLogging.configure()
         try MediaFile.checkReadable(path)
         self.path = path
@@ -56,6 +61,7 @@ final class MediaInput {
             throw MediaError.ffmpeg(.unreadable, path: path, "could not configure the decoder", code: parameterStatus)
         }
         codecContext.pointee.thread_count = 0
+        codecContext.pointee.thread_type = threading == .firstFrameSoonest ? FF_THREAD_SLICE : FF_THREAD_FRAME | FF_THREAD_SLICE
         let openCodecStatus = avcodec_open2(codecContext, codec, nil)
         guard openCodecStatus >= 0 else {
             throw MediaError.ffmpeg(.unreadable, path: path, "could not open the decoder", code: openCodecStatus)

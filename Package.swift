@@ -25,7 +25,7 @@ let package = Package(
         .systemLibrary(name: "CLibCrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(
             name: "CFFmpeg", pkgConfig: "libavformat",
-            providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev", "libavutil-dev"])]),
+            providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev", "libswresample-dev", "libavutil-dev"])]),
 
         // Turns files under Resources/ into Swift source, so the binary carries its data wherever it is installed.
         .executableTarget(name: "resource-embedder", path: "Sources/resource-embedder"),
@@ -62,5 +62,6 @@ let package = Package(
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "CLITests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "BatchAnnotationTests", dependencies: ["BatchAnnotation"]),
+        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -22,7 +22,6 @@ let package = Package(
         // C shims: one system library each, linked against Debian's packages.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .systemLibrary(name: "CLibCrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(
             name: "CFFmpeg", pkgConfig: "libavformat",
             providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev", "libswresample-dev", "libavutil-dev"])]),
@@ -46,7 +45,7 @@ let package = Package(
         .target(
             name: "BatchAnnotation",
             dependencies: [
-                "FACSKnowledge", "CoTFA", "ReviewQueue", "MediaIO", "CLibCrypto",
+                "FACSKnowledge", "CoTFA", "ReviewQueue", "MediaIO",
                 .product(name: "CSV", package: "CSV.swift"),
             ]),
         .target(name: "Renderer", dependencies: ["MediaIO", "COpenBLAS"]),

@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   pkg-config
-  libcurl4-openssl-dev libsqlite3-dev libopenblas-dev libssl-dev
+  libcurl4-openssl-dev libsqlite3-dev libopenblas-dev
   libavcodec-dev libavformat-dev libswscale-dev libswresample-dev libavutil-dev
   ffmpeg tmux
 )

@@ -1,3 +1,4 @@
+import Foundation
 import MediaIO
 import XCTest
 
@@ -65,4 +66,24 @@ final class FrameReaderTests: XCTestCase {
         assertColour(image.meanColor(x: 24, y: 2, width: 14, height: 26), (0xCC, 0x88, 0x44))
         XCTAssertEqual(try FrameReader.readAllFrames(path: Fixtures.path("still.jpg")).count, 1)
     }
+
+    func testConcurrentReadsGiveTheSameFrames() throws {
+        // The batch annotator extracts frames from many clips at once; readers share no state.
+        let clip = Fixtures.path("colours-h264.mp4")
+        let expected = try FrameReader.readFrame(path: clip, choice: .middle)
+        let results = ResultsBox(count: 16)
+        DispatchQueue.concurrentPerform(iterations: 16) { index in
+            results.store(index, Result { try FrameReader.readFrame(path: clip, choice: .middle) })
+        }
+        for result in results.all { XCTAssertEqual(try result?.get(), expected) }
+    }
+}
+
+/// Collects results written from several threads.
+private final class ResultsBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<RGBImage, Error>?]
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+    func store(_ index: Int, _ result: Result<RGBImage, Error>) { lock.withLock { results[index] = result } }
+    var all: [Result<RGBImage, Error>?] { lock.withLock { results } }
 }

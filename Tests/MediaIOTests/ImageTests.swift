@@ -41,6 +41,9 @@ final class ImageTests: TemporaryFolderTestCase {
             XCTAssertEqual(decoded.width, width)
             XCTAssertEqual(decoded.height, height)
             assertQuadrants(decoded, tolerance: codecTolerance)
+            if let external = try ffmpegFirstFrame(file, width: width, height: height) {
+                assertQuadrants(external, tolerance: codecTolerance)
+            }
         }
     }
 

@@ -6,7 +6,7 @@ struct MediaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "media",
         abstract: "Inspect videos and images and extract reference frames through FFmpeg's libraries.",
-        subcommands: [Frame.self, Probe.self])
+        subcommands: [Frame.self, Probe.self, Sheet.self])
 }
 
 extension MediaCommand {
@@ -162,5 +162,58 @@ extension MediaCommand {
             }
             print("  audio:    \(info.audioCodecName ?? "none")")
         }
+    }
+
+    struct Sheet: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a contact sheet: frames sampled evenly over a clip, in a grid, as PNG or JPEG.")
+
+        @Option(name: .long, help: "A video (or image).")
+        var input: String
+        @Option(name: .long, help: "The image file to write (.png, .jpg or .jpeg).")
+        var out: String
+        @Option(name: .long, help: "How many frames to sample.")
+        var frames = 12
+        @Option(name: .long, help: "Frames per row.")
+        var columns = 4
+        @Option(name: .long, help: "Width of each cell in pixels.")
+        var cellWidth = 160
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let format = URL(fileURLWithPath: out).pathExtension.lowercased()
+            guard ["jpg", "jpeg", "png"].contains(format) else {
+                throw CLIError("--out must end in .png, .jpg or .jpeg, not '\(out)'")
+            }
+            let sheet: RGBImage
+            let sampled: Int
+            let data: Data
+            do {
+                let images = try FrameReader.sampleFrames(path: input, count: frames)
+                sampled = images.count
+                sheet = try ContactSheet.make(frames: images, columns: columns, cellWidth: cellWidth)
+                data = format == "png" ? try ImageEncoding.png(sheet) : try ImageEncoding.jpeg(sheet)
+            } catch let error as MediaError {
+                throw CLIError(error.description)
+            }
+            do {
+                try data.write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch {
+                throw CLIError("cannot write \(out): \(error.localizedDescription)")
+            }
+            if output.json {
+                try printJSON(SheetResult(input: input, output: out, frames: sampled, width: sheet.width, height: sheet.height))
+            } else {
+                print("\(out): \(sampled) frames of \(input), \(sheet.width)x\(sheet.height)")
+            }
+        }
+    }
+
+    struct SheetResult: Encodable {
+        let input: String
+        let output: String
+        let frames: Int
+        let width: Int
+        let height: Int
     }
 }

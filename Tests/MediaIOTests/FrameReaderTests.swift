@@ -47,6 +47,21 @@ final class FrameReaderTests: XCTestCase {
         assertMediaError(.invalidArgument) { try FrameReader.readFrame(path: clip, choice: .time(seconds: .nan)) }
     }
 
+    func testSampledFramesAreSpreadEvenly() throws {
+        let clip = Fixtures.path("colours-h264.mp4")
+        // Six frames in three parts: the middle of each part is frame 1, 3 and 5.
+        let three = try FrameReader.sampleFrames(path: clip, count: 3)
+        XCTAssertEqual(three.count, 3)
+        for (frame, expected) in zip(three, [1, 3, 5]) {
+            assertColour(frame.meanColor(), Fixtures.clipColours[expected], "sampled frame \(expected)")
+        }
+        let all = try FrameReader.sampleFrames(path: clip, count: 50)
+        XCTAssertEqual(all.count, 6)
+        XCTAssertEqual(try FrameReader.sampleFrames(path: Fixtures.path("still.png"), count: 4).count, 1)
+        assertMediaError(.invalidArgument) { try FrameReader.sampleFrames(path: clip, count: 0) }
+        assertMediaError(.notMedia) { try FrameReader.sampleFrames(path: Fixtures.path("truncated.mp4"), count: 2) }
+    }
+
     func testPNGStillDecodesExactly() throws {
         for choice in [FrameChoice.first, .middle, .index(0), .time(seconds: 0)] {
             let image = try FrameReader.readFrame(path: Fixtures.path("still.png"), choice: choice)

@@ -109,7 +109,7 @@ enum PixelConversion {
     }
 
     /// Writes an RGB24 picture into an allocated frame of another pixel format and the same size
-    /// (what the encoders consume). `colorRangeFull` selects JPEG's full range for MJPEG.
+    /// (what the encoders consume), through a scaler made by `encoderScaler`.
     static func fill(
         _ frame: UnsafeMutablePointer<AVFrame>, from image: RGBImage, scaler: OpaquePointer, path: String
     ) throws {

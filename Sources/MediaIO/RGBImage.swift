@@ -4,6 +4,7 @@ public struct RGBImage: Sendable, Equatable {
     public let height: Int
     public var pixels: [UInt8]
 
+    /// `pixels` must hold exactly `width * height * 3` bytes; anything else is a programming error and traps.
     public init(width: Int, height: Int, pixels: [UInt8]) {
         precondition(width >= 0 && height >= 0, "image size must not be negative")
         precondition(pixels.count == width * height * 3, "RGB24 pixels must hold width * height * 3 bytes")

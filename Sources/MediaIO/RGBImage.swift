@@ -57,6 +57,12 @@ public struct RGBImage: Sendable, Equatable {
         guard width > 0, height > 0 else {
             throw MediaError(.invalidArgument, path: path, "image is empty (\(width)x\(height))")
         }
+        // `pixels` is mutable, so its length can drift from the size; C code must never read past it.
+        guard pixels.count == width * height * 3 else {
+            throw MediaError(
+                .invalidArgument, path: path,
+                "image holds \(pixels.count) bytes but \(width)x\(height) RGB needs \(width * height * 3)")
+        }
         return self
     }
 }

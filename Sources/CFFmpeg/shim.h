@@ -10,6 +10,7 @@
 #include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 #include <libavutil/error.h>
+#include <libavutil/sha.h>
 
 // AVERROR and the error-string macro are function-like macros, which Swift does not import.
 static inline int tbd_averror(int posix_code) { return AVERROR(posix_code); }

@@ -52,6 +52,29 @@ public enum FrameReader {
         return images
     }
 
+    /// `count` frames spread evenly over the clip (the middle of each of `count` equal parts), in order; every
+    /// frame when the clip has no more than `count`. Decodes once from the start and converts only the chosen
+    /// frames, so long clips cost no more memory than the result.
+    public static func sampleFrames(path: String, count: Int) throws -> [RGBImage] {
+        guard count > 0 else {
+            throw MediaError(.invalidArgument, path: path, "the number of frames to sample (\(count)) must be positive")
+        }
+        let input = try MediaInput(path: path)
+        let total = max(1, MediaProbe.describe(input).frameCount)
+        let wanted = Set((0..<min(count, total)).map { part in Int((Double(part) + 0.5) * Double(total) / Double(min(count, total))) })
+        let frame = try allocateFrame(path: path)
+        defer { freeFrame(frame) }
+        var images: [RGBImage] = []
+        var index = 0
+        while images.count < wanted.count, try input.decodeNextFrame(into: frame) {
+            defer { av_frame_unref(frame) }
+            if wanted.contains(index) { images.append(try PixelConversion.rgbImage(from: frame, path: path)) }
+            index += 1
+        }
+        guard index > 0 else { throw noFramesError(input) }
+        return images
+    }
+
     /// Decodes frames from the start until the `index`-th (zero-based) is in `frame`.
     private static func decodeFrame(
         at index: Int, from input: MediaInput, into frame: UnsafeMutablePointer<AVFrame>

@@ -2,6 +2,19 @@ import CFFmpeg
 
 /// Moves pixels between FFmpeg frames and `RGBImage` through libswscale.
 enum PixelConversion {
+    /// swscale's vector code reads and writes up to a few dozen bytes past a plane's last row, as FFmpeg's own
+    /// frame buffers allow for; buffers handed to it from Swift carry this much spare room.
+    static let bufferPadding = 64
+
+    /// The pixels followed by `bufferPadding` zero bytes.
+    static func paddedCopy(of pixels: [UInt8]) -> [UInt8] {
+        var copy = [UInt8]()
+        copy.reserveCapacity(pixels.count + bufferPadding)
+        copy.append(contentsOf: pixels)
+        copy.append(contentsOf: repeatElement(0, count: bufferPadding))
+        return copy
+    }
+
     /// Quality flags: bicubic when enlarging, area averaging when shrinking, with full chroma resolution and
     /// accurate rounding so flat colours survive the trip unchanged.
     static func scalingFlags(sourceWidth: Int, sourceHeight: Int, width: Int, height: Int) -> Int32 {
@@ -27,7 +40,7 @@ enum PixelConversion {
         defer { sws_freeContext(scaler) }
         applyColorDetails(of: frame, to: scaler)
 
-        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        var pixels = [UInt8](repeating: 0, count: width * height * 3 + bufferPadding)
         let scaledRows = pixels.withUnsafeMutableBufferPointer { buffer -> Int32 in
             var destination: [UnsafeMutablePointer<UInt8>?] = [buffer.baseAddress, nil, nil, nil]
             var destinationStrides: [Int32] = [Int32(width * 3), 0, 0, 0]
@@ -38,6 +51,7 @@ enum PixelConversion {
         guard scaledRows == Int32(height) else {
             throw MediaError(.unreadable, path: path, "pixel conversion to RGB failed")
         }
+        pixels.removeLast(bufferPadding)
         return RGBImage(width: width, height: height, pixels: pixels)
     }
 
@@ -75,8 +89,8 @@ enum PixelConversion {
             throw MediaError(.invalidArgument, path: "", "cannot scale \(image.width)x\(image.height) to \(width)x\(height)")
         }
         defer { sws_freeContext(scaler) }
-        var output = [UInt8](repeating: 0, count: width * height * 3)
-        let rows = image.pixels.withUnsafeBufferPointer { source -> Int32 in
+        var output = [UInt8](repeating: 0, count: width * height * 3 + bufferPadding)
+        let rows = paddedCopy(of: image.pixels).withUnsafeBufferPointer { source -> Int32 in
             output.withUnsafeMutableBufferPointer { destination in
                 var sourcePlanes: [UnsafePointer<UInt8>?] = [source.baseAddress, nil, nil, nil]
                 var sourceStrides: [Int32] = [Int32(image.width * 3), 0, 0, 0]
@@ -90,11 +104,12 @@ enum PixelConversion {
         guard rows == Int32(height) else {
             throw MediaError(.invalidArgument, path: "", "scaling to \(width)x\(height) failed")
         }
+        output.removeLast(bufferPadding)
         return RGBImage(width: width, height: height, pixels: output)
     }
 
     /// Writes an RGB24 picture into an allocated frame of another pixel format and the same size
-    /// (what the encoders consume). `colorRangeFull` selects JPEG's full range for MJPEG.
+    /// (what the encoders consume), through a scaler made by `encoderScaler`.
     static func fill(
         _ frame: UnsafeMutablePointer<AVFrame>, from image: RGBImage, scaler: OpaquePointer, path: String
     ) throws {
@@ -102,7 +117,7 @@ enum PixelConversion {
         guard status >= 0 else {
             throw MediaError.ffmpeg(.encodeFailed, path: path, "frame buffer is not writable", code: status)
         }
-        let rows = image.pixels.withUnsafeBufferPointer { source -> Int32 in
+        let rows = paddedCopy(of: image.pixels).withUnsafeBufferPointer { source -> Int32 in
             var sourcePlanes: [UnsafePointer<UInt8>?] = [source.baseAddress, nil, nil, nil]
             var sourceStrides: [Int32] = [Int32(image.width * 3), 0, 0, 0]
             return sws_scale(

@@ -4,6 +4,7 @@ public struct RGBImage: Sendable, Equatable {
     public let height: Int
     public var pixels: [UInt8]
 
+    /// `pixels` must hold exactly `width * height * 3` bytes; anything else is a programming error and traps.
     public init(width: Int, height: Int, pixels: [UInt8]) {
         precondition(width >= 0 && height >= 0, "image size must not be negative")
         precondition(pixels.count == width * height * 3, "RGB24 pixels must hold width * height * 3 bytes")
@@ -55,6 +56,12 @@ public struct RGBImage: Sendable, Equatable {
     func validated(for path: String = "") throws -> RGBImage {
         guard width > 0, height > 0 else {
             throw MediaError(.invalidArgument, path: path, "image is empty (\(width)x\(height))")
+        }
+        // `pixels` is mutable, so its length can drift from the size; C code must never read past it.
+        guard pixels.count == width * height * 3 else {
+            throw MediaError(
+                .invalidArgument, path: path,
+                "image holds \(pixels.count) bytes but \(width)x\(height) RGB needs \(width * height * 3)")
         }
         return self
     }

@@ -166,6 +166,7 @@ public final class VideoWriter {
                 .invalidArgument, path: path,
                 "frame is \(image.width)x\(image.height) but the video is \(width)x\(height)")
         }
+        _ = try image.validated(for: path)
         guard let frame, let scaler else { return }
         do {
             let padded = image.paddedByRepeatingEdges(toWidth: encodedWidth, height: encodedHeight)

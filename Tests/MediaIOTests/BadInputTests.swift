@@ -1,3 +1,4 @@
+import Foundation
 import MediaIO
 import XCTest
 
@@ -58,6 +59,19 @@ final class BadInputTests: TemporaryFolderTestCase {
         assertMediaError(.frameOutOfRange) { try FrameReader.readFrame(path: cut, choice: .index(29)) }
         // A time after the cut is not answered with an earlier frame.
         assertMediaError(.noFrames) { try FrameReader.readFrame(path: cut, choice: .time(seconds: 1.15)) }
+    }
+
+    func testNamedPipesAndDevicesAreRefusedWithoutBlocking() throws {
+        let pipe = path("pipe.mp4")
+        XCTAssertEqual(mkfifo(pipe, 0o600), 0)
+        assertMediaError(.unreadable) { try FrameReader.readFrame(path: pipe) }
+        let link = path("link.mp4")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: pipe)
+        assertMediaError(.unreadable) { try FrameReader.readFrame(path: link) }
+        let goodLink = path("good-link.mp4")
+        try FileManager.default.createSymbolicLink(atPath: goodLink, withDestinationPath: Fixtures.path("colours-h264.mp4"))
+        XCTAssertEqual(try MediaProbe.probe(path: goodLink).frameCount, 6)
+        assertMediaError(.unreadable) { try MediaProbe.probe(path: "/dev/zero") }
     }
 
     func testErrorDescriptionNamesFileAndProblem() {

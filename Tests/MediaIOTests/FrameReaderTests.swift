@@ -1,3 +1,4 @@
+import Foundation
 import MediaIO
 import XCTest
 
@@ -46,6 +47,21 @@ final class FrameReaderTests: XCTestCase {
         assertMediaError(.invalidArgument) { try FrameReader.readFrame(path: clip, choice: .time(seconds: .nan)) }
     }
 
+    func testSampledFramesAreSpreadEvenly() throws {
+        let clip = Fixtures.path("colours-h264.mp4")
+        // Six frames in three parts: the middle of each part is frame 1, 3 and 5.
+        let three = try FrameReader.sampleFrames(path: clip, count: 3)
+        XCTAssertEqual(three.count, 3)
+        for (frame, expected) in zip(three, [1, 3, 5]) {
+            assertColour(frame.meanColor(), Fixtures.clipColours[expected], "sampled frame \(expected)")
+        }
+        let all = try FrameReader.sampleFrames(path: clip, count: 50)
+        XCTAssertEqual(all.count, 6)
+        XCTAssertEqual(try FrameReader.sampleFrames(path: Fixtures.path("still.png"), count: 4).count, 1)
+        assertMediaError(.invalidArgument) { try FrameReader.sampleFrames(path: clip, count: 0) }
+        assertMediaError(.notMedia) { try FrameReader.sampleFrames(path: Fixtures.path("truncated.mp4"), count: 2) }
+    }
+
     func testPNGStillDecodesExactly() throws {
         for choice in [FrameChoice.first, .middle, .index(0), .time(seconds: 0)] {
             let image = try FrameReader.readFrame(path: Fixtures.path("still.png"), choice: choice)
@@ -65,4 +81,24 @@ final class FrameReaderTests: XCTestCase {
         assertColour(image.meanColor(x: 24, y: 2, width: 14, height: 26), (0xCC, 0x88, 0x44))
         XCTAssertEqual(try FrameReader.readAllFrames(path: Fixtures.path("still.jpg")).count, 1)
     }
+
+    func testConcurrentReadsGiveTheSameFrames() throws {
+        // The batch annotator extracts frames from many clips at once; readers share no state.
+        let clip = Fixtures.path("colours-h264.mp4")
+        let expected = try FrameReader.readFrame(path: clip, choice: .middle)
+        let results = ResultsBox(count: 16)
+        DispatchQueue.concurrentPerform(iterations: 16) { index in
+            results.store(index, Result { try FrameReader.readFrame(path: clip, choice: .middle) })
+        }
+        for result in results.all { XCTAssertEqual(try result?.get(), expected) }
+    }
+}
+
+/// Collects results written from several threads.
+private final class ResultsBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<RGBImage, Error>?]
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+    func store(_ index: Int, _ result: Result<RGBImage, Error>) { lock.withLock { results[index] = result } }
+    var all: [Result<RGBImage, Error>?] { lock.withLock { results } }
 }

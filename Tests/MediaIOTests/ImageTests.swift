@@ -41,6 +41,9 @@ final class ImageTests: TemporaryFolderTestCase {
             XCTAssertEqual(decoded.width, width)
             XCTAssertEqual(decoded.height, height)
             assertQuadrants(decoded, tolerance: codecTolerance)
+            if let external = try ffmpegFirstFrame(file, width: width, height: height) {
+                assertQuadrants(external, tolerance: codecTolerance)
+            }
         }
     }
 
@@ -63,10 +66,18 @@ final class ImageTests: TemporaryFolderTestCase {
         XCTAssertEqual(try FrameReader.readFrame(path: file), image)
     }
 
-    func testEncodingAnEmptyImageIsAnError() {
+    func testEncodingAnEmptyOrInconsistentImageIsAnError() throws {
         let empty = RGBImage(width: 0, height: 0, pixels: [])
         assertMediaError(.invalidArgument) { try ImageEncoding.png(empty) }
         assertMediaError(.invalidArgument) { try ImageEncoding.jpeg(empty) }
+        var shortened = RGBImage(width: 8, height: 8, filledWith: (1, 2, 3))
+        shortened.pixels.removeLast(3)
+        assertMediaError(.invalidArgument) { try ImageEncoding.png(shortened) }
+        assertMediaError(.invalidArgument) { try shortened.scaled(width: 4, height: 4) }
+        assertMediaError(.invalidArgument) { try ContactSheet.make(frames: [shortened], columns: 1, cellWidth: 4) }
+        let writer = try VideoWriter(path: path("short.mp4"), width: 8, height: 8)
+        assertMediaError(.invalidArgument) { try writer.append(shortened) }
+        writer.cancel()
     }
 
     func testScaledKeepsColoursInPlace() throws {

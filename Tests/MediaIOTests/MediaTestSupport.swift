@@ -63,3 +63,31 @@ class TemporaryFolderTestCase: XCTestCase {
         try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
     }
 }
+
+/// Runs one of FFmpeg's command-line tools when installed; nil when it is not, so such checks are extra evidence
+/// rather than a requirement.
+func runFFmpegTool(_ name: String, _ arguments: [String]) throws -> Data? {
+    let candidates = ["/usr/bin/\(name)", "/usr/local/bin/\(name)"]
+    guard let tool = candidates.first(where: FileManager.default.isExecutableFile(atPath:)) else { return nil }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: tool)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 0, "\(name) \(arguments.joined(separator: " "))")
+    return output
+}
+
+/// The first frame of a file as RGB24, decoded by the ffmpeg tool: an independent reader of what MediaIO wrote.
+func ffmpegFirstFrame(_ path: String, width: Int, height: Int) throws -> RGBImage? {
+    guard let data = try runFFmpegTool(
+        "ffmpeg", ["-v", "error", "-i", path, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+    else { return nil }
+    XCTAssertEqual(data.count, width * height * 3, "raw frame size from ffmpeg")
+    guard data.count == width * height * 3 else { return nil }
+    return RGBImage(width: width, height: height, pixels: [UInt8](data))
+}

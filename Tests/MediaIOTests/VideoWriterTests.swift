@@ -38,17 +38,9 @@ final class VideoWriterTests: TemporaryFolderTestCase {
 
     /// ffprobe's own decoded-frame count, when the tool is installed.
     private func ffprobeFrameCount(_ file: String) throws -> Int? {
-        let candidates = ["/usr/bin/ffprobe", "/usr/local/bin/ffprobe"]
-        guard let tool = candidates.first(where: FileManager.default.isExecutableFile(atPath:)) else { return nil }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = ["-v", "error", "-select_streams", "v:0", "-count_frames",
-                             "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", file]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let arguments = ["-v", "error", "-select_streams", "v:0", "-count_frames",
+                         "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", file]
+        guard let output = try runFFmpegTool("ffprobe", arguments) else { return nil }
         return Int(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
@@ -72,6 +64,15 @@ final class VideoWriterTests: TemporaryFolderTestCase {
         try assertDecodesToWrittenColours(path("mpeg4.mp4"), width: 64, height: 48)
         XCTAssertEqual(try MediaProbe.probe(path: path("mpeg4.mp4")).codecName, "mpeg4")
         if let counted = try ffprobeFrameCount(path("mpeg4.mp4")) { XCTAssertEqual(counted, colours.count) }
+    }
+
+    func testTheFfmpegToolReadsTheSameColours() throws {
+        for codec in [VideoCodecChoice.h264, .mpeg4] {
+            _ = try writeClip("tool-\(codec).mp4", codec: codec)
+            guard let frame = try ffmpegFirstFrame(path("tool-\(codec).mp4"), width: 64, height: 48) else { return }
+            let expected = colours[0]
+            assertColour(frame.meanColor(), (Double(expected.0), Double(expected.1), Double(expected.2)), "\(codec)")
+        }
     }
 
     func testAutomaticChoiceUsesLibx264WhenPresent() throws {

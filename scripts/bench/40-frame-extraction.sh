@@ -17,33 +17,47 @@ ffmpeg -hide_banner -loglevel error -f lavfi -i "testsrc2=size=$size:rate=30:dur
   -c:v libx264 -preset veryfast -crf 20 -pix_fmt yuv420p -g 30 -c:a aac -b:a 96k "$work/source.mp4"
 for i in $(seq -w 1 "$clips"); do cp "$work/source.mp4" "$work/clip-$i.mp4"; done
 
-now() { date +%s.%N; }
-run_ours() { local choice=$1 start end; start=$(now)
-  for clip in "$work"/clip-*.mp4; do
-    "$tbd" media frame --input "$clip" --choice "$choice" --out "$work/ours.jpg" --json >>"$work/ours-$choice.json"
-  done
-  end=$(now); awk -v a="$start" -v b="$end" 'BEGIN {print b - a}'; }
-run_ffmpeg() { local seek=$1 start end; start=$(now)
-  for clip in "$work"/clip-*.mp4; do
-    if [ "$seek" = 0 ]; then
-      ffmpeg -hide_banner -loglevel error -y -i "$clip" -frames:v 1 -q:v 2 "$work/theirs.jpg"
-    else
-      ffmpeg -hide_banner -loglevel error -y -ss "$seek" -i "$clip" -frames:v 1 -q:v 2 "$work/theirs.jpg"
-    fi
-  done
-  end=$(now); awk -v a="$start" -v b="$end" 'BEGIN {print b - a}'; }
+# One run of each tool on a clip, alternating, so both see the same load on a shared machine.
+ours() {
+  if [ "$2" = cached ]; then
+    "$tbd" media frame --input "$1" --out "$work/ours.jpg" --cache "$work/cache" --json
+  else
+    "$tbd" media frame --input "$1" --choice "$2" --out "$work/ours.jpg" --json
+  fi
+}
+theirs() {
+  if [ "$2" = first ] || [ "$2" = cached ]; then
+    ffmpeg -hide_banner -loglevel error -y -i "$1" -frames:v 1 -q:v 2 "$work/theirs.jpg"
+  else
+    ffmpeg -hide_banner -loglevel error -y -ss "$2" -i "$1" -frames:v 1 -q:v 2 "$work/theirs.jpg"
+  fi
+}
 
 # Warm-up: page cache, dynamic libraries.
-run_ours first >/dev/null; run_ffmpeg 0 >/dev/null; rm -f "$work"/ours-*.json
+ours "$work/source.mp4" first >/dev/null
+theirs "$work/source.mp4" first
 
-echo "clips: $clips x $size H.264 30 fps 3 s (+AAC); machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "clips: $clips x $size H.264 30 fps 3 s (+AAC); machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-8s %14s %14s %8s %22s\n' choice "tbd ms/clip" "ffmpeg ms/clip" ratio "tbd in-process ms/clip"
-for pair in "first 0" "middle 1.5"; do
+# The cache row: every clip's first frame is already in tbd's frame cache (a re-run of a batch).
+for clip in "$work"/clip-*.mp4; do ours "$clip" cached >/dev/null; done
+for pair in "first first" "middle 1.5" "cached cached"; do
   set -- $pair
-  ours=$(run_ours "$1")
-  theirs=$(run_ffmpeg "$2")
-  inside=$(grep -o '"elapsed_seconds" : [0-9.e-]*' "$work/ours-$1.json" | awk '{s += $3} END {print s}')
-  awk -v c="$1" -v o="$ours" -v t="$theirs" -v i="$inside" -v n="$clips" \
-    'BEGIN {printf "%-8s %14.1f %14.1f %8.2f %22.1f\n", c, o * 1000 / n, t * 1000 / n, o / t, i * 1000 / n}'
+  ours_ns=0
+  theirs_ns=0
+  : >"$work/ours.json"
+  for clip in "$work"/clip-*.mp4; do
+    t0=$(date +%s%N)
+    ours "$clip" "$1" >>"$work/ours.json"
+    t1=$(date +%s%N)
+    theirs "$clip" "$2"
+    t2=$(date +%s%N)
+    ours_ns=$((ours_ns + t1 - t0))
+    theirs_ns=$((theirs_ns + t2 - t1))
+  done
+  inside=$(grep -o '"elapsed_seconds" : [0-9.e-]*' "$work/ours.json" | awk '{s += $3} END {print s}')
+  awk -v c="$1" -v o="$ours_ns" -v t="$theirs_ns" -v i="$inside" -v n="$clips" \
+    'BEGIN {printf "%-8s %14.1f %14.1f %8.2f %22.1f\n", c, o / 1e6 / n, t / 1e6 / n, o / t, i * 1000 / n}'
 done
-echo "ratio = tbd time / ffmpeg time (below 1: tbd is faster)"
+echo "ratio = tbd time / ffmpeg time, both one process per clip (below 1: tbd is faster);"
+echo "cached = first frame again with --cache, every clip already cached (ffmpeg: first frame as above)"

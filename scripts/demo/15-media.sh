@@ -9,5 +9,7 @@ ffmpeg -hide_banner -loglevel error -y -loop 1 -i data/astronaut.png -t 2 -r 25 
   data/out/astronaut-clip.mp4
 "$TBD" media probe data/out/astronaut-clip.mp4
 "$TBD" media frame --input data/out/astronaut-clip.mp4 --choice middle --out data/out/astronaut-middle.png --json
+"$TBD" media sheet --input data/out/astronaut-clip.mp4 --frames 8 --columns 4 --cell-width 96 \
+  --out data/out/astronaut-sheet.png
 echo "\$ tbd media frame --input README.md --out data/out/x.jpg   (exits 1: not a video)"
 if "$TBD" media frame --input README.md --out data/out/x.jpg; then exit 1; fi

@@ -69,32 +69,40 @@ public final class ReviewStore: @unchecked Sendable {
     /// Stores a pipeline result as a pending annotation with revision 1 and an audit entry; returns its id.
     public func addAnnotation(_ annotation: NewAnnotation) throws -> Int64 {
         try validate(annotation)
+        return try pool.write { db in try self.insert(annotation, db: db) }
+    }
+
+    /// Stores many results in one transaction (all or none); returns their ids in order. The batch annotator's
+    /// path: one commit instead of one per annotation.
+    public func addAnnotations(_ annotations: [NewAnnotation]) throws -> [Int64] {
+        for annotation in annotations { try validate(annotation) }
+        return try pool.write { db in try annotations.map { try self.insert($0, db: db) } }
+    }
+
+    private func insert(_ annotation: NewAnnotation, db: Database) throws -> Int64 {
         let stagesJSON = try StoredJSON.encode(annotation.stages.sorted { $0.index < $1.index })
         let ausJSON = try StoredJSON.encode(annotation.aus)
         let findingsJSON = try StoredJSON.encode(annotation.findings)
         let curator = "pipeline:\(annotation.backend)"
-        return try pool.write { db in
-            let time = self.now
-            let subjectID = try self.subjectID(for: annotation.subject, db: db, time: time)
-            var row = AnnotationRow(
-                id: nil, subjectId: subjectID, emotion: annotation.emotion.lowercased(), level: annotation.level,
-                mode: annotation.mode, backend: annotation.backend, endpoint: annotation.endpoint, modelId: annotation.modelID,
-                templateVersion: annotation.templateVersion, stagesJson: stagesJSON, provenanceJson: annotation.provenanceJSON,
-                status: ReviewStatus.pending.rawValue, currentRevision: 1,
-                findingSeverity: Self.severityRank(annotation.findings), claimedBy: nil, claimExpiresAt: nil,
-                decidedBy: nil, decidedAt: nil, createdAt: time, updatedAt: time)
-            try row.insert(db)
-            let id = db.lastInsertedRowID
-            row.id = id
-            try RevisionRow(
-                annotationId: id, number: 1, coarsePrompt: annotation.coarsePrompt, finePrompt: annotation.finePrompt,
-                ausJson: ausJSON, findingsJson: findingsJSON, author: curator, createdAt: time
-            ).insert(db)
-            try self.audit(
-                db, curator: curator, action: "add", annotationID: id, before: nil,
-                after: AuditState(status: .pending, revision: 1, coarse: annotation.coarsePrompt, fine: annotation.finePrompt))
-            return id
-        }
+        let time = now
+        let subjectID = try subjectID(for: annotation.subject, db: db, time: time)
+        try AnnotationRow(
+            id: nil, subjectId: subjectID, emotion: annotation.emotion.lowercased(), level: annotation.level,
+            mode: annotation.mode, backend: annotation.backend, endpoint: annotation.endpoint, modelId: annotation.modelID,
+            templateVersion: annotation.templateVersion, stagesJson: stagesJSON, provenanceJson: annotation.provenanceJSON,
+            status: ReviewStatus.pending.rawValue, currentRevision: 1,
+            findingSeverity: Self.severityRank(annotation.findings), claimedBy: nil, claimExpiresAt: nil,
+            decidedBy: nil, decidedAt: nil, createdAt: time, updatedAt: time
+        ).insert(db)
+        let id = db.lastInsertedRowID
+        try RevisionRow(
+            annotationId: id, number: 1, coarsePrompt: annotation.coarsePrompt, finePrompt: annotation.finePrompt,
+            ausJson: ausJSON, findingsJson: findingsJSON, author: curator, createdAt: time
+        ).insert(db)
+        try audit(
+            db, curator: curator, action: "add", annotationID: id, before: nil,
+            after: AuditState(status: .pending, revision: 1, coarse: annotation.coarsePrompt, fine: annotation.finePrompt))
+        return id
     }
 
     private func validate(_ annotation: NewAnnotation) throws {

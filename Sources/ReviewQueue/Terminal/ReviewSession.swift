@@ -104,6 +104,11 @@ public final class ReviewSession {
         }
     }
 
+    /// Shows a failure from outside the session (the editor) on the message line.
+    public func report(_ error: Error) {
+        message = Message(text: "\(error)", tone: .error)
+    }
+
     /// Gives the current item back when the curator leaves.
     public func close() {
         releaseCurrent()

@@ -53,5 +53,8 @@ let package = Package(
         .testTarget(name: "ShimTests", dependencies: ["CCurl", "COpenBLAS", "CFFmpeg", "MediaIO"]),
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "CLITests", dependencies: ["FACSKnowledge"]),
+        // A writer the review tests start, kill -9 and race against each other in separate processes.
+        .executableTarget(name: "review-stress", dependencies: ["ReviewQueue"]),
+        .testTarget(name: "ReviewQueueTests", dependencies: ["ReviewQueue", "FACSKnowledge"]),
     ]
 )

@@ -84,7 +84,7 @@ public struct ReviewScreen {
     private func messageLine(_ session: ReviewSession, _ usable: Int) -> StyledLine {
         switch session.mode {
         case .writingNote(let reason):
-            return inputLine("reject (\(reason.rawValue)) note, Enter to confirm, Esc to cancel: ", session.input, usable)
+            return inputLine("\(reason.rawValue) note (Enter saves, Esc cancels): ", session.input, usable)
         case .editingFilter:
             return inputLine("filter (\(ReviewFilter.keys.joined(separator: " "))): ", session.input, usable)
         case .pickingReason:
@@ -101,7 +101,7 @@ public struct ReviewScreen {
     }
 
     private func inputLine(_ prompt: String, _ input: String, _ usable: Int) -> StyledLine {
-        var line = StyledLine(TerminalText.truncate(prompt, width: usable / 2), .yellow)
+        var line = StyledLine(TerminalText.truncate(prompt, width: usable * 2 / 3), .yellow)
         let room = max(1, usable - line.columns - 1)
         var shown = TerminalText.sanitize(input)
         // Keep the end of a long input in view, where the curator is typing.

@@ -143,7 +143,7 @@ public final class ReviewSession {
                 let undone = try self.store.undoLast(curator: self.curator)
                 if self.detail?.id != undone.annotationID { self.releaseCurrent() }
                 try self.load(undone.annotationID)
-                self.message = Message(text: "undid the \(undone.statusBefore.rawValue) -> \(undone.statusAfter.rawValue) decision on #\(undone.annotationID)", tone: .success)
+                self.message = Message(text: "undid the decision on #\(undone.annotationID): \(undone.statusBefore.rawValue) -> \(undone.statusAfter.rawValue)", tone: .success)
             }
             refreshCounts()
         case .character("/"):

@@ -23,7 +23,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(
             name: "CFFmpeg", pkgConfig: "libavformat",
-            providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev", "libavutil-dev"])]),
+            providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev", "libswresample-dev", "libavutil-dev"])]),
 
         // Turns files under Resources/ into Swift source, so the binary carries its data wherever it is installed.
         .executableTarget(name: "resource-embedder", path: "Sources/resource-embedder"),
@@ -40,7 +40,7 @@ let package = Package(
             plugins: ["EmbedResources"]),
         .target(
             name: "ReviewQueue",
-            dependencies: ["FACSKnowledge", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["FACSKnowledge", "MediaIO", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Renderer", dependencies: ["MediaIO", "COpenBLAS"]),
         .executableTarget(
             name: "tbd",
@@ -50,11 +50,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
-        .testTarget(name: "ShimTests", dependencies: ["CCurl", "COpenBLAS", "CFFmpeg", "MediaIO"]),
+        .testTarget(name: "ShimTests", dependencies: ["CCurl", "COpenBLAS", "CFFmpeg"]),
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "CLITests", dependencies: ["FACSKnowledge"]),
+        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"], resources: [.copy("Fixtures")]),
         // A writer the review tests start, kill -9 and race against each other in separate processes.
         .executableTarget(name: "review-stress", dependencies: ["ReviewQueue"]),
-        .testTarget(name: "ReviewQueueTests", dependencies: ["ReviewQueue", "FACSKnowledge"]),
+        .testTarget(name: "ReviewQueueTests", dependencies: ["ReviewQueue", "FACSKnowledge", "MediaIO"]),
     ]
 )

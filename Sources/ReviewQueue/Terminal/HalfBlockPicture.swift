@@ -1,5 +1,5 @@
-/// Pixels in RGB24 order, row by row: the plain buffer the picture is drawn from. A frame decoder (the ffmpeg
-/// command now, MediaIO's `FrameReader` once it lands) fills it.
+/// Pixels in RGB24 order, row by row: the plain buffer the picture is drawn from, filled by a
+/// `ReferenceFrameDecoder` (MediaIO's in the terminal app).
 public struct RGBPixels: Sendable, Equatable {
     public var width: Int
     public var height: Int

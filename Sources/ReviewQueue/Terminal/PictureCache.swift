@@ -19,7 +19,7 @@ final class PictureCache: @unchecked Sendable {
 
     /// The rows when decoded; otherwise starts decoding and returns nil.
     func rows(for path: String?) -> [String]? {
-        guard color != .none, let path, ReferenceFrame.isPicture(path: path) else { return nil }
+        guard color != .none, let path, PictureSource.isPicture(path: path) else { return nil }
         lock.lock()
         defer { lock.unlock() }
         if let rows = rowsByPath[path] { return rows.isEmpty ? nil : rows }

@@ -1,51 +1,47 @@
 import Foundation
+import MediaIO
 
-/// Where the review screen gets the small picture of a subject's reference frame. This is the seam for MediaIO:
-/// once `FrameReader.readFrame(path:choice:)` and `RGBImage.scaled(width:height:)` are on main, a decoder over
-/// them replaces `FFmpegCommandFrameDecoder` without touching the screen.
+/// Where the review screen gets the small picture of a subject's reference frame; tests and other front ends
+/// can supply their own.
 public protocol ReferenceFrameDecoder: Sendable {
-    /// The first frame of an image or video, scaled to fit `width` x `height` and padded to exactly that size.
+    /// One frame of an image or video, scaled to fit `width` x `height` and centred on black at exactly that size.
     func decodeFrame(path: String, width: Int, height: Int) throws -> RGBPixels
 }
 
-public enum ReferenceFrame {
-    static let pictureExtensions: Set<String> = ["png", "jpg", "jpeg", "mp4", "mov", "avi", "mkv", "webm"]
+public enum PictureSource {
+    static let stillExtensions: Set<String> = ["png", "jpg", "jpeg"]
+    static let videoExtensions: Set<String> = ["mp4", "mov", "avi", "mkv", "webm"]
 
-    /// True for the files the picture is drawn for: PNG, JPEG and common video containers.
+    /// True for the files a picture is drawn for: PNG, JPEG and common video containers.
     public static func isPicture(path: String) -> Bool {
-        pictureExtensions.contains(URL(fileURLWithPath: path).pathExtension.lowercased())
+        let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
+        return stillExtensions.contains(ext) || videoExtensions.contains(ext)
+    }
+
+    static func isVideo(path: String) -> Bool {
+        videoExtensions.contains(URL(fileURLWithPath: path).pathExtension.lowercased())
     }
 }
 
-public struct FrameDecodeError: Error, CustomStringConvertible {
-    public let description: String
-}
-
-/// Decodes through the `ffmpeg` command from Debian's ffmpeg package: one process per picture, run off the
-/// screen's thread, reading raw RGB24 from its stdout.
-public struct FFmpegCommandFrameDecoder: ReferenceFrameDecoder {
-    public let executable: String
-
-    public init(executable: String = "/usr/bin/ffmpeg") {
-        self.executable = executable
-    }
+/// Decodes through MediaIO (FFmpeg's libraries). A clip shows its middle frame, where a MEAD clip's expression
+/// is at its height; a still image shows itself.
+public struct MediaIOFrameDecoder: ReferenceFrameDecoder {
+    public init() {}
 
     public func decodeFrame(path: String, width: Int, height: Int) throws -> RGBPixels {
-        guard FileManager.default.isReadableFile(atPath: path) else { throw FrameDecodeError(description: "cannot read \(path)") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        let scale = "scale=\(width):\(height):force_original_aspect_ratio=decrease,pad=\(width):\(height):(ow-iw)/2:(oh-ih)/2"
-        process.arguments = ["-nostdin", "-v", "error", "-i", path, "-frames:v", "1", "-vf", scale, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, data.count == width * height * 3 else {
-            throw FrameDecodeError(description: "ffmpeg could not decode a frame of \(path)")
+        let frame = try FrameReader.readFrame(path: path, choice: PictureSource.isVideo(path: path) ? .middle : .first)
+        let scale = min(Double(width) / Double(frame.width), Double(height) / Double(frame.height))
+        let fitWidth = max(1, min(width, Int((Double(frame.width) * scale).rounded())))
+        let fitHeight = max(1, min(height, Int((Double(frame.height) * scale).rounded())))
+        let fitted = try frame.scaled(width: fitWidth, height: fitHeight)
+        var bytes = [UInt8](repeating: 0, count: width * height * 3)
+        let left = (width - fitWidth) / 2
+        let top = (height - fitHeight) / 2
+        for row in 0..<fitHeight {
+            let source = row * fitWidth * 3
+            let target = ((top + row) * width + left) * 3
+            bytes[target..<(target + fitWidth * 3)] = fitted.pixels[source..<(source + fitWidth * 3)]
         }
-        return RGBPixels(width: width, height: height, bytes: [UInt8](data))
+        return RGBPixels(width: width, height: height, bytes: bytes)
     }
 }

@@ -8,7 +8,7 @@ public enum ReviewTerminalApp {
         let terminal = try TerminalDevice()
         let session = ReviewSession(store: store, curator: curator, filter: filter)
         let color = TerminalColorSupport.detect(environment)
-        let pictures = PictureCache(decoder: FFmpegCommandFrameDecoder(), color: color) { [weak terminal] in terminal?.notifyPictureReady() }
+        let pictures = PictureCache(decoder: MediaIOFrameDecoder(), color: color) { [weak terminal] in terminal?.notifyPictureReady() }
         let table = try? FACSTable.bundled()
         session.start()
         terminal.enterRawMode()

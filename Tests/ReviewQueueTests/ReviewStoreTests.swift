@@ -300,4 +300,20 @@ final class ReviewStoreTests: XCTestCase {
         XCTAssertEqual(try store.clipLinks(clipPath: link.clipPath).first?.annotationID, id)
         XCTAssertEqual(try store.stats().renders, 1)
     }
+
+    func testAdvanceDecidesAndClaimsTheNextItemInOneStep() throws {
+        let ids = try store.addAnnotations((0..<3).map { sampleAnnotation($0) })
+        try store.claim(id: ids[0], curator: "ann")
+        let (decision, next) = try store.advance(from: ids[0], by: .approve(note: nil), curator: "ann")
+        XCTAssertEqual(decision?.action, .approve)
+        XCTAssertEqual(next?.annotationID, ids[1])
+        let (skipped, after) = try store.advance(from: ids[1], by: .skip, curator: "ann")
+        XCTAssertNil(skipped)
+        XCTAssertEqual(after?.annotationID, ids[2])
+        XCTAssertEqual(try store.activeClaims().map(\.annotationID), [ids[2]], "the skipped item went back to the queue")
+        XCTAssertThrowsError(try store.advance(from: ids[2], by: .reject(.other, note: nil), curator: "ann"))
+        XCTAssertThrowsError(try store.advance(from: ids[2], by: .approve(note: nil), curator: "bob"), "bob cannot decide on ann's item")
+        XCTAssertEqual(try store.show(id: ids[2]).status, .pending, "a refused step changes nothing")
+        XCTAssertEqual(try store.integrityProblems(), [])
+    }
 }

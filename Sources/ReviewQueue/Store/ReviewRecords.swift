@@ -114,16 +114,21 @@ struct ClipLinkRow: SnakeCaseRecord {
     var level: Int?
 }
 
-/// JSON in and out of TEXT columns with one encoder setup, so stored JSON is stable and sorted.
+/// JSON in and out of TEXT columns with one setup: sorted snake_case keys and ISO-8601 times, like the CLI's JSON.
 enum StoredJSON {
     static func encode<Value: Encodable>(_ value: Value) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     static func decode<Value: Decodable>(_ type: Value.Type, from text: String) throws -> Value {
-        try JSONDecoder().decode(type, from: Data(text.utf8))
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(type, from: Data(text.utf8))
     }
 
     static func isValidObjectOrArray(_ text: String) -> Bool {

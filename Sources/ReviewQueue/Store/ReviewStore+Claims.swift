@@ -21,6 +21,40 @@ extension ReviewStore {
         }
     }
 
+    /// What a curator does to the item in front of them before moving on in the queue.
+    public enum QueueStep: Equatable, Sendable {
+        case approve(note: String?)
+        case reject(RejectReason, note: String?)
+        /// Give the item back undecided.
+        case skip
+    }
+
+    /// The queue's step in one transaction, so a key press costs one commit: decide on (or give back) item `id`,
+    /// then claim the next pending item after it as `claimNext` would.
+    public func advance(from id: Int64, by step: QueueStep, curator: String, filter: ReviewFilter = .pending) throws -> (decision: Decision?, next: Claim?) {
+        if case .reject(let reason, let note) = step, reason == .other, (note ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ReviewStoreError.invalidInput("a rejection for 'other' needs a note saying why")
+        }
+        var pendingFilter = filter
+        pendingFilter.status = .pending
+        return try pool.write { db in
+            var decision: Decision?
+            switch step {
+            case .approve(let note):
+                decision = try self.decide(db, id: id, curator: curator, action: .approve, reason: nil, note: note)
+            case .reject(let reason, let note):
+                decision = try self.decide(db, id: id, curator: curator, action: .reject, reason: reason, note: note)
+            case .skip:
+                try self.release(db, id: id, curator: curator)
+            }
+            let time = self.now
+            let nextID = try self.firstClaimable(db, curator: curator, filter: pendingFilter, after: id, time: time)
+                ?? self.firstClaimable(db, curator: curator, filter: pendingFilter, after: nil, time: time)
+            let next = try nextID.map { try self.takeClaim(db, id: $0, curator: curator, time: time) }
+            return (decision, next)
+        }
+    }
+
     /// Claims one pending item; refused while another curator's lease is live.
     @discardableResult
     public func claim(id: Int64, curator: String) throws -> Claim {
@@ -48,15 +82,16 @@ extension ReviewStore {
 
     /// Gives an item back to the queue; does nothing when this curator does not hold it.
     public func release(id: Int64, curator: String) throws {
-        try pool.write { db in
-            let row = try self.annotationRow(db, id: id)
-            guard row.claimedBy == curator else { return }
-            try db.execute(
-                sql: "UPDATE annotation SET claimed_by = NULL, claim_expires_at = NULL WHERE id = ?", arguments: [id])
-            try self.audit(
-                db, curator: curator, action: "release", annotationID: id,
-                before: AuditState(claimedBy: row.claimedBy, claimExpiresAt: row.claimExpiresAt), after: AuditState())
-        }
+        try pool.write { db in try self.release(db, id: id, curator: curator) }
+    }
+
+    private func release(_ db: Database, id: Int64, curator: String) throws {
+        let row = try annotationRow(db, id: id)
+        guard row.claimedBy == curator else { return }
+        try db.execute(sql: "UPDATE annotation SET claimed_by = NULL, claim_expires_at = NULL WHERE id = ?", arguments: [id])
+        try audit(
+            db, curator: curator, action: "release", annotationID: id,
+            before: AuditState(claimedBy: row.claimedBy, claimExpiresAt: row.claimExpiresAt), after: AuditState())
     }
 
     /// Live claims, oldest first.

@@ -113,19 +113,21 @@ extension ReviewStore {
     }
 
     private func decide(id: Int64, curator: String, action: ReviewAction, reason: RejectReason?, note: String?) throws -> Decision {
-        try pool.write { db in
-            let row = try self.annotationRow(db, id: id)
-            let status = ReviewStatus(rawValue: row.status)!
-            guard let after = ReviewAction.transition(from: status, action: action) else {
-                throw ReviewStoreError.illegalTransition(annotationID: id, from: status, action: action)
-            }
-            try self.refuseOthersClaim(row, curator: curator)
-            return try self.record(
-                db, row: row, curator: curator, action: action, reason: reason, note: note, statusAfter: after,
-                revisionAfter: row.currentRevision, severity: row.findingSeverity, time: self.now,
-                before: AuditState(status: status, revision: row.currentRevision, claimedBy: row.claimedBy),
-                after: AuditState(status: after, revision: row.currentRevision, reason: reason?.rawValue, note: note))
+        try pool.write { db in try self.decide(db, id: id, curator: curator, action: action, reason: reason, note: note) }
+    }
+
+    func decide(_ db: Database, id: Int64, curator: String, action: ReviewAction, reason: RejectReason?, note: String?) throws -> Decision {
+        let row = try annotationRow(db, id: id)
+        let status = ReviewStatus(rawValue: row.status)!
+        guard let after = ReviewAction.transition(from: status, action: action) else {
+            throw ReviewStoreError.illegalTransition(annotationID: id, from: status, action: action)
         }
+        try refuseOthersClaim(row, curator: curator)
+        return try record(
+            db, row: row, curator: curator, action: action, reason: reason, note: note, statusAfter: after,
+            revisionAfter: row.currentRevision, severity: row.findingSeverity, time: now,
+            before: AuditState(status: status, revision: row.currentRevision, claimedBy: row.claimedBy),
+            after: AuditState(status: after, revision: row.currentRevision, reason: reason?.rawValue, note: note))
     }
 
     /// Applies a decision to the annotation row and appends the decision and its audit entry.

@@ -188,7 +188,7 @@ extension ReviewStore {
                 ("decisions without an audit entry", """
                     SELECT count(*) FROM decision d WHERE NOT EXISTS (
                         SELECT 1 FROM audit_log l WHERE l.annotation_id = d.annotation_id AND l.action = d.action
-                          AND json_extract(l.after_json, '$.decisionID') = d.id)
+                          AND json_extract(l.after_json, '$.decision_id') = d.id)
                     """),
             ]
             for (message, sql) in invariants {

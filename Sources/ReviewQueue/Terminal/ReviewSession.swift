@@ -58,7 +58,7 @@ public final class ReviewSession {
         case .writingNote(let reason):
             return editLine(key) { note in
                 self.mode = .reviewing
-                self.decide("rejected") { try self.store.reject(id: $0, curator: self.curator, reason: reason, note: note) }
+                self.step(.reject(reason, note: note.isEmpty ? nil : note), verb: "rejected")
             }
         case .editingFilter:
             return editLine(key) { text in
@@ -124,16 +124,13 @@ public final class ReviewSession {
         case .character("?"):
             mode = .help
         case .character("a"):
-            decide("approved") { try self.store.approve(id: $0, curator: self.curator) }
+            step(.approve(note: nil), verb: "approved")
         case .character("r"):
             if detail != nil { mode = .pickingReason }
         case .character("e"):
             if let detail { return .edit(PromptEditFile.render(detail)) }
         case .character("s"):
-            if let id = detail?.id {
-                perform { try self.moveForward(from: id) }
-                message = Message(text: "skipped #\(id)", tone: .info)
-            }
+            step(.skip, verb: "skipped")
         case .character("n"):
             perform { try self.moveForward(from: self.detail?.id) }
         case .character("p"):
@@ -207,14 +204,31 @@ public final class ReviewSession {
 
     // MARK: Moving and deciding
 
-    private func decide(_ verb: String, _ action: (Int64) throws -> Decision) {
+    /// A decision or a skip. In queue mode it and the next claim are one commit; browsing decides and moves on.
+    private func step(_ step: ReviewStore.QueueStep, verb: String) {
         guard let id = detail?.id else { return }
         perform {
-            _ = try action(id)
-            try self.moveForward(from: id)
-            self.message = Message(text: "\(verb) #\(id)", tone: .success)
+            if isQueueMode && holdsCurrent {
+                let (_, next) = try store.advance(from: id, by: step, curator: curator, filter: filter)
+                detail = nil
+                scroll = 0
+                if let next { try load(next.annotationID) }
+            } else {
+                switch step {
+                case .approve(let note):
+                    try store.approve(id: id, curator: curator, note: note)
+                    detail?.claim = nil
+                case .reject(let reason, let note):
+                    try store.reject(id: id, curator: curator, reason: reason, note: note)
+                    detail?.claim = nil
+                case .skip:
+                    break
+                }
+                try moveForward(from: id)
+            }
+            message = Message(text: "\(verb) #\(id)", tone: step == .skip ? .info : .success)
         }
-        refreshCounts()
+        if step != .skip { refreshCounts() }
     }
 
     private func moveForward(from id: Int64?) throws {

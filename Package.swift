@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "ReviewQueue",
             dependencies: ["FACSKnowledge", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Renderer", dependencies: ["MediaIO", "COpenBLAS"]),
+        .target(name: "Renderer", dependencies: ["MediaIO", "COpenBLAS"], plugins: ["EmbedResources"]),
         .executableTarget(
             name: "tbd",
             dependencies: [
@@ -53,5 +53,6 @@ let package = Package(
         .testTarget(name: "ShimTests", dependencies: ["CCurl", "COpenBLAS", "CFFmpeg", "MediaIO"]),
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "CLITests", dependencies: ["FACSKnowledge"]),
+        .testTarget(name: "RendererTests", dependencies: ["Renderer"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -18,9 +18,10 @@ extension Tensor {
     }
 
     /// Combines two tensors scalar by scalar. `other` must have the same shape, or be a suffix-broadcastable
-    /// tensor whose count divides this one's (a bias over the last dimensions, for instance).
+    /// tensor whose shape is a suffix of this one's (a bias over the last dimensions, for instance), or a
+    /// single scalar.
     public func zip(_ other: Tensor, _ combine: (Float, Float) -> Float) -> Tensor {
-        precondition(other.count > 0 && count % other.count == 0 && Array(shape.suffix(other.rank)) == other.shape,
+        precondition(other.count == 1 || (other.count > 0 && Array(shape.suffix(other.rank)) == other.shape),
                      "cannot broadcast \(other.shape) onto \(shape)")
         var result = self
         let total = count

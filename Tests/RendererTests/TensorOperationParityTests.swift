@@ -1,0 +1,76 @@
+import XCTest
+@testable import Renderer
+
+/// Each operation against PyTorch 2.13 on the same inputs (ops.safetensors). Tolerance: 1e-4 relative.
+final class TensorOperationParityTests: XCTestCase {
+    private var ops: SafeTensorsFile!
+
+    override func setUpWithError() throws { ops = try Fixture.safetensors("ops.safetensors") }
+    private func t(_ name: String) throws -> Tensor { try ops.tensor(named: name) }
+
+    func testLinearAndMatmul() throws {
+        assertClose(try t("linear.x").linear(weight: t("linear.w"), bias: t("linear.b")), try t("linear.out"), "linear")
+        assertClose(try t("linear.x").linear(weight: t("linear.w"), bias: nil),
+                    try t("linear.out") - t("linear.b"), "linear without bias")
+        assertClose(try t("matmul.a").matmul(t("matmul.b")), try t("matmul.out"), "matmul")
+        let transposedB = try t("matmul.b")
+        var rows = [Float]()
+        for column in 0..<11 { for row in 0..<9 { rows.append(transposedB.scalars[row * 11 + column]) } }
+        assertClose(try t("matmul.a").matmul(Tensor(shape: [11, 9], scalars: rows), transposeRight: true),
+                    try t("matmul.out"), "matmul with transposed right operand")
+    }
+
+    func testSelfAttentionCausal() throws {
+        let out = Attention.scaledDotProduct(query: try t("self_attention.q"), key: try t("self_attention.k"),
+                                             value: try t("self_attention.v"), heads: 4, causal: true)
+        assertClose(out, try t("self_attention.out"), "causal self-attention")
+    }
+
+    func testCrossAttentionWithDifferentLengths() throws {
+        let out = Attention.scaledDotProduct(query: try t("cross_attention.q"), key: try t("cross_attention.k"),
+                                             value: try t("cross_attention.v"), heads: 3)
+        assertClose(out, try t("cross_attention.out"), "cross-attention")
+    }
+
+    func testSoftmaxAndNorms() throws {
+        assertClose(try t("softmax.x").softmaxLastDimension(), try t("softmax.out"), "softmax")
+        assertClose(try t("layer_norm.x").layerNorm(weight: t("layer_norm.w"), bias: t("layer_norm.b")), try t("layer_norm.out"), "layer norm")
+        assertClose(try t("group_norm.x").groupNorm(groups: 4, weight: t("group_norm.w"), bias: t("group_norm.b"), epsilon: 1e-6),
+                    try t("group_norm.out"), "group norm")
+    }
+
+    func testConvolutions() throws {
+        let x = try t("conv.x")
+        let cases: [(String, Int, Int)] = [("conv3x3", 1, 1), ("conv3x3s2", 2, 1), ("conv1x1", 1, 0), ("conv2x2", 1, 0)]
+        for (name, stride, padding) in cases {
+            let out = x.conv2d(weight: try t("\(name).w"), bias: try t("\(name).b"), stride: stride, padding: padding)
+            assertClose(out, try t("\(name).out"), name)
+        }
+    }
+
+    func testActivations() throws {
+        let x = try t("act.x")
+        assertClose(x.silu(), try t("act.silu"), "silu")
+        assertClose(x.gelu(), try t("act.gelu"), "gelu")
+        assertClose(x.quickGELU(), try t("act.quick_gelu"), "quick gelu")
+        assertClose(try t("geglu.x").geglu(), try t("geglu.out"), "geglu")
+        XCTAssertThrowsError(try x.activation(named: "relu6"))
+    }
+
+    func testUpsampleAndEmbedding() throws {
+        assertClose(try t("upsample.x").upsampleNearest(factor: 2), try t("upsample.out"), "nearest upsample")
+        let ids = try t("embedding.ids").scalars.map { Int($0) }
+        assertClose(try Tensor.embedding(table: t("embedding.table"), ids: ids), try t("embedding.out"), "embedding")
+        XCTAssertThrowsError(try Tensor.embedding(table: t("embedding.table"), ids: [10]))
+    }
+
+    func testParallelPathsMatchSerialArithmetic() {
+        // Large enough to be split across cores; every element must still be computed exactly once.
+        let n = 200_003
+        let x = Tensor(shape: [n], scalars: (0..<n).map { Float($0 % 97) - 48 })
+        let y = x.map { $0 * 2 + 1 }
+        XCTAssertEqual(y.scalars, x.scalars.map { $0 * 2 + 1 })
+        let sum = x + Tensor(shape: [1], scalars: [0.5])
+        XCTAssertEqual(sum.scalars, x.scalars.map { $0 + 0.5 })
+    }
+}

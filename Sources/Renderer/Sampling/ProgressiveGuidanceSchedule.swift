@@ -62,14 +62,14 @@ public struct ProgressiveGuidanceSchedule: Sendable, Equatable {
             weights[stage] = 1
             return weights
         }
-        let progress: Double
+        // progress = done / span, kept as a ratio so both weights are exact quotients (31/50, not 1 - 0.38).
+        let (done, span): (Int, Int)
         switch mode {
-        case .paper: progress = Double(step) / Double(stepCount)
-        case .smooth: progress = Double(step - boundaries[stage]) / Double(boundaries[stage + 1] - boundaries[stage])
-        case .hard: progress = 0
+        case .paper: (done, span) = (step, stepCount)
+        case .smooth, .hard: (done, span) = (step - boundaries[stage], boundaries[stage + 1] - boundaries[stage])
         }
-        weights[stage] = 1 - progress
-        weights[stage + 1] = progress
+        weights[stage] = Double(span - done) / Double(span)
+        weights[stage + 1] = Double(done) / Double(span)
         return weights
     }
 

@@ -5,11 +5,13 @@ import Foundation
 /// Cleanup is NFC, every run of white space to one space, then lowercase. There is no ftfy pass and no HTML
 /// unescaping (OpenAI's original tokenizer has both; transformers does not). The split follows the pattern
 /// `<|startoftext|>|<|endoftext|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+`, tried in that order
-/// at each position, with white space between matches dropped.
+/// at each position, with white space between matches dropped. The two special-token alternatives never
+/// survive as words: the byte-level stage after the split re-splits them with GPT-2's pattern into "<|", the
+/// letters and "|>", which is what scanning them as punctuation and letters gives, so they are not matched here.
+/// (Special tokens written in the raw text are taken out before cleanup by `CLIPTokenizer`.)
 enum CLIPPreTokenizer {
     static let specialWords = ["<|startoftext|>", "<|endoftext|>"]
     private static let contractions = ["s", "t", "re", "ve", "m", "ll", "d"].map { Array(("'" + $0).unicodeScalars) }
-    private static let specialScalars = specialWords.map { Array($0.unicodeScalars) }
 
     static func normalize(_ text: String) -> String {
         let composed = text.precomposedStringWithCanonicalMapping
@@ -27,28 +29,12 @@ enum CLIPPreTokenizer {
         return lowercase(String(collapsed))
     }
 
-    /// Unicode lowercase with the final-sigma rule (as Rust's `str::to_lowercase`, which the tokenizers
-    /// library uses): a capital sigma after a cased letter and not before one becomes the final form.
+    /// Lowercase scalar by scalar, as the tokenizers library's `Lowercase` normaliser does (full mappings, so
+    /// "\u{130}" becomes two scalars, but no context rules: a final capital sigma becomes σ, not ς).
     static func lowercase(_ text: String) -> String {
-        let scalars = Array(text.unicodeScalars)
         var output = String.UnicodeScalarView()
-        for (index, scalar) in scalars.enumerated() {
-            if scalar == "\u{03A3}" && isFinalSigma(scalars, at: index) {
-                output.append("\u{03C2}")
-            } else {
-                output.append(contentsOf: String(scalar).lowercased().unicodeScalars)
-            }
-        }
+        for scalar in text.unicodeScalars { output.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars) }
         return String(output)
-    }
-
-    private static func isFinalSigma(_ scalars: [Unicode.Scalar], at index: Int) -> Bool {
-        var before = index - 1
-        while before >= 0 && scalars[before].properties.isCaseIgnorable { before -= 1 }
-        guard before >= 0 && scalars[before].properties.isCased else { return false }
-        var after = index + 1
-        while after < scalars.count && scalars[after].properties.isCaseIgnorable { after += 1 }
-        return !(after < scalars.count && scalars[after].properties.isCased)
     }
 
     /// Splits normalised text into words.
@@ -63,7 +49,7 @@ enum CLIPPreTokenizer {
             position += length
         }
         scan: while position < scalars.count {
-            for pattern in specialScalars + contractions where matches(pattern, scalars, at: position) {
+            for pattern in contractions where matches(pattern, scalars, at: position) {
                 take(pattern.count)
                 continue scan
             }

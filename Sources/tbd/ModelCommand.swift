@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import Renderer
+
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Inspect the renderer's models: tokenize prompts, run a converted component for checking.",
+        subcommands: [Tokenize.self, Run.self])
+}
+
+extension ModelCommand {
+    struct Tokenize: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the CLIP token ids of a prompt, as SD1.5's text encoder receives them.",
+            discussion: """
+                Ids are padded to 77 with <|endoftext|> (49407). The token count includes the start and end tokens \
+                and is taken before truncation: a prompt fits when it is at most 77.
+                """)
+
+        @Option(name: .long, help: "The prompt.")
+        var text: String
+        @Option(name: .long, help: "A diffusers model folder whose tokenizer/vocab.json and merges.txt to use (default: SD1.5's, built in).")
+        var model: String?
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let tokenizer = try loadTokenizer(model)
+            let count = tokenizer.tokenCount(text)
+            let ids = tokenizer.encode(text)
+            let tokens = tokenizer.encode(text, padded: false).map { tokenizer.tokenText($0) ?? "?" }
+            if output.json {
+                try printJSON(TokenizeView(ids: ids, tokenCount: count, maxLength: CLIPTokenizer.maximumLength,
+                                           truncated: count > CLIPTokenizer.maximumLength, tokens: tokens))
+            } else {
+                print(ids.map(String.init).joined(separator: " "))
+                print("tokens: " + tokens.map { terminalSafe($0).debugDescription }.joined(separator: " "))
+                let verdict = count > CLIPTokenizer.maximumLength
+                    ? "truncated: \(count - CLIPTokenizer.maximumLength) tokens past the limit are dropped"
+                    : "fits"
+                print("\(count) of \(CLIPTokenizer.maximumLength) tokens (with start and end): \(verdict)")
+            }
+        }
+    }
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run one model component on an input and save its outputs, to compare with PyTorch.",
+            subcommands: [TextEncoder.self])
+    }
+
+    struct TextEncoder: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "text-encoder",
+            abstract: "Encode a prompt with a CLIP text encoder and write the hidden states as safetensors.",
+            discussion: """
+                DIR is a diffusers pipeline folder (model_index.json, text_encoder/, tokenizer/) or a text encoder \
+                folder (config.json, model.safetensors). The output holds input_ids, last_hidden_state [1, 77, H], \
+                pooled [1, H] and condition (what the UNet receives: last_hidden_state, or the --clip-skip layer).
+                """)
+
+        @Option(name: .long, help: "The model folder.")
+        var model: String
+        @Option(name: .long, help: "The prompt.")
+        var prompt: String
+        @Option(name: .long, help: "Output safetensors file.")
+        var out: String
+        @Option(name: .long, help: "Layers to skip from the end (diffusers' clip_skip; 1 = penultimate layer).")
+        var clipSkip = 0
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let root = URL(fileURLWithPath: model)
+            let encoder: CLIPTextModel
+            let tokenizer: CLIPTokenizer
+            do {
+                if FileManager.default.fileExists(atPath: root.appendingPathComponent("model_index.json").path) {
+                    let folder = try DiffusersModelFolder(root: root)
+                    encoder = try folder.textEncoder()
+                    tokenizer = try folder.tokenizer()
+                } else {
+                    encoder = try CLIPTextModel(directory: root)
+                    tokenizer = try CLIPTokenizer.bundled()
+                }
+            } catch {
+                throw CLIError("cannot load a text encoder from \(model): \(error)")
+            }
+            let ids = tokenizer.encode(prompt)
+            let started = Date()
+            let result: CLIPTextModel.Output
+            let condition: Tensor
+            do {
+                result = try encoder([ids])
+                condition = try encoder.condition([ids], clipSkip: clipSkip)
+            } catch {
+                throw CLIError("text encoder failed: \(error)")
+            }
+            let seconds = Date().timeIntervalSince(started)
+            let outURL = URL(fileURLWithPath: out)
+            do {
+                try SafeTensorsWriter.write(
+                    tensors: ["input_ids": Tensor(shape: [1, ids.count], scalars: ids.map(Float.init)),
+                              "last_hidden_state": result.lastHiddenState, "pooled": result.pooled, "condition": condition],
+                    metadata: ["prompt": prompt, "clip_skip": String(clipSkip), "model": model],
+                    to: outURL)
+            } catch {
+                throw CLIError("cannot write \(out): \(error)")
+            }
+            let view = TextEncoderRunView(out: outURL.path, shape: result.lastHiddenState.shape,
+                                          tokenCount: tokenizer.tokenCount(prompt), clipSkip: clipSkip, seconds: seconds)
+            if output.json {
+                try printJSON(view)
+            } else {
+                print("wrote \(view.out): last_hidden_state \(view.shape), \(view.tokenCount) tokens, \(String(format: "%.3f", seconds)) s")
+            }
+        }
+    }
+}
+
+private struct TokenizeView: Encodable {
+    let ids: [Int]
+    let tokenCount: Int
+    let maxLength: Int
+    let truncated: Bool
+    let tokens: [String]
+}
+
+private struct TextEncoderRunView: Encodable {
+    let out: String
+    let shape: [Int]
+    let tokenCount: Int
+    let clipSkip: Int
+    let seconds: Double
+}
+
+private func loadTokenizer(_ model: String?) throws -> CLIPTokenizer {
+    do {
+        guard let model else { return try CLIPTokenizer.bundled() }
+        return try DiffusersModelFolder(root: URL(fileURLWithPath: model)).tokenizer()
+    } catch {
+        throw CLIError("cannot load the tokenizer: \(error)")
+    }
+}
+
+/// Replaces control characters (escape sequences included) so text from a prompt cannot drive the terminal.
+func terminalSafe(_ text: String) -> String {
+    String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+        scalar.properties.generalCategory == .control ? "\u{FFFD}" : scalar
+    }))
+}

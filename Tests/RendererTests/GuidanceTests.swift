@@ -112,3 +112,17 @@ final class ProgressiveGuidanceScheduleTests: XCTestCase {
         XCTAssertThrowsError(try ProgressiveGuidanceSchedule(stepCount: 3, splits: [0.4, 0.5]), "a stage with no steps")
     }
 }
+
+final class ScheduleChartTests: XCTestCase {
+    func testCurvesAreDrawnWhereTheWeightsAre() throws {
+        let schedule = try ProgressiveGuidanceSchedule(stepCount: 11, splits: [0.5], mode: .hard)
+        let chart = ScheduleChart(schedule: schedule, width: 224, height: 124)
+        XCTAssertEqual(chart.pixels.count, 224 * 124 * 3)
+        let blue = ScheduleChart.palette[0], orange = ScheduleChart.palette[1]
+        let same = { (a: (UInt8, UInt8, UInt8), b: (UInt8, UInt8, UInt8)) in a.0 == b.0 && a.1 == b.1 && a.2 == b.2 }
+        // Plot area: x from 24 to 199 for steps 0...10, y from 24 (weight 1) to 99 (weight 0).
+        XCTAssertTrue(same(chart.pixel(x: 24 + 17, y: 24), blue), "coarse at weight 1 early")
+        XCTAssertTrue(same(chart.pixel(x: 24 + 17 * 8, y: 24), orange), "fine at weight 1 late")
+        XCTAssertTrue(same(chart.pixel(x: 24 + 17 * 8, y: 60), (255, 255, 255)), "nothing between the levels late")
+    }
+}

@@ -6,7 +6,7 @@ struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Inspect the renderer's models: tokenize prompts, run a converted component for checking.",
-        subcommands: [Tokenize.self, Run.self])
+        subcommands: [Tokenize.self, Run.self, Bench.self])
 }
 
 extension ModelCommand {
@@ -115,6 +115,48 @@ extension ModelCommand {
             }
         }
     }
+}
+
+extension ModelCommand {
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time the renderer's sgemm-bound operations (GFLOP/s) and optionally a text encoder.",
+            discussion: "Used by scripts/bench/50-renderer.sh; build with -c release for meaningful figures.")
+
+        @Option(name: .long, help: "A text encoder folder (config.json, model.safetensors) or diffusers folder to time.")
+        var model: String?
+        @Option(name: .long, help: "Runs per figure (the median is reported).")
+        var repeats = 5
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            var results = OperationBenchmarks.operations(repeats: repeats)
+            if let model {
+                let root = URL(fileURLWithPath: model)
+                do {
+                    let isPipeline = FileManager.default.fileExists(atPath: root.appendingPathComponent("model_index.json").path)
+                    let encoder = try isPipeline ? DiffusersModelFolder(root: root).textEncoder() : CLIPTextModel(directory: root)
+                    results.append(try OperationBenchmarks.textEncoder(encoder, tokenizer: CLIPTokenizer.bundled(), repeats: repeats))
+                } catch {
+                    throw CLIError("cannot time the text encoder in \(model): \(error)")
+                }
+            }
+            if output.json {
+                try printJSON(BenchView(blasThreads: BLASThreads.count, results: results))
+            } else {
+                print("OpenBLAS threads: \(BLASThreads.count)")
+                for result in results {
+                    let name = result.name.padding(toLength: 52, withPad: " ", startingAt: 0)
+                    print(name + String(format: "%9.4f s %8.1f GFLOP/s", result.seconds, result.gflopsPerSecond))
+                }
+            }
+        }
+    }
+}
+
+private struct BenchView: Encodable {
+    let blasThreads: Int
+    let results: [OperationBenchmarks.Result]
 }
 
 private struct TokenizeView: Encodable {

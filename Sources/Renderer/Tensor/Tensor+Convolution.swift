@@ -69,9 +69,18 @@ extension Tensor {
                             continue
                         }
                         let inputLine = plane + iy * width
-                        for ox in 0..<outW {
-                            let ix = ox * stride - padding + kx
-                            line[ox] = (ix >= 0 && ix < width) ? inputLine[ix] : 0
+                        if stride == 1 {
+                            // Output columns whose input column lies inside the row form one run: copy it whole.
+                            let first = min(outW, max(0, padding - kx))
+                            let end = max(first, min(outW, width + padding - kx))
+                            line.initialize(repeating: 0, count: first)
+                            (line + first).update(from: inputLine + (first - padding + kx), count: end - first)
+                            (line + end).initialize(repeating: 0, count: outW - end)
+                        } else {
+                            for ox in 0..<outW {
+                                let ix = ox * stride - padding + kx
+                                line[ox] = (ix >= 0 && ix < width) ? inputLine[ix] : 0
+                            }
                         }
                     }
                 }

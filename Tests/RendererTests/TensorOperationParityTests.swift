@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import Renderer
 
@@ -62,6 +63,24 @@ final class TensorOperationParityTests: XCTestCase {
         let ids = try t("embedding.ids").scalars.map { Int($0) }
         assertClose(try Tensor.embedding(table: t("embedding.table"), ids: ids), try t("embedding.out"), "embedding")
         XCTAssertThrowsError(try Tensor.embedding(table: t("embedding.table"), ids: [10]))
+    }
+
+    func testVectorExponentialMatchesExpf() {
+        var worst: Float = 0
+        var x: Float = -90
+        while x < 10 {
+            let lanes = exponential(SIMD8<Float>((0..<8).map { x + Float($0) * 0.0013 }))
+            for lane in 0..<8 {
+                let input = x + Float(lane) * 0.0013
+                let expected = expf(input)
+                if input < -87.3 { XCTAssertEqual(lanes[lane], 0); continue }
+                worst = max(worst, abs(lanes[lane] - expected) / expected)
+            }
+            x += 0.0173
+        }
+        XCTAssertLessThan(worst, 1e-6, "relative error of the softmax exponential")
+        XCTAssertEqual(exponential(SIMD8(repeating: -.infinity))[0], 0)
+        XCTAssertEqual(exponential(SIMD8(repeating: 0))[3], 1)
     }
 
     func testParallelPathsMatchSerialArithmetic() {

@@ -102,10 +102,21 @@ func softmaxInPlace(_ values: UnsafeMutablePointer<Float>, count: Int) {
         return
     }
     var total: Float = 0
-    for index in 0..<count {
+    var index = 0
+    let shift = SIMD8<Float>(repeating: largest)
+    var lanes = SIMD8<Float>()
+    while index + 8 <= count {
+        let chunk = exponential(UnsafeRawPointer(values + index).loadUnaligned(as: SIMD8<Float>.self) - shift)
+        UnsafeMutableRawPointer(values + index).storeBytes(of: chunk, as: SIMD8<Float>.self)
+        lanes += chunk
+        index += 8
+    }
+    total = lanes.sum()
+    while index < count {
         let value = expf(values[index] - largest)
         values[index] = value
         total += value
+        index += 1
     }
     let inverse = 1 / total
     for index in 0..<count { values[index] *= inverse }

@@ -127,10 +127,12 @@ extension ModelCommand {
         var model: String?
         @Option(name: .long, help: "Runs per figure (the median is reported).")
         var repeats = 5
+        @Option(name: .long, help: "Only the operations whose name contains this text (the sgemm peak always runs).")
+        var filter: String?
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            var results = OperationBenchmarks.operations(repeats: repeats)
+            var results = OperationBenchmarks.operations(repeats: repeats, matching: filter)
             if let model {
                 let root = URL(fileURLWithPath: model)
                 do {

@@ -43,44 +43,36 @@ public enum OperationBenchmarks {
         return Tensor(shape: shape, scalars: values)
     }
 
-    /// sgemm peak (a square product), then linear, conv2d and attention at SD1.5 UNet and CLIP sizes.
-    public static func operations(repeats: Int = 5) -> [Result] {
-        var results: [Result] = []
+    /// sgemm peak (a square product), then linear, conv2d and attention at SD1.5 UNet and CLIP sizes; with
+    /// `matching`, only the operations whose name contains it (the sgemm peak always runs, as the reference).
+    public static func operations(repeats: Int = 5, matching filter: String? = nil) -> [Result] {
+        typealias Operation = (name: String, flops: Double, run: () -> Void)
         let square = random([2048, 2048], seed: 1), squareB = random([2048, 2048], seed: 2)
-        results.append(Result(name: "sgemm 2048x2048x2048", seconds: median(repeats: repeats) { _ = square.matmul(squareB) },
-                              flops: 2 * pow(2048, 3)))
-
         let clipInput = random([2, 77, 768], seed: 3), clipWeight = random([3072, 768], seed: 4), clipBias = random([3072], seed: 5)
-        results.append(Result(name: "linear CLIP MLP [154,768]x[768,3072]",
-                              seconds: median(repeats: repeats) { _ = clipInput.linear(weight: clipWeight, bias: clipBias) },
-                              flops: 2 * 154 * 768 * 3072))
         let unetInput = random([2, 4096, 320], seed: 6), unetWeight = random([1280, 320], seed: 7), unetBias = random([1280], seed: 8)
-        results.append(Result(name: "linear UNet FF [8192,320]x[320,1280]",
-                              seconds: median(repeats: repeats) { _ = unetInput.linear(weight: unetWeight, bias: unetBias) },
-                              flops: 2 * 8192 * 320 * 1280))
-
         let image = random([1, 320, 64, 64], seed: 9), kernel = random([320, 320, 3, 3], seed: 10), kernelBias = random([320], seed: 11)
-        results.append(Result(name: "conv2d 3x3 320->320 at 64x64",
-                              seconds: median(repeats: repeats) { _ = image.conv2d(weight: kernel, bias: kernelBias, padding: 1) },
-                              flops: 2 * 320 * 320 * 9 * 64 * 64))
         let pointwise = random([640, 320, 1, 1], seed: 12)
-        results.append(Result(name: "conv2d 1x1 320->640 at 64x64",
-                              seconds: median(repeats: repeats) { _ = image.conv2d(weight: pointwise, bias: nil) },
-                              flops: 2 * 640 * 320 * 64 * 64))
-
         let q = random([1, 4096, 320], seed: 13), k = random([1, 4096, 320], seed: 14), v = random([1, 4096, 320], seed: 15)
-        results.append(Result(name: "self-attention 4096 tokens, 8 heads x 40",
-                              seconds: median(repeats: repeats) { _ = Attention.scaledDotProduct(query: q, key: k, value: v, heads: 8) },
-                              flops: 2 * 2 * 8 * 4096 * 4096 * 40))
         let context = random([1, 77, 320], seed: 16)
-        results.append(Result(name: "cross-attention 4096x77 tokens, 8 heads x 40",
-                              seconds: median(repeats: repeats) { _ = Attention.scaledDotProduct(query: q, key: context, value: context, heads: 8) },
-                              flops: 2 * 2 * 8 * 4096 * 77 * 40))
         let clipQ = random([2, 77, 768], seed: 17)
-        results.append(Result(name: "causal self-attention 2x77 tokens, 12 heads x 64",
-                              seconds: median(repeats: repeats) { _ = Attention.scaledDotProduct(query: clipQ, key: clipQ, value: clipQ, heads: 12, causal: true) },
-                              flops: 2 * 2 * 2 * 12 * 77 * 77 * 64))
-        return results
+        let scores = random([4096, 4096], seed: 18)
+        let operations: [Operation] = [
+            ("sgemm 2048x2048x2048", 2 * pow(2048, 3), { _ = square.matmul(squareB) }),
+            ("linear CLIP MLP [154,768]x[768,3072]", 2 * 154 * 768 * 3072, { _ = clipInput.linear(weight: clipWeight, bias: clipBias) }),
+            ("linear UNet FF [8192,320]x[320,1280]", 2 * 8192 * 320 * 1280, { _ = unetInput.linear(weight: unetWeight, bias: unetBias) }),
+            ("conv2d 3x3 320->320 at 64x64", 2 * 320 * 320 * 9 * 64 * 64, { _ = image.conv2d(weight: kernel, bias: kernelBias, padding: 1) }),
+            ("conv2d 1x1 320->640 at 64x64", 2 * 640 * 320 * 64 * 64, { _ = image.conv2d(weight: pointwise, bias: nil) }),
+            ("self-attention 4096 tokens, 8 heads x 40", 2 * 2 * 8 * 4096 * 4096 * 40,
+             { _ = Attention.scaledDotProduct(query: q, key: k, value: v, heads: 8) }),
+            ("cross-attention 4096x77 tokens, 8 heads x 40", 2 * 2 * 8 * 4096 * 77 * 40,
+             { _ = Attention.scaledDotProduct(query: q, key: context, value: context, heads: 8) }),
+            ("softmax 4096 rows x 4096 (one head's scores)", 0, { _ = scores.softmaxLastDimension() }),
+            ("causal self-attention 2x77 tokens, 12 heads x 64", 2 * 2 * 2 * 12 * 77 * 77 * 64,
+             { _ = Attention.scaledDotProduct(query: clipQ, key: clipQ, value: clipQ, heads: 12, causal: true) }),
+        ]
+        return operations.enumerated()
+            .filter { $0.offset == 0 || filter.map($0.element.name.contains) ?? true }
+            .map { Result(name: $0.element.name, seconds: median(repeats: repeats, $0.element.run), flops: $0.element.flops) }
     }
 
     /// One text-encoder call on the condition and the empty negative prompt (2 x 77 tokens), as one sampling run

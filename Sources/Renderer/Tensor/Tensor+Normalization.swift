@@ -101,23 +101,9 @@ func softmaxInPlace(_ values: UnsafeMutablePointer<Float>, count: Int) {
         for index in 0..<count { values[index] = 0 }
         return
     }
+    for index in 0..<count { values[index] = exponential(values[index] - largest) }
     var total: Float = 0
-    var index = 0
-    let shift = SIMD8<Float>(repeating: largest)
-    var lanes = SIMD8<Float>()
-    while index + 8 <= count {
-        let chunk = exponential(UnsafeRawPointer(values + index).loadUnaligned(as: SIMD8<Float>.self) - shift)
-        UnsafeMutableRawPointer(values + index).storeBytes(of: chunk, as: SIMD8<Float>.self)
-        lanes += chunk
-        index += 8
-    }
-    total = lanes.sum()
-    while index < count {
-        let value = expf(values[index] - largest)
-        values[index] = value
-        total += value
-        index += 1
-    }
+    for index in 0..<count { total += values[index] }
     let inverse = 1 / total
     for index in 0..<count { values[index] *= inverse }
 }

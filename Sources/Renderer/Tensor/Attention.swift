@@ -4,7 +4,7 @@ import Foundation
 /// Multi-head scaled dot-product attention on [batch, length, heads * headDim] tensors.
 ///
 /// Each head is read in place with a row stride of `heads * headDim`, so no permute or copy precedes the two
-/// `sgemm` calls per head; heads run in parallel across cores.
+/// `sgemm` calls per block of queries; blocks of every head run in parallel across cores.
 public enum Attention {
     /// softmax(q k^T / sqrt(d) + mask) v for every batch item and head. `causal` hides later keys from each
     /// query (query i sees keys 0...i), as in CLIP's text encoder; it needs equal query and key lengths.
@@ -25,10 +25,16 @@ public enum Attention {
         var output = Tensor(zeros: [batch, queryLength, width])
         let pairs = batch * heads
         guard pairs > 0, queryLength > 0, keyLength > 0 else { return output }
-        let workers = min(pairs, max(1, ProcessInfo.processInfo.activeProcessorCount))
-        let perWorker = (pairs + workers - 1) / workers
-        // Heads already occupy every core; OpenBLAS's own threads on top would make concurrent callers queue for
-        // its thread pool (measured: 20x slower at CLIP's sizes). Each head's products run on their own core.
+        // Queries go in blocks whose scores (block x keys) stay near 2 MB, so the scores a block writes are still
+        // in cache when softmax and the second product read them: the full 4096 x 4096 matrix of a 64x64 latent
+        // would be 64 MB per head.
+        let blockRows = max(1, min(queryLength, (1 << 19) / keyLength))
+        let blocksPerHead = (queryLength + blockRows - 1) / blockRows
+        let units = pairs * blocksPerHead
+        let workers = min(units, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        let perWorker = (units + workers - 1) / workers
+        // Blocks already occupy every core; OpenBLAS's own threads on top would make concurrent callers queue for
+        // its thread pool (measured: 20x slower at CLIP's sizes). Each block's products run on their own core.
         let blasThreads = BLASThreads.count
         if workers > 1 { BLASThreads.count = 1 }
         defer { if workers > 1 { BLASThreads.count = blasThreads } }
@@ -39,27 +45,41 @@ public enum Attention {
                     output.scalars.withUnsafeMutableBufferPointer { o in
                         let qBase = q.baseAddress!, kBase = k.baseAddress!, vBase = v.baseAddress!, oBase = o.baseAddress!
                         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                            let scores = UnsafeMutablePointer<Float>.allocate(capacity: queryLength * keyLength)
-                            defer { scores.deallocate() }
-                            for pair in (worker * perWorker)..<min(pairs, (worker + 1) * perWorker) {
+                            let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * keyLength)
+                            let inverseSums = UnsafeMutablePointer<Float>.allocate(capacity: blockRows)
+                            defer {
+                                scores.deallocate()
+                                inverseSums.deallocate()
+                            }
+                            for unit in (worker * perWorker)..<min(units, (worker + 1) * perWorker) {
+                                let pair = unit / blocksPerHead
+                                let firstRow = (unit % blocksPerHead) * blockRows
+                                let rows = min(blockRows, queryLength - firstRow)
                                 let b = pair / heads, h = pair % heads
-                                let qHead = qBase + b * queryLength * width + h * headDim
+                                let qBlock = qBase + (b * queryLength + firstRow) * width + h * headDim
                                 let kHead = kBase + b * keyLength * width + h * headDim
                                 let vHead = vBase + b * keyLength * width + h * headDim
-                                let oHead = oBase + b * queryLength * width + h * headDim
+                                let oBlock = oBase + (b * queryLength + firstRow) * width + h * headDim
                                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                                            Int32(queryLength), Int32(keyLength), Int32(headDim), scale,
-                                            qHead, Int32(width), kHead, Int32(width), 0, scores, Int32(keyLength))
-                                for row in 0..<queryLength {
+                                            Int32(rows), Int32(keyLength), Int32(headDim), scale,
+                                            qBlock, Int32(width), kHead, Int32(width), 0, scores, Int32(keyLength))
+                                for row in 0..<rows {
                                     let rowStart = scores + row * keyLength
                                     if causal {
-                                        for column in (row + 1)..<max(row + 1, keyLength) { rowStart[column] = -.infinity }
+                                        let queryIndex = firstRow + row
+                                        for column in (queryIndex + 1)..<max(queryIndex + 1, keyLength) { rowStart[column] = -.infinity }
                                     }
-                                    softmaxInPlace(rowStart, count: keyLength)
+                                    let total = exponentiateShifted(rowStart, count: keyLength)
+                                    inverseSums[row] = total > 0 ? 1 / total : 0
                                 }
                                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                                            Int32(queryLength), Int32(headDim), Int32(keyLength), 1,
-                                            scores, Int32(keyLength), vHead, Int32(width), 0, oHead, Int32(width))
+                                            Int32(rows), Int32(headDim), Int32(keyLength), 1,
+                                            scores, Int32(keyLength), vHead, Int32(width), 0, oBlock, Int32(width))
+                                // Softmax's division, applied to the head's output row (headDim values, not keyLength).
+                                for row in 0..<rows {
+                                    let outRow = oBlock + row * width
+                                    for column in 0..<headDim { outRow[column] *= inverseSums[row] }
+                                }
                             }
                         }
                     }

@@ -93,17 +93,38 @@ func meanAndVariance(_ values: UnsafeMutablePointer<Float>, count: Int) -> (Floa
 }
 
 func softmaxInPlace(_ values: UnsafeMutablePointer<Float>, count: Int) {
-    guard count > 0 else { return }
-    var largest = -Float.infinity
-    for index in 0..<count { largest = max(largest, values[index]) }
-    // A row that is entirely masked gives zeros rather than NaN.
-    guard largest > -Float.infinity else {
-        for index in 0..<count { values[index] = 0 }
-        return
-    }
-    for index in 0..<count { values[index] = exponential(values[index] - largest) }
-    var total: Float = 0
-    for index in 0..<count { total += values[index] }
+    let total = exponentiateShifted(values, count: count)
+    guard total > 0 else { return }
     let inverse = 1 / total
     for index in 0..<count { values[index] *= inverse }
+}
+
+/// Replaces each value by exp(value - row maximum) and returns their sum: softmax without the final division,
+/// which attention applies to its much narrower output instead. A row that is entirely masked (all -infinity)
+/// becomes zeros with sum 0, rather than NaN.
+func exponentiateShifted(_ values: UnsafeMutablePointer<Float>, count: Int) -> Float {
+    guard count > 0 else { return 0 }
+    var largest = -Float.infinity
+    for index in 0..<count { largest = max(largest, values[index]) }
+    guard largest > -Float.infinity else {
+        for index in 0..<count { values[index] = 0 }
+        return 0
+    }
+    for index in 0..<count { values[index] = exponential(values[index] - largest) }
+    // Four running sums let the additions overlap instead of waiting on one another.
+    var sums: (Float, Float, Float, Float) = (0, 0, 0, 0)
+    var index = 0
+    while index + 4 <= count {
+        sums.0 += values[index]
+        sums.1 += values[index + 1]
+        sums.2 += values[index + 2]
+        sums.3 += values[index + 3]
+        index += 4
+    }
+    var total = (sums.0 + sums.1) + (sums.2 + sums.3)
+    while index < count {
+        total += values[index]
+        index += 1
+    }
+    return total
 }

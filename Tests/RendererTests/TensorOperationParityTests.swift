@@ -49,6 +49,26 @@ final class TensorOperationParityTests: XCTestCase {
         }
     }
 
+    /// Large inputs are unfolded in bands of output rows; compare a several-band case (2 images x 2 bands) with
+    /// a direct double-precision convolution. Tolerance: 1e-4 relative.
+    func testBandedConvolutionMatchesDirectEvaluation() {
+        let x = OperationBenchmarks.random([2, 512, 16, 16], seed: 31)
+        let w = OperationBenchmarks.random([3, 512, 3, 3], seed: 32), b = OperationBenchmarks.random([3], seed: 33)
+        var expected = Tensor(zeros: [2, 3, 16, 16])
+        x.scalars.withUnsafeBufferPointer { input in
+            for n in 0..<2 { for o in 0..<3 { for oy in 0..<16 { for ox in 0..<16 {
+                var sum = Double(b.scalars[o])
+                for c in 0..<512 { for ky in 0..<3 { for kx in 0..<3 {
+                    let (iy, ix) = (oy - 1 + ky, ox - 1 + kx)
+                    guard iy >= 0, iy < 16, ix >= 0, ix < 16 else { continue }
+                    sum += Double(input[((n * 512 + c) * 16 + iy) * 16 + ix]) * Double(w.scalars[((o * 512 + c) * 3 + ky) * 3 + kx])
+                } } }
+                expected.scalars[((n * 3 + o) * 16 + oy) * 16 + ox] = Float(sum)
+            } } } }
+        }
+        assertClose(x.conv2d(weight: w, bias: b, padding: 1), expected, "3x3 over 512 channels in bands")
+    }
+
     func testActivations() throws {
         let x = try t("act.x")
         assertClose(x.silu(), try t("act.silu"), "silu")

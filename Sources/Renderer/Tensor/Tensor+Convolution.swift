@@ -4,13 +4,15 @@ import Foundation
 extension Tensor {
     /// 2-D convolution of [N, C, H, W] with weight [O, C, kh, kw] and optional bias [O], zero padding on every side.
     ///
-    /// Lowered to one `sgemm` per image: weight [O, C*kh*kw] times the unfolded input [C*kh*kw, Hout*Wout]
-    /// (im2col, built in parallel over input channels). A 1x1 kernel at stride 1 multiplies the input directly.
+    /// Lowered to matrix products: weight [O, C*kh*kw] times the unfolded input (im2col). The unfolding is done a
+    /// band of output rows at a time, sized so the band's columns (about 4 MB) are still in cache when sgemm reads
+    /// them, and bands run in parallel across cores. A 1x1 kernel at stride 1 multiplies the input directly.
     public func conv2d(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
         precondition(rank == 4 && weight.rank == 4, "conv2d takes [N, C, H, W] and [O, C, kh, kw]")
         let (batch, channels, height, width) = (shape[0], shape[1], shape[2], shape[3])
         let (outChannels, kernelH, kernelW) = (weight.shape[0], weight.shape[2], weight.shape[3])
         precondition(weight.shape[1] == channels, "conv2d weight \(weight.shape) does not fit input \(shape)")
+        precondition(bias.map { $0.count == outChannels } ?? true, "conv2d bias does not fit \(outChannels) outputs")
         precondition(stride > 0 && padding >= 0, "conv2d stride must be positive and padding non-negative")
         let outH = (height + 2 * padding - kernelH) / stride + 1
         let outW = (width + 2 * padding - kernelW) / stride + 1
@@ -19,35 +21,46 @@ extension Tensor {
         let positions = outH * outW
         var result = Tensor(zeros: [batch, outChannels, outH, outW])
         let direct = kernelH == 1 && kernelW == 1 && stride == 1 && padding == 0
-        var columns = [Float](repeating: 0, count: direct ? 0 : patch * positions)
+        let bandRows = direct ? outH : max(1, min(outH, (1 << 20) / max(1, patch * outW)))
+        let bands = (outH + bandRows - 1) / bandRows
+        let units = batch * bands
+        let workers = direct ? 1 : min(units, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        let perWorker = (units + workers - 1) / workers
+        // Bands already occupy every core, so each band's sgemm runs single-threaded (see Attention).
+        let blasThreads = BLASThreads.count
+        if workers > 1 { BLASThreads.count = 1 }
+        defer { if workers > 1 { BLASThreads.count = blasThreads } }
 
         scalars.withUnsafeBufferPointer { input in
             weight.scalars.withUnsafeBufferPointer { w in
                 result.scalars.withUnsafeMutableBufferPointer { out in
-                    columns.withUnsafeMutableBufferPointer { cols in
-                        for image in 0..<batch {
-                            let source = input.baseAddress! + image * channels * height * width
-                            let target = out.baseAddress! + image * outChannels * positions
+                    let inBase = input.baseAddress!, wBase = w.baseAddress!, outBase = out.baseAddress!
+                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                        let columns = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: patch * bandRows * outW)
+                        defer { columns?.deallocate() }
+                        for unit in (worker * perWorker)..<min(units, (worker + 1) * perWorker) {
+                            let image = unit / bands
+                            let firstRow = (unit % bands) * bandRows
+                            let bandPositions = min(bandRows, outH - firstRow) * outW
+                            let source = inBase + image * channels * height * width
+                            let target = outBase + image * outChannels * positions + firstRow * outW
                             if let bias {
                                 for channel in 0..<outChannels {
-                                    (target + channel * positions).initialize(repeating: bias.scalars[channel], count: positions)
+                                    (target + channel * positions).initialize(repeating: bias.scalars[channel], count: bandPositions)
                                 }
                             }
                             let unfolded: UnsafePointer<Float>
-                            if direct {
-                                unfolded = source
-                            } else {
-                                let colBase = cols.baseAddress!
-                                concurrentChunks(count: channels, minimumChunk: max(1, 8_192 / max(1, positions))) { range in
-                                    for channel in range {
-                                        unfold(channel: channel, source: source, into: colBase)
-                                    }
+                            if let columns {
+                                for channel in 0..<channels {
+                                    unfold(channel: channel, source: source, firstRow: firstRow, bandPositions: bandPositions, into: columns)
                                 }
-                                unfolded = UnsafePointer(colBase)
+                                unfolded = UnsafePointer(columns)
+                            } else {
+                                unfolded = source
                             }
                             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                                        Int32(outChannels), Int32(positions), Int32(patch), 1,
-                                        w.baseAddress, Int32(patch), unfolded, Int32(positions),
+                                        Int32(outChannels), Int32(bandPositions), Int32(patch), 1,
+                                        wBase, Int32(patch), unfolded, Int32(bandPositions),
                                         bias == nil ? 0 : 1, target, Int32(positions))
                         }
                     }
@@ -56,14 +69,17 @@ extension Tensor {
         }
         return result
 
-        func unfold(channel: Int, source: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>) {
+        /// Writes rows (channel, ky, kx) of the band's column matrix: the input pixel under each kernel tap for
+        /// every output position of the band, zero where the tap falls in the padding.
+        func unfold(channel: Int, source: UnsafePointer<Float>, firstRow: Int, bandPositions: Int,
+                    into columns: UnsafeMutablePointer<Float>) {
             let plane = source + channel * height * width
             for ky in 0..<kernelH {
                 for kx in 0..<kernelW {
-                    let row = columns + ((channel * kernelH + ky) * kernelW + kx) * positions
-                    for oy in 0..<outH {
-                        let iy = oy * stride - padding + ky
-                        let line = row + oy * outW
+                    let row = columns + ((channel * kernelH + ky) * kernelW + kx) * bandPositions
+                    for localRow in 0..<(bandPositions / outW) {
+                        let iy = (firstRow + localRow) * stride - padding + ky
+                        let line = row + localRow * outW
                         guard iy >= 0 && iy < height else {
                             line.initialize(repeating: 0, count: outW)
                             continue

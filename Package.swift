@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "ReviewQueue",
             dependencies: ["FACSKnowledge", "MediaIO", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Renderer", dependencies: ["MediaIO", "COpenBLAS"]),
+        .target(name: "Renderer", dependencies: ["MediaIO", "COpenBLAS"], plugins: ["EmbedResources"]),
         .executableTarget(
             name: "tbd",
             dependencies: [
@@ -54,6 +54,7 @@ let package = Package(
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "CLITests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RendererTests", dependencies: ["Renderer"], resources: [.copy("Fixtures")]),
         // A writer the review tests start, kill -9 and race against each other in separate processes.
         .executableTarget(name: "review-stress", dependencies: ["ReviewQueue"]),
         .testTarget(name: "ReviewQueueTests", dependencies: ["ReviewQueue", "FACSKnowledge", "MediaIO"]),

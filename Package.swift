@@ -40,7 +40,7 @@ let package = Package(
             plugins: ["EmbedResources"]),
         .target(
             name: "ReviewQueue",
-            dependencies: ["FACSKnowledge", "MediaIO", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["FACSKnowledge", "MediaIO", "Renderer", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Renderer", dependencies: ["MediaIO", "COpenBLAS"], plugins: ["EmbedResources"]),
         .executableTarget(
             name: "tbd",

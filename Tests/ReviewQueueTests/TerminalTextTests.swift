@@ -54,12 +54,12 @@ final class TerminalTextTests: XCTestCase {
         }
     }
 
-    func testTokenEstimateIsNearCLIPCounts() {
-        // CLIP: "a photo of a cat" is 5 tokens plus start and end.
-        XCTAssertEqual(TokenEstimate.estimate("a photo of a cat"), 7)
-        XCTAssertEqual(TokenEstimate.estimate(""), 2)
-        XCTAssertEqual(TokenEstimate.estimate("AU12"), 5, "letters, then each digit")
-        XCTAssertGreaterThan(TokenEstimate.estimate(String(repeating: "smiling face, ", count: 30)), TokenEstimate.budget)
+    func testTokenCountsAreCLIPs() {
+        // transformers' CLIP tokenizer: "a photo of a cat" -> 49406 320 1125 539 320 2368 49407.
+        XCTAssertEqual(PromptTokenCount.count("a photo of a cat"), 7)
+        XCTAssertEqual(PromptTokenCount.count(""), 2)
+        XCTAssertEqual(PromptTokenCount.count("don't worry"), 5)
+        XCTAssertGreaterThan(PromptTokenCount.count(String(repeating: "smiling face, ", count: 30)) ?? 0, PromptTokenCount.budget)
     }
 
     func testHalfBlockRowsCarryTopAndBottomColours() {
@@ -113,7 +113,7 @@ final class TerminalTextTests: XCTestCase {
             for line in lines { XCTAssertLessThanOrEqual(line.columns, width - 1, line.plainText) }
             let text = lines.map(\.plainText).joined(separator: "\n")
             XCTAssertTrue(text.contains("#1  PENDING"), text)
-            XCTAssertTrue(text.contains("tokens (estimate)"), text)
+            XCTAssertTrue(text.contains("/77 CLIP tokens"), text)
             // Below 80x24 the chips may sit under the fold, reached with j.
             if height >= 24 { XCTAssertTrue(text.contains("12C Lip corner puller"), text) }
             XCTAssertTrue(text.contains("pending 1 · approved 0 · rejected 0"), text)

@@ -8,9 +8,9 @@ public enum ReviewSchema {
     /// All migrations, or only those up to and including `last` (tests build older databases with it).
     public static func migrator(upTo last: String? = nil) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        let all: [(String, (Database) throws -> Void)] = [
-            (migrationNames[0], createReviewCore),
-            (migrationNames[1], createRenderAndClipLink),
+        let all: [(String, @Sendable (Database) throws -> Void)] = [
+            (migrationNames[0], { try createReviewCore($0) }),
+            (migrationNames[1], { try createRenderAndClipLink($0) }),
         ]
         for (name, body) in all {
             migrator.registerMigration(name, migrate: body)

@@ -130,7 +130,7 @@ public struct ReviewScreen {
             for (keys, meaning) in Self.help { builder.add("  " + keys.padding(toLength: 12, withPad: " ", startingAt: 0) + meaning) }
             builder.blank()
             builder.add("Filter terms: status=pending|approved|rejected|any emotion=E level=1-3 actor=A backend=B findings=yes|no", .dim)
-            builder.add("Token counts are estimates against CLIP's 77-token window until the renderer's tokenizer is used.", .dim)
+            builder.add("Token counts come from SD1.5's CLIP tokenizer, start and end tokens included, against its 77-token window.", .dim)
             return builder.lines
         case .pickingReason:
             builder.add("Reject #\(session.detail?.id ?? 0): why?", .bold)
@@ -179,10 +179,13 @@ public struct ReviewScreen {
     }
 
     private func prompt(_ label: String, _ text: String, into builder: inout BodyBuilder) {
-        let tokens = TokenEstimate.estimate(text)
         var header = StyledLine(label, .bold + .cyan)
-        let over = tokens > TokenEstimate.budget
-        header.append("  ≈\(tokens)/\(TokenEstimate.budget) tokens (estimate)\(over ? ", over budget: CLIP cuts the rest" : "")", over ? .red + .bold : .dim)
+        if let tokens = PromptTokenCount.count(text) {
+            let over = tokens > PromptTokenCount.budget
+            header.append("  \(tokens)/\(PromptTokenCount.budget) CLIP tokens\(over ? ", over budget: the text encoder cuts the rest" : "")", over ? .red + .bold : .dim)
+        } else {
+            header.append("  CLIP token count unavailable", .dim)
+        }
         builder.add(header)
         builder.add(TerminalText.sanitize(text.isEmpty ? "(empty)" : text, keepNewlines: true), .bold, indent: 2)
     }

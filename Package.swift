@@ -41,14 +41,14 @@ let package = Package(
             plugins: ["EmbedResources"]),
         .target(
             name: "ReviewQueue",
-            dependencies: ["FACSKnowledge", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["FACSKnowledge", "MediaIO", "Renderer", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Renderer", dependencies: ["MediaIO", "COpenBLAS"], plugins: ["EmbedResources"]),
         .target(
             name: "BatchAnnotation",
             dependencies: [
                 "FACSKnowledge", "CoTFA", "ReviewQueue", "MediaIO",
                 .product(name: "CSV", package: "CSV.swift"),
             ]),
-        .target(name: "Renderer", dependencies: ["MediaIO", "COpenBLAS"]),
         .executableTarget(
             name: "tbd",
             dependencies: [
@@ -62,5 +62,9 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "BatchAnnotationTests", dependencies: ["BatchAnnotation"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RendererTests", dependencies: ["Renderer"], resources: [.copy("Fixtures")]),
+        // A writer the review tests start, kill -9 and race against each other in separate processes.
+        .executableTarget(name: "review-stress", dependencies: ["ReviewQueue"]),
+        .testTarget(name: "ReviewQueueTests", dependencies: ["ReviewQueue", "FACSKnowledge", "MediaIO"]),
     ]
 )

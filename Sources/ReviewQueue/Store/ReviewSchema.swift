@@ -3,7 +3,7 @@ import GRDB
 /// The store's schema as named, ordered migrations. A migration, once released, never changes: new needs get a
 /// new migration appended at the end.
 public enum ReviewSchema {
-    public static let migrationNames = ["v1-review-core", "v2-render-and-clip-link"]
+    public static let migrationNames = ["v1-review-core", "v2-render-and-clip-link", "v3-batch-unit-and-call-cache"]
 
     /// All migrations, or only those up to and including `last` (tests build older databases with it).
     public static func migrator(upTo last: String? = nil) -> DatabaseMigrator {
@@ -11,6 +11,7 @@ public enum ReviewSchema {
         let all: [(String, @Sendable (Database) throws -> Void)] = [
             (migrationNames[0], { try createReviewCore($0) }),
             (migrationNames[1], { try createRenderAndClipLink($0) }),
+            (migrationNames[2], { try createBatchUnitAndCallCache($0) }),
         ]
         for (name, body) in all {
             migrator.registerMigration(name, migrate: body)
@@ -126,6 +127,31 @@ public enum ReviewSchema {
                 END;
             CREATE TRIGGER status_count_delete AFTER DELETE ON annotation
                 BEGIN UPDATE status_count SET count = count - 1 WHERE status = OLD.status; END;
+            """)
+    }
+
+    /// The batch annotator's progress (one row per unit that finished or failed, so a re-run skips done units and a
+    /// failed unit keeps its error and attempt count) and its cache of model replies.
+    private static func createBatchUnitAndCallCache(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE batch_unit (
+                unit_key TEXT PRIMARY KEY,
+                status TEXT NOT NULL CHECK (status IN ('done', 'failed')),
+                annotation_id INTEGER REFERENCES annotation (id),
+                attempts INTEGER NOT NULL CHECK (attempts >= 1),
+                error TEXT,
+                updated_at DATETIME NOT NULL,
+                CHECK ((status = 'done') = (annotation_id IS NOT NULL))
+            );
+            CREATE INDEX batch_unit_status ON batch_unit (status);
+
+            -- Model replies by content address (SHA-256 of the request: endpoint, model, messages, image,
+            -- parameters), so a repeated request costs no call, across runs.
+            CREATE TABLE call_cache (
+                request_hash TEXT PRIMARY KEY,
+                response BLOB NOT NULL,
+                created_at DATETIME NOT NULL
+            );
             """)
     }
 

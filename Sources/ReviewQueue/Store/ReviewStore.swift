@@ -79,7 +79,7 @@ public final class ReviewStore: @unchecked Sendable {
         return try pool.write { db in try annotations.map { try self.insert($0, db: db) } }
     }
 
-    private func insert(_ annotation: NewAnnotation, db: Database) throws -> Int64 {
+    func insert(_ annotation: NewAnnotation, db: Database) throws -> Int64 {
         let stagesJSON = try StoredJSON.encode(annotation.stages.sorted { $0.index < $1.index })
         let ausJSON = try StoredJSON.encode(annotation.aus)
         let findingsJSON = try StoredJSON.encode(annotation.findings)
@@ -105,7 +105,7 @@ public final class ReviewStore: @unchecked Sendable {
         return id
     }
 
-    private func validate(_ annotation: NewAnnotation) throws {
+    func validate(_ annotation: NewAnnotation) throws {
         func fail(_ message: String) -> ReviewStoreError { .invalidInput("annotation rejected: \(message)") }
         guard !annotation.subject.sourcePath.isEmpty else { throw fail("subject.sourcePath is empty") }
         guard SubjectInput.kinds.contains(annotation.subject.kind) else {

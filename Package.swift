@@ -50,7 +50,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
-        .testTarget(name: "ShimTests", dependencies: ["CCurl", "COpenBLAS", "CFFmpeg", "MediaIO"]),
+        .testTarget(name: "ShimTests", dependencies: ["CCurl", "COpenBLAS", "CFFmpeg"]),
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "CLITests", dependencies: ["FACSKnowledge"]),
     ]

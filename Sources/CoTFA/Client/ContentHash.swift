@@ -1,7 +1,7 @@
 import Foundation
 
 /// FNV-1a, 64 bit: a stable content fingerprint for template versions and image records (not for security).
-enum ContentHash {
+public enum ContentHash {
     static func fnv1a64(_ bytes: some Sequence<UInt8>, seed: UInt64 = 0xcbf2_9ce4_8422_2325) -> UInt64 {
         var hash = seed
         for byte in bytes {
@@ -11,7 +11,7 @@ enum ContentHash {
         return hash
     }
 
-    static func fnv1a64Hex(_ data: Data) -> String {
+    public static func fnv1a64Hex(_ data: Data) -> String {
         let value = fnv1a64(data)
         let hex = String(value, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex

@@ -27,7 +27,7 @@ struct StageContext: Sendable {
             "token_budget": String(budget.limit),
             // About one word per 1.5 estimated tokens, leaving room for the start and end tokens.
             "word_budget": String((budget.limit - 2) * 2 / 3),
-            "facs_rows": Self.facsRows(expected, table: table),
+            "facs_rows": Self.facsRows(expected, prototype: prototype, table: table),
             "variants": prototype.variants.map { variant in
                 let notation = variant.aus.map(\.description).joined(separator: "+")
                 return "- \(notation.isEmpty ? "no active AU" : notation) (\(variant.source))\(variant.isDefault ? " [default]" : "")"
@@ -37,20 +37,25 @@ struct StageContext: Sendable {
         ]
     }
 
-    /// The emotion's prototype rows from the table: code with letter, name, muscles and visible change.
-    static func facsRows(_ aus: [ScoredAU], table: FACSTable) -> String {
+    /// The emotion's prototype rows from the table: code with letter, name, muscles and visible change; then the
+    /// codes only other published variants use, so the model can weigh them against the same table.
+    static func facsRows(_ aus: [ScoredAU], prototype: EmotionPrototype, table: FACSTable) -> String {
         guard !aus.isEmpty else { return "- none: this emotion is the absence of emotional action" }
-        return aus.compactMap { au in
-            guard let code = table.code(au.code) else { return nil }
+        func row(_ label: String, _ code: FACSCode, _ note: String) -> String {
             let muscles = code.muscles.isEmpty ? "no muscle" : code.muscles.joined(separator: "; ")
-            return "- AU\(au) \(code.name): \(muscles). \(code.appearance)"
-        }.joined(separator: "\n")
+            return "- \(label) \(code.name)\(note): \(muscles). \(code.appearance)"
+        }
+        let main = aus.compactMap { au in table.code(au.code).map { row("AU\(au)", $0, "") } }
+        let others = prototype.allCodes.subtracting(aus.map(\.code)).sorted().compactMap { number in
+            table.code(number).map { row("AU\(number)", $0, " (in other variants only)") }
+        }
+        return (main + others).joined(separator: "\n")
     }
 
     /// "a woman in her thirties" from --subject, else what the MEAD actor id says, else "a person".
     static func subjectPhrase(_ input: AnnotationInput) -> String {
         if let description = input.subject.description?.trimmingCharacters(in: .whitespacesAndNewlines), !description.isEmpty {
-            return TerminalText.sanitize(description, keepNewlines: false)
+            return UntrustedText.sanitize(description, keepNewlines: false)
         }
         if let presentation = input.actorPresentation { return "a \(presentation)" }
         return "a person"
@@ -59,7 +64,7 @@ struct StageContext: Sendable {
     /// Stage I's note on the image: attached, or (text-only) described in words from the metadata.
     static func imageNote(_ input: AnnotationInput) -> String {
         var facts: [String] = []
-        if let description = input.subject.description, !description.isEmpty { facts.append("described as: \(TerminalText.sanitize(description, keepNewlines: false))") }
+        if let description = input.subject.description, !description.isEmpty { facts.append("described as: \(UntrustedText.sanitize(description, keepNewlines: false))") }
         if let presentation = input.actorPresentation, let id = input.subject.actorID { facts.append("MEAD actor \(id), recorded as a \(presentation)") }
         if let view = input.subject.view { facts.append("camera view: \(view)") }
         let name = (input.subject.sourcePath as NSString).lastPathComponent

@@ -47,7 +47,7 @@ struct GroundingChecker: Sendable {
 
         let marked = markUnknownCodes(in: prompts.finePrompt, findings: &findings)
         findings += mentionsOutsideAnalysis(marked, analysed: Set(aus.map(\.code)))
-        let coarse = fitted(TerminalText.sanitize(prompts.coarsePrompt, keepNewlines: false), label: "coarse", findings: &findings)
+        let coarse = fitted(UntrustedText.sanitize(prompts.coarsePrompt, keepNewlines: false), label: "coarse", findings: &findings)
         let fine = fitted(marked, label: "fine", findings: &findings)
         return GroundingReport(aus: aus, findings: findings, coarsePrompt: coarse, finePrompt: fine)
     }
@@ -141,7 +141,7 @@ struct GroundingChecker: Sendable {
 
     /// Wraps every unknown code in the fine prompt as "[unverified:AU99]" and reports it.
     private func markUnknownCodes(in prompt: String, findings: inout [Finding]) -> String {
-        let clean = TerminalText.sanitize(prompt, keepNewlines: false)
+        let clean = UntrustedText.sanitize(prompt, keepNewlines: false)
         let unknown = parser.parse(clean).unknown
         guard !unknown.isEmpty else { return clean }
         var marked = clean

@@ -33,7 +33,7 @@ struct StrictJSONReader {
 
     func stringValue(allowEmpty: Bool = false) throws -> String {
         guard case .string(let raw) = value else { throw Problem(description: "\(path) must be a string, not \(value.typeName)") }
-        let text = TerminalText.sanitize(raw, keepNewlines: false).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = UntrustedText.sanitize(raw, keepNewlines: false).trimmingCharacters(in: .whitespacesAndNewlines)
         guard allowEmpty || !text.isEmpty else { throw Problem(description: "\(path) must not be empty") }
         guard text.count <= Self.maxStringLength else {
             throw Problem(description: "\(path) is \(text.count) characters long; keep it under \(Self.maxStringLength)")

@@ -1,5 +1,5 @@
 /// Model output is untrusted: before it reaches a terminal or a prompt, escape sequences and control characters go.
-public enum TerminalText {
+public enum UntrustedText {
     /// Removes ANSI/VT escape sequences (CSI, OSC, single-character escapes) and C0/C1 controls (carriage
     /// return included, which could overwrite a line) except newline and tab.
     public static func sanitize(_ text: String, keepNewlines: Bool = true) -> String {

@@ -1,0 +1,37 @@
+import Foundation
+
+/// Valid answers for each CoT-FA stage (a moderately happy face), chosen by what the request asks:
+/// the default responder for tests and benchmarks, on top of which faults are scripted.
+public enum StageReplies {
+    public static let facialInformation = #"{"age_range":"30-40","gender_presentation":"female-presenting","perceived_ethnicity":"not assessed","hair":"short dark hair","notable_features":["small earrings"]}"#
+    public static let actionUnits = #"{"action_units":[{"code":"AU6","intensity":"C","reason":"the cheeks lift and crow's feet appear"},{"code":"AU12","intensity":"C","reason":"the lip corners pull up and back"}]}"#
+    public static let muscles = #"{"muscles":[{"au":"AU6","muscles":["orbicularis oculi, pars orbitalis"],"movement":"the outer ring of the eye muscle lifts the cheeks"},{"au":"AU12","muscles":["zygomaticus major"],"movement":"pulls the lip corners up and back"}],"coordination":"cheek raiser and lip corner puller act together in a Duchenne smile","individual_variation":"smile width varies with face shape"}"#
+    public static let promptDesign = #"{"coarse_prompt":"a woman in her thirties with short dark hair, moderate happy expression","fine_prompt":"cheek raiser AU6, lip corner puller AU12, zygomaticus major pulls the lip corners up"}"#
+    public static let directDescription = #"{"description":"a woman smiling moderately","action_units":["AU6","AU12"],"coarse_prompt":"a woman with a moderate happy expression","fine_prompt":"cheek raiser, lip corner puller"}"#
+
+    /// Which stage a request asks for: 1...4, 0 for the direct description, nil when unrecognised.
+    /// A repair turn counts as the stage it repairs.
+    public static func stage(of request: RecordedRequest) -> Int? {
+        let users = request.messages.filter { $0["role"] as? String == "user" }.map(RecordedRequest.text(of:))
+        guard var text = users.last else { return nil }
+        if text.hasPrefix("Your last answer could not be used"), users.count >= 2 { text = users[users.count - 2] }
+        if text.hasPrefix("Stage IV") { return 4 }
+        if text.hasPrefix("Stage III") { return 3 }
+        if text.hasPrefix("Stage II") { return 2 }
+        if text.hasPrefix("Stage I") { return 1 }
+        return text.contains("list the FACS action units involved") ? 0 : nil
+    }
+
+    public static func validContent(for request: RecordedRequest) -> String {
+        switch stage(of: request) {
+        case 1: facialInformation
+        case 2: actionUnits
+        case 3: muscles
+        case 4: promptDesign
+        default: directDescription
+        }
+    }
+
+    /// Answers every stage correctly.
+    public static let responder: LoopbackChatServer.Responder = { request, _ in .chat(validContent(for: request)) }
+}

@@ -28,8 +28,8 @@ final class OfflineReasonerTests: XCTestCase {
         XCTAssertTrue(facial.contains("hair: short dark hair"), facial)
         XCTAssertTrue(facial.contains("glasses"), facial)
         XCTAssertTrue(annotation.stages[2].text.contains("zygomaticus major"))
-        XCTAssertEqual(annotation.coarsePrompt, "a woman in her thirties with short dark hair and glasses with a intense happiness expression")
-        XCTAssertTrue(annotation.finePrompt.hasPrefix("intense happiness: AU6D cheek raiser, AU12D lip corner puller"), annotation.finePrompt)
+        XCTAssertEqual(annotation.coarsePrompt, "a woman in her thirties with short dark hair and glasses, intense happy expression")
+        XCTAssertTrue(annotation.finePrompt.hasPrefix("intense happiness: AU6D cheek raiser (orbicularis oculi), AU12D lip corner puller (zygomaticus major), the cheeks lift"), annotation.finePrompt)
         XCTAssertTrue(annotation.findings.allSatisfy { $0.severity != .error }, "\(annotation.findings)")
     }
 
@@ -44,9 +44,9 @@ final class OfflineReasonerTests: XCTestCase {
     func testMEADActorIDGivesPresentationWhenNoDescription() throws {
         let man = try pipeline.annotate(input("angry", actor: "M003"))
         XCTAssertTrue(man.stages[0].text.contains("male-presenting (from the MEAD actor id)"), man.stages[0].text)
-        XCTAssertTrue(man.coarsePrompt.hasPrefix("a man with"), man.coarsePrompt)
+        XCTAssertTrue(man.coarsePrompt.hasPrefix("a man, moderate angry"), man.coarsePrompt)
         let woman = try pipeline.annotate(input("angry", actor: "W011"))
-        XCTAssertTrue(woman.coarsePrompt.hasPrefix("a woman with"), woman.coarsePrompt)
+        XCTAssertTrue(woman.coarsePrompt.hasPrefix("a woman, moderate angry"), woman.coarsePrompt)
         let unknown = try pipeline.annotate(input("angry"))
         XCTAssertTrue(unknown.stages[0].text.contains("gender presentation: not stated"))
     }

@@ -60,7 +60,7 @@ struct OfflineFACSReasoner: Sendable {
         return ActionUnitAnalysis(actionUnits: context.expected.compactMap { au in
             guard let code = table.code(au.code) else { return nil }
             let reason = "\(code.name) belongs to the default \(context.prototype.facsEmotion) prototype \(variant.aus.map(\.description).joined(separator: "+")) (\(variant.source)); \(level.word) gives \(au.intensity?.rawValue ?? "-") under the table's level rule"
-            return ActionUnitAnalysis.Entry(code: "AU\(au.side?.rawValue ?? "")\(au.code)", intensity: au.intensity?.rawValue ?? "C", reason: reason)
+            return ActionUnitAnalysis.Entry(code: au.side.map { "\($0.rawValue)\(au.code)" } ?? "AU\(au.code)", intensity: au.intensity?.rawValue ?? "C", reason: reason)
         })
     }
 
@@ -78,17 +78,44 @@ struct OfflineFACSReasoner: Sendable {
         return MuscleAnalysis(muscles: entries, coordination: coordination, individualVariation: variation)
     }
 
+    /// The fine prompt puts each AU with its main muscle first, then what the face shows, so fitting the budget
+    /// drops visible-change phrases before it drops an AU.
     func promptDesign(_ context: StageContext) throws -> PromptDesign {
-        let phrases = GroundedPhrases(table: table)
         var values = context.values
         let coarse = try templates.render("offline-coarse.txt", values)
-        guard !context.expected.isEmpty else {
+        let codes = context.expected.compactMap { au in table.code(au.code).map { (au, $0) } }
+        guard !codes.isEmpty else {
             return PromptDesign(coarsePrompt: coarse, finePrompt: try templates.render("offline-fine-rest.txt", values))
         }
-        values["action_names"] = context.expected.compactMap { au in
-            table.code(au.code).map { "AU\(au) \($0.name.lowercased())" }
+        values["action_units"] = codes.map { au, code in
+            let muscle = code.muscles.first.map { " (\(Self.baseMuscle($0)))" } ?? ""
+            return "AU\(au.code)\(au.intensity?.rawValue ?? "") \(Self.sideWord(au.side))\(code.name.lowercased())\(muscle)"
         }.joined(separator: ", ")
-        values["muscle_movements"] = phrases.muscleMovements(context.expected).joined(separator: ", ")
+        values["movements"] = codes.map { _, code in Self.firstClause(code.appearance) }.joined(separator: ", ")
         return PromptDesign(coarsePrompt: coarse, finePrompt: try templates.render("offline-fine.txt", values))
+    }
+
+    /// "right " for R12A: one-sided actions keep their side in the prompt.
+    static func sideWord(_ side: FACSSide?) -> String {
+        switch side {
+        case .left: "left "
+        case .right: "right "
+        case .unilateral: "one-sided "
+        case nil: ""
+        }
+    }
+
+    /// "orbicularis oculi, pars orbitalis" -> "orbicularis oculi": the part before any comma or parenthesis.
+    /// A relaxed muscle keeps the word: jaw drop is the masseter letting go, not pulling.
+    static func baseMuscle(_ muscle: String) -> String {
+        let base = String(muscle.split(whereSeparator: { $0 == "," || $0 == "(" }).first ?? Substring(muscle)).trimmingCharacters(in: .whitespaces)
+        return muscle.contains("(relaxed)") ? "relaxed " + base : base
+    }
+
+    /// "The cheeks lift and the skin ..., narrowing ..." -> "the cheeks lift and the skin around the eye bunches".
+    static func firstClause(_ sentence: String) -> String {
+        let clause = sentence.split(whereSeparator: { $0 == "," || $0 == "." || $0 == ";" }).first.map(String.init) ?? sentence
+        guard let first = clause.first else { return clause }
+        return (first.lowercased() + clause.dropFirst()).trimmingCharacters(in: .whitespaces)
     }
 }

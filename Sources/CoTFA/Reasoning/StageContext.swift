@@ -45,7 +45,9 @@ struct StageContext: Sendable {
             let muscles = code.muscles.isEmpty ? "no muscle" : code.muscles.joined(separator: "; ")
             return "- \(label) \(code.name)\(note): \(muscles). \(code.appearance)"
         }
-        let main = aus.compactMap { au in table.code(au.code).map { row("AU\(au)", $0, "") } }
+        let main = aus.compactMap { au in
+            table.code(au.code).map { row("AU\(au.code)\(au.intensity?.rawValue ?? "")", $0, au.side.map { " (\($0 == .unilateral ? "one side" : $0 == .left ? "left side" : "right side") only, \(au))" } ?? "") }
+        }
         let others = prototype.allCodes.subtracting(aus.map(\.code)).sorted().compactMap { number in
             table.code(number).map { row("AU\(number)", $0, " (in other variants only)") }
         }

@@ -46,9 +46,10 @@ struct GroundingChecker: Sendable {
         if let muscles { findings += checkMuscles(muscles, analysed: Set(aus.map(\.code))) }
 
         let marked = markUnknownCodes(in: prompts.finePrompt, findings: &findings)
-        findings += mentionsOutsideAnalysis(marked, analysed: Set(aus.map(\.code)))
         let coarse = fitted(UntrustedText.sanitize(prompts.coarsePrompt, keepNewlines: false), label: "coarse", findings: &findings)
         let fine = fitted(marked, label: "fine", findings: &findings)
+        // Checked on what the renderer will read, after fitting.
+        findings += mentionsOutsideAnalysis(fine, analysed: Set(aus.map(\.code)))
         return GroundingReport(aus: aus, findings: findings, coarsePrompt: coarse, finePrompt: fine)
     }
 

@@ -92,7 +92,7 @@ public struct ActionUnitAnalysis: StageAnswer {
     }
 
     public var readableText: String {
-        actionUnits.isEmpty ? "no active action units" : actionUnits.map { "\($0.code) \($0.intensity): \($0.reason)" }.joined(separator: "\n")
+        actionUnits.isEmpty ? "no active action units" : actionUnits.map { "\($0.code) (\($0.intensity.isEmpty ? "no letter" : $0.intensity)): \($0.reason)" }.joined(separator: "\n")
     }
 }
 

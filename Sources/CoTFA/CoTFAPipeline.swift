@@ -48,9 +48,16 @@ public final class CoTFAPipeline: @unchecked Sendable {
         modelLock.lock()
         defer { modelLock.unlock() }
         if let serverModels { return serverModels }
-        let models = try client.listModels()
+        let models: [String]
+        do {
+            models = try client.listModels()
+        } catch ChatClientError.http(let status, _) where status == 404 && client.configuration.model != nil {
+            // Some proxies serve chat but not the model list; a named model is enough to go on.
+            logger.warning("the endpoint has no model list (HTTP 404); using the configured model")
+            models = []
+        }
         if let configured = client.configuration.model {
-            if !models.contains(configured) {
+            if !models.isEmpty && !models.contains(configured) {
                 logger.warning("the server does not list model '\(configured)' (it lists: \(models.joined(separator: ", "))); asking for it anyway")
             }
             resolvedModel = configured

@@ -33,7 +33,7 @@ public final class ChatClient: @unchecked Sendable {
             method: .get, url: configuration.modelsURL, headers: commonHeaders(),
             connectTimeout: configuration.connectTimeout, totalTimeout: min(configuration.requestTimeout, 30),
             maxResponseBytes: configuration.maxResponseBytes)
-        let (response, _) = try sendWithRetries(request, formatLevel: nil)
+        let (response, _, _) = try sendWithRetries(request, formatLevel: nil)
         guard (200..<300).contains(response.status) else {
             throw ChatClientError.http(status: response.status, body: ChatClientError.excerpt(response.body))
         }
@@ -57,13 +57,15 @@ public final class ChatClient: @unchecked Sendable {
                 method: .post, url: configuration.chatURL, headers: commonHeaders() + ["Content-Type: application/json"],
                 body: body, connectTimeout: configuration.connectTimeout, totalTimeout: configuration.requestTimeout,
                 maxResponseBytes: configuration.maxResponseBytes)
-            let (response, tries) = try sendWithRetries(request, formatLevel: level)
+            let (response, tries, decoded) = try sendWithRetries(request, formatLevel: level)
             attempts += tries
             if (200..<300).contains(response.status) {
-                let reply = try ChatReply.decode(response.body)
+                let reply = try decoded ?? ChatReply.decode(response.body)
                 // Remembered only once a lower level worked, so an unrelated 400 does not demote the endpoint.
                 if level < firstLevel { formatMemory.stepDown(memoryKey, to: level) }
-                let record = requestBody(messages, model: model, level: level, schemaName: schemaName, schema: schema, elideImages: true)
+                let hasImage = messages.contains(where: \.hasImage)
+                let record = hasImage
+                    ? requestBody(messages, model: model, level: level, schemaName: schemaName, schema: schema, elideImages: true) : body
                 return ChatExchange(
                     reply: reply, requestRecord: String(decoding: record, as: UTF8.self), responseFormat: level,
                     attempts: attempts, latency: Date().timeIntervalSince(startedAt), startedAt: startedAt)
@@ -92,7 +94,7 @@ public final class ChatClient: @unchecked Sendable {
         if let maxTokens = configuration.maxTokens { fields["max_tokens"] = .number(Double(maxTokens)) }
         if let seed = configuration.seed { fields["seed"] = .number(Double(seed)) }
         if let format = level.wireValue(schemaName: schemaName, schema: schema) { fields["response_format"] = format }
-        return Data(JSONValue.object(fields).compactText.utf8)
+        return Data(JSONValue.object(fields).compactBytes)
     }
 
     private func startingLevel(memoryKey: String, hasSchema: Bool) -> ResponseFormatLevel {
@@ -114,7 +116,8 @@ public final class ChatClient: @unchecked Sendable {
 
     /// Sends until the answer is final: retries transport failures, 408, 429 and 5xx (unless the 5xx is a
     /// response-format refusal that the caller handles), waiting out `Retry-After` or an exponential backoff.
-    private func sendWithRetries(_ request: HTTPRequest, formatLevel: ResponseFormatLevel?) throws -> (HTTPResponse, Int) {
+    /// Returns the final response, the attempts it took, and for a successful chat request its decoded reply.
+    private func sendWithRetries(_ request: HTTPRequest, formatLevel: ResponseFormatLevel?) throws -> (HTTPResponse, Int, ChatReply?) {
         let policy = configuration.retry
         var attempt = 0
         while true {
@@ -136,8 +139,9 @@ public final class ChatClient: @unchecked Sendable {
             let refusal = configuration.responseFormat == .auto && (formatLevel.map { $0 > .none } ?? false)
                 && Self.isFormatRefusal(status: status, body: response.body)
             let retryable = status == 408 || status == 429 || (500...599).contains(status)
-            let malformedSuccess = (200..<300).contains(status) && request.method == .post && (try? ChatReply.decode(response.body)) == nil
-            guard (retryable && !refusal) || malformedSuccess else { return (response, attempt) }
+            let decoded = (200..<300).contains(status) && request.method == .post ? try? ChatReply.decode(response.body) : nil
+            let malformedSuccess = (200..<300).contains(status) && request.method == .post && decoded == nil
+            guard (retryable && !refusal) || malformedSuccess else { return (response, attempt, decoded) }
             let problem = malformedSuccess ? "unusable response body" : "HTTP \(status)"
             guard !lastChance else {
                 throw ChatClientError.gaveUp(

@@ -27,27 +27,50 @@ public struct ChatReply: Sendable, Equatable {
 
     /// Reads the first choice; anything that is not a chat completion is an error naming what was wrong.
     static func decode(_ body: Data) throws -> ChatReply {
-        let json: JSONValue
+        let completion: CompletionBody
         do {
-            json = try JSONValue(parsing: body)
+            completion = try JSONDecoder().decode(CompletionBody.self, from: body)
         } catch {
-            throw ChatClientError.malformedResponse("the response body is not JSON: " + ChatClientError.excerpt(body))
+            throw ChatClientError.malformedResponse("the response body is not a chat completion: " + ChatClientError.excerpt(body))
         }
-        guard case .array(let choices)? = json["choices"], let first = choices.first else {
-            if let message = json["error"]?["message"]?.stringValue ?? json["error"]?.stringValue {
-                throw ChatClientError.malformedResponse("the server reported an error: \(message)")
+        guard let first = completion.choices?.first else {
+            if let message = completion.error?.message {
+                throw ChatClientError.malformedResponse("the server reported an error: \(UntrustedText.sanitize(message))")
             }
             throw ChatClientError.malformedResponse("the response has no choices: " + ChatClientError.excerpt(body))
         }
-        guard let content = first["message"]?["content"]?.stringValue else {
+        guard let content = first.message?.content else {
             throw ChatClientError.malformedResponse("the first choice has no text content")
         }
-        var usage: TokenUsage?
-        if case .number(let prompt)? = json["usage"]?["prompt_tokens"], case .number(let completion)? = json["usage"]?["completion_tokens"] {
-            usage = TokenUsage(promptTokens: Int(prompt), completionTokens: Int(completion))
-        }
         return ChatReply(
-            content: content, finishReason: first["finish_reason"]?.stringValue, model: json["model"]?.stringValue, usage: usage)
+            content: content, finishReason: first.finishReason, model: completion.model,
+            usage: completion.usage.map { TokenUsage(promptTokens: $0.promptTokens ?? 0, completionTokens: $0.completionTokens ?? 0) })
+    }
+
+    /// The parts of an OpenAI-compatible completion the client reads; everything else is ignored.
+    private struct CompletionBody: Decodable {
+        struct Choice: Decodable {
+            struct Message: Decodable { let content: String? }
+            let message: Message?
+            let finishReason: String?
+            enum CodingKeys: String, CodingKey {
+                case message
+                case finishReason = "finish_reason"
+            }
+        }
+        struct Usage: Decodable {
+            let promptTokens: Int?
+            let completionTokens: Int?
+            enum CodingKeys: String, CodingKey {
+                case promptTokens = "prompt_tokens"
+                case completionTokens = "completion_tokens"
+            }
+        }
+        struct ErrorBody: Decodable { let message: String? }
+        let choices: [Choice]?
+        let model: String?
+        let usage: Usage?
+        let error: ErrorBody?
     }
 }
 

@@ -1,0 +1,114 @@
+import Foundation
+import LoopbackChatServer
+import XCTest
+
+/// Runs the built `tbd annotate` as a user would: offline by default, against the loopback server when told.
+final class AnnotateCommandTests: XCTestCase {
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+        var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] }
+    }
+
+    static var binary: URL {
+        if let override = ProcessInfo.processInfo.environment["TBD_BIN"] { return URL(fileURLWithPath: override) }
+        let bundle = Bundle(for: AnnotateCommandTests.self).bundleURL
+        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("tbd") }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[1]
+    }
+
+    private var folder: URL!
+    private var image: String { folder.appendingPathComponent("portrait.jpg").path }
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-annotate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data([0xFF, 0xD8, 0xFF, 0xD9]).write(to: URL(fileURLWithPath: image))
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    func tbd(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["annotate"] + arguments
+        process.currentDirectoryURL = folder
+        var environment = ProcessInfo.processInfo.environment
+        for key in ["TBD_VLM_URL", "TBD_VLM_MODEL", "TBD_VLM_API_KEY", "TBD_DB"] { environment[key] = nil }
+        environment.merge(extra) { $1 }
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func testOfflineByDefaultWithJSON() throws {
+        let run = try tbd(["--image", image, "--emotion", "happy", "--level", "3", "--subject", "a man in his fifties", "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let annotation = try XCTUnwrap(run.json?["annotation"] as? [String: Any])
+        XCTAssertEqual(annotation["backend"] as? String, "offline-facs-rules")
+        XCTAssertEqual(annotation["aus"] as? [String], ["6D", "12D"])
+        XCTAssertEqual((annotation["stages"] as? [[String: Any]])?.count, 4)
+        let hash = try XCTUnwrap((annotation["subject"] as? [String: Any])?["content_hash"] as? String)
+        XCTAssertTrue(hash.hasPrefix("fnv1a64:") && hash.count == 24, hash)
+        XCTAssertTrue((annotation["coarse_prompt"] as? String)?.hasPrefix("a man in his fifties, intense happy expression") ?? false)
+    }
+
+    func testTextOutputShowsStagesPromptsAndReport() throws {
+        let run = try tbd(["--image", image, "--emotion", "fear"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        for expected in ["Stage I facial information", "Stage II action units", "Stage III muscles", "Stage IV prompt design",
+                         "coarse prompt:", "fine prompt:", "AUs: 1C 2C 4C 5C 20C 26C", "grounding report"] {
+            XCTAssertTrue(run.stdout.contains(expected), "missing \(expected) in\n\(run.stdout)")
+        }
+    }
+
+    func testBadInputGivesClearErrors() throws {
+        let unknown = try tbd(["--image", image, "--emotion", "bored"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.stderr.contains("unknown emotion 'bored'"), unknown.stderr)
+        let missing = try tbd(["--image", folder.appendingPathComponent("nope.jpg").path, "--emotion", "happy"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("cannot read --image"), missing.stderr)
+        let level = try tbd(["--image", image, "--emotion", "happy", "--level", "4"])
+        XCTAssertTrue(level.stderr.contains("--level must be 1, 2 or 3"), level.stderr)
+        let endpoint = try tbd(["--image", image, "--emotion", "happy", "--endpoint", "not a url"])
+        XCTAssertTrue(endpoint.stderr.contains("is not an http(s) URL"), endpoint.stderr)
+    }
+
+    func testAgainstTheLoopbackServerTextOnly() throws {
+        let server = try LoopbackChatServer(responder: StageReplies.responder)
+        let secret = "sk-loopback-secret-42"
+        let run = try tbd(
+            ["--image", image, "--emotion", "happy", "--text-only", "--subject", "a woman", "--json"],
+            environment: ["TBD_VLM_URL": server.baseURL, "TBD_VLM_API_KEY": secret])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let annotation = try XCTUnwrap(run.json?["annotation"] as? [String: Any])
+        XCTAssertEqual(annotation["backend"] as? String, "openai-chat")
+        XCTAssertEqual(annotation["model_id"] as? String, "loopback-model")
+        XCTAssertEqual(annotation["aus"] as? [String], ["6C", "12C"])
+        XCTAssertEqual(server.chatRequests.count, 4)
+        XCTAssertEqual(server.chatRequests[0].headers["authorization"], "Bearer \(secret)")
+        XCTAssertFalse(run.stdout.contains(secret))
+        XCTAssertFalse(run.stderr.contains(secret))
+    }
+
+    func testFailedItemExitsOneAndKeepsRawReplies() throws {
+        let server = try LoopbackChatServer { request, _ in
+            StageReplies.stage(of: request) == 2 ? .chat("no JSON, just \u{1B}[31mred\u{1B}[0m prose") : .chat(StageReplies.validContent(for: request))
+        }
+        let run = try tbd(["--image", image, "--emotion", "happy", "--text-only", "--endpoint", server.baseURL])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.stderr.contains("stage II action units failed"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("no JSON, just red prose"), run.stderr)
+        XCTAssertFalse(run.stderr.contains("\u{1B}"), "escape sequences are stripped before the terminal")
+    }
+}

@@ -33,6 +33,9 @@ public final class CoTFAPipeline: @unchecked Sendable {
         self.logger = logger
     }
 
+    /// The `label` mode asks no model on either backend: its prompts come from two templates.
+    public static let labelBackendName = "label-template"
+
     public var backendName: String {
         switch backend {
         case .offline: OfflineFACSReasoner.backendName
@@ -58,7 +61,7 @@ public final class CoTFAPipeline: @unchecked Sendable {
         }
         if let configured = client.configuration.model {
             if !models.isEmpty && !models.contains(configured) {
-                logger.warning("the server does not list model '\(configured)' (it lists: \(models.joined(separator: ", "))); asking for it anyway")
+                logger.warning("the server does not list model '\(configured)' (it lists: \(UntrustedText.sanitize(models.joined(separator: ", "), keepNewlines: false))); asking for it anyway")
             }
             resolvedModel = configured
         } else {
@@ -104,7 +107,8 @@ public final class CoTFAPipeline: @unchecked Sendable {
         let finished = Date()
         return CoTFAAnnotation(
             subject: input.subject, emotion: context.prototype.emotion, level: input.level.rawValue, mode: input.mode.rawValue,
-            backend: backendName, endpoint: endpoint, modelID: outcome.reportedModel ?? model,
+            backend: input.mode == .label ? Self.labelBackendName : backendName, endpoint: input.mode == .label ? nil : endpoint,
+            modelID: outcome.reportedModel ?? model,
             templateVersion: templates.version, stages: outcome.stages, coarsePrompt: report.coarsePrompt,
             finePrompt: report.finePrompt, aus: report.aus.map(\.description), findings: outcome.notes + report.findings,
             provenance: provenance(input: input, outcome: outcome, requestedModel: model, started: started, finished: finished))
@@ -161,9 +165,9 @@ public final class CoTFAPipeline: @unchecked Sendable {
         }
         let usages = outcome.stages.compactMap(\.usage)
         return AnnotationProvenance(
-            backend: backendName, offline: offline,
+            backend: input.mode == .label ? Self.labelBackendName : backendName, offline: offline,
             note: offline ? (input.mode == .label ? "prompts from the emotion label alone; no model was asked" : OfflineFACSReasoner.provenanceNote) : nil,
-            endpoint: endpoint, requestedModel: requestedModel, reportedModel: outcome.reportedModel, mode: input.mode.rawValue,
+            endpoint: input.mode == .label ? nil : endpoint, requestedModel: requestedModel, reportedModel: outcome.reportedModel, mode: input.mode.rawValue,
             templateVersion: templates.version, temperature: configuration?.temperature, topP: configuration?.topP,
             seed: configuration?.seed, maxTokens: configuration?.maxTokens, responseFormatMode: configuration?.responseFormat.rawValue,
             image: image, tokenCounter: budget.counter.name, tokenBudget: budget.limit,

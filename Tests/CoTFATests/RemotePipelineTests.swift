@@ -246,6 +246,9 @@ final class RemotePipelineTests: XCTestCase {
         XCTAssertEqual(annotation.finePrompt, "a mild sad face")
         XCTAssertEqual(annotation.coarsePrompt, "a woman in her thirties with short dark hair, mild sad expression")
         XCTAssertTrue(annotation.aus.isEmpty)
+        XCTAssertEqual(annotation.backend, "label-template")
+        XCTAssertNil(annotation.endpoint)
+        XCTAssertTrue(annotation.provenance.offline)
     }
 
     func testBatchRunsConcurrentlyAndKeepsOrder() throws {

@@ -10,16 +10,23 @@ public enum StageReplies {
     public static let directDescription = #"{"description":"a woman smiling moderately","action_units":["AU6","AU12"],"coarse_prompt":"a woman with a moderate happy expression","fine_prompt":"cheek raiser, lip corner puller"}"#
 
     /// Which stage a request asks for: 1...4, 0 for the direct description, nil when unrecognised.
-    /// A repair turn counts as the stage it repairs.
+    /// A repair turn counts as the stage it repairs. Found by searching the raw body for the stage headings
+    /// (the last one is the question being asked), which keeps the server cheap next to the client it measures.
     public static func stage(of request: RecordedRequest) -> Int? {
-        let users = request.messages.filter { $0["role"] as? String == "user" }.map(RecordedRequest.text(of:))
-        guard var text = users.last else { return nil }
-        if text.hasPrefix("Your last answer could not be used"), users.count >= 2 { text = users[users.count - 2] }
-        if text.hasPrefix("Stage IV") { return 4 }
-        if text.hasPrefix("Stage III") { return 3 }
-        if text.hasPrefix("Stage II") { return 2 }
-        if text.hasPrefix("Stage I") { return 1 }
-        return text.contains("list the FACS action units involved") ? 0 : nil
+        let body = request.body
+        let headings: [(String, Int)] = [("Stage IV - ", 4), ("Stage III - ", 3), ("Stage II - ", 2), ("Stage I - ", 1)]
+        func lastHeading(in range: Range<Data.Index>) -> Int? {
+            var best: (position: Data.Index, stage: Int)?
+            for (heading, stage) in headings {
+                guard let found = body.range(of: Data(heading.utf8), options: .backwards, in: range) else { continue }
+                if best == nil || found.lowerBound > best!.position { best = (found.lowerBound, stage) }
+            }
+            return best?.stage
+        }
+        // The question is near the end of the body; stage I's is followed by the image, so fall back to all of it.
+        let tail = body.index(body.endIndex, offsetBy: -min(body.count, 32_768))..<body.endIndex
+        if let stage = lastHeading(in: tail) ?? lastHeading(in: body.startIndex..<body.endIndex) { return stage }
+        return body.range(of: Data("list the FACS action units involved".utf8)) != nil ? 0 : nil
     }
 
     public static func validContent(for request: RecordedRequest) -> String {

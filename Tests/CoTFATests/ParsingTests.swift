@@ -10,6 +10,13 @@ final class ParsingTests: XCTestCase {
         XCTAssertEqual(value["a"], .array([.number(1), .number(2)]))
     }
 
+    func testWritesJSONThatRoundTrips() throws {
+        let tricky = "quote \" backslash \\ newline \n tab \t bell \u{07} é 😀 end"
+        let value = JSONValue.object(["b": .array([.number(1.5), .number(2), .bool(true), .null]), "a": .string(tricky)])
+        XCTAssertTrue(value.compactText.hasPrefix(#"{"a":"#), "keys sorted")
+        XCTAssertEqual(try JSONValue(parsing: Data(value.compactText.utf8)), value)
+    }
+
     func testKeepsCommasInsideStrings() throws {
         let value = try ReplyJSONExtractor.extract(#"{"a": "one,}", "b": "two"}"#)
         XCTAssertEqual(value["a"]?.stringValue, "one,}")

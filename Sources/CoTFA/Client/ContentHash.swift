@@ -12,7 +12,7 @@ public enum ContentHash {
     }
 
     public static func fnv1a64Hex(_ data: Data) -> String {
-        let value = fnv1a64(data)
+        let value = data.withUnsafeBytes { fnv1a64($0) }
         let hex = String(value, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }

@@ -13,20 +13,32 @@ public enum StageReplies {
     /// A repair turn counts as the stage it repairs. Found by searching the raw body for the stage headings
     /// (the last one is the question being asked), which keeps the server cheap next to the client it measures.
     public static func stage(of request: RecordedRequest) -> Int? {
-        let body = request.body
         let headings: [(String, Int)] = [("Stage IV - ", 4), ("Stage III - ", 3), ("Stage II - ", 2), ("Stage I - ", 1)]
-        func lastHeading(in range: Range<Data.Index>) -> Int? {
-            var best: (position: Data.Index, stage: Int)?
+        return request.body.withUnsafeBytes { (body: UnsafeRawBufferPointer) -> Int? in
+            // The heading found last in the body is the question being asked (a repair turn follows its question).
+            var best: (offset: Int, stage: Int)?
             for (heading, stage) in headings {
-                guard let found = body.range(of: Data(heading.utf8), options: .backwards, in: range) else { continue }
-                if best == nil || found.lowerBound > best!.position { best = (found.lowerBound, stage) }
+                if let offset = lastOffset(of: heading, in: body), best == nil || offset > best!.offset { best = (offset, stage) }
             }
-            return best?.stage
+            if let best { return best.stage }
+            return lastOffset(of: "list the FACS action units involved", in: body) != nil ? 0 : nil
         }
-        // The question is near the end of the body; stage I's is followed by the image, so fall back to all of it.
-        let tail = body.index(body.endIndex, offsetBy: -min(body.count, 32_768))..<body.endIndex
-        if let stage = lastHeading(in: tail) ?? lastHeading(in: body.startIndex..<body.endIndex) { return stage }
-        return body.range(of: Data("list the FACS action units involved".utf8)) != nil ? 0 : nil
+    }
+
+    /// A backwards byte search over the raw body: cheap, so the server costs little next to the client it measures.
+    private static func lastOffset(of needle: String, in haystack: UnsafeRawBufferPointer) -> Int? {
+        let pattern = Array(needle.utf8)
+        guard let first = pattern.first, haystack.count >= pattern.count else { return nil }
+        var start = haystack.count - pattern.count
+        while start >= 0 {
+            if haystack[start] == first {
+                var index = 1
+                while index < pattern.count && haystack[start + index] == pattern[index] { index += 1 }
+                if index == pattern.count { return start }
+            }
+            start -= 1
+        }
+        return nil
     }
 
     public static func validContent(for request: RecordedRequest) -> String {

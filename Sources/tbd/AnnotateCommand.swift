@@ -36,7 +36,7 @@ struct AnnotateCommand: ParsableCommand {
     @Option(name: .long, help: "auto, json_schema, json_object or none.")
     var responseFormat: String = "auto"
     @Option(name: .long, help: "Pixel budget for the image sent to the model.")
-    var maxPixels: Int = 448 * 448
+    var maxPixels: Int = PortraitImage.defaultMaxPixels
     @Option(name: .long, help: "Sampling temperature.")
     var temperature: Double = 0
     @Option(name: .long, help: "Sampling seed, when the server supports one.")
@@ -83,10 +83,14 @@ struct AnnotateCommand: ParsableCommand {
         var input = AnnotationInput(
             subject: AnnotationSubject(
                 sourcePath: image, kind: "image", actorID: actor ?? Self.meadActorID(in: image),
-                view: Self.meadView(in: image), contentHash: "fnv1a64:" + ContentHash.fnv1a64Hex(imageData), description: subject),
+                view: Self.meadView(in: image), contentHash: PortraitImage.contentHash(of: imageData), description: subject),
             emotion: emotion, level: level, mode: mode, textOnly: textOnly)
         if configuration != nil && !textOnly && mode != .label {
-            input.image = try loadPortrait(path: image, maxPixels: maxPixels)
+            do {
+                input.image = try PortraitImage.load(path: image, maxPixels: maxPixels)
+            } catch {
+                throw CLIError("cannot use --image \(image): \(error)")
+            }
         }
 
         let annotation: CoTFAAnnotation

@@ -58,7 +58,7 @@ final class AnnotateCommandTests: XCTestCase {
         XCTAssertEqual(annotation["aus"] as? [String], ["6D", "12D"])
         XCTAssertEqual((annotation["stages"] as? [[String: Any]])?.count, 4)
         let hash = try XCTUnwrap((annotation["subject"] as? [String: Any])?["content_hash"] as? String)
-        XCTAssertTrue(hash.hasPrefix("fnv1a64:") && hash.count == 24, hash)
+        XCTAssertTrue(hash.hasPrefix("sha256:") && hash.count == 71, hash)
         XCTAssertTrue((annotation["coarse_prompt"] as? String)?.hasPrefix("a man in his fifties, intense happy expression") ?? false)
     }
 
@@ -99,6 +99,24 @@ final class AnnotateCommandTests: XCTestCase {
         XCTAssertEqual(server.chatRequests[0].headers["authorization"], "Bearer \(secret)")
         XCTAssertFalse(run.stdout.contains(secret))
         XCTAssertFalse(run.stderr.contains(secret))
+    }
+
+    func testSendsTheRealPortraitScaledToThePixelBudget() throws {
+        let astronaut = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../data/astronaut.png").standardized.path
+        guard FileManager.default.fileExists(atPath: astronaut) else { throw XCTSkip("data/astronaut.png is not in this checkout") }
+        let server = try LoopbackChatServer(responder: StageReplies.responder)
+        let run = try tbd(["--image", astronaut, "--emotion", "happy", "--endpoint", server.baseURL, "--max-pixels", "40000", "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let url = try XCTUnwrap(server.chatRequests.first?.imageURLs(inMessage: -1).first)
+        XCTAssertTrue(url.hasPrefix("data:image/jpeg;base64,"))
+        let jpeg = try XCTUnwrap(Data(base64Encoded: String(url.dropFirst("data:image/jpeg;base64,".count))))
+        XCTAssertEqual(Array(jpeg.prefix(2)), [0xFF, 0xD8], "a JPEG")
+        let annotation = try XCTUnwrap(run.json?["annotation"] as? [String: Any])
+        let provenance = try XCTUnwrap((annotation["provenance"] as? [String: Any]))
+        XCTAssertEqual(provenance["image"] as? String, "200x200 jpeg, \(jpeg.count) bytes", "512x512 scaled into 40000 pixels")
+        let stageOne = try XCTUnwrap((annotation["stages"] as? [[String: Any]])?.first?["request"] as? String)
+        XCTAssertFalse(stageOne.contains(String(url.suffix(200))), "the stored request elides the image bytes")
+        XCTAssertTrue((annotation["subject"] as? [String: Any])?["content_hash"] as? String == "sha256:88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5")
     }
 
     func testFailedItemExitsOneAndKeepsRawReplies() throws {

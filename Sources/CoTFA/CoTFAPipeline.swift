@@ -175,7 +175,8 @@ public final class CoTFAPipeline: @unchecked Sendable {
             stages: outcome.stages.map {
                 AnnotationProvenance.StageTiming(
                     index: $0.index, latencySeconds: $0.latencySeconds, attempts: $0.attempts, responseFormat: $0.responseFormat,
-                    finishReason: $0.finishReason, usage: $0.usage, repaired: $0.rejectedReply != nil, startedAt: $0.startedAt)
+                    finishReason: $0.finishReason, usage: $0.usage, repaired: $0.rejectedReply != nil,
+                    rejectedReply: $0.rejectedReply, rejectionReason: $0.rejectionReason, startedAt: $0.startedAt)
             },
             startedAt: started, finishedAt: finished)
     }

@@ -93,16 +93,16 @@ struct AnnotateCommand: ParsableCommand {
             }
         }
 
+        let databasePath = db ?? environment["TBD_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/tbd.sqlite"
         let annotation: CoTFAAnnotation
         do {
             annotation = try pipeline.annotate(input)
         } catch let failure as AnnotationFailure {
-            try report(failure)
+            try report(failure, keptAt: try keepFailure(failure, beside: databasePath))
             throw ExitCode(1)
         } catch {
             throw CLIError("\(error)")
         }
-        let databasePath = db ?? environment["TBD_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/tbd.sqlite"
         let id = try storeAnnotation(annotation, databasePath: databasePath)
         if json {
             try printJSON(AnnotateView(id: id, database: databasePath, annotation: annotation))
@@ -112,13 +112,34 @@ struct AnnotateCommand: ParsableCommand {
         }
     }
 
-    /// A failed item: every stage that ran, raw replies included, so nothing is lost; exit status 1.
-    private func report(_ failure: AnnotationFailure) throws {
+    /// A failed item is written whole (every stage that ran, raw replies included) beside the database, in
+    /// `cotfa-failed/`, so nothing is lost and a batch can be retried from it.
+    private func keepFailure(_ failure: AnnotationFailure, beside databasePath: String) throws -> String {
+        let folder = URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("cotfa-failed")
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        let name = ((image as NSString).lastPathComponent as NSString).deletingPathExtension
+        let file = folder.appendingPathComponent("\(stamp)-\(name)-\(emotion).json")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try encoder.encode(FailureView(failed: true, error: failure.description, image: image, emotion: emotion, level: level, stages: failure.stages))
+                .write(to: file, options: .atomic)
+        } catch {
+            throw CLIError("\(failure.description); and the failure record could not be written to \(file.path): \(error.localizedDescription)")
+        }
+        return file.path
+    }
+
+    /// Prints the failure: JSON on stdout with --json, else the error and each stage's replies, made safe, on stderr.
+    private func report(_ failure: AnnotationFailure, keptAt path: String) throws {
         if json {
-            try printJSON(FailureView(failed: true, error: failure.description, stages: failure.stages))
+            try printJSON(FailureView(failed: true, error: failure.description, image: image, emotion: emotion, level: level, stages: failure.stages, record: path))
             return
         }
-        var lines = ["Error: \(UntrustedText.sanitize(failure.description))"]
+        var lines = ["Error: \(UntrustedText.sanitize(failure.description))", "failure record: \(path)"]
         for stage in failure.stages {
             lines.append("--- stage \(stage.title)")
             if let reason = stage.rejectionReason { lines.append("first reply rejected: \(UntrustedText.sanitize(reason))") }
@@ -149,5 +170,9 @@ struct AnnotateView: Encodable {
 struct FailureView: Encodable {
     let failed: Bool
     let error: String
+    let image: String
+    let emotion: String
+    let level: Int
     let stages: [StageRecord]
+    var record: String?
 }

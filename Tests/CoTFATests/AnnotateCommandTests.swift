@@ -128,5 +128,12 @@ final class AnnotateCommandTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("stage II action units failed"), run.stderr)
         XCTAssertTrue(run.stderr.contains("no JSON, just red prose"), run.stderr)
         XCTAssertFalse(run.stderr.contains("\u{1B}"), "escape sequences are stripped before the terminal")
+        // The whole failure is kept beside the database (default data/tbd.sqlite in the working folder).
+        let kept = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("data/cotfa-failed").path)
+        XCTAssertEqual(kept.count, 1)
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("data/cotfa-failed/" + kept[0]))) as? [String: Any]
+        let stages = try XCTUnwrap(record?["stages"] as? [[String: Any]])
+        XCTAssertEqual(stages.count, 2)
+        XCTAssertEqual(stages[1]["raw_reply"] as? String, "no JSON, just \u{1B}[31mred\u{1B}[0m prose", "stored exactly as received")
     }
 }

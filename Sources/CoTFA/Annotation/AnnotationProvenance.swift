@@ -11,6 +11,9 @@ public struct AnnotationProvenance: Codable, Sendable, Equatable {
         public var finishReason: String?
         public var usage: TokenUsage?
         public var repaired: Bool
+        /// The first reply that failed validation and why, so the store keeps every raw reply.
+        public var rejectedReply: String?
+        public var rejectionReason: String?
         public var startedAt: Date
     }
 

@@ -33,6 +33,14 @@ final class OfflineReasonerTests: XCTestCase {
         XCTAssertTrue(annotation.findings.allSatisfy { $0.severity != .error }, "\(annotation.findings)")
     }
 
+    func testReadsWhatTheSubjectWears() throws {
+        let annotation = try pipeline.annotate(input("happy", subject: "a woman in her forties with short dark hair, in a spacesuit"))
+        XCTAssertTrue(annotation.stages[0].text.contains("notable features: spacesuit"), annotation.stages[0].text)
+        let other = try pipeline.annotate(input("happy", subject: "a 45 year old man wearing a red scarf and glasses"))
+        XCTAssertTrue(other.stages[0].text.contains("age range: about 45"), other.stages[0].text)
+        XCTAssertTrue(other.stages[0].text.contains("glasses; red scarf"), other.stages[0].text)
+    }
+
     func testIsDeterministic() throws {
         let first = try pipeline.annotate(input("fear", subject: "an older man"))
         let second = try pipeline.annotate(input("fear", subject: "an older man"))

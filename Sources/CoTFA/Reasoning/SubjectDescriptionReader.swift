@@ -60,7 +60,17 @@ struct SubjectDescriptionReader {
 
     private static let hairStops: Set<String> = ["with", "and", "has", "a", "an", "her", "his", "their", "the", "in", "of", "wearing"]
 
+    /// Known features by keyword, plus what the description says the person wears ("wearing a red scarf",
+    /// "in a spacesuit").
     func notableFeatures() -> [String] {
-        Self.features.filter { words.contains($0) }
+        var found = Self.features.filter { words.contains($0) }
+        let lowered = text.lowercased()
+        let pattern = try! NSRegularExpression(pattern: #"\b(?:wearing|in)\s+(?:a|an)\s+([a-z][a-z -]{1,40}?)(?=\s*(?:,|;|\.|$|\band\b|\bwith\b))"#)
+        for match in pattern.matches(in: lowered, range: NSRange(lowered.startIndex..., in: lowered)) {
+            guard let range = Range(match.range(at: 1), in: lowered) else { continue }
+            let item = String(lowered[range]).trimmingCharacters(in: .whitespaces)
+            if !found.contains(where: { item.contains($0) }) { found.append(item) }
+        }
+        return found
     }
 }

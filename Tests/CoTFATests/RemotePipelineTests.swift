@@ -91,6 +91,9 @@ final class RemotePipelineTests: XCTestCase {
         XCTAssertEqual(stage.rejectedReply, #"{"muscles": "zygomaticus"}"#)
         XCTAssertNotNil(stage.parsed)
         XCTAssertTrue(annotation.findings.contains { $0.kind == .modelReply })
+        let lastRoles = server.chatRequests[4].messages.map { $0["role"] as? String ?? "" }
+        XCTAssertEqual(lastRoles, ["system", "user", "assistant", "user", "assistant", "user", "assistant", "user"], "the repair detour is not carried forward")
+        XCTAssertTrue(RecordedRequest.text(of: server.chatRequests[4].messages[6]).contains("orbicularis oculi"))
     }
 
     func testReplyThatStaysBrokenFailsTheItemWithRawRepliesKept() throws {

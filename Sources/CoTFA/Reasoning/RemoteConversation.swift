@@ -112,6 +112,8 @@ struct RemoteConversation: Sendable {
             transcript.reportedModel = second.reply.model ?? transcript.reportedModel
             switch Self.parse(Answer.self, second.reply) {
             case .answer(let answer):
+                // Later stages see the question and the good answer only, not the detour through the repair.
+                transcript.messages.removeLast(2)
                 transcript.notes.append(Finding(
                     severity: .info, kind: .modelReply, codes: [],
                     message: "stage \(title): the first reply was unusable (\(problem)); the repair turn succeeded"))

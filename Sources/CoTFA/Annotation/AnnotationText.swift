@@ -5,7 +5,10 @@ public enum AnnotationText {
         var lines: [String] = []
         let model = annotation.modelID.map { ", model \($0)" } ?? ""
         let endpoint = annotation.endpoint.map { " at \($0)" } ?? ""
-        lines.append("\(annotation.emotion), level \(annotation.level) · mode \(annotation.mode) · \(annotation.backend)\(endpoint)\(model) · templates \(annotation.templateVersion)")
+        // The model id comes from the server: as untrusted as a reply.
+        lines.append(UntrustedText.sanitize(
+            "\(annotation.emotion), level \(annotation.level) · mode \(annotation.mode) · \(annotation.backend)\(endpoint)\(model) · templates \(annotation.templateVersion)",
+            keepNewlines: false))
         if annotation.provenance.offline, let note = annotation.provenance.note { lines.append("(\(note))") }
         for stage in annotation.stages {
             lines.append("")

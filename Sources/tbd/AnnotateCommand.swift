@@ -39,6 +39,8 @@ struct AnnotateCommand: ParsableCommand {
     var maxPixels: Int = PortraitImage.defaultMaxPixels
     @Option(name: .long, help: "Sampling temperature.")
     var temperature: Double = 0
+    @Option(name: .long, help: "Nucleus sampling threshold (default: the server's).")
+    var topP: Double?
     @Option(name: .long, help: "Sampling seed, when the server supports one.")
     var seed: Int?
     @Option(name: .long, help: "Most tokens per reply.")
@@ -76,6 +78,7 @@ struct AnnotateCommand: ParsableCommand {
         configuration?.responseFormat = format
         configuration?.temperature = temperature
         configuration?.seed = seed
+        configuration?.topP = topP
         configuration?.maxTokens = maxTokens
         configuration?.requestTimeout = timeout
         let pipeline = try CoTFAPipeline(table: table, backend: configuration.map { .remote(ChatClient(configuration: $0)) } ?? .offline)

@@ -71,6 +71,21 @@ final class OfflineReasonerTests: XCTestCase {
         }
     }
 
+    /// Stands in for the renderer's exact CLIP tokenizer: one token per word plus start and end.
+    private struct WordCounter: PromptTokenCounter {
+        let name = "words"
+        func tokenCount(_ text: String) -> Int { text.split(separator: " ").count + 2 }
+    }
+
+    func testAnExactTokenCounterPlugsIn() throws {
+        let exact = try CoTFAPipeline(table: Fixtures.table, backend: .offline, budget: PromptBudget(limit: 10, counter: WordCounter()))
+        let annotation = try exact.annotate(input("happy"))
+        XCTAssertLessThanOrEqual(annotation.finePrompt.split(separator: " ").count, 8, annotation.finePrompt)
+        XCTAssertEqual(annotation.finePrompt, "moderate happiness: AU6C cheek raiser (orbicularis oculi)")
+        XCTAssertEqual(annotation.provenance.tokenCounter, "words")
+        XCTAssertEqual(annotation.provenance.tokenBudget, 10)
+    }
+
     func testNeutralHasNoActionUnits() throws {
         let annotation = try pipeline.annotate(input("neutral", level: .mild))
         XCTAssertTrue(annotation.aus.isEmpty)

@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "ReviewQueue",
             dependencies: ["FACSKnowledge", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Renderer", dependencies: ["MediaIO", "COpenBLAS"]),
+        .target(name: "Renderer", dependencies: ["MediaIO", "COpenBLAS"], plugins: ["EmbedResources"]),
         .executableTarget(
             name: "tbd",
             dependencies: [
@@ -59,5 +59,6 @@ let package = Package(
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "CLITests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RendererTests", dependencies: ["Renderer"], resources: [.copy("Fixtures")]),
     ]
 )

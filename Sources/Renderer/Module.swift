@@ -1,1 +1,0 @@
-// The Renderer module; its types arrive with the issue that builds it.

@@ -1,0 +1,94 @@
+import Foundation
+
+/// The settings of diffusers' `DDIMScheduler`, read from a checkpoint's `scheduler/scheduler_config.json`.
+/// Defaults are diffusers' own constructor defaults; keys this scheduler does not use are ignored.
+public struct DDIMConfiguration: Codable, Equatable, Sendable {
+    public enum BetaSchedule: String, Codable, Sendable { case linear, scaledLinear = "scaled_linear", squaredCosCapV2 = "squaredcos_cap_v2" }
+    public enum TimestepSpacing: String, Codable, Sendable, CaseIterable { case leading, trailing, linspace }
+    public enum PredictionType: String, Codable, Sendable, CaseIterable { case epsilon, vPrediction = "v_prediction", sample }
+
+    public var numTrainTimesteps = 1000
+    public var betaStart = 0.0001
+    public var betaEnd = 0.02
+    public var betaSchedule = BetaSchedule.linear
+    public var trainedBetas: [Double]?
+    public var clipSample = true
+    public var setAlphaToOne = true
+    public var stepsOffset = 0
+    public var predictionType = PredictionType.epsilon
+    public var thresholding = false
+    public var dynamicThresholdingRatio = 0.995
+    public var clipSampleRange = 1.0
+    public var sampleMaxValue = 1.0
+    public var timestepSpacing = TimestepSpacing.leading
+    public var rescaleBetasZeroSnr = false
+
+    public init() {}
+
+    /// Stable Diffusion 1.5's scheduler: scaled-linear betas 0.00085 to 0.012, leading spacing with offset 1,
+    /// epsilon prediction, no clipping, final alpha taken from step 0.
+    public static let stableDiffusion15: DDIMConfiguration = {
+        var config = DDIMConfiguration()
+        config.betaStart = 0.00085
+        config.betaEnd = 0.012
+        config.betaSchedule = .scaledLinear
+        config.clipSample = false
+        config.setAlphaToOne = false
+        config.stepsOffset = 1
+        return config
+    }()
+
+    enum CodingKeys: String, CodingKey {
+        case numTrainTimesteps = "num_train_timesteps", betaStart = "beta_start", betaEnd = "beta_end"
+        case betaSchedule = "beta_schedule", trainedBetas = "trained_betas", clipSample = "clip_sample"
+        case setAlphaToOne = "set_alpha_to_one", stepsOffset = "steps_offset", predictionType = "prediction_type"
+        case thresholding, dynamicThresholdingRatio = "dynamic_thresholding_ratio"
+        case clipSampleRange = "clip_sample_range", sampleMaxValue = "sample_max_value"
+        case timestepSpacing = "timestep_spacing", rescaleBetasZeroSnr = "rescale_betas_zero_snr"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        var d = DDIMConfiguration()
+        d.numTrainTimesteps = try c.decodeIfPresent(Int.self, forKey: .numTrainTimesteps) ?? d.numTrainTimesteps
+        d.betaStart = try c.decodeIfPresent(Double.self, forKey: .betaStart) ?? d.betaStart
+        d.betaEnd = try c.decodeIfPresent(Double.self, forKey: .betaEnd) ?? d.betaEnd
+        d.betaSchedule = try c.decodeIfPresent(BetaSchedule.self, forKey: .betaSchedule) ?? d.betaSchedule
+        d.trainedBetas = try c.decodeIfPresent([Double].self, forKey: .trainedBetas)
+        d.clipSample = try c.decodeIfPresent(Bool.self, forKey: .clipSample) ?? d.clipSample
+        d.setAlphaToOne = try c.decodeIfPresent(Bool.self, forKey: .setAlphaToOne) ?? d.setAlphaToOne
+        d.stepsOffset = try c.decodeIfPresent(Int.self, forKey: .stepsOffset) ?? d.stepsOffset
+        d.predictionType = try c.decodeIfPresent(PredictionType.self, forKey: .predictionType) ?? d.predictionType
+        d.thresholding = try c.decodeIfPresent(Bool.self, forKey: .thresholding) ?? d.thresholding
+        d.dynamicThresholdingRatio = try c.decodeIfPresent(Double.self, forKey: .dynamicThresholdingRatio) ?? d.dynamicThresholdingRatio
+        d.clipSampleRange = try c.decodeIfPresent(Double.self, forKey: .clipSampleRange) ?? d.clipSampleRange
+        d.sampleMaxValue = try c.decodeIfPresent(Double.self, forKey: .sampleMaxValue) ?? d.sampleMaxValue
+        d.timestepSpacing = try c.decodeIfPresent(TimestepSpacing.self, forKey: .timestepSpacing) ?? d.timestepSpacing
+        d.rescaleBetasZeroSnr = try c.decodeIfPresent(Bool.self, forKey: .rescaleBetasZeroSnr) ?? d.rescaleBetasZeroSnr
+        self = d
+    }
+
+    /// Reads `scheduler_config.json`; an unknown beta schedule, spacing or prediction type is an error naming it.
+    public static func load(from url: URL) throws -> DDIMConfiguration {
+        let data = try Data(contentsOf: url)
+        do {
+            return try JSONDecoder().decode(DDIMConfiguration.self, from: data)
+        } catch {
+            throw SchedulerError.invalidConfiguration("\(url.path): \(error)")
+        }
+    }
+}
+
+public enum SchedulerError: Error, Equatable, CustomStringConvertible {
+    case invalidConfiguration(String)
+    case invalidStepCount(Int, trainSteps: Int)
+    case timestepOutOfRange(Int)
+
+    public var description: String {
+        switch self {
+        case .invalidConfiguration(let what): return "invalid scheduler configuration: \(what)"
+        case .invalidStepCount(let steps, let train): return "cannot sample \(steps) steps from a \(train)-step schedule (need 1...\(train))"
+        case .timestepOutOfRange(let t): return "timestep \(t) is outside the trained schedule"
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+
+/// Denoising diffusion implicit models, step for step as diffusers' `DDIMScheduler` (0.42): the same betas,
+/// timestep grid, and update, so a latent sampled here follows the PyTorch reference within float rounding.
+public struct DDIMScheduler: Sendable {
+    public let configuration: DDIMConfiguration
+    /// Cumulative products of (1 - beta) per training timestep, as Float32 like diffusers' tensor.
+    public let alphasCumprod: [Float]
+    /// The alpha used after the last step: 1 with `set_alpha_to_one`, otherwise alphas_cumprod[0].
+    public let finalAlphaCumprod: Float
+    /// The timesteps of one sampling run, first to last (noisy to clean).
+    public private(set) var timesteps: [Int] = []
+    public private(set) var inferenceStepCount = 0
+
+    public init(configuration: DDIMConfiguration) throws {
+        self.configuration = configuration
+        let trainSteps = configuration.numTrainTimesteps
+        guard trainSteps > 1 else { throw SchedulerError.invalidConfiguration("num_train_timesteps must be above 1") }
+        var betas = try Self.betas(configuration)
+        if configuration.rescaleBetasZeroSnr { betas = Self.rescaledToZeroTerminalSNR(betas) }
+        // PyTorch's CPU cumprod accumulates float32 in double and rounds each partial product.
+        var running = 1.0
+        alphasCumprod = betas.map { beta in
+            running *= Double(Float(1) - beta)
+            return Float(running)
+        }
+        finalAlphaCumprod = configuration.setAlphaToOne ? 1 : alphasCumprod[0]
+    }
+
+    static func betas(_ config: DDIMConfiguration) throws -> [Float] {
+        let n = config.numTrainTimesteps
+        if let trained = config.trainedBetas {
+            guard trained.count == n else {
+                throw SchedulerError.invalidConfiguration("trained_betas has \(trained.count) values for \(n) timesteps")
+            }
+            return trained.map { Float($0) }
+        }
+        switch config.betaSchedule {
+        case .linear:
+            return linspace(Float(config.betaStart), Float(config.betaEnd), n)
+        case .scaledLinear:
+            return linspace(Float(config.betaStart.squareRoot()), Float(config.betaEnd.squareRoot()), n).map { $0 * $0 }
+        case .squaredCosCapV2:
+            func alphaBar(_ t: Double) -> Double {
+                let angle = (t + 0.008) / 1.008 * Double.pi / 2
+                return cos(angle) * cos(angle)
+            }
+            return (0..<n).map { i in
+                Float(min(1 - alphaBar(Double(i + 1) / Double(n)) / alphaBar(Double(i) / Double(n)), 0.999))
+            }
+        }
+    }
+
+    /// torch.linspace for float32: the first half counts up from the start, the second half down from the end.
+    static func linspace(_ start: Float, _ end: Float, _ count: Int) -> [Float] {
+        guard count > 1 else { return [start] }
+        let step = (end - start) / Float(count - 1)
+        let half = count / 2
+        return (0..<count).map { i in i < half ? start + step * Float(i) : end - step * Float(count - 1 - i) }
+    }
+
+    /// Lin et al. 2023, Algorithm 1: shift and scale sqrt(alpha_bar) so the last timestep has zero SNR.
+    static func rescaledToZeroTerminalSNR(_ betas: [Float]) -> [Float] {
+        var running: Double = 1
+        var roots: [Float] = betas.map { beta in
+            running *= Double(Float(1) - beta)
+            return Float(running).squareRoot()
+        }
+        let first = roots[0], last = roots[roots.count - 1]
+        let scale = first / (first - last)
+        roots = roots.map { ($0 - last) * scale }
+        let bars = roots.map { $0 * $0 }
+        var alphas = [bars[0]]
+        for index in 1..<bars.count { alphas.append(bars[index] / bars[index - 1]) }
+        return alphas.map { 1 - $0 }
+    }
+
+    /// Chooses the timesteps of an `steps`-step run with the configured spacing (numpy's rounding: half to even).
+    public mutating func setTimesteps(_ steps: Int) throws {
+        let trainSteps = configuration.numTrainTimesteps
+        guard steps >= 1 && steps <= trainSteps else { throw SchedulerError.invalidStepCount(steps, trainSteps: trainSteps) }
+        switch configuration.timestepSpacing {
+        case .linspace:
+            let last = Double(trainSteps - 1)
+            let step = steps > 1 ? last / Double(steps - 1) : 0
+            timesteps = (0..<steps).map { i in
+                Int((i == steps - 1 && steps > 1 ? last : Double(i) * step).rounded(.toNearestOrEven))
+            }.reversed()
+        case .leading:
+            let ratio = trainSteps / steps
+            timesteps = (0..<steps).map { $0 * ratio + configuration.stepsOffset }.reversed()
+        case .trailing:
+            let ratio = Double(trainSteps) / Double(steps)
+            let count = Int((Double(trainSteps) / ratio).rounded(.up))
+            timesteps = (0..<count).map { i in Int((Double(trainSteps) - Double(i) * ratio).rounded(.toNearestOrEven)) - 1 }
+        }
+        inferenceStepCount = steps
+    }
+
+    public func alphaCumprod(at timestep: Int) throws -> Float {
+        guard timestep >= 0 && timestep < alphasCumprod.count else { throw SchedulerError.timestepOutOfRange(timestep) }
+        return alphasCumprod[timestep]
+    }
+
+    /// The timestep one step after `timestep` in the run (diffusers uses train steps // inference steps for
+    /// every spacing, trailing included).
+    public func previousTimestep(_ timestep: Int) -> Int {
+        timestep - configuration.numTrainTimesteps / max(1, inferenceStepCount)
+    }
+
+    public struct StepOutput: Sendable {
+        public let previousSample: Tensor
+        public let predictedOriginalSample: Tensor
+    }
+
+    /// One DDIM update from `sample` at `timestep` given the network's output. With `eta` > 0 the caller passes
+    /// the Gaussian `varianceNoise` (so runs are reproducible and comparable to the reference).
+    public func step(modelOutput: Tensor, timestep: Int, sample: Tensor, eta: Float = 0,
+                     useClippedModelOutput: Bool = false, varianceNoise: Tensor? = nil) throws -> StepOutput {
+        precondition(modelOutput.shape == sample.shape, "model output \(modelOutput.shape) differs from sample \(sample.shape)")
+        guard inferenceStepCount > 0 else { throw SchedulerError.invalidConfiguration("setTimesteps must come before step") }
+        let previous = previousTimestep(timestep)
+        let alphaT = Double(try alphaCumprod(at: timestep))
+        let alphaPrev = Double(previous >= 0 ? try alphaCumprod(at: previous) : finalAlphaCumprod)
+        let betaT = 1 - alphaT
+        let (rootAlpha, rootBeta) = (alphaT.squareRoot(), betaT.squareRoot())
+
+        var original: Tensor
+        var epsilon: Tensor
+        switch configuration.predictionType {
+        case .epsilon:
+            original = sample.zip(modelOutput) { x, e in Float((Double(x) - rootBeta * Double(e)) / rootAlpha) }
+            epsilon = modelOutput
+        case .sample:
+            original = modelOutput
+            epsilon = sample.zip(modelOutput) { x, x0 in Float((Double(x) - rootAlpha * Double(x0)) / rootBeta) }
+        case .vPrediction:
+            original = sample.scaledSum(Float(rootAlpha), modelOutput, Float(-rootBeta))
+            epsilon = modelOutput.scaledSum(Float(rootAlpha), sample, Float(rootBeta))
+        }
+
+        if configuration.thresholding {
+            original = DynamicThreshold.apply(original, ratio: configuration.dynamicThresholdingRatio,
+                                              maximum: Float(configuration.sampleMaxValue))
+        } else if configuration.clipSample {
+            let range = Float(configuration.clipSampleRange)
+            original = original.map { min(max($0, -range), range) }
+        }
+
+        let variance = ((1 - alphaPrev) / betaT) * (1 - alphaT / alphaPrev)
+        let deviation = Double(eta) * variance.squareRoot()
+        if useClippedModelOutput {
+            epsilon = sample.zip(original) { x, x0 in Float((Double(x) - rootAlpha * Double(x0)) / rootBeta) }
+        }
+        let direction = (1 - alphaPrev - deviation * deviation).squareRoot()
+        var previousSample = original.scaledSum(Float(alphaPrev.squareRoot()), epsilon, Float(direction))
+        if eta > 0 {
+            guard let noise = varianceNoise, noise.shape == sample.shape else {
+                throw SchedulerError.invalidConfiguration("eta > 0 needs variance noise of the sample's shape")
+            }
+            previousSample = previousSample.scaledSum(1, noise, Float(deviation))
+        }
+        return StepOutput(previousSample: previousSample, predictedOriginalSample: original)
+    }
+
+    /// Forward diffusion to `timestep`: sqrt(a) x0 + sqrt(1 - a) noise (image-to-image starts).
+    public func addNoise(original: Tensor, noise: Tensor, timestep: Int) throws -> Tensor {
+        let alpha = Double(try alphaCumprod(at: timestep))
+        return original.scaledSum(Float(alpha.squareRoot()), noise, Float((1 - alpha).squareRoot()))
+    }
+
+    /// The v-prediction target: sqrt(a) noise - sqrt(1 - a) x0.
+    public func velocity(sample: Tensor, noise: Tensor, timestep: Int) throws -> Tensor {
+        let alpha = Double(try alphaCumprod(at: timestep))
+        return noise.scaledSum(Float(alpha.squareRoot()), sample, -Float((1 - alpha).squareRoot()))
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import MediaIO
+import Renderer
+
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "The diffusion renderer: progressive guidance from the coarse to the fine prompt.",
+        subcommands: [Schedule.self])
+}
+
+extension RenderCommand {
+    struct Schedule: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the weight of each stage's prompt embedding at every sampling step.",
+            discussion: """
+                Steps count from the start of denoising (step 0 is the noisiest); weights are one per stage, coarse \
+                first, and sum to 1. Modes: paper (the published algorithms: a blend inside each stage by run \
+                progress, a jump at each split), smooth (a blend by progress inside the stage, no jump), hard (a plain \
+                switch). --plot draws the curves (one colour per stage: blue, orange, green, red, purple) with the \
+                stage boundaries marked. See docs/renderer.md.
+                """)
+
+        @Option(name: .long, help: "Sampling steps.")
+        var steps: Int
+        @Option(name: .long, help: "Split fractions in (0, 1), increasing, comma-separated; k = count + 1 stages.")
+        var split = "0.4"
+        @Option(name: .long, help: "paper, smooth or hard.")
+        var mode = "paper"
+        @Option(name: .long, help: "A scheduler_config.json for the timestep column (default: SD1.5's DDIM).")
+        var schedulerConfig: String?
+        @Option(name: .long, help: "Also draw the weights against the step as a PNG picture here.")
+        var plot: String?
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            guard let blending = ProgressiveGuidanceSchedule.Mode(rawValue: mode) else {
+                throw CLIError("unknown mode '\(mode)': use paper, smooth or hard")
+            }
+            let fractions = try split.split(separator: ",").map { part -> Double in
+                guard let value = Double(part.trimmingCharacters(in: .whitespaces)) else {
+                    throw CLIError("'\(part)' is not a number in --split \(split)")
+                }
+                return value
+            }
+            let schedule: ProgressiveGuidanceSchedule
+            var scheduler: DDIMScheduler
+            do {
+                schedule = try ProgressiveGuidanceSchedule(stepCount: steps, splits: fractions, mode: blending)
+                let config = try schedulerConfig.map { try DDIMConfiguration.load(from: URL(fileURLWithPath: $0)) } ?? .stableDiffusion15
+                scheduler = try DDIMScheduler(configuration: config)
+                try scheduler.setTimesteps(steps)
+            } catch let error as CLIError {
+                throw error
+            } catch {
+                throw CLIError("\(error)")
+            }
+            if let plot {
+                do {
+                    try ImageEncoding.png(ScheduleChart(schedule: schedule).image).write(to: URL(fileURLWithPath: plot), options: .atomic)
+                } catch {
+                    throw CLIError("cannot write the plot to \(plot): \(error.localizedDescription)")
+                }
+            }
+            let rows = (0..<steps).map { step in
+                ScheduleRow(step: step, timestep: scheduler.timesteps[step], weights: schedule.weights(atStep: step))
+            }
+            if output.json {
+                try printJSON(ScheduleView(steps: rows))
+                return
+            }
+            let stages = (1...schedule.stageCount).map { "stage \($0)" }
+            print((["step", "timestep"] + stages).map { $0.padding(toLength: 9, withPad: " ", startingAt: 0) }.joined(separator: " "))
+            for row in rows {
+                let cells = [String(row.step), String(row.timestep)] + row.weights.map { String(format: "%.4f", $0) }
+                print(cells.map { $0.padding(toLength: 9, withPad: " ", startingAt: 0) }.joined(separator: " "))
+            }
+        }
+    }
+}
+
+private struct ScheduleRow: Encodable {
+    let step: Int
+    let timestep: Int
+    let weights: [Double]
+}
+
+private struct ScheduleView: Encodable {
+    let steps: [ScheduleRow]
+}

@@ -1,0 +1,128 @@
+import XCTest
+@testable import Renderer
+
+final class ClassifierFreeGuidanceParityTests: XCTestCase {
+    /// Against diffusers' guidance arithmetic and `rescale_noise_cfg` (cfg.safetensors). Tolerance: 1e-4 relative.
+    func testGuidanceAndRescaleMatchDiffusers() throws {
+        let fixture = try Fixture.safetensors("cfg.safetensors")
+        let (uncond, cond) = (try fixture.tensor(named: "uncond"), try fixture.tensor(named: "cond"))
+        for scale: Float in [1.0, 3.5, 7.5] {
+            assertClose(ClassifierFreeGuidance.combine(unconditional: uncond, conditional: cond, scale: scale),
+                        try fixture.tensor(named: "scale\(scale)"), "scale \(scale)")
+            for phi: Float in [0.0, 0.7, 1.0] {
+                assertClose(ClassifierFreeGuidance.combine(unconditional: uncond, conditional: cond, scale: scale, rescale: phi),
+                            try fixture.tensor(named: "scale\(scale).rescale\(phi)"), "scale \(scale) rescale \(phi)")
+            }
+        }
+    }
+}
+
+/// The progressive schedule is exact arithmetic on step indices, so these tests compare exactly.
+final class ProgressiveGuidanceScheduleTests: XCTestCase {
+    func testDefaultIsTwoStagesSplitAtFortyPercent() throws {
+        let schedule = try ProgressiveGuidanceSchedule(stepCount: 50)
+        XCTAssertEqual(schedule.stageCount, 2)
+        XCTAssertEqual(schedule.boundaries, [0, 20, 50])
+        XCTAssertEqual(schedule.mode, .paper)
+        XCTAssertEqual((0..<50).filter { schedule.stage(atStep: $0) == 0 }.count, 20)
+    }
+
+    func testPaperModeBlendsByRunProgressAndJumpsAtTheBoundary() throws {
+        let schedule = try ProgressiveGuidanceSchedule(stepCount: 50, splits: [0.4], mode: .paper)
+        XCTAssertEqual(schedule.weights(atStep: 0), [1, 0], "the coarse prompt leads the first step")
+        XCTAssertEqual(schedule.weights(atStep: 10), [0.8, 0.2])
+        XCTAssertEqual(schedule.weights(atStep: 19), [31.0 / 50, 19.0 / 50])
+        XCTAssertEqual(schedule.weights(atStep: 20), [0, 1], "jump to the fine prompt at the split")
+        XCTAssertEqual(schedule.weights(atStep: 49), [0, 1])
+    }
+
+    func testPaperModeWithThreeAndFourStages() throws {
+        let three = try ProgressiveGuidanceSchedule(stepCount: 30, splits: [0.3, 0.6], mode: .paper)
+        XCTAssertEqual(three.boundaries, [0, 9, 18, 30])
+        XCTAssertEqual(three.weights(atStep: 3), [0.9, 0.1, 0])
+        XCTAssertEqual(three.weights(atStep: 9), [0, 0.7, 0.3], "stage 2 blends its prompt with the next by run progress")
+        XCTAssertEqual(three.weights(atStep: 17), [0, 13.0 / 30, 17.0 / 30])
+        XCTAssertEqual(three.weights(atStep: 18), [0, 0, 1])
+        let four = try ProgressiveGuidanceSchedule(stepCount: 40, splits: [0.25, 0.5, 0.75], mode: .paper)
+        XCTAssertEqual(four.boundaries, [0, 10, 20, 30, 40])
+        XCTAssertEqual(four.weights(atStep: 25), [0, 0, 15.0 / 40, 25.0 / 40])
+        XCTAssertEqual(four.weights(atStep: 39), [0, 0, 0, 1])
+    }
+
+    func testSmoothModeHasNoJump() throws {
+        for splits in [[0.4], [0.3, 0.6], [0.25, 0.5, 0.75], [0.1, 0.2, 0.9]] {
+            for steps in [10, 25, 50, 51] {
+                let schedule = try ProgressiveGuidanceSchedule(stepCount: steps, splits: splits, mode: .smooth)
+                XCTAssertEqual(schedule.weights(atStep: 0).first, 1)
+                XCTAssertEqual(schedule.weights(atStep: steps - 1).last, 1)
+                var largestChange = 0.0
+                for step in 1..<steps {
+                    let (before, after) = (schedule.weights(atStep: step - 1), schedule.weights(atStep: step))
+                    largestChange = max(largestChange, zip(before, after).map { abs($0 - $1) }.max()!)
+                }
+                // Each step moves weight by 1/(stage length) at most: no more than one stage step at once.
+                let shortest = zip(schedule.boundaries, schedule.boundaries.dropFirst()).map { $1 - $0 }.dropLast().min()!
+                XCTAssertLessThanOrEqual(largestChange, 1 / Double(shortest) + 1e-12, "\(splits) \(steps)")
+            }
+        }
+        let schedule = try ProgressiveGuidanceSchedule(stepCount: 50, mode: .smooth)
+        XCTAssertEqual(schedule.weights(atStep: 10), [0.5, 0.5])
+        XCTAssertEqual(schedule.weights(atStep: 19), [1.0 / 20, 19.0 / 20])
+        XCTAssertEqual(schedule.weights(atStep: 20), [0, 1])
+    }
+
+    func testHardModeSwitchesWithoutBlending() throws {
+        let schedule = try ProgressiveGuidanceSchedule(stepCount: 7, splits: [0.4, 0.8], mode: .hard)
+        XCTAssertEqual(schedule.boundaries, [0, 3, 6, 7], "ceil(0.4 * 7) = 3, ceil(0.8 * 7) = 6")
+        XCTAssertEqual((0..<7).map { schedule.weights(atStep: $0) },
+                       [[1, 0, 0], [1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0], [0, 1, 0], [0, 0, 1]])
+    }
+
+    func testEveryModeGivesConvexWeights() throws {
+        for mode in ProgressiveGuidanceSchedule.Mode.allCases {
+            for splits in [[0.4], [0.2, 0.5], [0.25, 0.5, 0.75]] {
+                let schedule = try ProgressiveGuidanceSchedule(stepCount: 37, splits: splits, mode: mode)
+                for step in 0..<37 {
+                    let weights = schedule.weights(atStep: step)
+                    XCTAssertEqual(weights.count, splits.count + 1)
+                    XCTAssertTrue(weights.allSatisfy { $0 >= 0 })
+                    XCTAssertEqual(weights.reduce(0, +), 1, accuracy: 1e-12)
+                }
+            }
+        }
+    }
+
+    func testConditionCombinesEmbeddings() throws {
+        let schedule = try ProgressiveGuidanceSchedule(stepCount: 10, splits: [0.5], mode: .paper)
+        let coarse = Tensor(repeating: 2, shape: [1, 3, 2])
+        let fine = Tensor(repeating: -1, shape: [1, 3, 2])
+        XCTAssertEqual(try schedule.condition(from: [coarse, fine], atStep: 2).scalars, [Float](repeating: 0.8 * 2 + 0.2 * -1, count: 6))
+        XCTAssertEqual(try schedule.condition(from: [coarse, fine], atStep: 5), fine)
+        XCTAssertThrowsError(try schedule.condition(from: [coarse], atStep: 0))
+        XCTAssertThrowsError(try schedule.condition(from: [coarse, Tensor(zeros: [1, 2, 2])], atStep: 0))
+    }
+
+    func testInvalidSchedulesAreErrors() {
+        XCTAssertThrowsError(try ProgressiveGuidanceSchedule(stepCount: 0))
+        XCTAssertThrowsError(try ProgressiveGuidanceSchedule(stepCount: 10, splits: []))
+        XCTAssertThrowsError(try ProgressiveGuidanceSchedule(stepCount: 10, splits: [0]))
+        XCTAssertThrowsError(try ProgressiveGuidanceSchedule(stepCount: 10, splits: [1]))
+        XCTAssertThrowsError(try ProgressiveGuidanceSchedule(stepCount: 10, splits: [0.6, 0.4]))
+        XCTAssertThrowsError(try ProgressiveGuidanceSchedule(stepCount: 10, splits: [.nan]))
+        XCTAssertThrowsError(try ProgressiveGuidanceSchedule(stepCount: 3, splits: [0.4, 0.5]), "a stage with no steps")
+    }
+}
+
+final class ScheduleChartTests: XCTestCase {
+    func testCurvesAreDrawnWhereTheWeightsAre() throws {
+        let schedule = try ProgressiveGuidanceSchedule(stepCount: 11, splits: [0.5], mode: .hard)
+        let chart = ScheduleChart(schedule: schedule, width: 224, height: 124)
+        XCTAssertEqual(chart.pixels.count, 224 * 124 * 3)
+        let blue = ScheduleChart.palette[0], orange = ScheduleChart.palette[1]
+        let same = { (a: (UInt8, UInt8, UInt8), b: (UInt8, UInt8, UInt8)) in a.0 == b.0 && a.1 == b.1 && a.2 == b.2 }
+        // Plot area: x from 24 to 199 for steps 0...10, y from 24 (weight 1) to 99 (weight 0).
+        XCTAssertTrue(same(chart.pixel(x: 24 + 17, y: 24), blue), "coarse at weight 1 early")
+        XCTAssertTrue(same(chart.pixel(x: 24 + 17 * 8, y: 24), orange), "fine at weight 1 late")
+        XCTAssertTrue(same(chart.pixel(x: 24 + 17 * 8, y: 60), (255, 255, 255)), "nothing between the levels late")
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import XCTest
+@testable import Renderer
+
+/// Each operation against PyTorch 2.13 on the same inputs (ops.safetensors). Tolerance: 1e-4 relative.
+final class TensorOperationParityTests: XCTestCase {
+    private var ops: SafeTensorsFile!
+
+    override func setUpWithError() throws { ops = try Fixture.safetensors("ops.safetensors") }
+    private func t(_ name: String) throws -> Tensor { try ops.tensor(named: name) }
+
+    func testLinearAndMatmul() throws {
+        assertClose(try t("linear.x").linear(weight: t("linear.w"), bias: t("linear.b")), try t("linear.out"), "linear")
+        assertClose(try t("linear.x").linear(weight: t("linear.w"), bias: nil),
+                    try t("linear.out") - t("linear.b"), "linear without bias")
+        assertClose(try t("matmul.a").matmul(t("matmul.b")), try t("matmul.out"), "matmul")
+        assertClose(try t("linear.x").linear(transposedWeight: t("linear.w").transposed(), bias: t("linear.b")),
+                    try t("linear.out"), "linear with a pre-transposed weight")
+        XCTAssertEqual(try t("linear.w").transposed().transposed(), try t("linear.w"))
+        var sum = try t("linear.out")
+        sum += try t("linear.out")
+        XCTAssertEqual(sum, try t("linear.out") * 2)
+        let transposedB = try t("matmul.b")
+        var rows = [Float]()
+        for column in 0..<11 { for row in 0..<9 { rows.append(transposedB.scalars[row * 11 + column]) } }
+        assertClose(try t("matmul.a").matmul(Tensor(shape: [11, 9], scalars: rows), transposeRight: true),
+                    try t("matmul.out"), "matmul with transposed right operand")
+    }
+
+    func testSelfAttentionCausal() throws {
+        let out = Attention.scaledDotProduct(query: try t("self_attention.q"), key: try t("self_attention.k"),
+                                             value: try t("self_attention.v"), heads: 4, causal: true)
+        assertClose(out, try t("self_attention.out"), "causal self-attention")
+    }
+
+    func testCrossAttentionWithDifferentLengths() throws {
+        let out = Attention.scaledDotProduct(query: try t("cross_attention.q"), key: try t("cross_attention.k"),
+                                             value: try t("cross_attention.v"), heads: 3)
+        assertClose(out, try t("cross_attention.out"), "cross-attention")
+    }
+
+    func testSoftmaxAndNorms() throws {
+        assertClose(try t("softmax.x").softmaxLastDimension(), try t("softmax.out"), "softmax")
+        assertClose(try t("layer_norm.x").layerNorm(weight: t("layer_norm.w"), bias: t("layer_norm.b")), try t("layer_norm.out"), "layer norm")
+        assertClose(try t("group_norm.x").groupNorm(groups: 4, weight: t("group_norm.w"), bias: t("group_norm.b"), epsilon: 1e-6),
+                    try t("group_norm.out"), "group norm")
+    }
+
+    func testConvolutions() throws {
+        let x = try t("conv.x")
+        let cases: [(String, Int, Int)] = [("conv3x3", 1, 1), ("conv3x3s2", 2, 1), ("conv1x1", 1, 0), ("conv2x2", 1, 0)]
+        for (name, stride, padding) in cases {
+            let out = x.conv2d(weight: try t("\(name).w"), bias: try t("\(name).b"), stride: stride, padding: padding)
+            assertClose(out, try t("\(name).out"), name)
+        }
+    }
+
+    /// Large inputs are unfolded in bands of output rows; compare a several-band case (2 images x 2 bands) with
+    /// a direct double-precision convolution. Tolerance: 1e-4 relative.
+    func testBandedConvolutionMatchesDirectEvaluation() {
+        let x = OperationBenchmarks.random([2, 512, 16, 16], seed: 31)
+        let w = OperationBenchmarks.random([3, 512, 3, 3], seed: 32), b = OperationBenchmarks.random([3], seed: 33)
+        var expected = Tensor(zeros: [2, 3, 16, 16])
+        x.scalars.withUnsafeBufferPointer { input in
+            for n in 0..<2 { for o in 0..<3 { for oy in 0..<16 { for ox in 0..<16 {
+                var sum = Double(b.scalars[o])
+                for c in 0..<512 { for ky in 0..<3 { for kx in 0..<3 {
+                    let (iy, ix) = (oy - 1 + ky, ox - 1 + kx)
+                    guard iy >= 0, iy < 16, ix >= 0, ix < 16 else { continue }
+                    sum += Double(input[((n * 512 + c) * 16 + iy) * 16 + ix]) * Double(w.scalars[((o * 512 + c) * 3 + ky) * 3 + kx])
+                } } }
+                expected.scalars[((n * 3 + o) * 16 + oy) * 16 + ox] = Float(sum)
+            } } } }
+        }
+        assertClose(x.conv2d(weight: w, bias: b, padding: 1), expected, "3x3 over 512 channels in bands")
+    }
+
+    func testActivations() throws {
+        let x = try t("act.x")
+        assertClose(x.silu(), try t("act.silu"), "silu")
+        assertClose(x.gelu(), try t("act.gelu"), "gelu")
+        assertClose(x.quickGELU(), try t("act.quick_gelu"), "quick gelu")
+        assertClose(try t("geglu.x").geglu(), try t("geglu.out"), "geglu")
+        XCTAssertThrowsError(try x.activation(named: "relu6"))
+    }
+
+    func testUpsampleAndEmbedding() throws {
+        assertClose(try t("upsample.x").upsampleNearest(factor: 2), try t("upsample.out"), "nearest upsample")
+        let ids = try t("embedding.ids").scalars.map { Int($0) }
+        assertClose(try Tensor.embedding(table: t("embedding.table"), ids: ids), try t("embedding.out"), "embedding")
+        XCTAssertThrowsError(try Tensor.embedding(table: t("embedding.table"), ids: [10]))
+    }
+
+    /// Long sequences go through attention in several query blocks; compare with a direct double-precision
+    /// evaluation (the PyTorch fixtures are too short to need more than one block). Tolerance: 1e-4 relative.
+    func testBlockedAttentionMatchesDirectEvaluation() {
+        func direct(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int, causal: Bool) -> Tensor {
+            let (lq, lk, width) = (q.shape[1], k.shape[1], q.shape[2])
+            let d = width / heads
+            var out = Tensor(zeros: q.shape)
+            var scores = [Double](repeating: 0, count: lk)
+            for h in 0..<heads {
+                for i in 0..<lq {
+                    var top = -Double.infinity
+                    for j in 0..<lk {
+                        var dot = 0.0
+                        for c in 0..<d { dot += Double(q.scalars[i * width + h * d + c]) * Double(k.scalars[j * width + h * d + c]) }
+                        scores[j] = causal && j > i ? -.infinity : dot / Double(d).squareRoot()
+                        top = max(top, scores[j])
+                    }
+                    var total = 0.0
+                    for j in 0..<lk {
+                        scores[j] = exp(scores[j] - top)
+                        total += scores[j]
+                    }
+                    for c in 0..<d {
+                        var sum = 0.0
+                        for j in 0..<lk { sum += scores[j] * Double(v.scalars[j * width + h * d + c]) }
+                        out.scalars[i * width + h * d + c] = Float(sum / total)
+                    }
+                }
+            }
+            return out
+        }
+        // Blocks hold 2^19 / keys query rows: 127 rows for 4100 keys, 655 for 800.
+        let q = OperationBenchmarks.random([1, 130, 4], seed: 21), k = OperationBenchmarks.random([1, 4100, 4], seed: 22)
+        let v = OperationBenchmarks.random([1, 4100, 4], seed: 23)
+        assertClose(Attention.scaledDotProduct(query: q, key: k, value: v, heads: 2), direct(q, k, v, heads: 2, causal: false),
+                    "130 queries over 4100 keys (2 blocks)")
+        let x = OperationBenchmarks.random([1, 800, 4], seed: 24)
+        assertClose(Attention.scaledDotProduct(query: x, key: x, value: x, heads: 2, causal: true), direct(x, x, x, heads: 2, causal: true),
+                    "causal over 800 tokens (2 blocks)")
+    }
+
+    func testSoftmaxExponentialMatchesExpf() {
+        var worst: Float = 0
+        var x: Float = -90
+        while x < 10 {
+            if x < -87.3 {
+                XCTAssertEqual(exponential(x), 0)
+            } else {
+                worst = max(worst, abs(exponential(x) - expf(x)) / expf(x))
+            }
+            x += 0.00173
+        }
+        XCTAssertLessThan(worst, 1e-6, "relative error of the softmax exponential")
+        XCTAssertEqual(exponential(-.infinity), 0)
+        XCTAssertEqual(exponential(0), 1)
+    }
+
+    func testParallelPathsMatchSerialArithmetic() {
+        // Large enough to be split across cores; every element must still be computed exactly once.
+        let n = 200_003
+        let x = Tensor(shape: [n], scalars: (0..<n).map { Float($0 % 97) - 48 })
+        let y = x.map { $0 * 2 + 1 }
+        XCTAssertEqual(y.scalars, x.scalars.map { $0 * 2 + 1 })
+        let sum = x + Tensor(shape: [1], scalars: [0.5])
+        XCTAssertEqual(sum.scalars, x.scalars.map { $0 + 0.5 })
+    }
+}

@@ -2,6 +2,7 @@ import ArgumentParser
 import CoTFA
 import FACSKnowledge
 import Foundation
+import Renderer
 
 struct AnnotateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -81,7 +82,15 @@ struct AnnotateCommand: ParsableCommand {
         configuration?.topP = topP
         configuration?.maxTokens = maxTokens
         configuration?.requestTimeout = timeout
-        let pipeline = try CoTFAPipeline(table: table, backend: configuration.map { .remote(ChatClient(configuration: $0)) } ?? .offline)
+        let counter: any PromptTokenCounter
+        do {
+            counter = CLIPPromptTokenCounter(tokenizer: try CLIPTokenizer.bundled())
+        } catch {
+            throw CLIError("the CLIP tokenizer for the prompt budget is unusable: \(error)")
+        }
+        let pipeline = try CoTFAPipeline(
+            table: table, backend: configuration.map { .remote(ChatClient(configuration: $0)) } ?? .offline,
+            budget: PromptBudget(counter: counter))
 
         var input = AnnotationInput(
             subject: AnnotationSubject(

@@ -60,6 +60,7 @@ final class AnnotateCommandTests: XCTestCase {
         let hash = try XCTUnwrap((annotation["subject"] as? [String: Any])?["content_hash"] as? String)
         XCTAssertTrue(hash.hasPrefix("sha256:") && hash.count == 71, hash)
         XCTAssertTrue((annotation["coarse_prompt"] as? String)?.hasPrefix("a man in his fifties, intense happy expression") ?? false)
+        XCTAssertEqual((annotation["provenance"] as? [String: Any])?["token_counter"] as? String, "clip-bpe", "the renderer's exact tokenizer")
     }
 
     func testTextOutputShowsStagesPromptsAndReport() throws {

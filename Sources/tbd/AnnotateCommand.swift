@@ -120,7 +120,7 @@ struct AnnotateCommand: ParsableCommand {
             try printJSON(AnnotateView(id: id, database: databasePath, annotation: annotation))
         } else {
             print(AnnotationText.render(annotation))
-            print(id.map { "stored as annotation \($0) in \(databasePath), pending review" } ?? "not stored")
+            print("stored as annotation \(id) in \(databasePath), pending review")
         }
     }
 
@@ -174,7 +174,7 @@ struct AnnotateCommand: ParsableCommand {
 
 /// The JSON shape of `tbd annotate --json`.
 struct AnnotateView: Encodable {
-    let id: Int64?
+    let id: Int64
     let database: String
     let annotation: CoTFAAnnotation
 }

@@ -23,7 +23,7 @@ struct AnyEncodable: Encodable {
     func encode(to encoder: Encoder) throws { try encodeValue(encoder) }
 }
 
-/// Pretty, key-sorted, snake_case JSON: the CLI's stable machine-readable form.
+/// Pretty, key-sorted, snake_case JSON with ISO-8601 times: the CLI's stable machine-readable form.
 func printJSON<Value: Encodable>(_ value: Value) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -1,5 +1,6 @@
 import Foundation
 import LoopbackChatServer
+import ReviewQueue
 import XCTest
 
 /// Runs the built `tbd annotate` as a user would: offline by default, against the loopback server when told.
@@ -63,6 +64,32 @@ final class AnnotateCommandTests: XCTestCase {
         XCTAssertEqual((annotation["provenance"] as? [String: Any])?["token_counter"] as? String, "clip-bpe", "the renderer's exact tokenizer")
     }
 
+    func testStoresThePendingAnnotationWithProvenance() throws {
+        let database = folder.appendingPathComponent("review.sqlite").path
+        let run = try tbd(["--image", image, "--emotion", "sad", "--level", "1", "--subject", "a woman", "--db", database, "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let id = try XCTUnwrap(run.json?["id"] as? Int)
+        let stored = try ReviewStore(path: database).show(id: Int64(id))
+        XCTAssertEqual(stored.status, .pending)
+        XCTAssertEqual(stored.emotion, "sad")
+        XCTAssertEqual(stored.level, 1)
+        XCTAssertEqual(stored.mode, "cot")
+        XCTAssertEqual(stored.backend, "offline-facs-rules")
+        XCTAssertEqual(stored.stages.map(\.index), [1, 2, 3, 4])
+        XCTAssertEqual(stored.current.aus, ["1B", "4B", "15B"])
+        let annotation = try XCTUnwrap(run.json?["annotation"] as? [String: Any])
+        XCTAssertEqual(stored.current.finePrompt, annotation["fine_prompt"] as? String)
+        XCTAssertEqual(stored.subject.contentHash, (annotation["subject"] as? [String: Any])?["content_hash"] as? String)
+        let provenance = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(stored.provenanceJSON.utf8)) as? [String: Any])
+        XCTAssertEqual(provenance["offline"] as? Bool, true)
+        XCTAssertEqual(provenance["template_version"] as? String, stored.templateVersion)
+
+        // TBD_DB is the default when --db is not given; the second annotation lands in the same store.
+        let second = try tbd(["--image", image, "--emotion", "happy"], environment: ["TBD_DB": database])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stdout.contains("stored as annotation \(id + 1) in \(database), pending review"), second.stdout)
+    }
+
     func testTextOutputShowsStagesPromptsAndReport() throws {
         let run = try tbd(["--image", image, "--emotion", "fear"])
         XCTAssertEqual(run.status, 0, run.stderr)
@@ -100,6 +127,17 @@ final class AnnotateCommandTests: XCTestCase {
         XCTAssertEqual(server.chatRequests[0].headers["authorization"], "Bearer \(secret)")
         XCTAssertFalse(run.stdout.contains(secret))
         XCTAssertFalse(run.stderr.contains(secret))
+        // Nothing in the store holds the key either.
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("data").path) where file.hasPrefix("tbd.sqlite") {
+            let bytes = try Data(contentsOf: folder.appendingPathComponent("data/" + file))
+            XCTAssertNil(bytes.range(of: Data(secret.utf8)), "\(file) holds the API key")
+        }
+        let id = try XCTUnwrap(run.json?["id"] as? Int)
+        let stored = try ReviewStore(path: folder.appendingPathComponent("data/tbd.sqlite").path).show(id: Int64(id))
+        XCTAssertEqual(stored.endpoint, server.baseURL)
+        XCTAssertEqual(stored.modelID, "loopback-model")
+        XCTAssertTrue(stored.stages[1].request?.contains("Stage II - action units") ?? false)
+        XCTAssertEqual(stored.stages[1].rawReply, StageReplies.actionUnits)
     }
 
     func testSendsTheRealPortraitScaledToThePixelBudget() throws {

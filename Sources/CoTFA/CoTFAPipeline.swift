@@ -93,7 +93,18 @@ public final class CoTFAPipeline: @unchecked Sendable {
             try connect()
             model = modelLock.withLock { resolvedModel }
             let conversation = RemoteConversation(client: client, model: model!, templates: templates)
-            outcome = mode == .cot ? try conversation.chain(context) : try conversation.describe(context)
+            switch (mode, input.grouping) {
+            case (.cot, .sharedAnalysis(let subject, let image)):
+                var stageOneInput = input
+                stageOneInput.subject = subject
+                stageOneInput.image = image
+                let stageOne = try StageContext(input: stageOneInput, table: table, budget: budget)
+                outcome = try conversation.sharedChain(context, stageOne: stageOne)
+            case (.cot, _):
+                outcome = try conversation.chain(context)
+            default:
+                outcome = try conversation.describe(context)
+            }
         }
 
         var report = checker.check(

@@ -57,10 +57,12 @@ public struct AnnotationInput: Sendable {
     public var image: PortraitImage?
     /// For text-only models: describe the image in words rather than attaching it.
     public var textOnly: Bool
+    /// How the four stages are grouped into chats (`cot` mode with a model only).
+    public var grouping: StageGrouping
 
     public init(
         subject: AnnotationSubject, emotion: String, level: EmotionLevel = .moderate, mode: AnnotationMode = .cot,
-        image: PortraitImage? = nil, textOnly: Bool = false
+        image: PortraitImage? = nil, textOnly: Bool = false, grouping: StageGrouping = .oneChat
     ) {
         self.subject = subject
         self.emotion = emotion
@@ -68,6 +70,7 @@ public struct AnnotationInput: Sendable {
         self.mode = mode
         self.image = image
         self.textOnly = textOnly
+        self.grouping = grouping
     }
 
     /// The MEAD actor id's letter says how the corpus records the actor: M003 -> "man", W011 -> "woman".

@@ -36,6 +36,14 @@ public struct HTTPResponse: Sendable {
     public var duration: TimeInterval
     /// New connections opened for this exchange: 0 when an existing one was reused.
     public var newConnections: Int
+
+    public init(status: Int, headers: [String: String], body: Data, duration: TimeInterval, newConnections: Int) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.duration = duration
+        self.newConnections = newConnections
+    }
 }
 
 /// A failure below HTTP: the server could not be reached, the connection broke, or the transfer ran out of time.

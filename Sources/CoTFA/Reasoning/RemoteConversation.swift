@@ -32,6 +32,28 @@ struct RemoteConversation: Sendable {
             reportedModel: transcript.reportedModel, notes: transcript.notes)
     }
 
+    /// The batch grouping (see `StageGrouping.sharedAnalysis`): stage I, then II-III, in chats of their own;
+    /// stage IV in a chat that replays all three exchanges.
+    func sharedChain(_ context: StageContext, stageOne: StageContext) throws -> ReasoningOutcome {
+        let system = try templates.render("system.txt", [:])
+        let faces = Transcript(system: system)
+        let image = stageOne.input.textOnly ? nil : stageOne.input.image
+        _ = try ask(FacialInformation.self, .facialInformation, stageOne, image: image, faces)
+        let analysis = Transcript(system: system)
+        // A failure in a later chat must still show the stages already answered.
+        analysis.stages = faces.stages
+        let actionUnits = try ask(ActionUnitAnalysis.self, .actionUnits, context, image: nil, analysis)
+        let muscles = try ask(MuscleAnalysis.self, .muscles, context, image: nil, analysis)
+        let design = Transcript(system: system)
+        design.messages += faces.messages.dropFirst() + analysis.messages.dropFirst()
+        design.stages = analysis.stages
+        let prompts = try ask(PromptDesign.self, .promptDesign, context, image: nil, design)
+        return ReasoningOutcome(
+            stages: design.stages, actionUnits: actionUnits.actionUnits, muscles: muscles, prompts: prompts,
+            reportedModel: design.reportedModel ?? analysis.reportedModel ?? faces.reportedModel,
+            notes: faces.notes + analysis.notes + design.notes)
+    }
+
     func describe(_ context: StageContext) throws -> ReasoningOutcome {
         let transcript = Transcript(system: try templates.render("system.txt", [:]))
         let image = context.input.textOnly ? nil : context.input.image

@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TBD_BIN_DIR="${TBD_BIN_DIR:-$(swift build -c release --show-bin-path)}"
+shopt -s nullglob
 for bench in scripts/bench/*.sh; do
   echo
   echo "=== $(basename "$bench" .sh) ==="

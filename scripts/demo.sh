@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TBD="${TBD:-$(swift build --show-bin-path)/tbd}"
+shopt -s nullglob
 for step in scripts/demo/*.sh; do
   echo
   echo "=== $(basename "$step" .sh) ==="

@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   pkg-config
   libcurl4-openssl-dev libsqlite3-dev libopenblas-dev
-  libavcodec-dev libavformat-dev libswscale-dev libavutil-dev
+  libavcodec-dev libavformat-dev libswscale-dev libswresample-dev libavutil-dev
   ffmpeg tmux
 )
 missing=()

@@ -11,13 +11,14 @@ public struct GroundedPhrases: Sendable {
         aus.compactMap { table.code($0.code)?.name.lowercased() }.joined(separator: ", ")
     }
 
-    /// One phrase per AU: "lip corner puller (AU12C, zygomaticus major)".
+    /// One phrase per AU: "lip corner puller (AU12C, zygomaticus major)"; a side becomes a word ("right ...").
     public func phrases(_ aus: [ScoredAU]) -> [String] {
         aus.compactMap { au in
             guard let code = table.code(au.code) else { return nil }
             let side = au.side.map { sideWord($0) + " " } ?? ""
             let muscles = code.muscles.map(Self.plainMuscle).joined(separator: " and ")
-            let detail = muscles.isEmpty ? "AU\(au)" : "AU\(au), \(muscles)"
+            let notation = "AU\(au.code)\(au.intensity?.rawValue ?? "")"
+            let detail = muscles.isEmpty ? notation : "\(notation), \(muscles)"
             return "\(side)\(code.name.lowercased()) (\(detail))"
         }
     }

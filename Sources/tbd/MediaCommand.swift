@@ -1,0 +1,219 @@
+import ArgumentParser
+import Foundation
+import MediaIO
+
+struct MediaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "media",
+        abstract: "Inspect videos and images and extract reference frames through FFmpeg's libraries.",
+        subcommands: [Frame.self, Probe.self, Sheet.self])
+}
+
+extension MediaCommand {
+    struct Frame: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Extract one frame of a video (or an image) as a JPEG or PNG.",
+            discussion: "The output format follows the extension of --out: .jpg/.jpeg or .png.")
+
+        @Option(name: .long, help: "A video or still image.")
+        var input: String
+        @Option(name: .long, help: "first, middle, a time in seconds (2.5) or a frame index (index:12).")
+        var choice = "first"
+        @Option(name: .long, help: "The image file to write (.jpg, .jpeg or .png).")
+        var out: String
+        @Option(name: .long, help: "Shrink (never enlarge) to at most this many pixels, keeping the aspect ratio.")
+        var maxPixels: Int?
+        @Option(name: .long, help: "JPEG quality, 1-100.")
+        var quality = 90
+        @Option(name: .long, help: "Reuse frames cached in this folder, keyed by file identity and request (JPEG only).")
+        var cache: String?
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let started = Date()
+            let frameChoice = try Self.parseChoice(choice)
+            let format = URL(fileURLWithPath: out).pathExtension.lowercased()
+            guard ["jpg", "jpeg", "png"].contains(format) else {
+                throw CLIError("--out must end in .jpg, .jpeg or .png, not '\(out)'")
+            }
+            do {
+                let extracted = try extract(choice: frameChoice, png: format == "png")
+                do {
+                    try extracted.data.write(to: URL(fileURLWithPath: out), options: .atomic)
+                } catch {
+                    throw CLIError("cannot write \(out): \(error.localizedDescription)")
+                }
+                let result = FrameResult(
+                    input: input, output: out, choice: frameChoice.description, sourceWidth: extracted.sourceWidth,
+                    sourceHeight: extracted.sourceHeight, width: extracted.width, height: extracted.height,
+                    bytes: extracted.data.count, fromCache: extracted.fromCache,
+                    elapsedSeconds: Date().timeIntervalSince(started))
+                if output.json {
+                    try printJSON(result)
+                } else {
+                    let origin = extracted.fromCache ? ", from the cache" : ""
+                    print("\(out): \(extracted.width)x\(extracted.height), \(extracted.data.count) bytes (\(frameChoice) of \(input)\(origin))")
+                }
+            } catch let error as MediaError {
+                throw CLIError(error.description)
+            }
+        }
+
+        private struct Extracted {
+            let data: Data
+            let width: Int
+            let height: Int
+            let sourceWidth: Int?
+            let sourceHeight: Int?
+            let fromCache: Bool
+        }
+
+        private func extract(choice: FrameChoice, png: Bool) throws -> Extracted {
+            if let cache {
+                guard !png else { throw CLIError("--cache stores JPEG frames; use a .jpg name for --out") }
+                let frame = try ReferenceFrameCache(directory: cache)
+                    .frame(path: input, choice: choice, maxPixels: maxPixels, quality: quality)
+                return Extracted(
+                    data: frame.jpeg, width: frame.width, height: frame.height, sourceWidth: nil, sourceHeight: nil,
+                    fromCache: frame.fromCache)
+            }
+            let frame = try FrameReader.readFrame(path: input, choice: choice)
+            let image = try maxPixels.map { try frame.scaledToFit(maxPixels: $0) } ?? frame
+            let data = png ? try ImageEncoding.png(image) : try ImageEncoding.jpeg(image, quality: quality)
+            return Extracted(
+                data: data, width: image.width, height: image.height, sourceWidth: frame.width,
+                sourceHeight: frame.height, fromCache: false)
+        }
+
+        static func parseChoice(_ text: String) throws -> FrameChoice {
+            switch text.lowercased() {
+            case "first": return .first
+            case "middle": return .middle
+            default:
+                if text.lowercased().hasPrefix("index:"), let index = Int(text.dropFirst("index:".count)), index >= 0 {
+                    return .index(index)
+                }
+                if let seconds = Double(text), seconds.isFinite, seconds >= 0 { return .time(seconds: seconds) }
+                throw CLIError("--choice must be first, middle, a time in seconds or index:N, not '\(text)'")
+            }
+        }
+    }
+
+    struct FrameResult: Encodable {
+        let input: String
+        let output: String
+        let choice: String
+        /// Unknown (null) when the frame came through the cache, which keeps only the extracted picture.
+        let sourceWidth: Int?
+        let sourceHeight: Int?
+        let width: Int
+        let height: Int
+        let bytes: Int
+        let fromCache: Bool
+        let elapsedSeconds: Double
+
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(input, forKey: .input)
+            try container.encode(output, forKey: .output)
+            try container.encode(choice, forKey: .choice)
+            try container.encode(sourceWidth, forKey: .sourceWidth)
+            try container.encode(sourceHeight, forKey: .sourceHeight)
+            try container.encode(width, forKey: .width)
+            try container.encode(height, forKey: .height)
+            try container.encode(bytes, forKey: .bytes)
+            try container.encode(fromCache, forKey: .fromCache)
+            try container.encode(elapsedSeconds, forKey: .elapsedSeconds)
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case input, output, choice, sourceWidth, sourceHeight, width, height, bytes, fromCache, elapsedSeconds
+        }
+    }
+
+    struct Probe: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a media file's size, length, rate and codecs.")
+
+        @Argument(help: "A video or still image.")
+        var path: String
+        @Flag(name: .long, help: "Read every packet to count frames when the container does not list them.")
+        var countFrames = false
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let info: MediaInfo
+            do {
+                info = try MediaProbe.probe(path: path, countFrames: countFrames)
+            } catch let error as MediaError {
+                throw CLIError(error.description)
+            }
+            if output.json {
+                try printJSON(info)
+                return
+            }
+            print(path)
+            print("  size:     \(info.width)x\(info.height)")
+            print("  codec:    \(info.codecName) in \(info.formatName)")
+            if info.isStillImage {
+                print("  frames:   1 (still image)")
+            } else {
+                print("  frames:   \(info.frameCount) (\(info.frameCountSource.rawValue))")
+                print("  duration: \(String(format: "%.3f", info.duration)) s at \(String(format: "%.3f", info.fps)) fps")
+            }
+            print("  audio:    \(info.audioCodecName ?? "none")")
+        }
+    }
+
+    struct Sheet: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a contact sheet: frames sampled evenly over a clip, in a grid, as PNG or JPEG.")
+
+        @Option(name: .long, help: "A video (or image).")
+        var input: String
+        @Option(name: .long, help: "The image file to write (.png, .jpg or .jpeg).")
+        var out: String
+        @Option(name: .long, help: "How many frames to sample.")
+        var frames = 12
+        @Option(name: .long, help: "Frames per row.")
+        var columns = 4
+        @Option(name: .long, help: "Width of each cell in pixels.")
+        var cellWidth = 160
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let format = URL(fileURLWithPath: out).pathExtension.lowercased()
+            guard ["jpg", "jpeg", "png"].contains(format) else {
+                throw CLIError("--out must end in .png, .jpg or .jpeg, not '\(out)'")
+            }
+            let sheet: RGBImage
+            let sampled: Int
+            let data: Data
+            do {
+                let images = try FrameReader.sampleFrames(path: input, count: frames)
+                sampled = images.count
+                sheet = try ContactSheet.make(frames: images, columns: columns, cellWidth: cellWidth)
+                data = format == "png" ? try ImageEncoding.png(sheet) : try ImageEncoding.jpeg(sheet)
+            } catch let error as MediaError {
+                throw CLIError(error.description)
+            }
+            do {
+                try data.write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch {
+                throw CLIError("cannot write \(out): \(error.localizedDescription)")
+            }
+            if output.json {
+                try printJSON(SheetResult(input: input, output: out, frames: sampled, width: sheet.width, height: sheet.height))
+            } else {
+                print("\(out): \(sampled) frames of \(input), \(sheet.width)x\(sheet.height)")
+            }
+        }
+    }
+
+    struct SheetResult: Encodable {
+        let input: String
+        let output: String
+        let frames: Int
+        let width: Int
+        let height: Int
+    }
+}

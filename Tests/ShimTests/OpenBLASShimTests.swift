@@ -1,0 +1,13 @@
+import COpenBLAS
+import XCTest
+
+final class OpenBLASShimTests: XCTestCase {
+    func testSgemmMultipliesRowMajorMatrices() {
+        // [2x3] x [3x2]
+        let a: [Float] = [1, 2, 3, 4, 5, 6]
+        let b: [Float] = [7, 8, 9, 10, 11, 12]
+        var c = [Float](repeating: -1, count: 4)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 2, 2, 3, 1, a, 3, b, 2, 0, &c, 2)
+        XCTAssertEqual(c, [58, 64, 139, 154])
+    }
+}

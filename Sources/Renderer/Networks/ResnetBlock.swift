@@ -1,0 +1,38 @@
+import Foundation
+
+/// diffusers' `ResnetBlock2D` (default "default" time-embedding norm, output scale 1): two norm-SiLU-conv stages,
+/// the projected time embedding added between them, and a 1x1 shortcut when the channel count changes.
+struct ResnetBlock {
+    let norm1: GroupNormLayer
+    let conv1: Conv2DLayer
+    let timeProjection: LinearLayer?
+    let norm2: GroupNormLayer
+    let conv2: Conv2DLayer
+    let shortcut: Conv2DLayer?
+
+    /// `inputChannels` is checked against conv1; `timeChannels` nil means no time embedding (the VAE's blocks).
+    init(_ weights: WeightReader, inputChannels: Int, outputChannels: Int, timeChannels: Int?,
+         groups: Int, epsilon: Float) throws {
+        norm1 = try GroupNormLayer(weights, "norm1", groups: groups, epsilon: epsilon, channels: inputChannels)
+        conv1 = try Conv2DLayer(weights, "conv1")
+        norm2 = try GroupNormLayer(weights, "norm2", groups: groups, epsilon: epsilon, channels: outputChannels)
+        conv2 = try Conv2DLayer(weights, "conv2")
+        timeProjection = try timeChannels.map { try LinearLayer(weights, "time_emb_proj", input: $0, output: outputChannels) }
+        shortcut = weights.contains("conv_shortcut.weight") ? try Conv2DLayer(weights, "conv_shortcut") : nil
+        guard conv1.inputChannels == inputChannels, conv1.outputChannels == outputChannels,
+              conv2.outputChannels == outputChannels, (shortcut != nil) == (inputChannels != outputChannels) else {
+            throw ModelLoadingError.invalidConfiguration(
+                "ResNet block \(weights.prefix) does not map \(inputChannels) to \(outputChannels) channels as its config says")
+        }
+    }
+
+    /// `timeEmbedding` is [N, T] (before SiLU), required when the block was built with time channels.
+    func callAsFunction(_ input: Tensor, timeEmbedding: Tensor?) -> Tensor {
+        var hidden = conv1(norm1(input).silu())
+        if let timeProjection, let timeEmbedding {
+            hidden = hidden.addingChannelValues(timeProjection(timeEmbedding.silu()))
+        }
+        hidden = conv2(norm2(hidden).silu())
+        return (shortcut?(input) ?? input) + hidden
+    }
+}

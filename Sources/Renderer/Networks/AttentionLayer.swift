@@ -9,16 +9,15 @@ struct AttentionLayer {
     let output: LinearLayer
     let heads: Int
 
-    init(_ weights: WeightReader, width: Int, contextWidth: Int, heads: Int) throws {
-        query = try LinearLayer(weights, "to_q", input: width)
-        key = try LinearLayer(weights, "to_k", input: contextWidth)
-        value = try LinearLayer(weights, "to_v", input: contextWidth)
-        output = try LinearLayer(weights, "to_out.0", output: width)
-        let inner = query.outputFeatures
-        guard key.outputFeatures == inner, value.outputFeatures == inner, output.weight.shape[1] == inner,
-              heads > 0, inner % heads == 0 else {
-            throw ModelLoadingError.invalidConfiguration("attention \(weights.prefix): \(inner) features do not split into \(heads) heads")
+    /// The UNet's projections have no bias on queries, keys and values; the VAE's do.
+    init(_ weights: WeightReader, width: Int, contextWidth: Int, heads: Int, projectionBias: Bool) throws {
+        guard heads > 0, width % heads == 0 else {
+            throw ModelLoadingError.invalidConfiguration("attention \(weights.prefix): \(width) features do not split into \(heads) heads")
         }
+        query = try LinearLayer(weights, "to_q", input: width, output: width, bias: projectionBias)
+        key = try LinearLayer(weights, "to_k", input: contextWidth, output: width, bias: projectionBias)
+        value = try LinearLayer(weights, "to_v", input: contextWidth, output: width, bias: projectionBias)
+        output = try LinearLayer(weights, "to_out.0", input: width, output: width)
         self.heads = heads
     }
 

@@ -1,48 +1,35 @@
 import Foundation
 
-/// A convolution with its weights, as a diffusers `nn.Conv2d` (`NAME.weight`, `NAME.bias`).
+/// A convolution with its weights and bias, as a diffusers `nn.Conv2d` (`NAME.weight`, `NAME.bias`).
 struct Conv2DLayer {
     let weight: Tensor
-    let bias: Tensor?
+    let bias: Tensor
     let stride: Int
     let padding: Int
 
-    init(_ weights: WeightReader, _ name: String, stride: Int = 1, padding: Int? = nil) throws {
-        let scoped = weights.scope(name)
-        weight = try scoped("weight")
-        guard weight.rank == 4 else {
-            throw ModelLoadingError.weightShape(name: weights.prefix + name + ".weight", expected: [-1, -1, -1, -1], found: weight.shape)
-        }
-        bias = scoped.contains("bias") ? try scoped("bias", shape: [weight.shape[0]]) : nil
+    /// Padding defaults to kernel / 2 (same-size output at stride 1).
+    init(_ weights: WeightReader, _ name: String, input: Int, output: Int, kernel: Int,
+         stride: Int = 1, padding: Int? = nil) throws {
+        weight = try weights.scope(name)("weight", shape: [output, input, kernel, kernel])
+        bias = try weights.scope(name)("bias", shape: [output])
         self.stride = stride
-        self.padding = padding ?? weight.shape[2] / 2
+        self.padding = padding ?? kernel / 2
     }
-
-    var inputChannels: Int { weight.shape[1] }
-    var outputChannels: Int { weight.shape[0] }
 
     func callAsFunction(_ input: Tensor) -> Tensor {
         input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
     }
 }
 
-/// A linear layer (`NAME.weight` [out, in], optional `NAME.bias`).
+/// A linear layer (`NAME.weight` [out, in], and `NAME.bias` when it has one).
 struct LinearLayer {
     let weight: Tensor
     let bias: Tensor?
 
-    init(_ weights: WeightReader, _ name: String, input: Int? = nil, output: Int? = nil) throws {
-        let scoped = weights.scope(name)
-        let loaded = try scoped("weight")
-        guard loaded.rank == 2, input.map({ $0 == loaded.shape[1] }) ?? true, output.map({ $0 == loaded.shape[0] }) ?? true else {
-            throw ModelLoadingError.weightShape(name: weights.prefix + name + ".weight",
-                                                expected: [output ?? -1, input ?? -1], found: loaded.shape)
-        }
-        weight = loaded
-        bias = scoped.contains("bias") ? try scoped("bias", shape: [weight.shape[0]]) : nil
+    init(_ weights: WeightReader, _ name: String, input: Int, output: Int, bias hasBias: Bool = true) throws {
+        weight = try weights.scope(name)("weight", shape: [output, input])
+        bias = hasBias ? try weights.scope(name)("bias", shape: [output]) : nil
     }
-
-    var outputFeatures: Int { weight.shape[0] }
 
     func callAsFunction(_ input: Tensor) -> Tensor { input.linear(weight: weight, bias: bias) }
 }

@@ -10,20 +10,16 @@ struct ResnetBlock {
     let conv2: Conv2DLayer
     let shortcut: Conv2DLayer?
 
-    /// `inputChannels` is checked against conv1; `timeChannels` nil means no time embedding (the VAE's blocks).
+    /// `timeChannels` nil means no time embedding (the VAE's blocks).
     init(_ weights: WeightReader, inputChannels: Int, outputChannels: Int, timeChannels: Int?,
          groups: Int, epsilon: Float) throws {
         norm1 = try GroupNormLayer(weights, "norm1", groups: groups, epsilon: epsilon, channels: inputChannels)
-        conv1 = try Conv2DLayer(weights, "conv1")
+        conv1 = try Conv2DLayer(weights, "conv1", input: inputChannels, output: outputChannels, kernel: 3)
         norm2 = try GroupNormLayer(weights, "norm2", groups: groups, epsilon: epsilon, channels: outputChannels)
-        conv2 = try Conv2DLayer(weights, "conv2")
+        conv2 = try Conv2DLayer(weights, "conv2", input: outputChannels, output: outputChannels, kernel: 3)
         timeProjection = try timeChannels.map { try LinearLayer(weights, "time_emb_proj", input: $0, output: outputChannels) }
-        shortcut = weights.contains("conv_shortcut.weight") ? try Conv2DLayer(weights, "conv_shortcut") : nil
-        guard conv1.inputChannels == inputChannels, conv1.outputChannels == outputChannels,
-              conv2.outputChannels == outputChannels, (shortcut != nil) == (inputChannels != outputChannels) else {
-            throw ModelLoadingError.invalidConfiguration(
-                "ResNet block \(weights.prefix) does not map \(inputChannels) to \(outputChannels) channels as its config says")
-        }
+        shortcut = inputChannels == outputChannels ? nil
+            : try Conv2DLayer(weights, "conv_shortcut", input: inputChannels, output: outputChannels, kernel: 1)
     }
 
     /// `timeEmbedding` is [N, T] (before SiLU), required when the block was built with time channels.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// diffusers' `BasicTransformerBlock` as SD1.5 uses it: layer-normed self-attention, cross-attention on the text
-/// condition, and a GEGLU feed-forward, each added back to its input.
+/// condition, and a GEGLU feed-forward (inner width 4x), each added back to its input.
 struct TransformerBlock {
     let norm1, norm2, norm3: LayerNormLayer
     let selfAttention: AttentionLayer
@@ -13,13 +13,10 @@ struct TransformerBlock {
         norm1 = try LayerNormLayer(weights, "norm1", width: width)
         norm2 = try LayerNormLayer(weights, "norm2", width: width)
         norm3 = try LayerNormLayer(weights, "norm3", width: width)
-        selfAttention = try AttentionLayer(weights.scope("attn1"), width: width, contextWidth: width, heads: heads)
-        crossAttention = try AttentionLayer(weights.scope("attn2"), width: width, contextWidth: contextWidth, heads: heads)
-        feedForwardIn = try LinearLayer(weights, "ff.net.0.proj", input: width)
-        feedForwardOut = try LinearLayer(weights, "ff.net.2", output: width)
-        guard feedForwardIn.outputFeatures == 2 * feedForwardOut.weight.shape[1] else {
-            throw ModelLoadingError.invalidConfiguration("feed-forward \(weights.prefix)ff is not a GEGLU pair")
-        }
+        selfAttention = try AttentionLayer(weights.scope("attn1"), width: width, contextWidth: width, heads: heads, projectionBias: false)
+        crossAttention = try AttentionLayer(weights.scope("attn2"), width: width, contextWidth: contextWidth, heads: heads, projectionBias: false)
+        feedForwardIn = try LinearLayer(weights, "ff.net.0.proj", input: width, output: 8 * width)
+        feedForwardOut = try LinearLayer(weights, "ff.net.2", input: 4 * width, output: width)
     }
 
     func callAsFunction(_ input: Tensor, context: Tensor) -> Tensor {
@@ -47,7 +44,7 @@ struct SpatialTransformer {
         norm = try GroupNormLayer(weights, "norm", groups: groups, epsilon: 1e-6, channels: channels)
         func projection(_ name: String) throws -> Projection {
             linearProjection ? .linear(try LinearLayer(weights, name, input: channels, output: channels))
-                             : .convolution(try Conv2DLayer(weights, name))
+                             : .convolution(try Conv2DLayer(weights, name, input: channels, output: channels, kernel: 1))
         }
         projectionIn = try projection("proj_in")
         projectionOut = try projection("proj_out")

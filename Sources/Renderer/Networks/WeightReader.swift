@@ -1,32 +1,37 @@
 import Foundation
 
-/// Reads a network's weights by their diffusers names, converting each once to Float32 and checking its shape.
+/// Where a network's weights come from: a checkpoint file, or generated values (random checkpoints).
+protocol WeightSource {
+    /// The tensor `name`, which must have `shape`.
+    func tensor(named name: String, shape: [Int]) throws -> Tensor
+}
+
+extension SafeTensorsFile: WeightSource {
+    func tensor(named name: String, shape: [Int]) throws -> Tensor {
+        guard let entry = entries[name] else {
+            throw ModelLoadingError.invalidConfiguration("weights lack \"\(name)\": the checkpoint does not match its config")
+        }
+        guard entry.shape == shape else { throw ModelLoadingError.weightShape(name: name, expected: shape, found: entry.shape) }
+        return try tensor(named: name)
+    }
+}
+
+/// Reads a network's weights by their diffusers names, each converted once to Float32 with its shape checked.
 struct WeightReader {
-    let file: SafeTensorsFile
+    let source: WeightSource
     let prefix: String
 
-    init(file: SafeTensorsFile, prefix: String = "") {
-        self.file = file
+    init(source: WeightSource, prefix: String = "") {
+        self.source = source
         self.prefix = prefix
     }
 
     /// The reader for a sub-module: names below `name.`.
     func scope(_ name: String) -> WeightReader {
-        WeightReader(file: file, prefix: prefix + name + ".")
+        WeightReader(source: source, prefix: prefix + name + ".")
     }
 
-    func contains(_ name: String) -> Bool { file.entries[prefix + name] != nil }
-
-    /// The tensor `name`; with `shape`, a different stored shape is an error naming the weight.
-    func callAsFunction(_ name: String, shape: [Int]? = nil) throws -> Tensor {
-        let full = prefix + name
-        guard file.entries[full] != nil else {
-            throw ModelLoadingError.invalidConfiguration("weights lack \"\(full)\": the checkpoint does not match its config")
-        }
-        let tensor = try file.tensor(named: full)
-        if let shape, tensor.shape != shape {
-            throw ModelLoadingError.weightShape(name: full, expected: shape, found: tensor.shape)
-        }
-        return tensor
+    func callAsFunction(_ name: String, shape: [Int]) throws -> Tensor {
+        try source.tensor(named: prefix + name, shape: shape)
     }
 }

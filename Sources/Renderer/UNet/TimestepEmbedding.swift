@@ -9,14 +9,17 @@ struct TimestepEmbedding {
     let linear2: LinearLayer
 
     init(_ weights: WeightReader, channels: Int, flipSinToCos: Bool, frequencyShift: Int) throws {
+        let width = 4 * channels
         self.channels = channels
         self.flipSinToCos = flipSinToCos
         self.frequencyShift = frequencyShift
-        linear1 = try LinearLayer(weights, "time_embedding.linear_1", input: channels)
-        linear2 = try LinearLayer(weights, "time_embedding.linear_2", input: linear1.outputFeatures)
+        linear1 = try LinearLayer(weights, "time_embedding.linear_1", input: channels, output: width)
+        linear2 = try LinearLayer(weights, "time_embedding.linear_2", input: width, output: width)
+        embeddingWidth = width
     }
 
-    var embeddingWidth: Int { linear2.outputFeatures }
+    /// 4x the first block's width, as diffusers' default `time_embedding_dim`.
+    let embeddingWidth: Int
 
     /// [timesteps.count, channels]: sin and cos of t * 10000^(-i / (half - shift)), in float32 as PyTorch computes it.
     func sinusoids(_ timesteps: [Float]) -> Tensor {

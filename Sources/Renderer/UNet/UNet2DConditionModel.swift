@@ -29,10 +29,14 @@ public final class UNet2DConditionModel: @unchecked Sendable {
     let normOut: GroupNormLayer
     let convOut: Conv2DLayer
 
-    public init(configuration: UNetConfiguration, weights file: SafeTensorsFile) throws {
+    public convenience init(configuration: UNetConfiguration, weights file: SafeTensorsFile) throws {
+        try self.init(configuration: configuration, source: file)
+    }
+
+    init(configuration: UNetConfiguration, source: WeightSource) throws {
         try configuration.validate()
         self.configuration = configuration
-        let weights = WeightReader(file: file)
+        let weights = WeightReader(source: source)
         let widths = configuration.blockOutChannels
         let groups = configuration.normNumGroups
         let epsilon = Float(configuration.normEps)
@@ -40,10 +44,7 @@ public final class UNet2DConditionModel: @unchecked Sendable {
         time = try TimestepEmbedding(weights, channels: widths[0], flipSinToCos: configuration.flipSinToCos,
                                      frequencyShift: configuration.freqShift)
         let timeWidth = time.embeddingWidth
-        convIn = try Conv2DLayer(weights, "conv_in")
-        guard convIn.inputChannels == configuration.inChannels, convIn.outputChannels == widths[0] else {
-            throw ModelLoadingError.weightShape(name: "conv_in.weight", expected: [widths[0], configuration.inChannels, 3, 3], found: convIn.weight.shape)
-        }
+        convIn = try Conv2DLayer(weights, "conv_in", input: configuration.inChannels, output: widths[0], kernel: 3)
         func transformers(_ scope: WeightReader, count: Int, channels: Int, block: Int) throws -> [SpatialTransformer] {
             try (0..<count).map {
                 try SpatialTransformer(scope.scope("attentions.\($0)"), channels: channels,
@@ -66,7 +67,8 @@ public final class UNet2DConditionModel: @unchecked Sendable {
             let attentions = type == "CrossAttnDownBlock2D"
                 ? try transformers(scope, count: layers, channels: widths[index], block: index) : []
             let downsampler = index < blockCount - 1
-                ? try Conv2DLayer(scope, "downsamplers.0.conv", stride: 2, padding: configuration.downsamplePadding) : nil
+                ? try Conv2DLayer(scope, "downsamplers.0.conv", input: widths[index], output: widths[index], kernel: 3,
+                                 stride: 2, padding: configuration.downsamplePadding) : nil
             downBlocks.append(DownBlock(resnets: resnets, attentions: attentions, downsampler: downsampler))
             channels = widths[index]
         }
@@ -102,16 +104,13 @@ public final class UNet2DConditionModel: @unchecked Sendable {
             }
             let attentions = type == "CrossAttnUpBlock2D"
                 ? try transformers(scope, count: layers, channels: output, block: block) : []
-            let upsampler = index < blockCount - 1 ? try Conv2DLayer(scope, "upsamplers.0.conv") : nil
+            let upsampler = index < blockCount - 1 ? try Conv2DLayer(scope, "upsamplers.0.conv", input: output, output: output, kernel: 3) : nil
             upBlocks.append(UpBlock(resnets: resnets, attentions: attentions, upsampler: upsampler))
             previous = output
         }
         self.upBlocks = upBlocks
         normOut = try GroupNormLayer(weights, "conv_norm_out", groups: groups, epsilon: epsilon, channels: widths[0])
-        convOut = try Conv2DLayer(weights, "conv_out")
-        guard convOut.outputChannels == configuration.outChannels else {
-            throw ModelLoadingError.weightShape(name: "conv_out.weight", expected: [configuration.outChannels, widths[0], 3, 3], found: convOut.weight.shape)
-        }
+        convOut = try Conv2DLayer(weights, "conv_out", input: widths[0], output: configuration.outChannels, kernel: 3)
     }
 
     /// A folder with `config.json` and diffusers' weights file (a pipeline's `unet/`).

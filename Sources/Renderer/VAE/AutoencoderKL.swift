@@ -28,9 +28,13 @@ public final class AutoencoderKL: @unchecked Sendable {
     let decoderNorm: GroupNormLayer
     let decoderOut: Conv2DLayer
 
-    public init(configuration: AutoencoderKLConfiguration, weights file: SafeTensorsFile) throws {
+    public convenience init(configuration: AutoencoderKLConfiguration, weights file: SafeTensorsFile) throws {
+        try self.init(configuration: configuration, source: file)
+    }
+
+    init(configuration: AutoencoderKLConfiguration, source: WeightSource) throws {
         self.configuration = configuration
-        let weights = WeightReader(file: file)
+        let weights = WeightReader(source: source)
         let widths = configuration.blockOutChannels
         let groups = configuration.normNumGroups
         let layers = configuration.layersPerBlock
@@ -39,47 +43,38 @@ public final class AutoencoderKL: @unchecked Sendable {
         func resnet(_ scope: WeightReader, _ input: Int, _ output: Int) throws -> ResnetBlock {
             try ResnetBlock(scope, inputChannels: input, outputChannels: output, timeChannels: nil, groups: groups, epsilon: 1e-6)
         }
-        func check(_ conv: Conv2DLayer, _ name: String, input: Int, output: Int) throws {
-            guard conv.inputChannels == input, conv.outputChannels == output else {
-                throw ModelLoadingError.weightShape(name: name + ".weight", expected: [output, input, conv.weight.shape[2], conv.weight.shape[3]], found: conv.weight.shape)
-            }
-        }
 
         let encoder = weights.scope("encoder")
-        encoderIn = try Conv2DLayer(encoder, "conv_in")
-        try check(encoderIn, "encoder.conv_in", input: configuration.inChannels, output: widths[0])
+        encoderIn = try Conv2DLayer(encoder, "conv_in", input: configuration.inChannels, output: widths[0], kernel: 3)
         var channels = widths[0]
         encoderBlocks = try widths.enumerated().map { index, output in
             let scope = encoder.scope("down_blocks.\(index)")
             let resnets = try (0..<layers).map { try resnet(scope.scope("resnets.\($0)"), $0 == 0 ? channels : output, output) }
             channels = output
             // diffusers pads one zero row and column at the bottom right, then convolves with stride 2, no padding.
-            let downsampler = index < widths.count - 1 ? try Conv2DLayer(scope, "downsamplers.0.conv", stride: 2, padding: 0) : nil
+            let downsampler = index < widths.count - 1 ? try Conv2DLayer(scope, "downsamplers.0.conv", input: output, output: output, kernel: 3, stride: 2, padding: 0) : nil
             return EncoderBlock(resnets: resnets, downsampler: downsampler)
         }
         let deepest = widths[widths.count - 1]
         encoderMid = try VAEMidBlock(encoder.scope("mid_block"), channels: deepest, groups: groups)
         encoderNorm = try GroupNormLayer(encoder, "conv_norm_out", groups: groups, epsilon: 1e-6, channels: deepest)
-        encoderOut = try Conv2DLayer(encoder, "conv_out")
-        try check(encoderOut, "encoder.conv_out", input: deepest, output: 2 * latent)
-        quantConv = configuration.useQuantConv ? try Conv2DLayer(weights, "quant_conv") : nil
-        postQuantConv = configuration.usePostQuantConv ? try Conv2DLayer(weights, "post_quant_conv") : nil
+        encoderOut = try Conv2DLayer(encoder, "conv_out", input: deepest, output: 2 * latent, kernel: 3)
+        quantConv = configuration.useQuantConv ? try Conv2DLayer(weights, "quant_conv", input: 2 * latent, output: 2 * latent, kernel: 1) : nil
+        postQuantConv = configuration.usePostQuantConv ? try Conv2DLayer(weights, "post_quant_conv", input: latent, output: latent, kernel: 1) : nil
 
         let decoder = weights.scope("decoder")
-        decoderIn = try Conv2DLayer(decoder, "conv_in")
-        try check(decoderIn, "decoder.conv_in", input: latent, output: deepest)
+        decoderIn = try Conv2DLayer(decoder, "conv_in", input: latent, output: deepest, kernel: 3)
         decoderMid = try VAEMidBlock(decoder.scope("mid_block"), channels: deepest, groups: groups)
         channels = deepest
         decoderBlocks = try widths.reversed().enumerated().map { index, output in
             let scope = decoder.scope("up_blocks.\(index)")
             let resnets = try (0..<(layers + 1)).map { try resnet(scope.scope("resnets.\($0)"), $0 == 0 ? channels : output, output) }
             channels = output
-            let upsampler = index < widths.count - 1 ? try Conv2DLayer(scope, "upsamplers.0.conv") : nil
+            let upsampler = index < widths.count - 1 ? try Conv2DLayer(scope, "upsamplers.0.conv", input: output, output: output, kernel: 3) : nil
             return DecoderBlock(resnets: resnets, upsampler: upsampler)
         }
         decoderNorm = try GroupNormLayer(decoder, "conv_norm_out", groups: groups, epsilon: 1e-6, channels: widths[0])
-        decoderOut = try Conv2DLayer(decoder, "conv_out")
-        try check(decoderOut, "decoder.conv_out", input: widths[0], output: configuration.outChannels)
+        decoderOut = try Conv2DLayer(decoder, "conv_out", input: widths[0], output: configuration.outChannels, kernel: 3)
     }
 
     /// A folder with `config.json` and diffusers' weights file (a pipeline's `vae/`).

@@ -8,7 +8,7 @@ struct VAEAttention {
 
     init(_ weights: WeightReader, channels: Int, groups: Int) throws {
         norm = try GroupNormLayer(weights, "group_norm", groups: groups, epsilon: 1e-6, channels: channels)
-        attention = try AttentionLayer(weights, width: channels, contextWidth: channels, heads: 1)
+        attention = try AttentionLayer(weights, width: channels, contextWidth: channels, heads: 1, projectionBias: true)
     }
 
     func callAsFunction(_ input: Tensor) -> Tensor {

@@ -151,7 +151,8 @@ def make_ddim() -> None:
         t_noise = timesteps[len(timesteps) // 2]
         tensors.update({f"{prefix}.add_noise.original": original, f"{prefix}.add_noise.noise": noise,
                         f"{prefix}.add_noise.out": scheduler.add_noise(original, noise, torch.tensor([t_noise]))})
-        cases.append({"name": name, "config": dict(scheduler.config), "steps": steps, "eta": eta,
+        config_used = {key: value for key, value in scheduler.config.items() if not key.startswith("_")}
+        cases.append({"name": name, "config": config_used, "steps": steps, "eta": eta,
                       "timesteps": timesteps, "checked_steps": chosen, "add_noise_timestep": t_noise,
                       "final_alpha_cumprod": float(scheduler.final_alpha_cumprod)})
     save_file(contiguous(tensors), os.path.join(FIXTURES, "ddim.safetensors"))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MediaIO
 import Renderer
 
 struct RenderCommand: ParsableCommand {
@@ -17,7 +18,8 @@ extension RenderCommand {
                 Steps count from the start of denoising (step 0 is the noisiest); weights are one per stage, coarse \
                 first, and sum to 1. Modes: paper (the published algorithms: a blend inside each stage by run \
                 progress, a jump at each split), smooth (a blend by progress inside the stage, no jump), hard (a plain \
-                switch). See docs/renderer.md.
+                switch). --plot draws the curves (one colour per stage: blue, orange, green, red, purple) with the \
+                stage boundaries marked. See docs/renderer.md.
                 """)
 
         @Option(name: .long, help: "Sampling steps.")
@@ -28,6 +30,8 @@ extension RenderCommand {
         var mode = "paper"
         @Option(name: .long, help: "A scheduler_config.json for the timestep column (default: SD1.5's DDIM).")
         var schedulerConfig: String?
+        @Option(name: .long, help: "Also draw the weights against the step as a PNG picture here.")
+        var plot: String?
         @OptionGroup var output: JSONOption
 
         func run() throws {
@@ -51,6 +55,13 @@ extension RenderCommand {
                 throw error
             } catch {
                 throw CLIError("\(error)")
+            }
+            if let plot {
+                do {
+                    try ImageEncoding.png(ScheduleChart(schedule: schedule).image).write(to: URL(fileURLWithPath: plot), options: .atomic)
+                } catch {
+                    throw CLIError("cannot write the plot to \(plot): \(error.localizedDescription)")
+                }
             }
             let rows = (0..<steps).map { step in
                 ScheduleRow(step: step, timestep: scheduler.timesteps[step], weights: schedule.weights(atStep: step))

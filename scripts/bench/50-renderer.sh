@@ -1,11 +1,16 @@
 # Renderer: sgemm-bound operations in GFLOP/s against the machine's own sgemm peak, and the SD1.5-size CLIP text
 # encoder against PyTorch eager on the same thread count. The PyTorch side needs the fixture environment
 # (.venv, see docs/renderer.md); without it only this package's figures are printed.
+#
+# The machine is shared, so load changes between runs: the operations are measured once per side, back to back;
+# the text encoder, the headline figure, in ROUNDS alternating rounds (tbd, then PyTorch, under the same load),
+# reporting each round's ratio and their median.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TBD_BIN="${TBD_BIN_DIR:?set TBD_BIN_DIR to the release bin directory}/tbd"
 THREADS="${RENDERER_BENCH_THREADS:-2}"
 REPEATS="${RENDERER_BENCH_REPEATS:-5}"
+ROUNDS="${RENDERER_BENCH_ROUNDS:-5}"
 MODEL=.build/bench-models/clip-text-sd15
 PY=.venv/bin/python
 export OPENBLAS_NUM_THREADS="$THREADS"
@@ -14,29 +19,45 @@ if [ -x "$PY" ] && [ ! -f "$MODEL/model.safetensors" ]; then
   echo "making the random-weight SD1.5 text encoder in $MODEL (not committed)"
   "$PY" scripts/make-parity-fixtures.py --bench-model "$MODEL" >/dev/null 2>&1
 fi
-MODEL_ARGS=()
-[ -f "$MODEL/model.safetensors" ] && MODEL_ARGS=(--model "$MODEL")
 
-OURS=$(mktemp) REFERENCE=$(mktemp)
-trap 'rm -f "$OURS" "$REFERENCE"' EXIT
-"$TBD_BIN" model bench --repeats "$REPEATS" "${MODEL_ARGS[@]}" --json > "$OURS"
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+"$TBD_BIN" model bench --repeats "$REPEATS" --json > "$WORK/ours.json"
 if [ -x "$PY" ]; then
-  "$PY" scripts/bench/renderer-torch-reference.py --threads "$THREADS" --repeats "$REPEATS" "${MODEL_ARGS[@]}" > "$REFERENCE" 2>/dev/null
+  "$PY" scripts/bench/renderer-torch-reference.py --threads "$THREADS" --repeats "$REPEATS" > "$WORK/torch.json" 2>/dev/null
+  if [ -f "$MODEL/model.safetensors" ]; then
+    for round in $(seq "$ROUNDS"); do
+      "$TBD_BIN" model bench --repeats "$REPEATS" --filter "CLIP text" --model "$MODEL" --json > "$WORK/ours-clip-$round.json"
+      "$PY" scripts/bench/renderer-torch-reference.py --threads "$THREADS" --repeats "$REPEATS" --model "$MODEL" --only-model \
+        > "$WORK/torch-clip-$round.json" 2>/dev/null
+    done
+  fi
 else
-  echo '{"results": []}' > "$REFERENCE"
+  echo '{"results": []}' > "$WORK/torch.json"
 fi
 
-python3 - "$OURS" "$REFERENCE" "$THREADS" <<'PY'
-import json, sys
-ours = json.load(open(sys.argv[1]))["results"]
-reference = {r["name"]: r["seconds"] for r in json.load(open(sys.argv[2]))["results"]}
+python3 - "$WORK" "$THREADS" "$ROUNDS" <<'PY'
+import json, os, sys
+work, threads, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+load = lambda name: json.load(open(os.path.join(work, name)))["results"]
+ours = load("ours.json")
+reference = {r["name"]: r["seconds"] for r in load("torch.json")}
 peak = ours[0]["gflops_per_second"]
-print(f"threads: {sys.argv[3]}; sgemm peak {peak:.1f} GFLOP/s; ratio = tbd time / PyTorch time (under 1.0: tbd faster)")
+print(f"threads: {threads}; sgemm peak {peak:.1f} GFLOP/s; ratio = tbd time / PyTorch time (under 1.0: tbd faster)")
 print(f"{'operation':52} {'tbd s':>9} {'GFLOP/s':>8} {'% peak':>7} {'torch s':>9} {'ratio':>6}")
 for r in ours:
     torch_s = reference.get(r["name"])
     gflops = r["gflops_per_second"]
-    line = f"{r['name']:52} {r['seconds']:9.4f} {gflops:8.1f} {100 * gflops / peak:6.0f}%"
+    line = f"{r['name']:52} {r['seconds']:9.4f} {gflops:8.1f} {100 * gflops / peak:6.0f}%" if r["flops"] else f"{r['name']:52} {r['seconds']:9.4f} {'':8} {'':7}"
     line += f" {torch_s:9.4f} {r['seconds'] / torch_s:6.2f}" if torch_s else f" {'-':>9} {'-':>6}"
     print(line)
+if os.path.exists(os.path.join(work, "ours-clip-1.json")):
+    print("\nCLIP text encoder (SD1.5 size, random weights), 2 x 77 tokens per call, alternating rounds:")
+    ratios = []
+    for i in range(1, rounds + 1):
+        mine = [r for r in load(f"ours-clip-{i}.json") if r["name"].startswith("CLIP text")][0]["seconds"]
+        theirs = load(f"torch-clip-{i}.json")[0]["seconds"]
+        ratios.append(mine / theirs)
+        print(f"  round {i}: tbd {mine:.4f} s, PyTorch {theirs:.4f} s, ratio {mine / theirs:.2f}")
+    print(f"  median ratio {sorted(ratios)[len(ratios) // 2]:.2f}")
 PY

@@ -29,33 +29,41 @@ def attention(q, k, v, heads, causal=False):
     return out.transpose(1, 2).reshape(b, lq, width)
 
 
+def operations(repeats):
+    r = lambda *shape: torch.rand(*shape) * 2 - 1
+    results = []
+    a, b = r(2048, 2048), r(2048, 2048)
+    results.append(("sgemm 2048x2048x2048", median(repeats, lambda: a @ b)))
+    x, w, bias = r(2, 77, 768), r(3072, 768), r(3072)
+    results.append(("linear CLIP MLP [154,768]x[768,3072]", median(repeats, lambda: F.linear(x, w, bias))))
+    y, w2, bias2 = r(2, 4096, 320), r(1280, 320), r(1280)
+    results.append(("linear UNet FF [8192,320]x[320,1280]", median(repeats, lambda: F.linear(y, w2, bias2))))
+    image, kernel, kbias = r(1, 320, 64, 64), r(320, 320, 3, 3), r(320)
+    results.append(("conv2d 3x3 320->320 at 64x64", median(repeats, lambda: F.conv2d(image, kernel, kbias, padding=1))))
+    pointwise = r(640, 320, 1, 1)
+    results.append(("conv2d 1x1 320->640 at 64x64", median(repeats, lambda: F.conv2d(image, pointwise))))
+    q, k, v = r(1, 4096, 320), r(1, 4096, 320), r(1, 4096, 320)
+    results.append(("self-attention 4096 tokens, 8 heads x 40", median(repeats, lambda: attention(q, k, v, 8))))
+    context = r(1, 77, 320)
+    results.append(("cross-attention 4096x77 tokens, 8 heads x 40", median(repeats, lambda: attention(q, context, context, 8))))
+    clip_q = r(2, 77, 768)
+    results.append(("causal self-attention 2x77 tokens, 12 heads x 64",
+                    median(repeats, lambda: attention(clip_q, clip_q, clip_q, 12, causal=True))))
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--model")
+    parser.add_argument("--model", help="a text encoder folder to time as well")
+    parser.add_argument("--only-model", action="store_true", help="time only the text encoder")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    r = lambda *shape: torch.rand(*shape) * 2 - 1
     results = []
     with torch.no_grad():
-        a, b = r(2048, 2048), r(2048, 2048)
-        results.append(("sgemm 2048x2048x2048", median(args.repeats, lambda: a @ b)))
-        x, w, bias = r(2, 77, 768), r(3072, 768), r(3072)
-        results.append(("linear CLIP MLP [154,768]x[768,3072]", median(args.repeats, lambda: F.linear(x, w, bias))))
-        x, w, bias = r(2, 4096, 320), r(1280, 320), r(1280)
-        results.append(("linear UNet FF [8192,320]x[320,1280]", median(args.repeats, lambda: F.linear(x, w, bias))))
-        image, kernel, kbias = r(1, 320, 64, 64), r(320, 320, 3, 3), r(320)
-        results.append(("conv2d 3x3 320->320 at 64x64", median(args.repeats, lambda: F.conv2d(image, kernel, kbias, padding=1))))
-        pointwise = r(640, 320, 1, 1)
-        results.append(("conv2d 1x1 320->640 at 64x64", median(args.repeats, lambda: F.conv2d(image, pointwise))))
-        q, k, v = r(1, 4096, 320), r(1, 4096, 320), r(1, 4096, 320)
-        results.append(("self-attention 4096 tokens, 8 heads x 40", median(args.repeats, lambda: attention(q, k, v, 8))))
-        context = r(1, 77, 320)
-        results.append(("cross-attention 4096x77 tokens, 8 heads x 40", median(args.repeats, lambda: attention(q, context, context, 8))))
-        clip_q = r(2, 77, 768)
-        results.append(("causal self-attention 2x77 tokens, 12 heads x 64",
-                        median(args.repeats, lambda: attention(clip_q, clip_q, clip_q, 12, causal=True))))
+        if not args.only_model:
+            results += operations(args.repeats)
         if args.model:
             from transformers import CLIPTextModel
             model = CLIPTextModel.from_pretrained(args.model).eval()

@@ -3,5 +3,5 @@ set -euo pipefail
 "$TBD" model tokenize --text "fear: inner and outer brows raised and drawn together, upper lids raised, lips stretched"
 echo "\$ tbd render schedule --steps 20 --split 0.4 --mode paper"
 "$TBD" render schedule --steps 20 --split 0.4 --mode paper
-echo "\$ tbd render schedule --steps 12 --split 0.3,0.6 --mode smooth --json | head"
-"$TBD" render schedule --steps 12 --split 0.3,0.6 --mode smooth --json | head -n 12
+echo "\$ tbd render schedule --steps 4 --split 0.3,0.6 --mode smooth --json"
+"$TBD" render schedule --steps 4 --split 0.3,0.6 --mode smooth --json

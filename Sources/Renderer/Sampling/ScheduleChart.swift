@@ -1,5 +1,7 @@
+import MediaIO
+
 /// An RGB24 picture of a progressive guidance schedule: each stage's weight against the step, one colour per
-/// stage, on a light grid with the stage boundaries marked. PNG encoding is left to the caller (MediaIO).
+/// stage, on a light grid with the stage boundaries marked. `image` hands it to MediaIO for PNG encoding.
 public struct ScheduleChart: Sendable {
     public let width: Int
     public let height: Int
@@ -38,6 +40,8 @@ public struct ScheduleChart: Sendable {
             if schedule.stepCount == 1 { line(from: previous, to: (previous.0 + 1, previous.1), colour: colour, thickness: 2) }
         }
     }
+
+    public var image: RGBImage { RGBImage(width: width, height: height, pixels: pixels) }
 
     public func pixel(x: Int, y: Int) -> (UInt8, UInt8, UInt8) {
         let offset = (y * width + x) * 3

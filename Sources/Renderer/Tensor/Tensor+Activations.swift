@@ -1,14 +1,15 @@
 import Foundation
 
 extension Tensor {
-    /// x * sigmoid(x), also called swish.
-    public func silu() -> Tensor { map { $0 / (1 + expf(-$0)) } }
+    /// x * sigmoid(x), also called swish. The sigmoids use the vectorisable exponential (relative error under
+    /// 1e-6; at large |x| the result still goes to x or 0).
+    public func silu() -> Tensor { map { $0 / (1 + exponential(-$0)) } }
 
     /// The exact GELU, x * Phi(x) with the error function (PyTorch's default `approximate="none"`).
     public func gelu() -> Tensor { map { 0.5 * $0 * (1 + erff($0 * 0.70710678118654752)) } }
 
     /// GELU's sigmoid approximation x * sigmoid(1.702 x), used by OpenAI's CLIP.
-    public func quickGELU() -> Tensor { map { $0 / (1 + expf(-1.702 * $0)) } }
+    public func quickGELU() -> Tensor { map { $0 / (1 + exponential(-1.702 * $0)) } }
 
     /// The gated GELU of the transformer feed-forward in diffusion UNets: the last dimension holds
     /// [value, gate]; the result is value * gelu(gate).

@@ -14,7 +14,9 @@ public final class CLIPTextModel: @unchecked Sendable {
 
     private struct Layer {
         let norm1Weight, norm1Bias, norm2Weight, norm2Bias: Tensor
-        let queryWeight, queryBias, keyWeight, keyBias, valueWeight, valueBias, outWeight, outBias: Tensor
+        /// q, k and v projections stacked into one [3 hidden, hidden] matrix: one wider sgemm instead of three.
+        let projectionWeight, projectionBias: Tensor
+        let outWeight, outBias: Tensor
         let fc1Weight, fc1Bias, fc2Weight, fc2Bias: Tensor
     }
 
@@ -44,9 +46,12 @@ public final class CLIPTextModel: @unchecked Sendable {
             return Layer(
                 norm1Weight: try load(p + "layer_norm1.weight", [hidden]), norm1Bias: try load(p + "layer_norm1.bias", [hidden]),
                 norm2Weight: try load(p + "layer_norm2.weight", [hidden]), norm2Bias: try load(p + "layer_norm2.bias", [hidden]),
-                queryWeight: try load(p + "self_attn.q_proj.weight", [hidden, hidden]), queryBias: try load(p + "self_attn.q_proj.bias", [hidden]),
-                keyWeight: try load(p + "self_attn.k_proj.weight", [hidden, hidden]), keyBias: try load(p + "self_attn.k_proj.bias", [hidden]),
-                valueWeight: try load(p + "self_attn.v_proj.weight", [hidden, hidden]), valueBias: try load(p + "self_attn.v_proj.bias", [hidden]),
+                projectionWeight: Tensor(shape: [3 * hidden, hidden], scalars: try ["q", "k", "v"].flatMap {
+                    try load(p + "self_attn.\($0)_proj.weight", [hidden, hidden]).scalars
+                }),
+                projectionBias: Tensor(shape: [3 * hidden], scalars: try ["q", "k", "v"].flatMap {
+                    try load(p + "self_attn.\($0)_proj.bias", [hidden]).scalars
+                }),
                 outWeight: try load(p + "self_attn.out_proj.weight", [hidden, hidden]), outBias: try load(p + "self_attn.out_proj.bias", [hidden]),
                 fc1Weight: try load(p + "mlp.fc1.weight", [inner, hidden]), fc1Bias: try load(p + "mlp.fc1.bias", [inner]),
                 fc2Weight: try load(p + "mlp.fc2.weight", [hidden, inner]), fc2Bias: try load(p + "mlp.fc2.bias", [hidden]))
@@ -87,10 +92,8 @@ public final class CLIPTextModel: @unchecked Sendable {
         let epsilon = Float(configuration.layerNormEps)
         for layer in layers {
             let normed = state.layerNorm(weight: layer.norm1Weight, bias: layer.norm1Bias, epsilon: epsilon)
-            let query = normed.linear(weight: layer.queryWeight, bias: layer.queryBias)
-            let key = normed.linear(weight: layer.keyWeight, bias: layer.keyBias)
-            let value = normed.linear(weight: layer.valueWeight, bias: layer.valueBias)
-            let attended = Attention.scaledDotProduct(query: query, key: key, value: value,
+            let projected = normed.linear(weight: layer.projectionWeight, bias: layer.projectionBias).chunkedLastDimension(3)
+            let attended = Attention.scaledDotProduct(query: projected[0], key: projected[1], value: projected[2],
                                                       heads: configuration.numAttentionHeads, causal: true)
             state = state + attended.linear(weight: layer.outWeight, bias: layer.outBias)
             let normed2 = state.layerNorm(weight: layer.norm2Weight, bias: layer.norm2Bias, epsilon: epsilon)

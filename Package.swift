@@ -40,7 +40,7 @@ let package = Package(
             plugins: ["EmbedResources"]),
         .target(
             name: "ReviewQueue",
-            dependencies: ["FACSKnowledge", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["FACSKnowledge", "MediaIO", "Renderer", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Renderer", dependencies: ["MediaIO", "COpenBLAS"], plugins: ["EmbedResources"]),
         .executableTarget(
             name: "tbd",
@@ -55,5 +55,8 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RendererTests", dependencies: ["Renderer"], resources: [.copy("Fixtures")]),
+        // A writer the review tests start, kill -9 and race against each other in separate processes.
+        .executableTarget(name: "review-stress", dependencies: ["ReviewQueue"]),
+        .testTarget(name: "ReviewQueueTests", dependencies: ["ReviewQueue", "FACSKnowledge", "MediaIO"]),
     ]
 )

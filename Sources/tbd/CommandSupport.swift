@@ -23,11 +23,12 @@ struct AnyEncodable: Encodable {
     func encode(to encoder: Encoder) throws { try encodeValue(encoder) }
 }
 
-/// Pretty, key-sorted, snake_case JSON: the CLI's stable machine-readable form.
+/// Pretty, key-sorted, snake_case JSON with ISO-8601 times: the CLI's stable machine-readable form.
 func printJSON<Value: Encodable>(_ value: Value) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.keyEncodingStrategy = .convertToSnakeCase
+    encoder.dateEncodingStrategy = .iso8601
     let data = try encoder.encode(value)
     FileHandle.standardOutput.write(data)
     FileHandle.standardOutput.write(Data("\n".utf8))

@@ -14,6 +14,12 @@ final class TensorOperationParityTests: XCTestCase {
         assertClose(try t("linear.x").linear(weight: t("linear.w"), bias: nil),
                     try t("linear.out") - t("linear.b"), "linear without bias")
         assertClose(try t("matmul.a").matmul(t("matmul.b")), try t("matmul.out"), "matmul")
+        assertClose(try t("linear.x").linear(transposedWeight: t("linear.w").transposed(), bias: t("linear.b")),
+                    try t("linear.out"), "linear with a pre-transposed weight")
+        XCTAssertEqual(try t("linear.w").transposed().transposed(), try t("linear.w"))
+        var sum = try t("linear.out")
+        sum += try t("linear.out")
+        XCTAssertEqual(sum, try t("linear.out") * 2)
         let transposedB = try t("matmul.b")
         var rows = [Float]()
         for column in 0..<11 { for row in 0..<9 { rows.append(transposedB.scalars[row * 11 + column]) } }

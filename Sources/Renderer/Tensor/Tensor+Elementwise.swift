@@ -44,6 +44,19 @@ extension Tensor {
 
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.zip(rhs, +) }
     public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.zip(rhs, -) }
+
+    /// Adds a tensor of the same shape in place (residual connections), without a new buffer.
+    public static func += (lhs: inout Tensor, rhs: Tensor) {
+        precondition(lhs.shape == rhs.shape, "shapes differ: \(lhs.shape) vs \(rhs.shape)")
+        lhs.scalars.withUnsafeMutableBufferPointer { target in
+            rhs.scalars.withUnsafeBufferPointer { source in
+                let (out, inp) = (target.baseAddress!, source.baseAddress!)
+                concurrentChunks(count: target.count) { range in
+                    for index in range { out[index] += inp[index] }
+                }
+            }
+        }
+    }
     public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.zip(rhs, *) }
     public static func * (lhs: Tensor, rhs: Float) -> Tensor { lhs.map { $0 * rhs } }
     public static func * (lhs: Float, rhs: Tensor) -> Tensor { rhs.map { lhs * $0 } }

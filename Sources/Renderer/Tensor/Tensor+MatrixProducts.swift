@@ -62,6 +62,60 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// `linear` with the weight already transposed to [in, out]: for short inputs (CLIP's 154 rows) OpenBLAS
+    /// packs this layout faster (measured 6-9% per product), so models transpose their weights once at load.
+    public func linear(transposedWeight weight: Tensor, bias: Tensor?) -> Tensor {
+        precondition(weight.rank == 2 && weight.shape[0] == lastDimension,
+                     "transposed linear weight \(weight.shape) does not fit input \(shape)")
+        let outFeatures = weight.shape[1]
+        var result = Tensor(zeros: Array(shape.dropLast()) + [outFeatures])
+        let rows = rowCount
+        guard rows > 0, outFeatures > 0 else { return result }
+        if let bias {
+            precondition(bias.count == outFeatures, "bias \(bias.shape) does not fit \(outFeatures) outputs")
+            result.scalars.withUnsafeMutableBufferPointer { c in
+                bias.scalars.withUnsafeBufferPointer { b in
+                    for row in 0..<rows { (c.baseAddress! + row * outFeatures).update(from: b.baseAddress!, count: outFeatures) }
+                }
+            }
+        }
+        scalars.withUnsafeBufferPointer { a in
+            weight.scalars.withUnsafeBufferPointer { w in
+                result.scalars.withUnsafeMutableBufferPointer { c in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                                Int32(rows), Int32(outFeatures), Int32(lastDimension), 1,
+                                a.baseAddress, Int32(lastDimension), w.baseAddress, Int32(outFeatures),
+                                bias == nil ? 0 : 1, c.baseAddress, Int32(outFeatures))
+                }
+            }
+        }
+        return result
+    }
+
+    /// The transpose of a matrix.
+    public func transposed() -> Tensor {
+        precondition(rank == 2, "transposed() takes a matrix, got \(shape)")
+        let (rows, columns) = (shape[0], shape[1])
+        var values = [Float](repeating: 0, count: count)
+        values.withUnsafeMutableBufferPointer { out in
+            scalars.withUnsafeBufferPointer { input in
+                // 32 x 32 tiles keep both the reads and the writes within cache lines already loaded.
+                for rowTile in stride(from: 0, to: rows, by: 32) {
+                    for columnTile in stride(from: 0, to: columns, by: 32) {
+                        for row in rowTile..<min(rows, rowTile + 32) {
+                            for column in columnTile..<min(columns, columnTile + 32) {
+                                out[column * rows + row] = input[row * columns + column]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [columns, rows], scalars: values)
+    }
+}
+
 /// OpenBLAS's own worker threads, for the matrix products.
 public enum BLASThreads {
     public static var count: Int {

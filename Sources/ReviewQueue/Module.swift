@@ -1,1 +1,0 @@
-// The ReviewQueue module; its types arrive with the issue that builds it.

@@ -11,7 +11,9 @@ if [ ! -f "$model/model_index.json" ]; then
   echo "\$ tbd model init-random --config tiny --out $model"
   "$TBD" model init-random --config tiny --out "$model"
 fi
-if [ -f "$db" ] && "$TBD" review list --db "$db" --status approved --json | grep -q '"coarse_prompt"'; then
+approved=""
+[ -f "$db" ] && approved=$("$TBD" review list --db "$db" --status approved --json)
+if [[ "$approved" == *'"coarse_prompt"'* ]]; then
   source=(--approved --db "$db")
 else
   pairs=data/out/render-demo-pairs.jsonl

@@ -62,6 +62,18 @@ final class ClipRendererTests: XCTestCase {
         XCTAssertNotEqual(try png(first.firstFramePath), try png(other.firstFramePath))
     }
 
+    func testAudioIsMuxedIn() throws {
+        let tone = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../MediaIOTests/Fixtures/tone.wav").standardized.path
+        let model = try StableDiffusionModel(directory: Self.checkpoint)
+        var request = request(frames: 2)
+        request.audioPath = tone
+        let result = try ClipRenderer(model: model).render(request, directory: try temporaryDirectory(), name: "voiced")
+        let info = try MediaProbe.probe(path: result.videoPath, countFrames: true)
+        XCTAssertTrue(info.hasAudio)
+        XCTAssertEqual(info.frameCount, 2)
+    }
+
     func testCancelledRenderLeavesNoFiles() throws {
         let model = try StableDiffusionModel(directory: Self.checkpoint)
         let directory = try temporaryDirectory()

@@ -73,7 +73,11 @@ public struct UNetConfiguration: Decodable, Equatable, Sendable {
             ("act_fn", "silu"), ("resnet_time_scale_shift", "default"), ("encoder_hid_dim", "null"),
             ("time_embedding_dim", "null"), ("conv_in_kernel", "3"), ("conv_out_kernel", "3"),
             ("center_input_sample", "false"), ("only_cross_attention", "false"), ("dual_cross_attention", "false"),
-            ("mid_block_scale_factor", "1"), ("num_class_embeds", "null"),
+            ("mid_block_scale_factor", "1"), ("num_class_embeds", "null"), ("timestep_post_act", "null"),
+            ("time_cond_proj_dim", "null"), ("cross_attention_norm", "null"), ("attention_type", "default"),
+            ("resnet_skip_time_act", "false"), ("resnet_out_scale_factor", "1"), ("encoder_hid_dim_type", "null"),
+            ("addition_time_embed_dim", "null"), ("reverse_transformer_layers_per_block", "null"),
+            ("class_embeddings_concat", "false"), ("mid_block_only_cross_attention", "null"),
         ]
         for (key, expected) in expectedDefaults where c.contains(Key(key)) {
             let found: String

@@ -50,6 +50,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // A loopback OpenAI-compatible chat server for the CoT-FA tests and benchmark (plain POSIX sockets).
+        .target(name: "LoopbackChatServer"),
+        .executableTarget(
+            name: "cotfa-bench", dependencies: ["CoTFA", "CCurl", "FACSKnowledge", "LoopbackChatServer"]),
+        .testTarget(name: "CoTFATests", dependencies: ["CoTFA", "FACSKnowledge", "LoopbackChatServer", "ReviewQueue"]),
         .testTarget(name: "ShimTests", dependencies: ["CCurl", "COpenBLAS", "CFFmpeg"]),
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "CLITests", dependencies: ["FACSKnowledge"]),

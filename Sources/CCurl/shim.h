@@ -31,4 +31,7 @@ static inline CURLcode tbd_curl_getinfo_double(CURL *handle, CURLINFO info, doub
 static inline CURLcode tbd_curl_getinfo_string(CURL *handle, CURLINFO info, char **value) {
     return curl_easy_getinfo(handle, info, value);
 }
+static inline CURLcode tbd_curl_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
 #endif

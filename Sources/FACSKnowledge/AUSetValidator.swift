@@ -25,6 +25,14 @@ public enum FindingKind: String, Codable, Sendable {
     case ambiguousMention = "ambiguous_mention"
     /// An emotion name the table does not know.
     case unknownEmotion = "unknown_emotion"
+    /// A muscle named for an AU that the table does not list for it.
+    case muscleMismatch = "muscle_mismatch"
+    /// A later stage or a prompt that mentions an AU the action-unit analysis did not find.
+    case auNotInAnalysis = "au_not_in_analysis"
+    /// A prompt shortened to fit the text encoder's token budget.
+    case promptOverBudget = "prompt_over_budget"
+    /// A model reply that needed repair or was cut short.
+    case modelReply = "model_reply"
 }
 
 /// One typed result of checking AUs against the table.

@@ -8,8 +8,13 @@ final class BadInputTests: TemporaryFolderTestCase {
         let textFile = path("notes.txt")
         try "plain text, no pictures".write(toFile: textFile, atomically: true, encoding: .utf8)
         let randomBytes = path("noise.mp4")
-        var generator = SystemRandomNumberGenerator()
-        try Data((0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: URL(fileURLWithPath: randomBytes))
+        // Fixed noise (a linear congruential sequence): truly random bytes now and then look like raw audio to a probe.
+        var state: UInt32 = 12_345
+        let noise = (0..<4096).map { _ -> UInt8 in
+            state = state &* 1_103_515_245 &+ 12_345
+            return UInt8(truncatingIfNeeded: state >> 16)
+        }
+        try Data(noise).write(to: URL(fileURLWithPath: randomBytes))
         return [
             (path("missing.mp4"), .fileNotFound),
             (Fixtures.path("empty.mp4"), .emptyFile),

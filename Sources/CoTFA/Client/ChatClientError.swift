@@ -1,0 +1,29 @@
+import Foundation
+
+/// Why a chat request failed, worded for the person running the command.
+public enum ChatClientError: Error, Sendable, CustomStringConvertible {
+    case transport(HTTPTransportError)
+    case http(status: Int, body: String)
+    case malformedResponse(String)
+    case retryAfterTooLong(seconds: TimeInterval, limit: TimeInterval)
+    case gaveUp(attempts: Int, last: String)
+    case invalidConfiguration(String)
+
+    public var description: String {
+        switch self {
+        case .transport(let error): "request failed: \(error)"
+        case .http(let status, let body): "server answered HTTP \(status): \(body)"
+        case .malformedResponse(let detail): "unusable response: \(detail)"
+        case .retryAfterTooLong(let seconds, let limit):
+            "server asked to retry after \(Int(seconds)) s, longer than the \(Int(limit)) s this client waits"
+        case .gaveUp(let attempts, let last): "gave up after \(attempts) attempts; last: \(last)"
+        case .invalidConfiguration(let detail): "invalid endpoint configuration: \(detail)"
+        }
+    }
+
+    /// The start of a body, made safe to print: no control characters, at most 300 characters.
+    static func excerpt(_ body: Data) -> String {
+        let text = UntrustedText.sanitize(String(decoding: body.prefix(600), as: UTF8.self))
+        return text.count > 300 ? String(text.prefix(300)) + "…" : text
+    }
+}

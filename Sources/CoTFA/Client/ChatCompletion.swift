@@ -1,0 +1,86 @@
+import Foundation
+
+/// Token counts as the server reports them.
+public struct TokenUsage: Codable, Sendable, Equatable {
+    public var promptTokens: Int
+    public var completionTokens: Int
+
+    public init(promptTokens: Int, completionTokens: Int) {
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+    }
+
+    public static func + (lhs: TokenUsage, rhs: TokenUsage) -> TokenUsage {
+        TokenUsage(promptTokens: lhs.promptTokens + rhs.promptTokens, completionTokens: lhs.completionTokens + rhs.completionTokens)
+    }
+}
+
+/// The assistant's answer from a `chat/completions` response.
+public struct ChatReply: Sendable, Equatable {
+    public var content: String
+    /// "stop", "length" (the reply was cut at max_tokens) or whatever the server says.
+    public var finishReason: String?
+    public var model: String?
+    public var usage: TokenUsage?
+
+    public var wasTruncated: Bool { finishReason == "length" }
+
+    /// Reads the first choice; anything that is not a chat completion is an error naming what was wrong.
+    static func decode(_ body: Data) throws -> ChatReply {
+        let completion: CompletionBody
+        do {
+            completion = try JSONDecoder().decode(CompletionBody.self, from: body)
+        } catch {
+            throw ChatClientError.malformedResponse("the response body is not a chat completion: " + ChatClientError.excerpt(body))
+        }
+        guard let first = completion.choices?.first else {
+            if let message = completion.error?.message {
+                throw ChatClientError.malformedResponse("the server reported an error: \(UntrustedText.sanitize(message))")
+            }
+            throw ChatClientError.malformedResponse("the response has no choices: " + ChatClientError.excerpt(body))
+        }
+        guard let content = first.message?.content else {
+            throw ChatClientError.malformedResponse("the first choice has no text content")
+        }
+        return ChatReply(
+            content: content, finishReason: first.finishReason, model: completion.model,
+            usage: completion.usage.map { TokenUsage(promptTokens: $0.promptTokens ?? 0, completionTokens: $0.completionTokens ?? 0) })
+    }
+
+    /// The parts of an OpenAI-compatible completion the client reads; everything else is ignored.
+    private struct CompletionBody: Decodable {
+        struct Choice: Decodable {
+            struct Message: Decodable { let content: String? }
+            let message: Message?
+            let finishReason: String?
+            enum CodingKeys: String, CodingKey {
+                case message
+                case finishReason = "finish_reason"
+            }
+        }
+        struct Usage: Decodable {
+            let promptTokens: Int?
+            let completionTokens: Int?
+            enum CodingKeys: String, CodingKey {
+                case promptTokens = "prompt_tokens"
+                case completionTokens = "completion_tokens"
+            }
+        }
+        struct ErrorBody: Decodable { let message: String? }
+        let choices: [Choice]?
+        let model: String?
+        let usage: Usage?
+        let error: ErrorBody?
+    }
+}
+
+/// A completed request with everything provenance needs.
+public struct ChatExchange: Sendable {
+    public var reply: ChatReply
+    /// The request body as sent, images elided to their size and hash.
+    public var requestRecord: String
+    public var responseFormat: ResponseFormatLevel
+    public var attempts: Int
+    public var latency: TimeInterval
+    public var startedAt: Date
+}

@@ -1,0 +1,208 @@
+import FACSKnowledge
+import Foundation
+import Logging
+
+/// Turns an emotion label (and a portrait) into grounded coarse and fine prompts: the four CoT-FA stages
+/// against a model endpoint or the offline FACS-rules reasoner, then grounding against the FACS table.
+/// Safe to call from many threads; `annotateAll` runs a batch with bounded concurrency.
+public final class CoTFAPipeline: @unchecked Sendable {
+    public enum Backend: Sendable {
+        case offline
+        case remote(ChatClient)
+    }
+
+    public let table: FACSTable
+    public let backend: Backend
+    public let templates: StageTemplates
+    public let budget: PromptBudget
+    private let checker: GroundingChecker
+    private let logger: Logger
+    private let modelLock = NSLock()
+    private var resolvedModel: String?
+    private var serverModels: [String]?
+
+    public init(
+        table: FACSTable, backend: Backend, templates: StageTemplates? = nil, budget: PromptBudget = PromptBudget(),
+        logger: Logger = Logger(label: "tbd.cotfa")
+    ) throws {
+        self.table = table
+        self.backend = backend
+        self.templates = try templates ?? StageTemplates.bundled()
+        self.budget = budget
+        checker = GroundingChecker(table: table, budget: budget)
+        self.logger = logger
+    }
+
+    /// The `label` mode asks no model on either backend: its prompts come from two templates.
+    public static let labelBackendName = "label-template"
+
+    public var backendName: String {
+        switch backend {
+        case .offline: OfflineFACSReasoner.backendName
+        case .remote: "openai-chat"
+        }
+    }
+
+    /// Checks the endpoint with `GET {base}/models` and settles the model: the configured one, else the first the
+    /// server lists. Returns the server's model ids. Offline: nothing to check, an empty list.
+    @discardableResult
+    public func connect() throws -> [String] {
+        guard case .remote(let client) = backend else { return [] }
+        modelLock.lock()
+        defer { modelLock.unlock() }
+        if let serverModels { return serverModels }
+        let models: [String]
+        do {
+            models = try client.listModels()
+        } catch ChatClientError.http(let status, _) where status == 404 && client.configuration.model != nil {
+            // Some proxies serve chat but not the model list; a named model is enough to go on.
+            logger.warning("the endpoint has no model list (HTTP 404); using the configured model")
+            models = []
+        }
+        if let configured = client.configuration.model {
+            if !models.isEmpty && !models.contains(configured) {
+                logger.warning("the server does not list model '\(configured)' (it lists: \(UntrustedText.sanitize(models.joined(separator: ", "), keepNewlines: false))); asking for it anyway")
+            }
+            resolvedModel = configured
+        } else {
+            guard let first = models.first else {
+                throw ChatClientError.invalidConfiguration("the server lists no models; name one with --model or TBD_VLM_MODEL")
+            }
+            resolvedModel = first
+        }
+        serverModels = models
+        return models
+    }
+
+    /// Annotates one item. Throws `CoTFAInputError` for input it cannot use (nothing was sent),
+    /// `AnnotationFailure` when a stage fails (with every stage so far, raw replies included), or the
+    /// endpoint check's error.
+    public func annotate(_ input: AnnotationInput) throws -> CoTFAAnnotation {
+        let context = try StageContext(input: input, table: table, budget: budget)
+        let started = Date()
+        let outcome: ReasoningOutcome
+        var model: String?
+        switch (input.mode, backend) {
+        case (.label, _):
+            outcome = try labelOutcome(context)
+        case (.cot, .offline):
+            outcome = try OfflineFACSReasoner(table: table, templates: templates).chain(context)
+        case (.describe, .offline):
+            outcome = try OfflineFACSReasoner(table: table, templates: templates).describe(context)
+        case (let mode, .remote(let client)):
+            try connect()
+            model = modelLock.withLock { resolvedModel }
+            let conversation = RemoteConversation(client: client, model: model!, templates: templates)
+            outcome = mode == .cot ? try conversation.chain(context) : try conversation.describe(context)
+        }
+
+        var report = checker.check(
+            emotion: context.prototype.emotion, level: input.level,
+            actionUnits: input.mode == .label ? context.expected.map { ActionUnitAnalysis.Entry(code: "AU\($0)", intensity: $0.intensity?.rawValue ?? "", reason: "") } : outcome.actionUnits,
+            muscles: outcome.muscles, prompts: outcome.prompts)
+        if input.mode == .label {
+            // The label alone names no AUs: the table's expectation is used only to check the prompts.
+            report.aus = []
+        }
+        let finished = Date()
+        return CoTFAAnnotation(
+            subject: input.subject, emotion: context.prototype.emotion, level: input.level.rawValue, mode: input.mode.rawValue,
+            backend: input.mode == .label ? Self.labelBackendName : backendName, endpoint: input.mode == .label ? nil : endpoint,
+            modelID: outcome.reportedModel ?? model,
+            templateVersion: templates.version, stages: outcome.stages, coarsePrompt: report.coarsePrompt,
+            finePrompt: report.finePrompt, aus: report.aus.map(\.description), findings: outcome.notes + report.findings,
+            provenance: provenance(input: input, outcome: outcome, requestedModel: model, started: started, finished: finished))
+    }
+
+    /// Annotates a batch on `concurrency` threads; results come back in input order, each a success or its error.
+    public func annotateAll(_ inputs: [AnnotationInput], concurrency: Int) -> [Result<CoTFAAnnotation, Error>] {
+        let results = ResultSlots(count: inputs.count)
+        let next = ManagedCounter()
+        let group = DispatchGroup()
+        for _ in 0..<max(1, min(concurrency, inputs.count)) {
+            group.enter()
+            Thread.detachNewThread {
+                while case let index = next.take(), index < inputs.count {
+                    results.set(index, Result { try self.annotate(inputs[index]) })
+                }
+                group.leave()
+            }
+        }
+        group.wait()
+        return results.values
+    }
+
+    private var endpoint: String? {
+        if case .remote(let client) = backend { return client.configuration.redactedBaseURL }
+        return nil
+    }
+
+    private func labelOutcome(_ context: StageContext) throws -> ReasoningOutcome {
+        let prompts = PromptDesign(
+            coarsePrompt: try templates.render("label-coarse.txt", context.values),
+            finePrompt: try templates.render("label-fine.txt", context.values))
+        let record = StageRecord(
+            index: 1, title: "label prompts", text: prompts.readableText, rawReply: prompts.canonicalJSON, parsed: prompts.canonicalJSON)
+        return ReasoningOutcome(stages: [record], actionUnits: [], muscles: nil, prompts: prompts, reportedModel: nil, notes: [])
+    }
+
+    private func provenance(
+        input: AnnotationInput, outcome: ReasoningOutcome, requestedModel: String?, started: Date, finished: Date
+    ) -> AnnotationProvenance {
+        let offline: Bool
+        var configuration: VLMConfiguration?
+        switch backend {
+        case .offline: offline = true
+        case .remote(let client): offline = input.mode == .label; configuration = client.configuration
+        }
+        let image: String
+        if let picture = input.image, !input.textOnly, !offline {
+            image = "\(picture.width)x\(picture.height) jpeg, \(picture.jpeg.count) bytes"
+        } else if input.textOnly && !offline {
+            image = "text only"
+        } else {
+            image = "none"
+        }
+        let usages = outcome.stages.compactMap(\.usage)
+        return AnnotationProvenance(
+            backend: input.mode == .label ? Self.labelBackendName : backendName, offline: offline,
+            note: offline ? (input.mode == .label ? "prompts from the emotion label alone; no model was asked" : OfflineFACSReasoner.provenanceNote) : nil,
+            endpoint: input.mode == .label ? nil : endpoint, requestedModel: requestedModel, reportedModel: outcome.reportedModel, mode: input.mode.rawValue,
+            templateVersion: templates.version, temperature: configuration?.temperature, topP: configuration?.topP,
+            seed: configuration?.seed, maxTokens: configuration?.maxTokens, responseFormatMode: configuration?.responseFormat.rawValue,
+            image: image, tokenCounter: budget.counter.name, tokenBudget: budget.limit,
+            usage: usages.isEmpty ? nil : usages.dropFirst().reduce(usages[0], +),
+            stages: outcome.stages.map {
+                AnnotationProvenance.StageTiming(
+                    index: $0.index, latencySeconds: $0.latencySeconds, attempts: $0.attempts, responseFormat: $0.responseFormat,
+                    finishReason: $0.finishReason, usage: $0.usage, repaired: $0.rejectedReply != nil,
+                    rejectedReply: $0.rejectedReply, rejectionReason: $0.rejectionReason, startedAt: $0.startedAt)
+            },
+            startedAt: started, finishedAt: finished)
+    }
+}
+
+/// Hands out 0, 1, 2, ... to worker threads.
+private final class ManagedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func take() -> Int {
+        lock.withLock {
+            defer { value += 1 }
+            return value
+        }
+    }
+}
+
+/// Results written by worker threads, one slot per input.
+private final class ResultSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<CoTFAAnnotation, Error>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<CoTFAAnnotation, Error>) { lock.withLock { slots[index] = result } }
+
+    var values: [Result<CoTFAAnnotation, Error>] { lock.withLock { slots.map { $0! } } }
+}

@@ -1,1 +1,0 @@
-// The CoTFA module; its types arrive with the issue that builds it.

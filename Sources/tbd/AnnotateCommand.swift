@@ -1,0 +1,190 @@
+import ArgumentParser
+import CoTFA
+import FACSKnowledge
+import Foundation
+import Renderer
+
+struct AnnotateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "annotate",
+        abstract: "Run the CoT-FA stages for a portrait and an emotion, and store the prompts for review.",
+        discussion: """
+            With no endpoint (--endpoint or TBD_VLM_URL) the built-in offline FACS-rules reasoner runs. With one, \
+            the four stages go to its OpenAI-compatible chat API (vLLM serving Qwen2-VL, Ollama's /v1, llama.cpp); \
+            the API key is read from TBD_VLM_API_KEY only. See docs/cotfa.md.
+            """)
+
+    @Option(name: .long, help: "The portrait (an image, or a video whose first frame is used).")
+    var image: String
+    @Option(name: .long, help: "angry, contempt, disgusted, fear, happy, neutral, sad or surprised.")
+    var emotion: String
+    @Option(name: .long, help: "MEAD level: 1 Mild, 2 Moderate, 3 Intense.")
+    var level: Int = 2
+    @Option(name: .long, help: "A description of the person, e.g. \"a woman in her thirties with short dark hair\".")
+    var subject: String?
+    @Option(name: .long, help: "MEAD actor id such as M003 or W011 (default: taken from the path when it has one).")
+    var actor: String?
+    @Option(name: .long, help: "cot (four stages), describe (one direct question) or label (prompts from the label alone).")
+    var mode: String = "cot"
+    @Option(name: .long, help: "OpenAI-compatible API base, e.g. http://localhost:8000/v1 (default: TBD_VLM_URL).")
+    var endpoint: String?
+    @Option(name: .long, help: "Model name (default: TBD_VLM_MODEL, else the first model the server lists).")
+    var model: String?
+    @Flag(name: .long, help: "Describe the image in words instead of sending it, for text-only models.")
+    var textOnly = false
+    @Option(name: .long, help: "Review database (default: TBD_DB, else data/tbd.sqlite).")
+    var db: String?
+    @Option(name: .long, help: "auto, json_schema, json_object or none.")
+    var responseFormat: String = "auto"
+    @Option(name: .long, help: "Pixel budget for the image sent to the model.")
+    var maxPixels: Int = PortraitImage.defaultMaxPixels
+    @Option(name: .long, help: "Sampling temperature.")
+    var temperature: Double = 0
+    @Option(name: .long, help: "Nucleus sampling threshold (default: the server's).")
+    var topP: Double?
+    @Option(name: .long, help: "Sampling seed, when the server supports one.")
+    var seed: Int?
+    @Option(name: .long, help: "Most tokens per reply.")
+    var maxTokens: Int = 1024
+    @Option(name: .long, help: "Seconds one request may take, retries not counted.")
+    var timeout: Double = 180
+    @Flag(name: .long, help: "Print the annotation as JSON (documented in docs/cotfa.md).")
+    var json = false
+
+    func run() throws {
+        let table = try loadTable()
+        guard let level = EmotionLevel(rawValue: level) else { throw CLIError("--level must be 1, 2 or 3") }
+        guard let mode = AnnotationMode(rawValue: mode) else { throw CLIError("--mode must be cot, describe or label") }
+        guard let format = ResponseFormatMode(rawValue: responseFormat) else {
+            throw CLIError("--response-format must be auto, json_schema, json_object or none")
+        }
+        guard table.emotion(emotion) != nil else {
+            throw CLIError("unknown emotion '\(emotion)' (known: \(table.emotions.map(\.emotion).joined(separator: ", ")))")
+        }
+        guard maxPixels >= 28 * 28 else { throw CLIError("--max-pixels must be at least 784") }
+        let imageData: Data
+        do {
+            imageData = try Data(contentsOf: URL(fileURLWithPath: image))
+        } catch {
+            throw CLIError("cannot read --image \(image): \(error.localizedDescription)")
+        }
+
+        let environment = ProcessInfo.processInfo.environment
+        var configuration: VLMConfiguration?
+        do {
+            configuration = try VLMConfiguration.resolve(endpoint: endpoint, model: model, environment: environment)
+        } catch {
+            throw CLIError("\(error)")
+        }
+        configuration?.responseFormat = format
+        configuration?.temperature = temperature
+        configuration?.seed = seed
+        configuration?.topP = topP
+        configuration?.maxTokens = maxTokens
+        configuration?.requestTimeout = timeout
+        let counter: any PromptTokenCounter
+        do {
+            counter = CLIPPromptTokenCounter(tokenizer: try CLIPTokenizer.bundled())
+        } catch {
+            throw CLIError("the CLIP tokenizer for the prompt budget is unusable: \(error)")
+        }
+        let pipeline = try CoTFAPipeline(
+            table: table, backend: configuration.map { .remote(ChatClient(configuration: $0)) } ?? .offline,
+            budget: PromptBudget(counter: counter))
+
+        var input = AnnotationInput(
+            subject: AnnotationSubject(
+                sourcePath: image, kind: "image", actorID: actor ?? Self.meadActorID(in: image),
+                view: Self.meadView(in: image), contentHash: PortraitImage.contentHash(of: imageData), description: subject),
+            emotion: emotion, level: level, mode: mode, textOnly: textOnly)
+        if configuration != nil && !textOnly && mode != .label {
+            do {
+                input.image = try PortraitImage.load(path: image, maxPixels: maxPixels)
+            } catch {
+                throw CLIError("cannot use --image \(image): \(error)")
+            }
+        }
+
+        let databasePath = db ?? environment["TBD_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/tbd.sqlite"
+        let annotation: CoTFAAnnotation
+        do {
+            annotation = try pipeline.annotate(input)
+        } catch let failure as AnnotationFailure {
+            try report(failure, keptAt: try keepFailure(failure, beside: databasePath))
+            throw ExitCode(1)
+        } catch {
+            throw CLIError("\(error)")
+        }
+        let id = try storeAnnotation(annotation, databasePath: databasePath)
+        if json {
+            try printJSON(AnnotateView(id: id, database: databasePath, annotation: annotation))
+        } else {
+            print(AnnotationText.render(annotation))
+            print("stored as annotation \(id) in \(databasePath), pending review")
+        }
+    }
+
+    /// A failed item is written whole (every stage that ran, raw replies included) beside the database, in
+    /// `cotfa-failed/`, so nothing is lost and a batch can be retried from it.
+    private func keepFailure(_ failure: AnnotationFailure, beside databasePath: String) throws -> String {
+        let folder = URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("cotfa-failed")
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        let name = ((image as NSString).lastPathComponent as NSString).deletingPathExtension
+        let file = folder.appendingPathComponent("\(stamp)-\(name)-\(emotion).json")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try encoder.encode(FailureView(failed: true, error: failure.description, image: image, emotion: emotion, level: level, stages: failure.stages))
+                .write(to: file, options: .atomic)
+        } catch {
+            throw CLIError("\(failure.description); and the failure record could not be written to \(file.path): \(error.localizedDescription)")
+        }
+        return file.path
+    }
+
+    /// Prints the failure: JSON on stdout with --json, else the error and each stage's replies, made safe, on stderr.
+    private func report(_ failure: AnnotationFailure, keptAt path: String) throws {
+        if json {
+            try printJSON(FailureView(failed: true, error: failure.description, image: image, emotion: emotion, level: level, stages: failure.stages, record: path))
+            return
+        }
+        var lines = ["Error: \(UntrustedText.sanitize(failure.description))", "failure record: \(path)"]
+        for stage in failure.stages {
+            lines.append("--- stage \(stage.title)")
+            if let reason = stage.rejectionReason { lines.append("first reply rejected: \(UntrustedText.sanitize(reason))") }
+            if let rejected = stage.rejectedReply { lines.append("first reply:\n\(UntrustedText.sanitize(rejected))") }
+            lines.append("reply:\n\(UntrustedText.sanitize(stage.rawReply ?? "(none)"))")
+        }
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+
+    /// MEAD stores clips as .../M003/video/front/happy/level_2/001.mp4: the actor is a path component.
+    static func meadActorID(in path: String) -> String? {
+        path.split(separator: "/").map(String.init).last { $0.range(of: #"^[MW]\d{3}$"#, options: .regularExpression) != nil }
+    }
+
+    static func meadView(in path: String) -> String? {
+        let views = ["front", "down", "top", "left_30", "left_60", "right_30", "right_60"]
+        return path.split(separator: "/").map(String.init).last { views.contains($0) }
+    }
+}
+
+/// The JSON shape of `tbd annotate --json`.
+struct AnnotateView: Encodable {
+    let id: Int64
+    let database: String
+    let annotation: CoTFAAnnotation
+}
+
+struct FailureView: Encodable {
+    let failed: Bool
+    let error: String
+    let image: String
+    let emotion: String
+    let level: Int
+    let stages: [StageRecord]
+    var record: String?
+}

@@ -232,12 +232,18 @@ extension RenderCommand {
             return String(decoding: try encoder.encode(value), as: UTF8.self)
         }
 
-        /// nil, "auto" (the pair's source clip, when it exists) or a path that must exist.
+        /// nil, "auto" (the pair's source clip when it exists; for a folder such as a MEAD unit, its first media
+        /// file in name order) or a path that must exist.
         private func resolve(_ option: String?, for pair: PromptPair, what: String) throws -> String? {
             guard let option else { return nil }
             if option == "auto" {
-                guard let source = pair.sourcePath, FileManager.default.fileExists(atPath: source) else { return nil }
-                return source
+                var isDirectory: ObjCBool = false
+                guard let source = pair.sourcePath, FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else { return nil }
+                guard isDirectory.boolValue else { return source }
+                let media = ["mp4", "avi", "mov", "mkv", "webm", "jpg", "jpeg", "png"]
+                let files = (try? FileManager.default.contentsOfDirectory(atPath: source))?.sorted() ?? []
+                return files.first { media.contains(URL(fileURLWithPath: $0).pathExtension.lowercased()) }
+                    .map { URL(fileURLWithPath: source).appendingPathComponent($0).path }
             }
             guard FileManager.default.fileExists(atPath: option) else { throw CLIError("the \(what) file \(option) does not exist") }
             return option

@@ -7,7 +7,7 @@ struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
         abstract: "The diffusion renderer: progressive guidance from the coarse to the fine prompt.",
-        subcommands: [Schedule.self])
+        subcommands: [Run.self, Schedule.self], defaultSubcommand: Run.self)
 }
 
 extension RenderCommand {

@@ -1,0 +1,67 @@
+import Foundation
+import MediaIO
+
+/// Everything that decides one rendered clip.
+public struct ClipRequest: Sendable {
+    /// Prompts from coarse to fine, one per progressive-guidance stage (splits.count + 1).
+    public var prompts: [String]
+    public var negativePrompt = ""
+    public var frames = 16
+    public var fps = 25
+    /// Frame f starts from `GaussianNoise(seed: seed + f)` unless `initialNoise` is given.
+    public var seed: UInt64 = 0
+    /// Initial latents [frames or 1, C, h, w]; a single item is used for every frame.
+    public var initialNoise: Tensor?
+    public var sampling = ProgressiveSampler.Parameters()
+    /// The reference frame; with `sampling.strength` < 1 every frame starts from its VAE latent, noised.
+    public var reference: RGBImage?
+    /// Frame size in pixels; nil takes the checkpoint's default (512 for SD1.5). Multiples of the VAE's scale.
+    public var width: Int?
+    public var height: Int?
+    public var audioPath: String?
+    public var clipSkip = 0
+
+    public init(prompts: [String]) { self.prompts = prompts }
+}
+
+/// Where a clip went and what it took.
+public struct ClipResult: Sendable, Codable, Equatable {
+    public let videoPath: String
+    public let firstFramePath: String
+    public let contactSheetPath: String
+    public let frames: Int
+    public let width: Int
+    public let height: Int
+    public let codec: String
+    public let seconds: Double
+    public let secondsPerFrame: Double
+}
+
+/// A progress report after each denoising step.
+public struct RenderProgress: Sendable, Equatable {
+    public let frame: Int
+    public let frameCount: Int
+    public let step: Int
+    public let stepCount: Int
+    public let elapsedSeconds: Double
+
+    /// Finished steps over all steps of the clip.
+    public var fraction: Double { Double(frame * stepCount + step) / Double(max(1, frameCount * stepCount)) }
+
+    /// Seconds left at the rate so far (nil before the first step finishes).
+    public var remainingSeconds: Double? {
+        fraction > 0 ? elapsedSeconds * (1 - fraction) / fraction : nil
+    }
+}
+
+public enum RenderError: Error, Equatable, CustomStringConvertible {
+    case cancelled
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .cancelled: return "rendering was cancelled; no partial files were kept"
+        case .invalid(let reason): return "invalid render request: \(reason)"
+        }
+    }
+}

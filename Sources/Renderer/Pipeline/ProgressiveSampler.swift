@@ -1,0 +1,82 @@
+import Foundation
+
+/// The denoising loop: DDIM steps with classifier-free guidance, the text condition moving from the coarse to the
+/// fine prompt(s) by a `ProgressiveGuidanceSchedule`, from pure noise or from a reference latent noised to a
+/// strength (diffusers' image-to-image start).
+public struct ProgressiveSampler: Sendable {
+    public struct Parameters: Sendable, Equatable {
+        public var steps = 40
+        public var guidanceScale: Float = 3.5
+        public var guidanceRescale: Float = 0
+        public var splits = ProgressiveGuidanceSchedule.defaultSplits
+        public var mode = ProgressiveGuidanceSchedule.Mode.paper
+        /// 1 starts from pure noise; below 1 the reference latent is noised to the timestep at which the last
+        /// round(steps * strength) steps begin (diffusers: int(steps * strength)), and only those steps run.
+        public var strength: Float = 1
+
+        public init() {}
+    }
+
+    public let unet: UNet2DConditionModel
+    public let scheduler: DDIMScheduler
+
+    public init(unet: UNet2DConditionModel, scheduler: DDIMScheduler) {
+        self.unet = unet
+        self.scheduler = scheduler
+    }
+
+    /// The timesteps that run for these parameters (after the strength cut), first to last.
+    public func timesteps(_ parameters: Parameters) throws -> [Int] {
+        guard parameters.steps > 0 else { throw SamplingError.invalid("steps must be positive") }
+        guard parameters.strength > 0, parameters.strength <= 1 else { throw SamplingError.invalid("strength must be in (0, 1]") }
+        var scheduler = self.scheduler
+        try scheduler.setTimesteps(parameters.steps)
+        let kept = min(Int(Float(parameters.steps) * parameters.strength), parameters.steps)
+        guard kept > 0 else { throw SamplingError.invalid("strength \(parameters.strength) leaves no step of \(parameters.steps)") }
+        return Array(scheduler.timesteps.suffix(kept))
+    }
+
+    /// Denoises `noise` [1, C, H, W] (or, with `reference` latents and strength < 1, the reference noised by it).
+    /// `stageConditions` are the prompt embeddings [1, L, D], coarse first, one per schedule stage;
+    /// `unconditional` is the negative prompt's. `progress` is told each finished step (index, count) and may
+    /// throw to cancel between steps.
+    public func sample(noise: Tensor, stageConditions: [Tensor], unconditional: Tensor, reference: Tensor? = nil,
+                       parameters: Parameters, progress: (Int, Int) throws -> Void = { _, _ in }) throws -> Tensor {
+        let timesteps = try timesteps(parameters)
+        var scheduler = self.scheduler
+        try scheduler.setTimesteps(parameters.steps)
+        let schedule = try ProgressiveGuidanceSchedule(stepCount: timesteps.count, splits: parameters.splits, mode: parameters.mode)
+        guard stageConditions.count == schedule.stageCount else {
+            throw SamplingError.invalid("\(stageConditions.count) prompt embeddings for a schedule of \(schedule.stageCount) stages")
+        }
+        var latents: Tensor
+        if parameters.strength < 1 {
+            guard let reference else { throw SamplingError.invalid("strength below 1 needs reference latents") }
+            guard reference.shape == noise.shape else { throw SamplingError.invalid("reference latents \(reference.shape) differ from noise \(noise.shape)") }
+            latents = try scheduler.addNoise(original: reference, noise: noise, timestep: timesteps[0])
+        } else {
+            latents = noise
+        }
+        for (index, timestep) in timesteps.enumerated() {
+            let condition = try schedule.condition(from: stageConditions, atStep: index)
+            // One batch of two, unconditional first, as diffusers' pipelines evaluate guidance.
+            let output = try unet(Tensor.concatenateBatch([latents, latents]), timesteps: [Float(timestep)],
+                                  context: Tensor.concatenateBatch([unconditional, condition]))
+            let guided = ClassifierFreeGuidance.combine(unconditional: output.batchItem(0), conditional: output.batchItem(1),
+                                                        scale: parameters.guidanceScale, rescale: parameters.guidanceRescale)
+            latents = try scheduler.step(modelOutput: guided, timestep: timestep, sample: latents).previousSample
+            try progress(index + 1, timesteps.count)
+        }
+        return latents
+    }
+}
+
+public enum SamplingError: Error, Equatable, CustomStringConvertible {
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let reason): return "invalid sampling request: \(reason)"
+        }
+    }
+}

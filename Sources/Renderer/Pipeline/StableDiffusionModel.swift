@@ -1,0 +1,38 @@
+import Foundation
+
+/// The parts of a diffusers Stable Diffusion 1.5-family folder that rendering uses, each loaded once.
+public final class StableDiffusionModel: @unchecked Sendable {
+    public let folder: DiffusersModelFolder
+    public let tokenizer: CLIPTokenizer
+    public let textEncoder: CLIPTextModel
+    public let unet: UNet2DConditionModel
+    public let vae: AutoencoderKL
+    public let scheduler: DDIMScheduler
+
+    public init(directory: URL) throws {
+        folder = try DiffusersModelFolder(root: directory)
+        tokenizer = try folder.tokenizer()
+        textEncoder = try folder.textEncoder()
+        unet = try UNet2DConditionModel(directory: folder.component("unet").directory)
+        vae = try AutoencoderKL(directory: folder.component("vae").directory)
+        scheduler = try folder.scheduler()
+        guard unet.configuration.crossAttentionDim.allSatisfy({ $0 == textEncoder.configuration.hiddenSize }) else {
+            throw ModelLoadingError.invalidConfiguration(
+                "the UNet's cross_attention_dim \(unet.configuration.crossAttentionDim) differs from the text encoder's width \(textEncoder.configuration.hiddenSize)")
+        }
+        guard unet.configuration.inChannels == vae.configuration.latentChannels else {
+            throw ModelLoadingError.invalidConfiguration("the UNet takes \(unet.configuration.inChannels) channels, the VAE makes \(vae.configuration.latentChannels)")
+        }
+    }
+
+    /// Pixels per latent position (8 for SD1.5).
+    public var vaeScale: Int { 1 << (vae.configuration.blockOutChannels.count - 1) }
+
+    /// The UNet's sample size in pixels (512 for SD1.5), the default frame size.
+    public var defaultImageSize: Int { (unet.configuration.sampleSize ?? 64) * vaeScale }
+
+    /// The text condition [1, 77, width] of one prompt.
+    public func embed(_ prompt: String, clipSkip: Int = 0) throws -> Tensor {
+        try textEncoder.condition([tokenizer.encode(prompt)], clipSkip: clipSkip)
+    }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import Renderer
+
+/// `tbd model run unet|vae-decode|vae-encode`: one network on tensors from a safetensors file, for comparison
+/// with diffusers. --model is a pipeline folder (model_index.json) or the component's own folder (config.json).
+struct NetworkRunOptions: ParsableArguments {
+    @Option(name: .long, help: "A diffusers pipeline folder, or the component's folder.")
+    var model: String
+    @Option(name: .long, help: "Input safetensors file.")
+    var inputs: String
+    @Option(name: .long, help: "Output safetensors file.")
+    var out: String
+    @OptionGroup var output: JSONOption
+
+    func componentDirectory(_ name: String) throws -> URL {
+        let root = URL(fileURLWithPath: model)
+        if FileManager.default.fileExists(atPath: root.appendingPathComponent("model_index.json").path) {
+            do { return try DiffusersModelFolder(root: root).component(name).directory } catch { throw CLIError("\(error)") }
+        }
+        return root
+    }
+
+    func inputTensors(_ names: [String]) throws -> [String: Tensor] {
+        do {
+            let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: inputs))
+            var tensors: [String: Tensor] = [:]
+            for name in names where file.entries[name] != nil { tensors[name] = try file.tensor(named: name) }
+            return tensors
+        } catch {
+            throw CLIError("cannot read \(inputs): \(error)")
+        }
+    }
+
+    func finish(_ tensors: [String: Tensor], started: Date) throws {
+        do {
+            try SafeTensorsWriter.write(tensors: tensors, metadata: ["model": model, "inputs": inputs], to: URL(fileURLWithPath: out))
+        } catch {
+            throw CLIError("cannot write \(out): \(error)")
+        }
+        let view = NetworkRunView(out: URL(fileURLWithPath: out).path,
+                                  shapes: tensors.mapValues(\.shape), seconds: Date().timeIntervalSince(started))
+        if output.json {
+            try printJSON(view)
+        } else {
+            let shapes = view.shapes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            print("wrote \(view.out): \(shapes), \(String(format: "%.3f", view.seconds)) s")
+        }
+    }
+}
+
+private struct NetworkRunView: Encodable {
+    let out: String
+    let shapes: [String: [Int]]
+    let seconds: Double
+}
+
+extension ModelCommand {
+    struct UNetRun: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "unet",
+            abstract: "Run the UNet: inputs sample [N, 4, h, w], timesteps [1 or N], encoder_hidden_states [N, 77, D]; writes out.")
+
+        @OptionGroup var options: NetworkRunOptions
+
+        func run() throws {
+            let inputs = try options.inputTensors(["sample", "timesteps", "encoder_hidden_states"])
+            guard let sample = inputs["sample"], let timesteps = inputs["timesteps"], let context = inputs["encoder_hidden_states"] else {
+                throw CLIError("\(options.inputs) must hold sample, timesteps and encoder_hidden_states")
+            }
+            let started = Date()
+            do {
+                let unet = try UNet2DConditionModel(directory: options.componentDirectory("unet"))
+                let result = try unet(sample, timesteps: timesteps.scalars, context: context)
+                try options.finish(["out": result], started: started)
+            } catch let error as CLIError {
+                throw error
+            } catch {
+                throw CLIError("UNet failed: \(error)")
+            }
+        }
+    }
+
+    struct VAEDecodeRun: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "vae-decode",
+            abstract: "Decode latents with the VAE: input latents [N, 4, h, w], unscaled as diffusers' vae.decode takes them; writes sample.")
+
+        @OptionGroup var options: NetworkRunOptions
+
+        func run() throws {
+            guard let latents = try options.inputTensors(["latents"])["latents"] else {
+                throw CLIError("\(options.inputs) must hold latents")
+            }
+            let started = Date()
+            do {
+                let vae = try AutoencoderKL(directory: options.componentDirectory("vae"))
+                try options.finish(["sample": try vae.decodeRaw(latents)], started: started)
+            } catch let error as CLIError {
+                throw error
+            } catch {
+                throw CLIError("VAE decoder failed: \(error)")
+            }
+        }
+    }
+
+    struct VAEEncodeRun: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "vae-encode",
+            abstract: "Encode images [N, 3, H, W] in [-1, 1] with the VAE; writes latent_mean and latents (mean x scaling factor).")
+
+        @OptionGroup var options: NetworkRunOptions
+
+        func run() throws {
+            guard let images = try options.inputTensors(["images"])["images"] else {
+                throw CLIError("\(options.inputs) must hold images")
+            }
+            let started = Date()
+            do {
+                let vae = try AutoencoderKL(directory: options.componentDirectory("vae"))
+                let mean = try vae.latentMean(images)
+                try options.finish(["latent_mean": mean, "latents": try vae.encode(images)], started: started)
+            } catch let error as CLIError {
+                throw error
+            } catch {
+                throw CLIError("VAE encoder failed: \(error)")
+            }
+        }
+    }
+}

@@ -37,6 +37,8 @@ public struct BatchRunner: Sendable {
         public var framesFromCache: Int
         /// Unit key to error, for the units that failed in this run.
         public var errors: [String: String]
+        /// Clip path to error, for clips that could not be read: they are not linked, their unit goes on.
+        public var unreadableClips: [String: String]
     }
 
     /// The units a run would work on, given what the store already records.
@@ -80,6 +82,7 @@ public struct BatchRunner: Sendable {
         var clipsLinked = 0
         var decoded = 0
         var cached = 0
+        var unreadable: [String: String] = [:]
     }
 
     private func process(_ unit: AnnotationUnit) -> Outcome {
@@ -96,6 +99,7 @@ public struct BatchRunner: Sendable {
                 break
             } catch {
                 frameErrors.append("\(error)")
+                outcome.unreadable[clip.path] = "\(error)"
             }
         }
         do {
@@ -103,7 +107,22 @@ public struct BatchRunner: Sendable {
                 throw UnitFailure("no clip of the unit could be decoded: " + frameErrors.joined(separator: "; "))
             }
             let annotation = try annotator.annotate(unit, frame: frame, clip: source)
-            let links = unit.clips.map {
+            // Every clip is opened (headers only) before it is linked: a corrupt or truncated clip is reported,
+            // not attached to an annotation that a training script would then trust.
+            var readable: [DatasetClip] = []
+            for clip in unit.clips {
+                if clip.path == source.path {
+                    readable.append(clip)
+                    continue
+                }
+                do {
+                    _ = try MediaProbe.probe(path: clip.path)
+                    readable.append(clip)
+                } catch {
+                    outcome.unreadable[clip.path] = "\(error)"
+                }
+            }
+            let links = readable.map {
                 ClipLink(annotationID: 0, clipPath: $0.path, actorID: $0.actor, view: $0.view, emotion: $0.emotion, level: $0.level)
             }
             _ = try store.completeBatchUnit(key: unit.key, annotation: annotation, clips: links)
@@ -144,6 +163,7 @@ private final class Tally: @unchecked Sendable {
     private let lock = NSLock()
     private var annotated = 0, failed = 0, linked = 0, decoded = 0, cached = 0
     private var errors: [String: String] = [:]
+    private var unreadable: [String: String] = [:]
 
     func record(_ key: String, _ outcome: BatchRunner.Outcome) {
         lock.lock()
@@ -157,6 +177,7 @@ private final class Tally: @unchecked Sendable {
         linked += outcome.clipsLinked
         decoded += outcome.decoded
         cached += outcome.cached
+        unreadable.merge(outcome.unreadable) { first, _ in first }
     }
 
     func summary(units: Int, alreadyDone: Int, failedKept: Int) -> BatchRunner.Summary {
@@ -164,6 +185,7 @@ private final class Tally: @unchecked Sendable {
         defer { lock.unlock() }
         return BatchRunner.Summary(
             units: units, alreadyDone: alreadyDone, previouslyFailedNotRetried: failedKept, annotated: annotated,
-            failed: failed, clipsLinked: linked, framesDecoded: decoded, framesFromCache: cached, errors: errors)
+            failed: failed, clipsLinked: linked, framesDecoded: decoded, framesFromCache: cached, errors: errors,
+            unreadableClips: unreadable)
     }
 }

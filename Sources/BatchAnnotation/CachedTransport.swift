@@ -20,6 +20,11 @@ public final class CachedTransport: HTTPTransport, @unchecked Sendable {
     public struct Counts: Sendable, Equatable {
         public var calls = 0
         public var cacheHits = 0
+
+        public init(calls: Int = 0, cacheHits: Int = 0) {
+            self.calls = calls
+            self.cacheHits = cacheHits
+        }
     }
 
     /// `requestsPerSecond` nil or 0 means no limit.

@@ -50,6 +50,10 @@ public struct PlanReport: Encodable, Sendable {
         ]
         for skip in skipped { lines.append("  skipped \(skip.count) x \(skip.reason)") }
         lines.append("units (actor x emotion x level): \(units) from \(actors) actors; already done: \(unitsAlreadyDone); to run: \(unitsToRun)")
+        if mode == BatchMode.label.rawValue {
+            lines.append("model calls: none (offline FACS-rules reasoner or label mode: no model is asked)")
+            return lines.joined(separator: "\n")
+        }
         lines.append(
             "model calls (\(mode)): \(modelCallsTotal) = stage I \(modelCalls.stageOne) + stages II-III \(modelCalls.stagesTwoAndThree) + stage IV \(modelCalls.stageFour) + direct \(modelCalls.direct)")
         let ratio = naiveModelCalls == 0 ? 0 : Double(modelCallsTotal) / Double(naiveModelCalls)

@@ -6,7 +6,7 @@ struct TBD: ParsableCommand {
         commandName: "tbd",
         abstract: "Think-Before-Draw: grounded emotion prompts and progressive-guidance rendering for talking heads.",
         subcommands: [
-            FACSCommand.self, MediaCommand.self, ModelCommand.self, RenderCommand.self, AnnotateCommand.self, ReviewCommand.self,
-            ExportCommand.self,
+            FACSCommand.self, AnnotateCommand.self, BatchCommand.self, ReviewCommand.self, ExportCommand.self,
+            RenderCommand.self, ModelCommand.self, MediaCommand.self,
         ])
 }

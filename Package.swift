@@ -65,7 +65,9 @@ let package = Package(
         .testTarget(name: "ShimTests", dependencies: ["CCurl", "COpenBLAS", "CFFmpeg"]),
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "CLITests", dependencies: ["FACSKnowledge"]),
-        .testTarget(name: "BatchAnnotationTests", dependencies: ["BatchAnnotation"]),
+        .testTarget(
+            name: "BatchAnnotationTests",
+            dependencies: ["BatchAnnotation", "CoTFA", "ReviewQueue", "MediaIO", "FACSKnowledge", "LoopbackChatServer"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RendererTests", dependencies: ["Renderer"], resources: [.copy("Fixtures")]),
         // A writer the review tests start, kill -9 and race against each other in separate processes.

@@ -60,6 +60,9 @@ let package = Package(
         // A loopback OpenAI-compatible chat server for the CoT-FA tests and benchmark (plain POSIX sockets).
         .target(name: "LoopbackChatServer"),
         .executableTarget(
+            name: "batch-bench",
+            dependencies: ["BatchAnnotation", "CoTFA", "FACSKnowledge", "LoopbackChatServer", "MediaIO", "ReviewQueue"]),
+        .executableTarget(
             name: "cotfa-bench", dependencies: ["CoTFA", "CCurl", "FACSKnowledge", "LoopbackChatServer"]),
         .testTarget(name: "CoTFATests", dependencies: ["CoTFA", "FACSKnowledge", "LoopbackChatServer", "ReviewQueue"]),
         .testTarget(name: "ShimTests", dependencies: ["CCurl", "COpenBLAS", "CFFmpeg"]),

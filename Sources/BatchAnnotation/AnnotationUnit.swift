@@ -8,6 +8,14 @@ public struct AnnotationUnit: Codable, Hashable, Sendable {
     /// In path order; the first is the reference clip whose frame the model sees.
     public var clips: [DatasetClip]
 
+    public init(dataset: DatasetKind, actor: String, emotion: String, level: Int, clips: [DatasetClip]) {
+        self.dataset = dataset
+        self.actor = actor
+        self.emotion = emotion
+        self.level = level
+        self.clips = clips
+    }
+
     /// Stable identity across runs: "mead/M003/angry/1".
     public var key: String { "\(dataset.rawValue)/\(actor)/\(emotion)/\(level)" }
 

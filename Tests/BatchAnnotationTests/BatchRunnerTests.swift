@@ -76,7 +76,7 @@ final class BatchRunnerTests: XCTestCase {
         let store = try ReviewStore(path: folder.appendingPathComponent("tbd.sqlite").path)
         let annotator = ScriptedAnnotator()
         let lines = LineCollector()
-        let first = try runner(store: store, annotator: annotator).run(plan.units, progress: BatchProgress(total: 4, interactive: false, interval: 0, write: lines.append))
+        let first = try runner(store: store, annotator: annotator).run(plan.units, progress: BatchProgress(total: 4, interactive: false, interval: 0, write: { lines.append($0) }))
         XCTAssertEqual(first.annotated, 3)
         XCTAssertEqual(first.failed, 1)
         XCTAssertEqual(first.clipsLinked, 5, "the corrupt clip is reported, not linked")

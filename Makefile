@@ -1,4 +1,5 @@
 # The two commands of the README: `make demo` and `make test`. Both install what is missing first.
+SHELL := /bin/bash
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 
@@ -15,7 +16,9 @@ demo: build
 
 test: deps
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
-	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
+	@mkdir -p .build
+	set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test-output.log
+	@scripts/test-summary.sh .build/test-output.log
 
 bench: deps
 	$(SWIFT) build $(SWIFT_FLAGS) -c release

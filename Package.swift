@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "CoTFATests", dependencies: ["CoTFA", "FACSKnowledge", "LoopbackChatServer", "ReviewQueue"]),
         .testTarget(name: "ShimTests", dependencies: ["CCurl", "COpenBLAS", "CFFmpeg"]),
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
-        .testTarget(name: "CLITests", dependencies: ["FACSKnowledge"]),
+        .testTarget(name: "CLITests", dependencies: ["FACSKnowledge", "ReviewQueue", "MediaIO"]),
         .testTarget(
             name: "BatchAnnotationTests",
             dependencies: ["BatchAnnotation", "CoTFA", "ReviewQueue", "MediaIO", "FACSKnowledge", "LoopbackChatServer"]),

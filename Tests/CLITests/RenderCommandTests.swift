@@ -1,4 +1,6 @@
 import Foundation
+import MediaIO
+import ReviewQueue
 import XCTest
 
 /// `tbd model init-random`, `tbd render` (the job runner) and `tbd render schedule` through the built binary.
@@ -42,6 +44,41 @@ final class RenderCommandTests: XCTestCase {
         let schedule = try tbd(["render", "schedule", "--steps", "4", "--json"])
         XCTAssertEqual(schedule.status, 0, schedule.stderr)
         XCTAssertTrue(schedule.stdout.contains("\"weights\""))
+    }
+
+    /// The queue path end to end: an annotation approved in the store becomes an MP4 whose render is recorded,
+    /// and a second run skips it.
+    func testApprovedPairsFromTheStoreAreRenderedRecordedAndSkippedOnResume() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-cli-queue-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let database = root.appendingPathComponent("tbd.sqlite").path
+        let portrait = root.appendingPathComponent("face.png").path
+        try ImageEncoding.png(RGBImage(width: 32, height: 32, filledWith: (180, 140, 120))).write(to: URL(fileURLWithPath: portrait))
+        let annotated = try tbd(["annotate", "--image", portrait, "--emotion", "happy", "--db", database, "--json"])
+        XCTAssertEqual(annotated.status, 0, annotated.stderr)
+        XCTAssertEqual(try tbd(["review", "approve", "1", "--curator", "tester", "--db", database]).status, 0)
+        let model = root.appendingPathComponent("model").path
+        XCTAssertEqual(try tbd(["model", "init-random", "--config", "tiny", "--out", model]).status, 0)
+
+        let render = ["render", "--approved", "--db", database, "--model", model, "--out", root.appendingPathComponent("out").path,
+                      "--frames", "3", "--steps", "2", "--json"]
+        let first = try tbd(render)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let records = try ReviewStore(path: database).renders(annotationID: 1)
+        XCTAssertEqual(records.count, 1)
+        XCTAssertEqual(records.first?.status, .done)
+        XCTAssertEqual(records.first?.revision, 1)
+        let outputs = try XCTUnwrap(records.first?.outputsJSON)
+        let files = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(outputs.utf8)) as? [String])
+        let video = try XCTUnwrap(files.first { $0.hasSuffix(".mp4") })
+        XCTAssertTrue(files.contains { $0.hasSuffix(".png") }, "first frame and contact sheet are recorded too")
+        XCTAssertEqual(try MediaProbe.probe(path: video, countFrames: true).frameCount, 3)
+
+        let second = try tbd(render)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stdout.contains("skipped"), second.stdout)
+        XCTAssertEqual(try ReviewStore(path: database).renders(annotationID: 1).count, 1, "a finished render is not redone")
     }
 
     func testBadRenderOptionsAreClearErrors() throws {

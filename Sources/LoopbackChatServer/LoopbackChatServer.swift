@@ -62,17 +62,21 @@ public final class LoopbackChatServer: @unchecked Sendable {
     public var connectionsAccepted: Int { lock.withLock { connectionCount } }
 
     public func stop() {
-        let sockets: Set<Int32> = lock.withLock {
-            if stopped { return [] }
+        // A second call (deinit after stop) must do nothing: the descriptor number may belong to a newer server.
+        let sockets: Set<Int32>? = lock.withLock {
+            if stopped { return nil }
             stopped = true
             return openSockets
         }
+        guard let sockets else { return }
+        // Only shut down: the accept loop closes the listener once it has left accept(), so the descriptor
+        // number cannot be reused by a new server while this loop still waits on it.
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         for socket in sockets { shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {
+        defer { close(listener) }
         while true {
             let client = accept(listener, nil, nil)
             if client < 0 {

@@ -62,14 +62,14 @@ public final class PipelineUnitAnnotator: UnitAnnotating, @unchecked Sendable {
     }
 
     /// The actor's stage I picture: the first clip (neutral units first) whose frame decodes, found once.
+    /// Decoding happens outside the lock, so other workers are not held up; two workers racing on one actor
+    /// find the same clip, and the second reads it from the frame cache.
     private func actorFrame(_ unit: AnnotationUnit) throws -> (clip: DatasetClip, frame: ReferenceFrame?) {
         let actor = "\(unit.dataset.rawValue)/\(unit.actor)"
-        lock.lock()
-        defer { lock.unlock() }
-        if let known = actorFrames[actor] { return known }
+        if let known = lock.withLock({ actorFrames[actor] }) { return known }
         for clip in actorClips[actor] ?? unit.clips {
             if let frame = try? frames.frame(path: clip.path, choice: frameChoice) {
-                actorFrames[actor] = (clip, frame)
+                lock.withLock { actorFrames[actor] = (clip, frame) }
                 return (clip, frame)
             }
         }

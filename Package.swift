@@ -8,7 +8,12 @@ let package = Package(
         .executable(name: "tbd", targets: ["tbd"]),
         .library(name: "FACSKnowledge", targets: ["FACSKnowledge"]),
         .library(name: "CoTFA", targets: ["CoTFA"]),
-        .library(name: "ReviewQueue", targets: ["ReviewQueue"]),
+        .library(name: "AnnotationRecord", targets: ["AnnotationRecord"]),
+        .library(name: "CLIPTokenization", targets: ["CLIPTokenization"]),
+        .library(name: "Store", targets: ["Store"]),
+        .library(name: "ReviewUI", targets: ["ReviewUI"]),
+        .library(name: "BatchAnnotation", targets: ["BatchAnnotation"]),
+        .library(name: "RenderingJobs", targets: ["RenderingJobs"]),
         .library(name: "Renderer", targets: ["Renderer"]),
         .library(name: "MediaIO", targets: ["MediaIO"]),
     ],
@@ -17,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // C shims: one system library each, linked against Debian's packages.
@@ -30,51 +36,76 @@ let package = Package(
         .executableTarget(name: "resource-embedder", path: "Sources/resource-embedder"),
         .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["resource-embedder"]),
 
+        // Level 0: knowledge, media, the annotation record, the tokenizer, text safety and hashing.
         .target(name: "FACSKnowledge", plugins: ["EmbedResources"]),
-        .target(name: "MediaIO", dependencies: ["CFFmpeg"]),
+        .target(name: "ContentHashing", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "SafeText"),
+        .target(name: "MediaIO", dependencies: ["CFFmpeg", "ContentHashing"]),
+        .target(name: "AnnotationRecord", dependencies: ["FACSKnowledge"]),
+        .target(name: "CLIPTokenization", plugins: ["EmbedResources"]),
+
+        // Level 1: the reasoning pipeline, the project's database, the renderer's numerics.
         .target(
             name: "CoTFA",
             dependencies: [
-                "FACSKnowledge", "MediaIO", "CCurl", "ReviewQueue",
+                "FACSKnowledge", "AnnotationRecord", "CLIPTokenization", "ContentHashing", "SafeText", "MediaIO", "CCurl",
                 .product(name: "Logging", package: "swift-log"),
             ],
             plugins: ["EmbedResources"]),
         .target(
-            name: "ReviewQueue",
-            dependencies: ["FACSKnowledge", "MediaIO", "Renderer", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Renderer", dependencies: ["MediaIO", "COpenBLAS"], plugins: ["EmbedResources"]),
+            name: "Store",
+            dependencies: ["FACSKnowledge", "AnnotationRecord", "SafeText", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Renderer", dependencies: ["MediaIO", "CLIPTokenization", "ContentHashing", "COpenBLAS"]),
+
+        // Level 2: the review UI, batch annotation and rendering jobs.
+        .target(name: "ReviewUI", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "MediaIO", "CLIPTokenization", "SafeText"]),
         .target(
             name: "BatchAnnotation",
             dependencies: [
-                "FACSKnowledge", "CoTFA", "ReviewQueue", "MediaIO",
+                "FACSKnowledge", "AnnotationRecord", "CoTFA", "Store", "MediaIO", "ContentHashing",
                 .product(name: "CSV", package: "CSV.swift"),
             ]),
+        .target(name: "RenderingJobs", dependencies: ["Renderer", "Store", "AnnotationRecord", "MediaIO"]),
+
+        // Level 3: the command line.
         .executableTarget(
             name: "tbd",
             dependencies: [
-                "FACSKnowledge", "CoTFA", "ReviewQueue", "Renderer", "MediaIO", "BatchAnnotation",
+                "FACSKnowledge", "AnnotationRecord", "CLIPTokenization", "CoTFA", "Store", "ReviewUI", "Renderer",
+                "RenderingJobs", "MediaIO", "BatchAnnotation", "SafeText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
         // A loopback OpenAI-compatible chat server for the CoT-FA tests and benchmark (plain POSIX sockets).
         .target(name: "LoopbackChatServer"),
+        // What the test targets share: finding and running `tbd`, temporary folders and stores.
+        .target(name: "TestSupport", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge"], path: "Tests/TestSupport"),
         .executableTarget(
             name: "batch-bench",
-            dependencies: ["BatchAnnotation", "CoTFA", "FACSKnowledge", "LoopbackChatServer", "MediaIO", "ReviewQueue"]),
+            dependencies: ["BatchAnnotation", "CoTFA", "FACSKnowledge", "LoopbackChatServer", "MediaIO", "Store"]),
         .executableTarget(
-            name: "cotfa-bench", dependencies: ["CoTFA", "CCurl", "FACSKnowledge", "LoopbackChatServer"]),
-        .testTarget(name: "CoTFATests", dependencies: ["CoTFA", "FACSKnowledge", "LoopbackChatServer", "ReviewQueue"]),
+            name: "cotfa-bench", dependencies: ["CoTFA", "AnnotationRecord", "CCurl", "FACSKnowledge", "LoopbackChatServer"]),
+        // A writer the store tests start, kill -9 and race against each other in separate processes.
+        .executableTarget(name: "review-stress", dependencies: ["Store", "AnnotationRecord"]),
+
+        .testTarget(
+            name: "CoTFATests",
+            dependencies: ["CoTFA", "AnnotationRecord", "FACSKnowledge", "LoopbackChatServer", "Store", "SafeText", "TestSupport"]),
         .testTarget(name: "ShimTests", dependencies: ["CCurl", "COpenBLAS", "CFFmpeg"]),
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
-        .testTarget(name: "CLITests", dependencies: ["FACSKnowledge", "ReviewQueue", "MediaIO"]),
+        .testTarget(name: "AnnotationRecordTests", dependencies: ["AnnotationRecord", "FACSKnowledge", "ContentHashing"]),
+        .testTarget(name: "CLITests", dependencies: ["FACSKnowledge", "AnnotationRecord", "Store", "MediaIO", "TestSupport"]),
         .testTarget(
             name: "BatchAnnotationTests",
-            dependencies: ["BatchAnnotation", "CoTFA", "ReviewQueue", "MediaIO", "FACSKnowledge", "LoopbackChatServer"]),
-        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RendererTests", dependencies: ["Renderer"], resources: [.copy("Fixtures")]),
-        // A writer the review tests start, kill -9 and race against each other in separate processes.
-        .executableTarget(name: "review-stress", dependencies: ["ReviewQueue"]),
-        .testTarget(name: "ReviewQueueTests", dependencies: ["ReviewQueue", "FACSKnowledge", "MediaIO"]),
+            dependencies: [
+                "BatchAnnotation", "AnnotationRecord", "CoTFA", "Store", "MediaIO", "FACSKnowledge", "LoopbackChatServer", "TestSupport",
+            ]),
+        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RendererTests", dependencies: ["Renderer", "CLIPTokenization"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RenderingJobsTests", dependencies: ["RenderingJobs", "Renderer", "Store", "AnnotationRecord", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "SafeText", "TestSupport"]),
+        .testTarget(
+            name: "ReviewUITests", dependencies: ["ReviewUI", "Store", "AnnotationRecord", "FACSKnowledge", "SafeText", "MediaIO", "TestSupport"]),
     ]
 )

@@ -1,12 +1,4 @@
-/// How a batch annotation mode spends model calls.
-public enum BatchMode: String, Codable, Sendable, CaseIterable {
-    /// The four stages: I once per actor, II and III once per (emotion, level), IV once per unit.
-    case cot
-    /// One direct question per unit.
-    case describe
-    /// Prompts from the label alone: no model call.
-    case label
-}
+import AnnotationRecord
 
 /// What a batch will do before it does it: units, model calls with sharing and caching, against a naive run.
 public struct BatchPlan: Codable, Sendable {
@@ -18,7 +10,9 @@ public struct BatchPlan: Codable, Sendable {
         public var total: Int { stageOne + stagesTwoAndThree + stageFour + direct }
     }
 
-    public var mode: BatchMode
+    /// cot: stage I once per actor, II and III once per (emotion, level), IV once per unit; describe: one direct
+    /// question per unit; label: no model call.
+    public var mode: AnnotationMode
     public var clipsFound: Int
     public var clipsSelected: Int
     public var clipsLinked: Int
@@ -34,7 +28,7 @@ public struct BatchPlan: Codable, Sendable {
     public var callsPerClip: Double { clipsSelected == 0 ? 0 : Double(calls.total) / Double(clipsSelected) }
 
     /// Groups the selected clips into units and counts the calls the units not yet done would need.
-    public init(scan: ScanResult, selection: BatchSelection, mode: BatchMode, done: Set<String> = []) {
+    public init(scan: ScanResult, selection: BatchSelection, mode: AnnotationMode, done: Set<String> = []) {
         self.mode = mode
         clipsFound = scan.clips.count
         skipped = scan.skipped.count

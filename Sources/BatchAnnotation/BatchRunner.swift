@@ -1,13 +1,13 @@
 import Foundation
 import MediaIO
-import ReviewQueue
+import Store
 
 /// Runs a plan's units on `concurrency` threads: for each unit, a reference frame from the cache (trying the
 /// unit's clips in order until one decodes), the annotator, then one transaction that stores the annotation,
 /// links every clip and marks the unit done. Done units are skipped, failed ones keep their error and attempt
 /// count and run again only with `retryFailed`, so a killed run resumes where it stopped without duplicates.
 public struct BatchRunner: Sendable {
-    public let store: ReviewStore
+    public let store: ProjectStore
     public let frames: ReferenceFrameCache
     public let annotator: any UnitAnnotating
     public let concurrency: Int
@@ -15,7 +15,7 @@ public struct BatchRunner: Sendable {
     public let frameChoice: FrameChoice
 
     public init(
-        store: ReviewStore, frames: ReferenceFrameCache, annotator: any UnitAnnotating, concurrency: Int = 4,
+        store: ProjectStore, frames: ReferenceFrameCache, annotator: any UnitAnnotating, concurrency: Int = 4,
         retryFailed: Bool = false, frameChoice: FrameChoice = .middle
     ) {
         self.store = store

@@ -1,7 +1,8 @@
+import ContentHashing
 import CoTFA
 import Foundation
 import MediaIO
-import ReviewQueue
+import Store
 
 /// An HTTP transport that answers a repeated chat request from the review store's call cache instead of the
 /// network. The key is the SHA-256 of the request's path and body (model, messages with the image, parameters),
@@ -10,7 +11,7 @@ import ReviewQueue
 /// when a rate limit is set. Only 2xx replies that were not cut off at the token limit are kept.
 public final class CachedTransport: HTTPTransport, @unchecked Sendable {
     private let inner: HTTPTransport
-    private let store: ReviewStore
+    private let store: ProjectStore
     private let minimumInterval: TimeInterval
     private let lock = NSCondition()
     private var inFlight: Set<String> = []
@@ -28,7 +29,7 @@ public final class CachedTransport: HTTPTransport, @unchecked Sendable {
     }
 
     /// `requestsPerSecond` nil or 0 means no limit.
-    public init(inner: HTTPTransport, store: ReviewStore, requestsPerSecond: Double? = nil) {
+    public init(inner: HTTPTransport, store: ProjectStore, requestsPerSecond: Double? = nil) {
         self.inner = inner
         self.store = store
         minimumInterval = requestsPerSecond.map { $0 > 0 ? 1 / $0 : 0 } ?? 0
@@ -79,7 +80,7 @@ public final class CachedTransport: HTTPTransport, @unchecked Sendable {
     /// The request's content address: the URL's path (not its host) and the exact body bytes.
     static func key(url: String, body: Data) -> String {
         let path = URLComponents(string: url)?.path ?? url
-        let digest = SHA256Digest()
+        var digest = SHA256Digest()
         digest.update(path)
         digest.update(Data([0]))
         digest.update(body)

@@ -55,8 +55,6 @@ public struct ScanResult: Codable, Sendable {
 public enum MEADVocabulary {
     public static let emotions = ["angry", "contempt", "disgusted", "fear", "happy", "neutral", "sad", "surprised"]
     public static let views = ["down", "front", "left_30", "left_60", "right_30", "right_60", "top"]
-    public static let videoExtensions: Set<String> = ["mp4", "avi", "mov", "mkv", "webm"]
-    public static let audioExtensions: Set<String> = ["m4a", "wav", "mp3", "aac"]
 
     /// "LEVEL_2", "level_2", "level2" -> 2.
     public static func level(_ text: String) -> Int? {

@@ -1,3 +1,4 @@
+import MediaIO
 import Foundation
 
 /// Walks an HDTF folder of clips (`RD_Radio1_000.mp4`, ...). HDTF has no emotion labels: as in the paper, every clip
@@ -13,7 +14,7 @@ public struct HDTFScanner: Sendable {
             let fileExtension = (name as NSString).pathExtension.lowercased()
             if name.hasPrefix(".") {
                 result.skipped.append(SkippedFile(path: path, reason: "hidden file"))
-            } else if !MEADVocabulary.videoExtensions.contains(fileExtension) {
+            } else if !MediaExtensions.video.contains(fileExtension) {
                 result.skipped.append(SkippedFile(path: path, reason: fileExtension.isEmpty ? "not a video file" : "not a video file (.\(fileExtension))"))
             } else {
                 result.clips.append(DatasetClip(

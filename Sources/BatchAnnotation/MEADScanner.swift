@@ -1,3 +1,4 @@
+import MediaIO
 import Foundation
 
 /// Walks a MEAD tree (`M003/video/front/angry/level_1/001.mp4`) and labels each clip from its path.
@@ -32,10 +33,10 @@ public struct MEADScanner: Sendable {
         guard let fileName = components.last else { return .skipped("empty path") }
         if fileName.hasPrefix(".") { return .skipped("hidden file") }
         let fileExtension = (fileName as NSString).pathExtension.lowercased()
-        if MEADVocabulary.audioExtensions.contains(fileExtension) {
+        if MediaExtensions.audio.contains(fileExtension) {
             return .skipped("audio file (annotations come from video)")
         }
-        guard MEADVocabulary.videoExtensions.contains(fileExtension) else {
+        guard MediaExtensions.video.contains(fileExtension) else {
             return .skipped(fileExtension.isEmpty ? "not a video file" : "not a video file (.\(fileExtension))")
         }
         if fileName.contains("#") { return classifyFlattened(fileName, folders: components.dropLast()) }

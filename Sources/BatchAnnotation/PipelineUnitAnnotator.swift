@@ -1,8 +1,10 @@
+import AnnotationRecord
+import ContentHashing
 import CoTFA
 import FACSKnowledge
 import Foundation
 import MediaIO
-import ReviewQueue
+import Store
 
 /// Annotates units with the CoT-FA pipeline: one pipeline per endpoint (least busy first), or the offline
 /// reasoner. In `cot` mode with a model, stages are grouped for sharing (`StageGrouping.sharedAnalysis`):
@@ -38,7 +40,7 @@ public final class PipelineUnitAnnotator: UnitAnnotating, @unchecked Sendable {
         actorClips = clips
     }
 
-    public func annotate(_ unit: AnnotationUnit, frame: ReferenceFrame?, clip: DatasetClip) throws -> NewAnnotation {
+    public func annotate(_ unit: AnnotationUnit, frame: ReferenceFrame?, clip: DatasetClip) throws -> Annotation {
         guard let level = EmotionLevel(rawValue: unit.level) else { throw UnitFailure("level \(unit.level) is not 1, 2 or 3") }
         var input = AnnotationInput(
             subject: subject(for: clip, frame: frame), emotion: unit.emotion, level: level, mode: mode,
@@ -52,12 +54,12 @@ public final class PipelineUnitAnnotator: UnitAnnotating, @unchecked Sendable {
         }
         let index = takeLeastBusy()
         defer { release(index) }
-        return try pipelines[index].annotate(input).newAnnotation
+        return try pipelines[index].annotate(input)
     }
 
     private func subject(for clip: DatasetClip, frame: ReferenceFrame?) -> AnnotationSubject {
         AnnotationSubject(
-            sourcePath: clip.path, kind: "unit", actorID: clip.dataset == .mead ? clip.actor : nil, view: clip.view,
+            sourcePath: clip.path, kind: .unit, actorID: clip.dataset == .mead ? clip.actor : nil, view: clip.view,
             contentHash: frame.map { SHA256Digest.hex(of: $0.key) }, description: clip.subject)
     }
 

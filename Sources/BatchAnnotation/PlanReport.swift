@@ -1,3 +1,4 @@
+import AnnotationRecord
 import Foundation
 
 /// The `--dry-run` summary: what was found, what will run, and what it costs against a naive run.
@@ -50,7 +51,7 @@ public struct PlanReport: Encodable, Sendable {
         ]
         for skip in skipped { lines.append("  skipped \(skip.count) x \(skip.reason)") }
         lines.append("units (actor x emotion x level): \(units) from \(actors) actors; already done: \(unitsAlreadyDone); to run: \(unitsToRun)")
-        if mode == BatchMode.label.rawValue {
+        if mode == AnnotationMode.label.rawValue {
             lines.append("model calls: none (offline FACS-rules reasoner or label mode: no model is asked)")
             return lines.joined(separator: "\n")
         }

@@ -1,3 +1,5 @@
+import SafeText
+import AnnotationRecord
 import FACSKnowledge
 import Foundation
 import Logging
@@ -61,7 +63,7 @@ public final class CoTFAPipeline: @unchecked Sendable {
         }
         if let configured = client.configuration.model {
             if !models.isEmpty && !models.contains(configured) {
-                logger.warning("the server does not list model '\(configured)' (it lists: \(UntrustedText.sanitize(models.joined(separator: ", "), keepNewlines: false))); asking for it anyway")
+                logger.warning("the server does not list model '\(configured)' (it lists: \(TerminalText.strip(models.joined(separator: ", "), keepNewlines: false))); asking for it anyway")
             }
             resolvedModel = configured
         } else {
@@ -77,7 +79,7 @@ public final class CoTFAPipeline: @unchecked Sendable {
     /// Annotates one item. Throws `CoTFAInputError` for input it cannot use (nothing was sent),
     /// `AnnotationFailure` when a stage fails (with every stage so far, raw replies included), or the
     /// endpoint check's error.
-    public func annotate(_ input: AnnotationInput) throws -> CoTFAAnnotation {
+    public func annotate(_ input: AnnotationInput) throws -> Annotation {
         let context = try StageContext(input: input, table: table, budget: budget)
         let started = Date()
         let outcome: ReasoningOutcome
@@ -116,17 +118,17 @@ public final class CoTFAPipeline: @unchecked Sendable {
             report.aus = []
         }
         let finished = Date()
-        return CoTFAAnnotation(
-            subject: input.subject, emotion: context.prototype.emotion, level: input.level.rawValue, mode: input.mode.rawValue,
+        return Annotation(
+            subject: input.subject, emotion: context.prototype.emotion, level: input.level, mode: input.mode,
             backend: input.mode == .label ? Self.labelBackendName : backendName, endpoint: input.mode == .label ? nil : endpoint,
             modelID: outcome.reportedModel ?? model,
             templateVersion: templates.version, stages: outcome.stages, coarsePrompt: report.coarsePrompt,
-            finePrompt: report.finePrompt, aus: report.aus.map(\.description), findings: outcome.notes + report.findings,
+            finePrompt: report.finePrompt, aus: report.aus, findings: outcome.notes + report.findings,
             provenance: provenance(input: input, outcome: outcome, requestedModel: model, started: started, finished: finished))
     }
 
     /// Annotates a batch on `concurrency` threads; results come back in input order, each a success or its error.
-    public func annotateAll(_ inputs: [AnnotationInput], concurrency: Int) -> [Result<CoTFAAnnotation, Error>] {
+    public func annotateAll(_ inputs: [AnnotationInput], concurrency: Int) -> [Result<Annotation, Error>] {
         let results = ResultSlots(count: inputs.count)
         let next = ManagedCounter()
         let group = DispatchGroup()
@@ -209,11 +211,11 @@ private final class ManagedCounter: @unchecked Sendable {
 /// Results written by worker threads, one slot per input.
 private final class ResultSlots: @unchecked Sendable {
     private let lock = NSLock()
-    private var slots: [Result<CoTFAAnnotation, Error>?]
+    private var slots: [Result<Annotation, Error>?]
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
 
-    func set(_ index: Int, _ result: Result<CoTFAAnnotation, Error>) { lock.withLock { slots[index] = result } }
+    func set(_ index: Int, _ result: Result<Annotation, Error>) { lock.withLock { slots[index] = result } }
 
-    var values: [Result<CoTFAAnnotation, Error>] { lock.withLock { slots.map { $0! } } }
+    var values: [Result<Annotation, Error>] { lock.withLock { slots.map { $0! } } }
 }

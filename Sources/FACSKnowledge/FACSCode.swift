@@ -61,4 +61,49 @@ public struct ScoredAU: Codable, Hashable, Sendable, CustomStringConvertible {
 
     /// FACS notation: side prefix, number, intensity letter.
     public var description: String { "\(side?.rawValue ?? "")\(code)\(intensity?.rawValue ?? "")" }
+
+    /// Reads exact FACS notation as `description` writes it ("6C", "R12A", "AU25"): an optional "AU", side
+    /// prefix, one to three digits and an intensity letter. Anything else, free text included, is nil; free text
+    /// goes through `AUTextParser`.
+    public init?(notation: String) {
+        var rest = Substring(notation.trimmingCharacters(in: .whitespaces))
+        if rest.uppercased().hasPrefix("AU") { rest = rest.dropFirst(2) }
+        var side: FACSSide?
+        if let first = rest.first, let parsed = FACSSide(rawValue: String(first).uppercased()) {
+            side = parsed
+            rest = rest.dropFirst()
+        }
+        var intensity: FACSIntensity?
+        if let last = rest.last, last.isLetter, let parsed = FACSIntensity(rawValue: String(last).uppercased()) {
+            intensity = parsed
+            rest = rest.dropLast()
+        }
+        guard (1...3).contains(rest.count), rest.allSatisfy({ $0.isASCII && $0.isNumber }), let code = Int(rest) else { return nil }
+        self.init(code: code, side: side, intensity: intensity)
+    }
+}
+
+/// A written AU that is not FACS notation.
+public struct AUNotationError: Error, CustomStringConvertible, Equatable {
+    public let written: String
+    public var description: String { "'\(written)' is not FACS notation (e.g. 6C, R12A, 25)" }
+}
+
+extension ScoredAU {
+    /// A list of AUs in notation, separated by spaces, commas or "+" ("6C 12C+25"); any other token is an error.
+    public static func list(notation text: String) throws -> [ScoredAU] {
+        try text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "+" || $0.isNewline }).map { token in
+            guard let au = ScoredAU(notation: String(token)) else { throw AUNotationError(written: String(token)) }
+            return au
+        }
+    }
+}
+
+/// Literals in notation ("6C", "R12A") for fixed AU lists written in code; a literal that is not notation is a
+/// programming error and stops at once.
+extension ScoredAU: ExpressibleByStringLiteral {
+    public init(stringLiteral notation: String) {
+        guard let au = ScoredAU(notation: notation) else { preconditionFailure("'\(notation)' is not FACS notation") }
+        self = au
+    }
 }

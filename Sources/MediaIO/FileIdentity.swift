@@ -1,3 +1,4 @@
+import ContentHashing
 import Foundation
 
 /// What identifies a file's content cheaply: its size, its modification time and a SHA-256 of its first bytes.
@@ -33,9 +34,8 @@ public struct FileIdentity: Sendable, Codable, Hashable {
         } catch {
             throw MediaError(.unreadable, path: path, "cannot read the file (\(error.localizedDescription))")
         }
-        let digest = SHA256Digest()
-        digest.update(head)
+        let headHash = SHA256Digest.hex(of: head)
         let modified = Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
-        return FileIdentity(size: Int64(status.st_size), modificationTimeNanoseconds: modified, headSHA256: digest.finishHex())
+        return FileIdentity(size: Int64(status.st_size), modificationTimeNanoseconds: modified, headSHA256: headHash)
     }
 }

@@ -1,3 +1,4 @@
+import ContentHashing
 import Foundation
 
 /// A frame extracted for a model request: JPEG bytes and their size.

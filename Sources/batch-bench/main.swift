@@ -1,10 +1,11 @@
+import AnnotationRecord
 import BatchAnnotation
 import CoTFA
 import FACSKnowledge
 import Foundation
 import LoopbackChatServer
 import MediaIO
-import ReviewQueue
+import Store
 
 // Batch annotation benchmarks (release build; see BENCHMARKS.md):
 // 1. runner throughput against the loopback server at a fixed reply latency and concurrency, as a fraction of the
@@ -46,7 +47,7 @@ func units(_ count: Int) -> [AnnotationUnit] {
 func measure(mode: AnnotationMode, units: [AnnotationUnit]) throws -> (calls: Int, seconds: Double) {
     let server = try LoopbackChatServer { request, _ in .delayed(latency, .chat(StageReplies.validContent(for: request))) }
     defer { server.stop() }
-    let store = try ReviewStore(path: folder.appendingPathComponent("\(mode.rawValue).sqlite").path)
+    let store = try ProjectStore(path: folder.appendingPathComponent("\(mode.rawValue).sqlite").path)
     let frames = try ReferenceFrameCache(directory: folder.appendingPathComponent("frames").path)
     var configuration = try VLMConfiguration(baseURL: server.baseURL, model: "loopback-model")
     configuration.maxConcurrentRequests = concurrency

@@ -1,3 +1,4 @@
+import AnnotationRecord
 import CCurl
 import CoTFA
 import FACSKnowledge

@@ -3,7 +3,7 @@
 //   review-stress claim DB CURATOR N   claims up to N items without deciding, printing each claimed id
 // Each id is printed and flushed only after its transaction committed.
 import Foundation
-import ReviewQueue
+import Store
 
 setvbuf(stdout, nil, _IOLBF, 0)
 let arguments = CommandLine.arguments
@@ -12,7 +12,7 @@ guard arguments.count >= 4, ["approve", "claim"].contains(arguments[1]) else {
     exit(2)
 }
 do {
-    let store = try ReviewStore(path: arguments[2], options: .init(busyTimeout: 30))
+    let store = try ProjectStore(path: arguments[2], options: .init(busyTimeout: 30))
     let curator = arguments[3]
     if arguments[1] == "approve" {
         while let claim = try store.claimNext(curator: curator) {

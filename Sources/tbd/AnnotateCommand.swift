@@ -1,3 +1,5 @@
+import AnnotationRecord
+import SafeText
 import ArgumentParser
 import CoTFA
 import FACSKnowledge
@@ -84,7 +86,7 @@ struct AnnotateCommand: ParsableCommand {
         configuration?.requestTimeout = timeout
         let counter: any PromptTokenCounter
         do {
-            counter = CLIPPromptTokenCounter(tokenizer: try CLIPTokenizer.bundled())
+            counter = try CLIPPromptTokenCounter()
         } catch {
             throw CLIError("the CLIP tokenizer for the prompt budget is unusable: \(error)")
         }
@@ -94,7 +96,7 @@ struct AnnotateCommand: ParsableCommand {
 
         var input = AnnotationInput(
             subject: AnnotationSubject(
-                sourcePath: image, kind: "image", actorID: actor ?? Self.meadActorID(in: image),
+                sourcePath: image, kind: .image, actorID: actor ?? Self.meadActorID(in: image),
                 view: Self.meadView(in: image), contentHash: PortraitImage.contentHash(of: imageData), description: subject),
             emotion: emotion, level: level, mode: mode, textOnly: textOnly)
         if configuration != nil && !textOnly && mode != .label {
@@ -106,7 +108,7 @@ struct AnnotateCommand: ParsableCommand {
         }
 
         let databasePath = db ?? environment["TBD_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/tbd.sqlite"
-        let annotation: CoTFAAnnotation
+        let annotation: Annotation
         do {
             annotation = try pipeline.annotate(input)
         } catch let failure as AnnotationFailure {
@@ -151,12 +153,12 @@ struct AnnotateCommand: ParsableCommand {
             try printJSON(FailureView(failed: true, error: failure.description, image: image, emotion: emotion, level: level, stages: failure.stages, record: path))
             return
         }
-        var lines = ["Error: \(UntrustedText.sanitize(failure.description))", "failure record: \(path)"]
+        var lines = ["Error: \(TerminalText.strip(failure.description))", "failure record: \(path)"]
         for stage in failure.stages {
             lines.append("--- stage \(stage.title)")
-            if let reason = stage.rejectionReason { lines.append("first reply rejected: \(UntrustedText.sanitize(reason))") }
-            if let rejected = stage.rejectedReply { lines.append("first reply:\n\(UntrustedText.sanitize(rejected))") }
-            lines.append("reply:\n\(UntrustedText.sanitize(stage.rawReply ?? "(none)"))")
+            if let reason = stage.rejectionReason { lines.append("first reply rejected: \(TerminalText.strip(reason))") }
+            if let rejected = stage.rejectedReply { lines.append("first reply:\n\(TerminalText.strip(rejected))") }
+            lines.append("reply:\n\(TerminalText.strip(stage.rawReply ?? "(none)"))")
         }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
@@ -176,7 +178,7 @@ struct AnnotateCommand: ParsableCommand {
 struct AnnotateView: Encodable {
     let id: Int64
     let database: String
-    let annotation: CoTFAAnnotation
+    let annotation: Annotation
 }
 
 struct FailureView: Encodable {

@@ -1,3 +1,5 @@
+import AnnotationRecord
+import SafeText
 import ArgumentParser
 import BatchAnnotation
 import CoTFA
@@ -5,7 +7,7 @@ import FACSKnowledge
 import Foundation
 import MediaIO
 import Renderer
-import ReviewQueue
+import Store
 
 struct BatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -94,7 +96,7 @@ struct BatchOptions: ParsableArguments {
     }
 
     func execute(scan: ScanResult) throws {
-        guard let mode = AnnotationMode(rawValue: mode), let batchMode = BatchMode(rawValue: mode.rawValue) else {
+        guard let mode = AnnotationMode(rawValue: mode), case let batchMode = mode else {
             throw CLIError("--mode must be cot, describe or label")
         }
         let environment = ProcessInfo.processInfo.environment
@@ -102,12 +104,12 @@ struct BatchOptions: ParsableArguments {
         try FileManager.default.createDirectory(
             atPath: (databasePath as NSString).deletingLastPathComponent.isEmpty ? "." : (databasePath as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true)
-        let store = try ReviewStore(path: databasePath)
+        let store = try ProjectStore(path: databasePath)
         let recorded = try store.batchUnits()
         let done = Set(recorded.filter { $0.value.status == .done }.map(\.key))
         let endpoints = endpoint.isEmpty ? [environment["TBD_VLM_URL"]].compactMap { $0 }.filter { !$0.isEmpty } : endpoint
         // With no model there are no calls to plan: the offline reasoner and label mode cost nothing.
-        let plannedMode: BatchMode = endpoints.isEmpty ? .label : batchMode
+        let plannedMode: AnnotationMode = endpoints.isEmpty ? .label : batchMode
         let plan = BatchPlan(scan: scan, selection: try selection(), mode: plannedMode, done: done)
         let report = PlanReport(plan: plan, scan: scan, concurrency: concurrency, secondsPerCall: secondsPerCall)
 
@@ -119,7 +121,7 @@ struct BatchOptions: ParsableArguments {
 
         let frames = try ReferenceFrameCache(
             directory: frameCache ?? ((databasePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("frames"))
-        let counter = CLIPPromptTokenCounter(tokenizer: try CLIPTokenizer.bundled())
+        let counter = try CLIPPromptTokenCounter()
         var transports: [CachedTransport] = []
         var pipelines: [CoTFAPipeline] = []
         for base in endpoints {
@@ -222,10 +224,10 @@ struct BatchRunView: Encodable {
         ]
         // Each error names its clip's path first.
         for error in summary.unreadableClips.sorted(by: { $0.key < $1.key }).map(\.value) {
-            lines.append("unreadable clip, not linked: \(UntrustedText.sanitize(error, keepNewlines: false))")
+            lines.append("unreadable clip, not linked: \(TerminalText.strip(error, keepNewlines: false))")
         }
         for (key, error) in summary.errors.sorted(by: { $0.key < $1.key }) {
-            lines.append("failed \(key): \(UntrustedText.sanitize(error, keepNewlines: false))")
+            lines.append("failed \(key): \(TerminalText.strip(error, keepNewlines: false))")
         }
         lines.append("results are pending review in \(database) (tbd review)")
         return lines.joined(separator: "\n")

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import ReviewQueue
+import Store
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

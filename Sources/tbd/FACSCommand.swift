@@ -9,11 +9,6 @@ struct FACSCommand: ParsableCommand {
         subcommands: [AU.self, Emotion.self, Search.self, Parse.self, Validate.self])
 }
 
-struct JSONOption: ParsableArguments {
-    @Flag(name: .long, help: "Print JSON (stable, documented in docs/cli-json.md).")
-    var json = false
-}
-
 extension FACSCommand {
     struct AU: ParsableCommand {
         static let configuration = CommandConfiguration(

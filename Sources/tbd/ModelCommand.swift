@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import CLIPTokenization
 import Renderer
 
 struct ModelCommand: ParsableCommand {

@@ -3,13 +3,6 @@ import Foundation
 import MediaIO
 import Renderer
 
-struct RenderCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "render",
-        abstract: "The diffusion renderer: progressive guidance from the coarse to the fine prompt.",
-        subcommands: [Run.self, Schedule.self], defaultSubcommand: Run.self)
-}
-
 extension RenderCommand {
     struct Schedule: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import ReviewQueue
+import FACSKnowledge
+import ReviewUI
+import SafeText
+import Store
 
 struct ReviewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,22 +14,6 @@ struct ReviewCommand: ParsableCommand {
             Release.self, Stats.self, Audit.self, Check.self, Bench.self,
         ],
         defaultSubcommand: Queue.self)
-}
-
-/// Where the database is: --db, else TBD_DB, else data/tbd.sqlite.
-struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "Review database (default: $TBD_DB, else data/tbd.sqlite).")
-    var db: String?
-
-    var path: String { db ?? ProcessInfo.processInfo.environment["TBD_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/tbd.sqlite" }
-
-    func open() throws -> ReviewStore {
-        do {
-            return try ReviewStore(path: path)
-        } catch let error as ReviewStoreError {
-            throw CLIError(error.description)
-        }
-    }
 }
 
 struct CuratorOption: ParsableArguments {
@@ -43,7 +30,7 @@ struct CuratorOption: ParsableArguments {
 func storeCall<Value>(_ body: () throws -> Value) throws -> Value {
     do {
         return try body()
-    } catch let error as ReviewStoreError {
+    } catch let error as StoreError {
         throw CLIError(error.description)
     }
 }
@@ -114,11 +101,11 @@ extension ReviewCommand {
             let subject = detail.subject
             var lines = [
                 "#\(detail.id) \(detail.status.rawValue), revision \(detail.current.number) of \(detail.revisions.count)",
-                "subject: \(subject.kind) \(subject.sourcePath) actor \(subject.actorID ?? "-") view \(subject.view ?? "-")",
-                "emotion: \(detail.emotion) level \(detail.level); \(detail.backend) \(detail.modelID ?? "") mode \(detail.mode) template \(detail.templateVersion)",
+                "subject: \(subject.kind.rawValue) \(subject.sourcePath) actor \(subject.actorID ?? "-") view \(subject.view ?? "-")",
+                "emotion: \(detail.emotion) level \(detail.level.rawValue); \(detail.backend) \(detail.modelID ?? "") mode \(detail.mode.rawValue) template \(detail.templateVersion)",
                 "coarse: \(detail.current.coarsePrompt)",
                 "fine:   \(detail.current.finePrompt)",
-                "AUs:    \(detail.current.aus.joined(separator: " "))",
+                "AUs:    \(detail.current.aus.map(\.description).joined(separator: " "))",
             ]
             lines += detail.current.findings.map { "finding: \($0)" }
             lines += detail.stages.map { "stage \($0.index) \($0.title): \($0.text)" }
@@ -186,7 +173,9 @@ extension ReviewCommand {
         func run() throws {
             let name = try curator.resolve()
             guard coarse != nil || fine != nil || aus != nil else { throw CLIError("give --coarse, --fine or --aus") }
-            let auList = aus.map { $0.split(whereSeparator: { $0 == " " || $0 == "+" || $0 == "," }).map(String.init) }
+            let auList = try aus.map { text in
+                do { return try ScoredAU.list(notation: text) } catch { throw CLIError("--aus: \(error)") }
+            }
             let revision = try storeCall {
                 try store.open().edit(id: id, curator: name, coarse: coarse, fine: fine, aus: auList, approve: approve)
             }
@@ -220,7 +209,7 @@ extension ReviewCommand {
         func run() throws {
             let name = try curator.resolve()
             let opened = try store.open()
-            let claim = try storeCall { () -> ReviewQueue.Claim? in
+            let claim = try storeCall { () -> Store.Claim? in
                 if let id { return try opened.claim(id: id, curator: name) }
                 return try opened.claimNext(curator: name, filter: try ReviewFilter.parse(filter))
             }

@@ -1,8 +1,9 @@
 @testable import BatchAnnotation
+import AnnotationRecord
 import Foundation
 import LoopbackChatServer
 import MediaIO
-import ReviewQueue
+import Store
 import XCTest
 
 /// `tbd batch` killed with SIGKILL mid-run, then run again, ends with the same database content as a run
@@ -72,7 +73,7 @@ final class BatchKillResumeTests: XCTestCase {
 
     /// What a run leaves that matters: each unit's prompts and linked clips, and how many annotations exist.
     private func content(_ database: String) throws -> (units: [String: String], annotations: Int) {
-        let store = try ReviewStore(path: database)
+        let store = try ProjectStore(path: database)
         var units: [String: String] = [:]
         for (key, record) in try store.batchUnits() {
             guard let id = record.annotationID else { continue }

@@ -1,4 +1,5 @@
 @testable import BatchAnnotation
+import AnnotationRecord
 import XCTest
 
 final class BatchPlanTests: XCTestCase {

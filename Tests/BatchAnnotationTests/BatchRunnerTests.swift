@@ -1,8 +1,9 @@
 @testable import BatchAnnotation
+import AnnotationRecord
 import FACSKnowledge
 import Foundation
 import MediaIO
-import ReviewQueue
+import Store
 import XCTest
 
 /// Annotates from the unit's labels alone and records what it was given; fails units of one chosen actor.
@@ -13,16 +14,15 @@ final class ScriptedAnnotator: UnitAnnotating, @unchecked Sendable {
 
     init(failingActor: String? = nil) { self.failingActor = failingActor }
 
-    func annotate(_ unit: AnnotationUnit, frame: ReferenceFrame?, clip: DatasetClip) throws -> NewAnnotation {
+    func annotate(_ unit: AnnotationUnit, frame: ReferenceFrame?, clip: DatasetClip) throws -> Annotation {
         lock.lock()
         seen[unit.key] = clip.path
         lock.unlock()
         if unit.actor == failingActor { throw UnitFailure("scripted failure for \(unit.actor)") }
-        return NewAnnotation(
-            subject: SubjectInput(sourcePath: clip.path, kind: "unit", actorID: unit.actor, view: clip.view, contentHash: frame.map { "\($0.jpeg.count)" }),
-            emotion: unit.emotion, level: unit.level, mode: "label", backend: "scripted", templateVersion: "test",
-            stages: [], coarsePrompt: "a person, \(unit.emotion)", finePrompt: "level \(unit.level)", aus: [], findings: [],
-            provenanceJSON: "{}")
+        return Annotation(
+            subject: AnnotationSubject(sourcePath: clip.path, kind: .unit, actorID: unit.actor, view: clip.view, contentHash: frame.map { "\($0.jpeg.count)" }),
+            emotion: unit.emotion, level: EmotionLevel(rawValue: unit.level)!, mode: .label, backend: "scripted", templateVersion: "test",
+            stages: [], coarsePrompt: "a person, \(unit.emotion)", finePrompt: "level \(unit.level)", aus: [], findings: [])
     }
 }
 
@@ -64,7 +64,7 @@ final class BatchRunnerTests: XCTestCase {
         return root.path
     }
 
-    private func runner(store: ReviewStore, annotator: UnitAnnotating, retryFailed: Bool = false) throws -> BatchRunner {
+    private func runner(store: ProjectStore, annotator: UnitAnnotating, retryFailed: Bool = false) throws -> BatchRunner {
         BatchRunner(
             store: store, frames: try ReferenceFrameCache(directory: folder.appendingPathComponent("frames").path),
             annotator: annotator, concurrency: 3, retryFailed: retryFailed)
@@ -73,7 +73,7 @@ final class BatchRunnerTests: XCTestCase {
     func testRunAnnotatesLinksFallsBackAndResumes() throws {
         let plan = BatchPlan(scan: try MEADScanner().scan(root: try makeTree()), selection: BatchSelection(), mode: .label)
         XCTAssertEqual(plan.units.map(\.key), ["mead/M003/happy/1", "mead/M003/sad/2", "mead/W009/happy/1", "mead/W009/sad/2"])
-        let store = try ReviewStore(path: folder.appendingPathComponent("tbd.sqlite").path)
+        let store = try ProjectStore(path: folder.appendingPathComponent("tbd.sqlite").path)
         let annotator = ScriptedAnnotator()
         let lines = LineCollector()
         let first = try runner(store: store, annotator: annotator).run(plan.units, progress: BatchProgress(total: 4, interactive: false, interval: 0, write: { lines.append($0) }))
@@ -108,7 +108,7 @@ final class BatchRunnerTests: XCTestCase {
 
     func testAnnotatorFailureIsRecordedAndOthersGoOn() throws {
         let plan = BatchPlan(scan: try MEADScanner().scan(root: try makeTree()), selection: BatchSelection(), mode: .label)
-        let store = try ReviewStore(path: folder.appendingPathComponent("tbd.sqlite").path)
+        let store = try ProjectStore(path: folder.appendingPathComponent("tbd.sqlite").path)
         let summary = try runner(store: store, annotator: ScriptedAnnotator(failingActor: "W009")).run(plan.units)
         XCTAssertEqual(summary.annotated, 1)
         XCTAssertEqual(summary.failed, 3)
@@ -117,7 +117,7 @@ final class BatchRunnerTests: XCTestCase {
     }
 
     func testCompletingAUnitTwiceKeepsOneAnnotation() throws {
-        let store = try ReviewStore(path: folder.appendingPathComponent("tbd.sqlite").path)
+        let store = try ProjectStore(path: folder.appendingPathComponent("tbd.sqlite").path)
         let annotation = try ScriptedAnnotator().annotate(
             AnnotationUnit(dataset: .mead, actor: "M003", emotion: "happy", level: 1, clips: []), frame: nil,
             clip: DatasetClip(dataset: .mead, path: "/x.mp4", actor: "M003", emotion: "happy", level: 1, view: "front"))

@@ -1,4 +1,5 @@
 @testable import BatchAnnotation
+import AnnotationRecord
 import Foundation
 import XCTest
 

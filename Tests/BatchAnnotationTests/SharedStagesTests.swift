@@ -1,10 +1,11 @@
 @testable import BatchAnnotation
+import AnnotationRecord
 import CoTFA
 import FACSKnowledge
 import Foundation
 import LoopbackChatServer
 import MediaIO
-import ReviewQueue
+import Store
 import XCTest
 
 /// A batch against the loopback chat server: stages shared across units, replies cached across runs.
@@ -34,7 +35,7 @@ final class SharedStagesTests: XCTestCase {
         return folder.appendingPathComponent("mead").path
     }
 
-    private func run(_ units: [AnnotationUnit], store: ReviewStore, server: LoopbackChatServer) throws -> (BatchRunner.Summary, CachedTransport.Counts) {
+    private func run(_ units: [AnnotationUnit], store: ProjectStore, server: LoopbackChatServer) throws -> (BatchRunner.Summary, CachedTransport.Counts) {
         let frames = try ReferenceFrameCache(directory: folder.appendingPathComponent("frames").path)
         var configuration = try VLMConfiguration(baseURL: server.baseURL, model: "loopback-model")
         configuration.retry.maxAttempts = 1
@@ -50,7 +51,7 @@ final class SharedStagesTests: XCTestCase {
         let server = try LoopbackChatServer(responder: StageReplies.responder)
         defer { server.stop() }
         let scan = try MEADScanner().scan(root: try makeTree())
-        let store = try ReviewStore(path: folder.appendingPathComponent("tbd.sqlite").path)
+        let store = try ProjectStore(path: folder.appendingPathComponent("tbd.sqlite").path)
 
         // First run: actor M003 only. Stage I once, stages II-III once per (emotion, level), stage IV per unit.
         let firstPlan = BatchPlan(scan: scan, selection: BatchSelection(actors: ["M003"]), mode: .cot)

@@ -1,3 +1,4 @@
+import AnnotationRecord
 import Foundation
 import XCTest
 

@@ -1,6 +1,7 @@
+import AnnotationRecord
 import Foundation
 import MediaIO
-import ReviewQueue
+import Store
 import XCTest
 
 /// `tbd model init-random`, `tbd render` (the job runner) and `tbd render schedule` through the built binary.
@@ -65,7 +66,7 @@ final class RenderCommandTests: XCTestCase {
                       "--frames", "3", "--steps", "2", "--json"]
         let first = try tbd(render)
         XCTAssertEqual(first.status, 0, first.stderr)
-        let records = try ReviewStore(path: database).renders(annotationID: 1)
+        let records = try ProjectStore(path: database).renders(annotationID: 1)
         XCTAssertEqual(records.count, 1)
         XCTAssertEqual(records.first?.status, .done)
         XCTAssertEqual(records.first?.revision, 1)
@@ -78,7 +79,7 @@ final class RenderCommandTests: XCTestCase {
         let second = try tbd(render)
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertTrue(second.stdout.contains("skipped"), second.stdout)
-        XCTAssertEqual(try ReviewStore(path: database).renders(annotationID: 1).count, 1, "a finished render is not redone")
+        XCTAssertEqual(try ProjectStore(path: database).renders(annotationID: 1).count, 1, "a finished render is not redone")
     }
 
     func testBadRenderOptionsAreClearErrors() throws {

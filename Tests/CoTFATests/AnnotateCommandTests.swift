@@ -1,6 +1,7 @@
+import AnnotationRecord
 import Foundation
 import LoopbackChatServer
-import ReviewQueue
+import Store
 import XCTest
 
 /// Runs the built `tbd annotate` as a user would: offline by default, against the loopback server when told.
@@ -69,11 +70,11 @@ final class AnnotateCommandTests: XCTestCase {
         let run = try tbd(["--image", image, "--emotion", "sad", "--level", "1", "--subject", "a woman", "--db", database, "--json"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let id = try XCTUnwrap(run.json?["id"] as? Int)
-        let stored = try ReviewStore(path: database).show(id: Int64(id))
+        let stored = try ProjectStore(path: database).show(id: Int64(id))
         XCTAssertEqual(stored.status, .pending)
         XCTAssertEqual(stored.emotion, "sad")
-        XCTAssertEqual(stored.level, 1)
-        XCTAssertEqual(stored.mode, "cot")
+        XCTAssertEqual(stored.level, .mild)
+        XCTAssertEqual(stored.mode, .cot)
         XCTAssertEqual(stored.backend, "offline-facs-rules")
         XCTAssertEqual(stored.stages.map(\.index), [1, 2, 3, 4])
         XCTAssertEqual(stored.current.aus, ["1B", "4B", "15B"])
@@ -133,7 +134,7 @@ final class AnnotateCommandTests: XCTestCase {
             XCTAssertNil(bytes.range(of: Data(secret.utf8)), "\(file) holds the API key")
         }
         let id = try XCTUnwrap(run.json?["id"] as? Int)
-        let stored = try ReviewStore(path: folder.appendingPathComponent("data/tbd.sqlite").path).show(id: Int64(id))
+        let stored = try ProjectStore(path: folder.appendingPathComponent("data/tbd.sqlite").path).show(id: Int64(id))
         XCTAssertEqual(stored.endpoint, server.baseURL)
         XCTAssertEqual(stored.modelID, "loopback-model")
         XCTAssertTrue(stored.stages[1].request?.contains("Stage II - action units") ?? false)

@@ -1,3 +1,5 @@
+import AnnotationRecord
+import SafeText
 import CoTFA
 import Foundation
 import XCTest
@@ -28,9 +30,9 @@ final class ParsingTests: XCTestCase {
     }
 
     func testSanitizesEscapeSequencesAndControls() {
-        XCTAssertEqual(UntrustedText.sanitize("a\u{1B}[2Jb\u{1B}]0;title\u{07}c\rd\u{9B}31me"), "abcde")
-        XCTAssertEqual(UntrustedText.sanitize("line\nnext\ttab"), "line\nnext\ttab")
-        XCTAssertEqual(UntrustedText.sanitize("line\nnext", keepNewlines: false), "line next")
+        XCTAssertEqual(TerminalText.strip("a\u{1B}[2Jb\u{1B}]0;title\u{07}c\rd\u{9B}31me"), "abcde")
+        XCTAssertEqual(TerminalText.strip("line\nnext\ttab"), "line\nnext\ttab")
+        XCTAssertEqual(TerminalText.strip("line\nnext", keepNewlines: false), "line next")
     }
 
     func testTokenEstimateIsConservativeForKnownCLIPCounts() {

@@ -1,3 +1,4 @@
+import AnnotationRecord
 import CoTFA
 import FACSKnowledge
 import Foundation

@@ -1,3 +1,4 @@
+import AnnotationRecord
 import CoTFA
 import FACSKnowledge
 import Foundation
@@ -28,9 +29,9 @@ final class RemotePipelineTests: XCTestCase {
         XCTAssertEqual(annotation.backend, "openai-chat")
         XCTAssertEqual(annotation.modelID, "loopback-model")
         XCTAssertEqual(annotation.endpoint, server.baseURL)
-        XCTAssertFalse(annotation.provenance.offline)
-        XCTAssertEqual(annotation.provenance.stages.count, 4)
-        XCTAssertEqual(annotation.provenance.usage?.promptTokens, 400)
+        XCTAssertEqual(annotation.provenance?.offline, false)
+        XCTAssertEqual(annotation.provenance?.stages.count, 4)
+        XCTAssertEqual(annotation.provenance?.usage?.promptTokens, 400)
     }
 
     func testImageTravelsInStageIOnlyAsAJPEGDataURI() throws {
@@ -228,7 +229,7 @@ final class RemotePipelineTests: XCTestCase {
         }
         XCTAssertTrue(server.chatRequests[0].lastUserText.contains("a woman in her thirties with short dark hair"))
         XCTAssertTrue(server.chatRequests[0].lastUserText.contains("No image is attached"))
-        XCTAssertEqual(annotation.provenance.image, "text only")
+        XCTAssertEqual(annotation.provenance?.image, "text only")
     }
 
     func testDescribeModeAsksOneDirectQuestion() throws {
@@ -237,7 +238,7 @@ final class RemotePipelineTests: XCTestCase {
         XCTAssertEqual(server.chatRequests.count, 1)
         XCTAssertEqual(StageReplies.stage(of: server.chatRequests[0]), 0)
         XCTAssertEqual(server.chatRequests[0].imageURLs(inMessage: -1).count, 1)
-        XCTAssertEqual(annotation.mode, "describe")
+        XCTAssertEqual(annotation.mode, .describe)
         XCTAssertEqual(annotation.aus, ["6", "12"])
         XCTAssertEqual(annotation.stages.count, 1)
     }
@@ -251,7 +252,7 @@ final class RemotePipelineTests: XCTestCase {
         XCTAssertTrue(annotation.aus.isEmpty)
         XCTAssertEqual(annotation.backend, "label-template")
         XCTAssertNil(annotation.endpoint)
-        XCTAssertTrue(annotation.provenance.offline)
+        XCTAssertEqual(annotation.provenance?.offline, true)
     }
 
     func testBatchRunsConcurrentlyAndKeepsOrder() throws {

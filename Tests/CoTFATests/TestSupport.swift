@@ -1,3 +1,4 @@
+import AnnotationRecord
 import CoTFA
 import FACSKnowledge
 import Foundation
@@ -48,7 +49,7 @@ enum Fixtures {
         subject: String? = "a woman in her thirties with short dark hair"
     ) -> AnnotationInput {
         AnnotationInput(
-            subject: AnnotationSubject(sourcePath: "data/portrait.jpg", kind: "image", description: subject),
+            subject: AnnotationSubject(sourcePath: "data/portrait.jpg", kind: .image, description: subject),
             emotion: emotion, level: level, mode: mode, image: portrait, textOnly: textOnly)
     }
 

@@ -1,3 +1,4 @@
+import CLIPTokenization
 import Foundation
 import XCTest
 @testable import Renderer

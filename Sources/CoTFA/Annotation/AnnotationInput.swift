@@ -1,38 +1,6 @@
+import AnnotationRecord
 import FACSKnowledge
 import Foundation
-
-/// The paper's ablation (Table 2): prompts from the label alone, one direct question, or the four-stage chain.
-public enum AnnotationMode: String, Sendable, Codable, CaseIterable {
-    case label
-    case describe
-    case cot
-}
-
-/// Who or what is annotated: a portrait image, a clip or a MEAD unit, with the metadata at hand.
-/// Field for field what the review store keeps as a subject.
-public struct AnnotationSubject: Codable, Sendable, Equatable {
-    public var sourcePath: String
-    /// "image", "clip" or "unit".
-    public var kind: String
-    /// A MEAD actor id such as "M003" or "W011".
-    public var actorID: String?
-    public var view: String?
-    public var contentHash: String?
-    /// A free description of the person ("a woman in her thirties with short dark hair").
-    public var description: String?
-
-    public init(
-        sourcePath: String, kind: String = "image", actorID: String? = nil, view: String? = nil,
-        contentHash: String? = nil, description: String? = nil
-    ) {
-        self.sourcePath = sourcePath
-        self.kind = kind
-        self.actorID = actorID
-        self.view = view
-        self.contentHash = contentHash
-        self.description = description
-    }
-}
 
 /// A portrait ready to send: JPEG bytes already scaled to the pixel budget.
 public struct PortraitImage: Sendable, Equatable {

@@ -1,3 +1,4 @@
+import ContentHashing
 import Foundation
 import MediaIO
 
@@ -14,8 +15,6 @@ extension PortraitImage {
 
     /// "sha256:..." of a file's bytes, as the subject's content hash.
     public static func contentHash(of data: Data) -> String {
-        let digest = SHA256Digest()
-        digest.update(data)
-        return "sha256:" + digest.finishHex()
+        "sha256:" + SHA256Digest.hex(of: data)
     }
 }

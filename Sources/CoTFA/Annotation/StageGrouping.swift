@@ -1,3 +1,4 @@
+import AnnotationRecord
 /// How the four stages are grouped into chats with the model.
 public enum StageGrouping: Sendable, Equatable {
     /// The paper's form: one conversation, each stage after the earlier answers.

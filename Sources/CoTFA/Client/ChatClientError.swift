@@ -1,3 +1,4 @@
+import SafeText
 import Foundation
 
 /// Why a chat request failed, worded for the person running the command.
@@ -23,7 +24,7 @@ public enum ChatClientError: Error, Sendable, CustomStringConvertible {
 
     /// The start of a body, made safe to print: no control characters, at most 300 characters.
     static func excerpt(_ body: Data) -> String {
-        let text = UntrustedText.sanitize(String(decoding: body.prefix(600), as: UTF8.self))
+        let text = TerminalText.strip(String(decoding: body.prefix(600), as: UTF8.self))
         return text.count > 300 ? String(text.prefix(300)) + "…" : text
     }
 }

@@ -1,19 +1,6 @@
+import SafeText
+import AnnotationRecord
 import Foundation
-
-/// Token counts as the server reports them.
-public struct TokenUsage: Codable, Sendable, Equatable {
-    public var promptTokens: Int
-    public var completionTokens: Int
-
-    public init(promptTokens: Int, completionTokens: Int) {
-        self.promptTokens = promptTokens
-        self.completionTokens = completionTokens
-    }
-
-    public static func + (lhs: TokenUsage, rhs: TokenUsage) -> TokenUsage {
-        TokenUsage(promptTokens: lhs.promptTokens + rhs.promptTokens, completionTokens: lhs.completionTokens + rhs.completionTokens)
-    }
-}
 
 /// The assistant's answer from a `chat/completions` response.
 public struct ChatReply: Sendable, Equatable {
@@ -35,7 +22,7 @@ public struct ChatReply: Sendable, Equatable {
         }
         guard let first = completion.choices?.first else {
             if let message = completion.error?.message {
-                throw ChatClientError.malformedResponse("the server reported an error: \(UntrustedText.sanitize(message))")
+                throw ChatClientError.malformedResponse("the server reported an error: \(TerminalText.strip(message))")
             }
             throw ChatClientError.malformedResponse("the response has no choices: " + ChatClientError.excerpt(body))
         }

@@ -1,3 +1,4 @@
+import ContentHashing
 import Foundation
 
 /// One turn of an OpenAI-compatible chat: plain text, or text with a JPEG image as a `data:` URI.
@@ -40,7 +41,7 @@ public struct ChatMessage: Sendable, Equatable {
                     return .object(["type": .string("text"), "text": .string(text)])
                 case .jpeg(let data):
                     let url = elideImages
-                        ? "data:image/jpeg;base64,<\(data.count) bytes, fnv1a64 \(ContentHash.fnv1a64Hex(data))>"
+                        ? "data:image/jpeg;base64,<\(data.count) bytes, fnv1a64 \(FNV1a.hex64(data))>"
                         : "data:image/jpeg;base64," + data.base64EncodedString()
                     return .object(["type": .string("image_url"), "image_url": .object(["url": .string(url)])])
                 }

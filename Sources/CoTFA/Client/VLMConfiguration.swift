@@ -1,3 +1,4 @@
+import SafeText
 import Foundation
 
 /// How to reach a vision-language model over the OpenAI-compatible API, and how to ask it.
@@ -69,7 +70,7 @@ public struct VLMConfiguration: Sendable, CustomStringConvertible {
         guard let components = URLComponents(string: base), let scheme = components.scheme?.lowercased(),
               scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
         else {
-            throw ChatClientError.invalidConfiguration("'\(UntrustedText.sanitize(url))' is not an http(s) URL such as http://localhost:8000/v1")
+            throw ChatClientError.invalidConfiguration("'\(TerminalText.strip(url))' is not an http(s) URL such as http://localhost:8000/v1")
         }
         return base
     }

@@ -1,3 +1,4 @@
+import AnnotationRecord
 import FACSKnowledge
 import Foundation
 

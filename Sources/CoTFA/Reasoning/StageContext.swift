@@ -1,3 +1,5 @@
+import SafeText
+import AnnotationRecord
 import FACSKnowledge
 import Foundation
 
@@ -57,7 +59,7 @@ struct StageContext: Sendable {
     /// "a woman in her thirties" from --subject, else what the MEAD actor id says, else "a person".
     static func subjectPhrase(_ input: AnnotationInput) -> String {
         if let description = input.subject.description?.trimmingCharacters(in: .whitespacesAndNewlines), !description.isEmpty {
-            return UntrustedText.sanitize(description, keepNewlines: false)
+            return TerminalText.strip(description, keepNewlines: false)
         }
         if let presentation = input.actorPresentation { return "a \(presentation)" }
         return "a person"
@@ -66,7 +68,7 @@ struct StageContext: Sendable {
     /// Stage I's note on the image: attached, or (text-only) described in words from the metadata.
     static func imageNote(_ input: AnnotationInput) -> String {
         var facts: [String] = []
-        if let description = input.subject.description, !description.isEmpty { facts.append("described as: \(UntrustedText.sanitize(description, keepNewlines: false))") }
+        if let description = input.subject.description, !description.isEmpty { facts.append("described as: \(TerminalText.strip(description, keepNewlines: false))") }
         if let presentation = input.actorPresentation, let id = input.subject.actorID { facts.append("MEAD actor \(id), recorded as a \(presentation)") }
         if let view = input.subject.view { facts.append("camera view: \(view)") }
         let name = (input.subject.sourcePath as NSString).lastPathComponent

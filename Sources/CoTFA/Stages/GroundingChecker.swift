@@ -1,3 +1,4 @@
+import SafeText
 import FACSKnowledge
 import Foundation
 
@@ -46,7 +47,7 @@ struct GroundingChecker: Sendable {
         if let muscles { findings += checkMuscles(muscles, analysed: Set(aus.map(\.code))) }
 
         let marked = markUnknownCodes(in: prompts.finePrompt, findings: &findings)
-        let coarse = fitted(UntrustedText.sanitize(prompts.coarsePrompt, keepNewlines: false), label: "coarse", findings: &findings)
+        let coarse = fitted(TerminalText.strip(prompts.coarsePrompt, keepNewlines: false), label: "coarse", findings: &findings)
         let fine = fitted(marked, label: "fine", findings: &findings)
         // Checked on what the renderer will read, after fitting.
         findings += mentionsOutsideAnalysis(fine, analysed: Set(aus.map(\.code)))
@@ -142,7 +143,7 @@ struct GroundingChecker: Sendable {
 
     /// Wraps every unknown code in the fine prompt as "[unverified:AU99]" and reports it.
     private func markUnknownCodes(in prompt: String, findings: inout [Finding]) -> String {
-        let clean = UntrustedText.sanitize(prompt, keepNewlines: false)
+        let clean = TerminalText.strip(prompt, keepNewlines: false)
         let unknown = parser.parse(clean).unknown
         guard !unknown.isEmpty else { return clean }
         var marked = clean

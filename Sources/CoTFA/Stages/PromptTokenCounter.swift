@@ -1,11 +1,21 @@
+import CLIPTokenization
 import Foundation
 
 /// Counts the tokens a prompt takes in the renderer's text encoder, start and end tokens included.
-/// The exact CLIP tokenizer lives in the Renderer; anything conforming can be plugged into the pipeline.
 public protocol PromptTokenCounter: Sendable {
     /// A short name recorded in provenance ("clip-bpe", "conservative-estimate").
     var name: String { get }
     func tokenCount(_ text: String) -> Int
+}
+
+/// The exact count: SD1.5's CLIP tokenizer, the one the renderer's text encoder reads.
+public struct CLIPPromptTokenCounter: PromptTokenCounter {
+    public let name = "clip-bpe"
+    private let tokenizer: CLIPTokenizer
+
+    public init() throws { tokenizer = try CLIPTokenizer.bundled() }
+
+    public func tokenCount(_ text: String) -> Int { tokenizer.tokenCount(text) }
 }
 
 /// An upper-bound estimate of CLIP BPE tokens for when the exact tokenizer is not at hand: start and end tokens,

@@ -1,3 +1,4 @@
+import ContentHashing
 import Foundation
 
 /// The prompt templates and JSON schemas compiled in from `Resources/templates/`. Placeholders are written
@@ -35,7 +36,7 @@ public struct StageTemplates: Sendable {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for name in files.keys.sorted() {
             let data = files[name]!
-            hash = ContentHash.fnv1a64(Array(name.utf8) + [0] + Array(data) + [0], seed: hash)
+            hash = FNV1a.hash64(Array(name.utf8) + [0] + Array(data) + [0], seed: hash)
             if name.hasSuffix(".json") {
                 do {
                     schemas[name] = try JSONValue(parsing: data)

@@ -1,3 +1,4 @@
+import SafeText
 import Foundation
 
 /// Reads a model's JSON answer field by field, failing with the path of the first problem
@@ -33,7 +34,7 @@ struct StrictJSONReader {
 
     func stringValue(allowEmpty: Bool = false) throws -> String {
         guard case .string(let raw) = value else { throw Problem(description: "\(path) must be a string, not \(value.typeName)") }
-        let text = UntrustedText.sanitize(raw, keepNewlines: false).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = TerminalText.strip(raw, keepNewlines: false).trimmingCharacters(in: .whitespacesAndNewlines)
         guard allowEmpty || !text.isEmpty else { throw Problem(description: "\(path) must not be empty") }
         guard text.count <= Self.maxStringLength else {
             throw Problem(description: "\(path) is \(text.count) characters long; keep it under \(Self.maxStringLength)")

@@ -1,3 +1,4 @@
+import CLIPTokenization
 import Foundation
 
 /// Timings of the sgemm-bound operations at Stable Diffusion 1.5's sizes, and of a text encoder, for

@@ -1,3 +1,4 @@
+import CLIPTokenization
 import Foundation
 
 /// Writes a complete diffusers Stable Diffusion folder with random weights (F16): `model_index.json`, `unet/`,
@@ -42,7 +43,7 @@ public enum RandomCheckpoint {
         let tokenizer = try CLIPTokenizer.bundled()
         try JSONSerialization.data(withJSONObject: tokenizer.vocabulary, options: [.sortedKeys])
             .write(to: root.appendingPathComponent("tokenizer/vocab.json"))
-        guard let merges = EmbeddedResources.data("Resources/clip-merges.txt") else {
+        guard let merges = CLIPTokenizer.bundledMerges else {
             throw ModelLoadingError.missingFile("the bundled CLIP merges")
         }
         try merges.write(to: root.appendingPathComponent("tokenizer/merges.txt"))

@@ -1,3 +1,4 @@
+import ContentHashing
 import Foundation
 
 /// Generated weights for random checkpoints, recorded in request order as F16 (the format they are saved in) and
@@ -19,7 +20,7 @@ final class RandomWeights: WeightSource {
             let isScale = name.hasSuffix(".weight") && (name.contains("norm") || name.contains("layer_norm"))
             values = [Float](repeating: isScale ? 1 : 0, count: count)
         } else {
-            var generator = GaussianNoise(seed: seed ^ Self.fnv1a(name))
+            var generator = GaussianNoise(seed: seed ^ FNV1a.hash64(name.utf8))
             let standardDeviation: Float = name.contains("embedding.weight") && !name.contains("time_embedding")
                 ? 0.02 : 1 / Float(max(1, count / shape[0])).squareRoot()
             values = generator.tensor(shape: [count]).scalars
@@ -28,12 +29,6 @@ final class RandomWeights: WeightSource {
         let bits = values.map { Float16($0).bitPattern }
         tensors.append((name, shape, bits))
         return Tensor(shape: shape, scalars: bits.map { Float(Float16(bitPattern: $0)) })
-    }
-
-    static func fnv1a(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return hash
     }
 
     /// Writes the recorded tensors as an F16 safetensors file, streaming one tensor at a time.

@@ -1,3 +1,4 @@
+import CLIPTokenization
 import Foundation
 
 /// A diffusers pipeline folder: `model_index.json` names the components; each lives in a subfolder with its

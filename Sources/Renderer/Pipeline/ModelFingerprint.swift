@@ -1,12 +1,12 @@
 import Foundation
-import MediaIO
+import ContentHashing
 
 /// A quick identity of a diffusers model folder for render records: SHA-256 over `model_index.json`, each
 /// component's config files, and each weights file's size and first MiB. Reading whole multi-gigabyte files
 /// would take longer than a short render; a changed config, a re-saved or differently sized file changes it.
 public enum ModelFingerprint {
     public static func hex(of root: URL) throws -> String {
-        let digest = SHA256Digest()
+        var digest = SHA256Digest()
         let fileManager = FileManager.default
         let index = root.appendingPathComponent("model_index.json")
         digest.update(try Data(contentsOf: index))

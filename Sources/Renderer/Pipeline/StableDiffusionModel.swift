@@ -1,3 +1,4 @@
+import CLIPTokenization
 import Foundation
 
 /// The parts of a diffusers Stable Diffusion 1.5-family folder that rendering uses, each loaded once.

@@ -1,3 +1,4 @@
+import CLIPTokenization
 import Foundation
 
 /// transformers' `CLIPTextModel`: token plus position embeddings, pre-norm transformer layers with causal

@@ -1,0 +1,11 @@
+import AnnotationRecord
+
+/// An item that could not be annotated. Every stage that ran is kept, raw replies included, so nothing is lost.
+public struct AnnotationFailure: Error, Sendable, CustomStringConvertible, Codable {
+    public var stageIndex: Int
+    public var stageTitle: String
+    public var reason: String
+    public var stages: [StageRecord]
+
+    public var description: String { "stage \(stageTitle) failed: \(reason)" }
+}

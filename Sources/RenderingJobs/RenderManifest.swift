@@ -1,0 +1,42 @@
+import Renderer
+
+/// What a clip was rendered from; equal parameters mean a re-run can skip it. Written beside each clip as
+/// `NAME.json` in the project's JSON form (snake_case keys).
+public struct RenderManifest: Codable, Equatable, Sendable {
+    public let annotationId: Int64
+    public let revision: Int
+    public let coarsePrompt: String
+    public let finePrompt: String
+    public let model: String
+    public let steps: Int
+    public let split: Double
+    public let blend: String
+    public let cfg: Float
+    public let seed: UInt64
+    public let noise: String?
+    public let frames: Int
+    public let fps: Int
+    public let size: Int
+    public let reference: String?
+    public let strength: Float
+    public let audio: String?
+}
+
+/// The manifest file: the parameters and what came out.
+public struct RenderManifestFile: Codable, Sendable {
+    public let parameters: RenderManifest
+    public let result: ClipResult
+}
+
+/// One pair's outcome, as `tbd render --json` lists it.
+public struct RenderOutcome: Codable, Sendable {
+    public enum Status: String, Codable, Sendable {
+        case rendered
+        /// Already rendered with the same parameters: recorded in the store, or a matching manifest without one.
+        case skipped
+    }
+
+    public let name: String
+    public let status: Status
+    public let result: ClipResult
+}

@@ -1,0 +1,39 @@
+import Store
+import Foundation
+
+/// Reference-frame pictures decoded off the screen's thread, so moving between items never waits on a decoder.
+final class PictureCache: @unchecked Sendable {
+    private let decoder: ReferenceFrameDecoder
+    private let color: TerminalColorSupport
+    private let onReady: @Sendable () -> Void
+    private let queue = DispatchQueue(label: "tbd.review.pictures")
+    private let lock = NSLock()
+    /// Rows per path; an empty array records a file that could not be decoded, so it is not tried again.
+    private var rowsByPath: [String: [String]] = [:]
+    private var requested: Set<String> = []
+
+    init(decoder: ReferenceFrameDecoder, color: TerminalColorSupport, onReady: @escaping @Sendable () -> Void) {
+        self.decoder = decoder
+        self.color = color
+        self.onReady = onReady
+    }
+
+    /// The rows when decoded; otherwise starts decoding and returns nil.
+    func rows(for path: String?) -> [String]? {
+        guard color != .none, let path, PictureSource.isPicture(path: path) else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        if let rows = rowsByPath[path] { return rows.isEmpty ? nil : rows }
+        if requested.insert(path).inserted {
+            queue.async { [self] in
+                let pixels = try? decoder.decodeFrame(path: path, width: ReviewScreen.pictureColumns, height: ReviewScreen.pictureRows * 2)
+                let rows = pixels.map { HalfBlockPicture.rows($0, color: color) } ?? []
+                lock.lock()
+                rowsByPath[path] = rows
+                lock.unlock()
+                onReady()
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,295 @@
+import Store
+import Foundation
+
+/// The state of one curator's review screen and what each key does to it. Drawing lives in `ReviewScreen`;
+/// the terminal and $EDITOR live in `ReviewTerminalApp`.
+public final class ReviewSession {
+    public enum Mode: Equatable {
+        case reviewing, help, pickingReason, writingNote(RejectReason), editingFilter
+    }
+
+    public enum Outcome: Equatable {
+        case redraw, quit
+        /// Open $EDITOR on this text, then call `finishEdit`.
+        case edit(String)
+    }
+
+    public struct Message: Equatable {
+        public enum Tone { case info, success, error }
+        public var text: String
+        public var tone: Tone
+    }
+
+    public let store: ProjectStore
+    public let curator: String
+    public private(set) var filter: ReviewFilter
+    public private(set) var detail: AnnotationDetail?
+    public private(set) var mode: Mode = .reviewing
+    public private(set) var input = ""
+    public private(set) var message: Message?
+    public private(set) var expandedStages: Set<Int> = []
+    public private(set) var scroll = 0
+    public private(set) var counts = StatusCounts(pending: 0, approved: 0, rejected: 0)
+    public private(set) var decisionsLastHour = 0
+
+    public init(store: ProjectStore, curator: String, filter: ReviewFilter = .pending) {
+        self.store = store
+        self.curator = curator
+        self.filter = filter
+    }
+
+    /// In queue mode (the filter asks for pending items) every shown item is claimed; otherwise the screen browses.
+    public var isQueueMode: Bool { filter.status == .pending }
+
+    /// Whether this curator holds the current item.
+    public var holdsCurrent: Bool { detail?.claim?.curator == curator }
+
+    public func start() {
+        perform { try self.moveForward(from: nil) }
+        refreshCounts()
+    }
+
+    public func handle(_ key: ReviewKey) -> Outcome {
+        switch mode {
+        case .help:
+            mode = .reviewing
+            return .redraw
+        case .pickingReason:
+            return pickReason(key)
+        case .writingNote(let reason):
+            return editLine(key) { note in
+                self.mode = .reviewing
+                self.step(.reject(reason, note: note.isEmpty ? nil : note), verb: "rejected")
+            }
+        case .editingFilter:
+            return editLine(key) { text in
+                self.mode = .reviewing
+                self.perform {
+                    let parsed = try ReviewFilter.parse(text)
+                    self.releaseCurrent()
+                    self.filter = parsed
+                    try self.moveForward(from: nil)
+                    self.message = Message(text: "filter: \(parsed.text)", tone: .info)
+                }
+            }
+        case .reviewing:
+            return review(key)
+        }
+    }
+
+    /// Stores what came back from $EDITOR as a new revision when it differs.
+    public func finishEdit(_ text: String) {
+        guard let detail else { return }
+        perform {
+            let contents = try PromptEditFile.parse(text)
+            let current = detail.current
+            if contents.coarse == current.coarsePrompt && contents.fine == current.finePrompt && contents.aus == current.aus {
+                self.message = Message(text: "no change", tone: .info)
+                return
+            }
+            let revision = try self.store.edit(
+                id: detail.id, curator: self.curator, coarse: contents.coarse, fine: contents.fine, aus: contents.aus)
+            try self.load(detail.id)
+            self.message = Message(text: "saved revision \(revision.number) of #\(detail.id): a approves it", tone: .success)
+        }
+        refreshCounts()
+    }
+
+    /// Keeps this curator's claim alive while the screen is open; called on a timer.
+    public func renewClaimIfDue(now: Date = Date()) {
+        guard let claim = detail?.claim, claim.curator == curator,
+              claim.expiresAt.timeIntervalSince(now) < store.options.leaseDuration / 2 else { return }
+        perform {
+            let renewed = try self.store.renew(id: claim.annotationID, curator: self.curator)
+            self.detail?.claim = renewed
+        }
+    }
+
+    /// Shows a failure from outside the session (the editor) on the message line.
+    public func report(_ error: Error) {
+        message = Message(text: "\(error)", tone: .error)
+    }
+
+    /// Gives the current item back when the curator leaves.
+    public func close() {
+        releaseCurrent()
+    }
+
+    // MARK: Keys
+
+    private func review(_ key: ReviewKey) -> Outcome {
+        message = nil
+        switch key {
+        case .character("q"), .interrupt:
+            return .quit
+        case .character("?"):
+            mode = .help
+        case .character("a"):
+            step(.approve(note: nil), verb: "approved")
+        case .character("r"):
+            if detail != nil { mode = .pickingReason }
+        case .character("e"):
+            if let detail { return .edit(PromptEditFile.render(detail)) }
+        case .character("s"):
+            step(.skip, verb: "skipped")
+        case .character("n"):
+            perform { try self.moveForward(from: self.detail?.id) }
+        case .character("p"):
+            perform { try self.moveBackward() }
+        case .character("u"):
+            perform {
+                let undone = try self.store.undoLast(curator: self.curator)
+                if self.detail?.id != undone.annotationID { self.releaseCurrent() }
+                try self.load(undone.annotationID)
+                self.message = Message(text: "undid the decision on #\(undone.annotationID): \(undone.statusBefore.rawValue) -> \(undone.statusAfter.rawValue)", tone: .success)
+            }
+            refreshCounts()
+        case .character("/"):
+            mode = .editingFilter
+            input = filter.text
+        case .character(let digit) where ("1"..."4").contains(digit):
+            let index = Int(String(digit))!
+            if expandedStages.contains(index) { expandedStages.remove(index) } else { expandedStages.insert(index) }
+        case .character("j"), .down:
+            scroll += 1
+        case .character("k"), .up:
+            scroll = max(0, scroll - 1)
+        case .pageDown, .character(" "):
+            scroll += 10
+        case .pageUp:
+            scroll = max(0, scroll - 10)
+        default:
+            break
+        }
+        return .redraw
+    }
+
+    private func pickReason(_ key: ReviewKey) -> Outcome {
+        switch key {
+        case .escape, .character("q"):
+            mode = .reviewing
+            message = Message(text: "reject cancelled", tone: .info)
+        case .character(let digit) where digit.isNumber:
+            let reasons = RejectReason.allCases
+            if let index = Int(String(digit)), (1...reasons.count).contains(index) {
+                mode = .writingNote(reasons[index - 1])
+                input = ""
+            }
+        default:
+            break
+        }
+        return .redraw
+    }
+
+    private func editLine(_ key: ReviewKey, commit: @escaping (String) -> Void) -> Outcome {
+        switch key {
+        case .escape, .interrupt:
+            mode = .reviewing
+            input = ""
+            message = Message(text: "cancelled", tone: .info)
+        case .enter:
+            let text = input.trimmingCharacters(in: .whitespaces)
+            input = ""
+            commit(text)
+        case .backspace:
+            if !input.isEmpty { input.removeLast() }
+        case .clearLine:
+            input = ""
+        case .character(let character):
+            if input.count < 500 { input.append(character) }
+        default:
+            break
+        }
+        return .redraw
+    }
+
+    // MARK: Moving and deciding
+
+    /// A decision or a skip. In queue mode it and the next claim are one commit; browsing decides and moves on.
+    private func step(_ step: ProjectStore.QueueStep, verb: String) {
+        guard let id = detail?.id else { return }
+        perform {
+            if isQueueMode && holdsCurrent {
+                let (_, next) = try store.advance(from: id, by: step, curator: curator, filter: filter)
+                detail = nil
+                scroll = 0
+                if let next { try load(next.annotationID) }
+            } else {
+                switch step {
+                case .approve(let note):
+                    try store.approve(id: id, curator: curator, note: note)
+                    detail?.claim = nil
+                case .reject(let reason, let note):
+                    try store.reject(id: id, curator: curator, reason: reason, note: note)
+                    detail?.claim = nil
+                case .skip:
+                    break
+                }
+                try moveForward(from: id)
+            }
+            message = Message(text: "\(verb) #\(id)", tone: step == .skip ? .info : .success)
+        }
+        if step != .skip { refreshCounts() }
+    }
+
+    private func moveForward(from id: Int64?) throws {
+        releaseCurrent()
+        scroll = 0
+        if isQueueMode {
+            if let claim = try store.claimNext(curator: curator, filter: filter, after: id) {
+                try load(claim.annotationID)
+            } else {
+                detail = nil
+            }
+        } else if let next = try store.neighbour(of: id, filter: filter, forward: true) ?? store.neighbour(of: nil, filter: filter, forward: true) {
+            try load(next)
+        } else {
+            detail = nil
+        }
+    }
+
+    private func moveBackward() throws {
+        guard let previous = try store.neighbour(of: detail?.id, filter: filter, forward: false) else {
+            message = Message(text: "this is the first item", tone: .info)
+            return
+        }
+        releaseCurrent()
+        scroll = 0
+        try load(previous)
+    }
+
+    /// Shows an item, claiming it when it is pending; someone else's claim leaves it read-only.
+    private func load(_ id: Int64) throws {
+        var shown = try store.show(id: id)
+        if shown.status == .pending && shown.claim?.curator != curator {
+            do {
+                shown.claim = try store.claim(id: id, curator: curator)
+            } catch let error as StoreError {
+                message = Message(text: "\(error): read-only", tone: .error)
+            }
+        }
+        detail = shown
+    }
+
+    private func releaseCurrent() {
+        guard let detail, detail.claim?.curator == curator else { return }
+        try? store.release(id: detail.id, curator: curator)
+        self.detail?.claim = nil
+    }
+
+    private func refreshCounts() {
+        perform {
+            self.counts = try self.store.statusCounts()
+            self.decisionsLastHour = try self.store.decisionsInLastHour(curator: self.curator)
+        }
+    }
+
+    /// Runs a store call; a refusal becomes the message line instead of an exit.
+    private func perform(_ body: () throws -> Void) {
+        do {
+            try body()
+        } catch {
+            message = Message(text: "\(error)", tone: .error)
+        }
+    }
+}

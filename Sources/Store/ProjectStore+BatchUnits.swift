@@ -1,0 +1,100 @@
+import AnnotationRecord
+import Foundation
+import GRDB
+
+/// Where one batch unit stands: done with its annotation, or failed with its last error.
+public struct BatchUnitRecord: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable {
+        case done
+        case failed
+    }
+
+    public var key: String
+    public var status: Status
+    public var annotationID: Int64?
+    public var attempts: Int
+    public var error: String?
+    public var updatedAt: Date
+}
+
+extension ProjectStore {
+    /// Stores a unit's annotation, links its clips and marks the unit done, in one transaction: a kill at any
+    /// moment leaves either all of it or none. A unit already done keeps its annotation; the id is returned.
+    public func completeBatchUnit(key: String, annotation: Annotation, clips: [ClipLink]) throws -> Int64 {
+        try validate(annotation)
+        return try pool.write { db in
+            if let existing = try Int64.fetchOne(
+                db, sql: "SELECT annotation_id FROM batch_unit WHERE unit_key = ? AND status = 'done'", arguments: [key]) {
+                return existing
+            }
+            let id = try self.insert(annotation, db: db)
+            for clip in clips {
+                try db.execute(
+                    sql: "INSERT INTO clip_link (annotation_id, clip_path, actor_id, view, emotion, level) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [id, clip.clipPath, clip.actorID, clip.view, clip.emotion, clip.level])
+            }
+            let attempts = try Int.fetchOne(db, sql: "SELECT attempts FROM batch_unit WHERE unit_key = ?", arguments: [key]) ?? 0
+            try db.execute(
+                sql: """
+                    INSERT INTO batch_unit (unit_key, status, annotation_id, attempts, error, updated_at)
+                    VALUES (?, 'done', ?, ?, NULL, ?)
+                    ON CONFLICT (unit_key) DO UPDATE SET status = 'done', annotation_id = excluded.annotation_id,
+                        attempts = excluded.attempts, error = NULL, updated_at = excluded.updated_at
+                    """,
+                arguments: [key, id, attempts + 1, self.now])
+            return id
+        }
+    }
+
+    /// Records a failed attempt at a unit (never over a done one).
+    public func failBatchUnit(key: String, error: String) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO batch_unit (unit_key, status, annotation_id, attempts, error, updated_at)
+                    VALUES (?, 'failed', NULL, 1, ?, ?)
+                    ON CONFLICT (unit_key) DO UPDATE SET attempts = attempts + 1, error = excluded.error,
+                        updated_at = excluded.updated_at
+                    WHERE batch_unit.status = 'failed'
+                    """,
+                arguments: [key, error, self.now])
+        }
+    }
+
+    /// Every unit with a recorded outcome, by key.
+    public func batchUnits() throws -> [String: BatchUnitRecord] {
+        try pool.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM batch_unit")
+            var records: [String: BatchUnitRecord] = [:]
+            for row in rows {
+                let key: String = row["unit_key"]
+                records[key] = BatchUnitRecord(
+                    key: key, status: BatchUnitRecord.Status(rawValue: row["status"]) ?? .failed,
+                    annotationID: row["annotation_id"], attempts: row["attempts"], error: row["error"], updatedAt: row["updated_at"])
+            }
+            return records
+        }
+    }
+}
+
+extension ProjectStore {
+    /// A cached model reply by the request's content address, if one was stored.
+    public func cachedResponse(requestHash: String) throws -> Data? {
+        try pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT response FROM call_cache WHERE request_hash = ?", arguments: [requestHash])
+        }
+    }
+
+    /// Keeps a model reply under its request's content address (the first one stored wins).
+    public func storeResponse(requestHash: String, response: Data) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO call_cache (request_hash, response, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                arguments: [requestHash, response, self.now])
+        }
+    }
+
+    public func cachedResponseCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM call_cache") ?? 0 }
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import GRDB
+
+/// Claims: a curator works on an item under a lease so two curators never review the same one. The select and
+/// the update run in one IMMEDIATE transaction, which SQLite serialises across processes.
+extension ProjectStore {
+    /// Claims the first pending item matching `filter` after `afterID` (wrapping to the start) that nobody else
+    /// holds under a live lease. An item this curator already holds counts as free. Nil when none is left.
+    public func claimNext(curator: String, filter: ReviewFilter = .pending, after afterID: Int64? = nil) throws -> Claim? {
+        var pendingFilter = filter
+        pendingFilter.status = .pending
+        return try pool.write { db in
+            let time = self.now
+            if let id = try self.firstClaimable(db, curator: curator, filter: pendingFilter, after: afterID, time: time) {
+                return try self.takeClaim(db, id: id, curator: curator, time: time)
+            }
+            if afterID != nil, let id = try self.firstClaimable(db, curator: curator, filter: pendingFilter, after: nil, time: time) {
+                return try self.takeClaim(db, id: id, curator: curator, time: time)
+            }
+            return nil
+        }
+    }
+
+    /// What a curator does to the item in front of them before moving on in the queue.
+    public enum QueueStep: Equatable, Sendable {
+        case approve(note: String?)
+        case reject(RejectReason, note: String?)
+        /// Give the item back undecided.
+        case skip
+    }
+
+    /// The queue's step in one transaction, so a key press costs one commit: decide on (or give back) item `id`,
+    /// then claim the next pending item after it as `claimNext` would.
+    public func advance(from id: Int64, by step: QueueStep, curator: String, filter: ReviewFilter = .pending) throws -> (decision: Decision?, next: Claim?) {
+        if case .reject(let reason, let note) = step, reason == .other, (note ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            throw StoreError.invalidInput("a rejection for 'other' needs a note saying why")
+        }
+        var pendingFilter = filter
+        pendingFilter.status = .pending
+        return try pool.write { db in
+            var decision: Decision?
+            switch step {
+            case .approve(let note):
+                decision = try self.decide(db, id: id, curator: curator, action: .approve, reason: nil, note: note)
+            case .reject(let reason, let note):
+                decision = try self.decide(db, id: id, curator: curator, action: .reject, reason: reason, note: note)
+            case .skip:
+                try self.release(db, id: id, curator: curator)
+            }
+            let time = self.now
+            let nextID = try self.firstClaimable(db, curator: curator, filter: pendingFilter, after: id, time: time)
+                ?? self.firstClaimable(db, curator: curator, filter: pendingFilter, after: nil, time: time)
+            let next = try nextID.map { try self.takeClaim(db, id: $0, curator: curator, time: time) }
+            return (decision, next)
+        }
+    }
+
+    /// Claims one pending item; refused while another curator's lease is live.
+    @discardableResult
+    public func claim(id: Int64, curator: String) throws -> Claim {
+        try pool.write { db in
+            let row = try self.annotationRow(db, id: id)
+            guard row.status == ReviewStatus.pending.rawValue else {
+                throw StoreError.invalidInput("annotation #\(id) is \(row.status); only pending items are claimed")
+            }
+            try self.refuseOthersClaim(row, curator: curator)
+            return try self.takeClaim(db, id: id, curator: curator, time: self.now)
+        }
+    }
+
+    /// Extends this curator's lease by the full lease duration. Refused when someone else holds the item now.
+    @discardableResult
+    public func renew(id: Int64, curator: String) throws -> Claim {
+        try pool.write { db in
+            let row = try self.annotationRow(db, id: id)
+            guard row.claimedBy == curator, row.status == ReviewStatus.pending.rawValue else {
+                throw StoreError.notClaimHolder(annotationID: id, curator: curator)
+            }
+            return try self.takeClaim(db, id: id, curator: curator, time: self.now, action: "renew")
+        }
+    }
+
+    /// Gives an item back to the queue; does nothing when this curator does not hold it.
+    public func release(id: Int64, curator: String) throws {
+        try pool.write { db in try self.release(db, id: id, curator: curator) }
+    }
+
+    private func release(_ db: Database, id: Int64, curator: String) throws {
+        let row = try annotationRow(db, id: id)
+        guard row.claimedBy == curator else { return }
+        try db.execute(sql: "UPDATE annotation SET claimed_by = NULL, claim_expires_at = NULL WHERE id = ?", arguments: [id])
+        try audit(
+            db, curator: curator, action: "release", annotationID: id,
+            before: AuditState(claimedBy: row.claimedBy, claimExpiresAt: row.claimExpiresAt), after: AuditState())
+    }
+
+    /// Live claims, oldest first.
+    public func activeClaims() throws -> [Claim] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, claimed_by, claim_expires_at FROM annotation WHERE claimed_by IS NOT NULL AND claim_expires_at > ? ORDER BY claim_expires_at",
+                arguments: [self.now]
+            ).map { Claim(annotationID: $0["id"], curator: $0["claimed_by"], expiresAt: $0["claim_expires_at"]) }
+        }
+    }
+
+    func refuseOthersClaim(_ row: AnnotationRow, curator: String) throws {
+        if let holder = row.claimedBy, holder != curator, let expiry = row.claimExpiresAt, expiry > now {
+            throw StoreError.claimedByOther(annotationID: row.id!, curator: holder, until: Self.clockTime(expiry))
+        }
+    }
+
+    static func clockTime(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    private func firstClaimable(_ db: Database, curator: String, filter: ReviewFilter, after: Int64?, time: Date) throws -> Int64? {
+        var (conditions, arguments) = filter.conditions()
+        conditions.append("(a.claimed_by IS NULL OR a.claimed_by = ? OR a.claim_expires_at <= ?)")
+        arguments += [curator, time]
+        if let after {
+            conditions.append("a.id > ?")
+            arguments += [after]
+        }
+        let join = filter.actor == nil ? "" : "JOIN subject s ON s.id = a.subject_id"
+        return try Int64.fetchOne(
+            db, sql: "SELECT a.id FROM annotation a \(join) WHERE \(conditions.joined(separator: " AND ")) ORDER BY a.id LIMIT 1",
+            arguments: arguments)
+    }
+
+    private func takeClaim(_ db: Database, id: Int64, curator: String, time: Date, action: String = "claim") throws -> Claim {
+        let previous = try Row.fetchOne(db, sql: "SELECT claimed_by, claim_expires_at FROM annotation WHERE id = ?", arguments: [id])
+        let expiry = time.addingTimeInterval(options.leaseDuration)
+        try db.execute(
+            sql: "UPDATE annotation SET claimed_by = ?, claim_expires_at = ? WHERE id = ?", arguments: [curator, expiry, id])
+        let before = AuditState(claimedBy: previous?["claimed_by"], claimExpiresAt: previous?["claim_expires_at"])
+        try audit(db, curator: curator, action: action, annotationID: id, before: before, after: AuditState(claimedBy: curator, claimExpiresAt: expiry))
+        return Claim(annotationID: id, curator: curator, expiresAt: expiry)
+    }
+}

@@ -1,0 +1,192 @@
+import AnnotationRecord
+import FACSKnowledge
+import Foundation
+import GRDB
+
+/// Approve, reject, edit and undo: each one transaction that checks the status machine and the claim, updates the
+/// annotation, appends a decision and an audit entry, and releases the claim.
+extension ProjectStore {
+    @discardableResult
+    public func approve(id: Int64, curator: String, note: String? = nil) throws -> Decision {
+        try decide(id: id, curator: curator, action: .approve, reason: nil, note: note)
+    }
+
+    /// `other` needs a note; every reason may carry one.
+    @discardableResult
+    public func reject(id: Int64, curator: String, reason: RejectReason, note: String? = nil) throws -> Decision {
+        let trimmed = note?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if reason == .other && (trimmed ?? "").isEmpty {
+            throw StoreError.invalidInput("a rejection for 'other' needs a note saying why")
+        }
+        return try decide(id: id, curator: curator, action: .reject, reason: reason, note: trimmed?.isEmpty == false ? trimmed : nil)
+    }
+
+    /// Appends a revision with the changed prompts (and AUs, whose findings are then checked again). The item goes
+    /// back to pending unless `approve` is set, in which case the edit is approved in the same step.
+    @discardableResult
+    public func edit(
+        id: Int64, curator: String, coarse: String? = nil, fine: String? = nil, aus: [ScoredAU]? = nil, approve: Bool = false
+    ) throws -> Revision {
+        try pool.write { db in
+            let row = try self.annotationRow(db, id: id)
+            let status = ReviewStatus(rawValue: row.status)!
+            guard let after = ReviewAction.transition(from: status, action: .edit, approveEdit: approve) else {
+                throw StoreError.illegalTransition(annotationID: id, from: status, action: .edit)
+            }
+            try self.refuseOthersClaim(row, curator: curator)
+            let current = try self.revisionRow(db, annotationID: id, number: row.currentRevision)
+            let currentAUs = try StoredJSON.decode(ScoredAUNotationList.self, from: current.ausJson).wrappedValue
+            let newCoarse = coarse ?? current.coarsePrompt
+            let newFine = fine ?? current.finePrompt
+            let newAUs = aus ?? currentAUs
+            guard newCoarse != current.coarsePrompt || newFine != current.finePrompt || newAUs != currentAUs else {
+                throw StoreError.invalidInput("the edit changes nothing in annotation #\(id)")
+            }
+            guard !(newCoarse.isEmpty && newFine.isEmpty) else {
+                throw StoreError.invalidInput("an edit cannot leave both prompts empty")
+            }
+            var findingsJSON = current.findingsJson
+            if newAUs != currentAUs {
+                findingsJSON = try StoredJSON.encode(Self.findings(for: newAUs, emotion: row.emotion, level: row.level))
+            }
+            let number = (try Int.fetchOne(db, sql: "SELECT max(number) FROM revision WHERE annotation_id = ?", arguments: [id]) ?? 0) + 1
+            let time = self.now
+            try RevisionRow(
+                annotationId: id, number: number, coarsePrompt: newCoarse, finePrompt: newFine,
+                ausJson: try StoredJSON.encode(ScoredAUNotationList(wrappedValue: newAUs)), findingsJson: findingsJSON, author: curator, createdAt: time
+            ).insert(db)
+            let findings = try StoredJSON.decode([Finding].self, from: findingsJSON)
+            try self.record(
+                db, row: row, curator: curator, action: .edit, reason: nil, note: nil, statusAfter: after,
+                revisionAfter: number, severity: Self.severityRank(findings), time: time,
+                before: AuditState(status: status, revision: row.currentRevision, coarse: current.coarsePrompt, fine: current.finePrompt, aus: currentAUs.map(\.description)),
+                after: AuditState(status: after, revision: number, coarse: newCoarse, fine: newFine, aus: newAUs.map(\.description)))
+            return Revision(
+                number: number, coarsePrompt: newCoarse, finePrompt: newFine, aus: newAUs, findings: findings, author: curator, createdAt: time)
+        }
+    }
+
+    /// Reverts this curator's latest decision that is not yet undone. Refused when the item changed since (another
+    /// decision, or someone else's live claim). The undo is itself a decision; nothing is deleted.
+    @discardableResult
+    public func undoLast(curator: String) throws -> Decision {
+        try pool.write { db in
+            guard let last = try DecisionRow.fetchOne(db, sql: """
+                SELECT * FROM decision d
+                WHERE d.curator = ? AND d.action <> 'undo'
+                  AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes_decision_id = d.id)
+                ORDER BY d.id DESC LIMIT 1
+                """, arguments: [curator]) else {
+                throw StoreError.nothingToUndo(curator: curator)
+            }
+            let row = try self.annotationRow(db, id: last.annotationId)
+            guard row.status == last.statusAfter, row.currentRevision == last.revisionAfter else {
+                throw StoreError.undoConflict(
+                    annotationID: last.annotationId,
+                    reason: "it changed since (now \(row.status), revision \(row.currentRevision)\(row.decidedBy.map { " by \($0)" } ?? ""))")
+            }
+            try self.refuseOthersClaim(row, curator: curator)
+            let restored = ReviewStatus(rawValue: last.statusBefore)!
+            let revision = try self.revisionRow(db, annotationID: row.id!, number: last.revisionBefore)
+            let findings = try StoredJSON.decode([Finding].self, from: revision.findingsJson)
+            let time = self.now
+            let decision = try self.record(
+                db, row: row, curator: curator, action: .undo, reason: nil, note: nil, statusAfter: restored,
+                revisionAfter: last.revisionBefore, severity: Self.severityRank(findings), time: time, undoes: last.id,
+                before: AuditState(status: ReviewStatus(rawValue: row.status), revision: row.currentRevision, decisionID: last.id),
+                after: AuditState(status: restored, revision: last.revisionBefore))
+            if restored == .pending {
+                // The curator undid a decision to make it again: hand the item back to them.
+                let expiry = time.addingTimeInterval(self.options.leaseDuration)
+                try db.execute(
+                    sql: "UPDATE annotation SET claimed_by = ?, claim_expires_at = ? WHERE id = ?", arguments: [curator, expiry, row.id!])
+            }
+            return decision
+        }
+    }
+
+    /// The decision history of one curator, newest first.
+    public func decisions(curator: String, limit: Int = 50) throws -> [Decision] {
+        try pool.read { db in
+            try DecisionRow.fetchAll(db, sql: "SELECT * FROM decision WHERE curator = ? ORDER BY id DESC LIMIT ?", arguments: [curator, limit])
+                .map(Self.decision)
+        }
+    }
+
+    private func decide(id: Int64, curator: String, action: ReviewAction, reason: RejectReason?, note: String?) throws -> Decision {
+        try pool.write { db in try self.decide(db, id: id, curator: curator, action: action, reason: reason, note: note) }
+    }
+
+    func decide(_ db: Database, id: Int64, curator: String, action: ReviewAction, reason: RejectReason?, note: String?) throws -> Decision {
+        let row = try annotationRow(db, id: id)
+        let status = ReviewStatus(rawValue: row.status)!
+        guard let after = ReviewAction.transition(from: status, action: action) else {
+            throw StoreError.illegalTransition(annotationID: id, from: status, action: action)
+        }
+        try refuseOthersClaim(row, curator: curator)
+        return try record(
+            db, row: row, curator: curator, action: action, reason: reason, note: note, statusAfter: after,
+            revisionAfter: row.currentRevision, severity: row.findingSeverity, time: now,
+            before: AuditState(status: status, revision: row.currentRevision, claimedBy: row.claimedBy),
+            after: AuditState(status: after, revision: row.currentRevision, reason: reason?.rawValue, note: note))
+    }
+
+    /// Applies a decision to the annotation row and appends the decision and its audit entry.
+    @discardableResult
+    private func record(
+        _ db: Database, row: AnnotationRow, curator: String, action: ReviewAction, reason: RejectReason?, note: String?,
+        statusAfter: ReviewStatus, revisionAfter: Int, severity: Int, time: Date, undoes: Int64? = nil,
+        before: AuditState, after: AuditState
+    ) throws -> Decision {
+        let id = row.id!
+        var decidedBy: String?
+        var decidedAt: Date?
+        if statusAfter != .pending {
+            if action == .undo {
+                // Back to an earlier decided state: its decider is the latest approve or reject still standing.
+                let standing = try Row.fetchOne(db, sql: """
+                    SELECT curator, created_at FROM decision d
+                    WHERE d.annotation_id = ? AND d.action IN ('approve', 'reject', 'edit') AND d.status_after = ?
+                      AND d.id < ? AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes_decision_id = d.id)
+                    ORDER BY d.id DESC LIMIT 1
+                    """, arguments: [id, statusAfter.rawValue, undoes])
+                decidedBy = standing?["curator"]
+                decidedAt = standing?["created_at"]
+            } else {
+                decidedBy = curator
+                decidedAt = time
+            }
+        }
+        try db.execute(sql: """
+            UPDATE annotation SET status = ?, current_revision = ?, finding_severity = ?, decided_by = ?, decided_at = ?,
+                claimed_by = NULL, claim_expires_at = NULL, updated_at = ?
+            WHERE id = ?
+            """, arguments: [statusAfter.rawValue, revisionAfter, severity, decidedBy, decidedAt, time, id])
+        var decision = DecisionRow(
+            id: nil, annotationId: id, action: action.rawValue, reason: reason?.rawValue, note: note, curator: curator,
+            statusBefore: row.status, statusAfter: statusAfter.rawValue, revisionBefore: row.currentRevision,
+            revisionAfter: revisionAfter, undoesDecisionId: undoes, createdAt: time)
+        try decision.insert(db)
+        decision.id = db.lastInsertedRowID
+        var afterState = after
+        afterState.decisionID = decision.id
+        try audit(db, curator: curator, action: action.rawValue, annotationID: id, before: before, after: afterState)
+        return Self.decision(decision)
+    }
+
+    static func decision(_ row: DecisionRow) -> Decision {
+        Decision(
+            id: row.id!, annotationID: row.annotationId, action: ReviewAction(rawValue: row.action)!,
+            reason: row.reason.flatMap(RejectReason.init(rawValue:)), note: row.note, curator: row.curator,
+            statusBefore: ReviewStatus(rawValue: row.statusBefore)!, statusAfter: ReviewStatus(rawValue: row.statusAfter)!,
+            revisionBefore: row.revisionBefore, revisionAfter: row.revisionAfter, undoesDecisionID: row.undoesDecisionId,
+            createdAt: row.createdAt)
+    }
+
+    private static let table = Result { try FACSTable.bundled() }
+
+    /// Findings for an edited AU list, from the FACS table; an AU text the table cannot read is an error finding.
+    static func findings(for aus: [ScoredAU], emotion: String, level: Int) throws -> [Finding] {
+        AUSetValidator(table: try table.get()).validate(aus, emotion: emotion, level: EmotionLevel(rawValue: level))
+    }
+}

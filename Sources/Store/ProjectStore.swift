@@ -1,0 +1,179 @@
+import AnnotationRecord
+import FACSKnowledge
+import Foundation
+import GRDB
+
+/// The review database: one SQLite file in WAL mode that several curators' processes share. Every change is one
+/// IMMEDIATE transaction, so a process killed at any moment leaves either all of a decision or none of it.
+public final class ProjectStore: @unchecked Sendable {
+    public struct Options: Sendable {
+        /// How long a claim lasts before another curator may take the item.
+        public var leaseDuration: TimeInterval
+        /// How long a write waits for another process's transaction before giving up.
+        public var busyTimeout: TimeInterval
+        /// The store's notion of now; tests move it to expire leases without sleeping.
+        public var clock: @Sendable () -> Date
+
+        public init(leaseDuration: TimeInterval = 600, busyTimeout: TimeInterval = 10, clock: @escaping @Sendable () -> Date = { Date() }) {
+            self.leaseDuration = leaseDuration
+            self.busyTimeout = busyTimeout
+            self.clock = clock
+        }
+    }
+
+    public let path: String
+    public let options: Options
+    let pool: DatabasePool
+
+    /// Opens the database at `path`, creating it and its folder when missing and upgrading an older schema.
+    public convenience init(path: String) throws {
+        try self.init(path: path, options: Options())
+    }
+
+    public init(path: String, options: Options) throws {
+        self.path = path
+        self.options = options
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(options.busyTimeout)
+        configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in
+            // FULL: a decision acknowledged to the curator survives a power cut, not only a killed process.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch let error as DatabaseError {
+            throw StoreError.invalidInput("\(path) cannot be opened as a review database: \(error.message ?? "\(error)")")
+        }
+        let migrator = StoreSchema.migrator()
+        let (applied, superseded) = try pool.read { db in
+            (try migrator.appliedIdentifiers(db), try migrator.hasBeenSuperseded(db))
+        }
+        if superseded {
+            let unknown = applied.subtracting(StoreSchema.migrationNames).sorted()
+            throw StoreError.newerSchema(path: path, unknownMigrations: unknown)
+        }
+        try migrator.migrate(pool)
+    }
+
+    /// The schema migrations applied to this database, in order.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try StoreSchema.migrator().appliedMigrations(db) }
+    }
+
+    var now: Date { options.clock() }
+
+    // MARK: Adding
+
+    /// Stores a pipeline result as a pending annotation with revision 1 and an audit entry; returns its id.
+    public func addAnnotation(_ annotation: Annotation) throws -> Int64 {
+        try validate(annotation)
+        return try pool.write { db in try self.insert(annotation, db: db) }
+    }
+
+    /// Stores many results in one transaction (all or none); returns their ids in order. The batch annotator's
+    /// path: one commit instead of one per annotation.
+    public func addAnnotations(_ annotations: [Annotation]) throws -> [Int64] {
+        for annotation in annotations { try validate(annotation) }
+        return try pool.write { db in try annotations.map { try self.insert($0, db: db) } }
+    }
+
+    func insert(_ annotation: Annotation, db: Database) throws -> Int64 {
+        let stagesJSON = try StoredJSON.encode(annotation.stages.sorted { $0.index < $1.index })
+        let ausJSON = try StoredJSON.encode(annotation.aus.map(\.description))
+        let findingsJSON = try StoredJSON.encode(annotation.findings)
+        let curator = "pipeline:\(annotation.backend)"
+        let time = now
+        let subjectID = try subjectID(for: annotation.subject, db: db, time: time)
+        try AnnotationRow(
+            id: nil, subjectId: subjectID, emotion: annotation.emotion.lowercased(), level: annotation.level.rawValue,
+            mode: annotation.mode.rawValue, backend: annotation.backend, endpoint: annotation.endpoint, modelId: annotation.modelID,
+            templateVersion: annotation.templateVersion, stagesJson: stagesJSON, provenanceJson: annotation.provenance.map(\.jsonText) ?? "{}",
+            status: ReviewStatus.pending.rawValue, currentRevision: 1,
+            findingSeverity: Self.severityRank(annotation.findings), claimedBy: nil, claimExpiresAt: nil,
+            decidedBy: nil, decidedAt: nil, createdAt: time, updatedAt: time
+        ).insert(db)
+        let id = db.lastInsertedRowID
+        try RevisionRow(
+            annotationId: id, number: 1, coarsePrompt: annotation.coarsePrompt, finePrompt: annotation.finePrompt,
+            ausJson: ausJSON, findingsJson: findingsJSON, author: curator, createdAt: time
+        ).insert(db)
+        try audit(
+            db, curator: curator, action: "add", annotationID: id, before: nil,
+            after: AuditState(status: .pending, revision: 1, coarse: annotation.coarsePrompt, fine: annotation.finePrompt))
+        return id
+    }
+
+    func validate(_ annotation: Annotation) throws {
+        func fail(_ message: String) -> StoreError { .invalidInput("annotation rejected: \(message)") }
+        guard !annotation.subject.sourcePath.isEmpty else { throw fail("subject.sourcePath is empty") }
+        guard !annotation.emotion.isEmpty else { throw fail("emotion is empty") }
+        guard !annotation.backend.isEmpty else { throw fail("backend is empty") }
+        let indices = annotation.stages.map(\.index)
+        guard indices.allSatisfy({ (1...4).contains($0) }), Set(indices).count == indices.count else {
+            throw fail("stage indices must be distinct and within 1...4 (got \(indices))")
+        }
+        guard !(annotation.coarsePrompt.isEmpty && annotation.finePrompt.isEmpty) else { throw fail("both prompts are empty") }
+    }
+
+    private func subjectID(for subject: AnnotationSubject, db: Database, time: Date) throws -> Int64 {
+        if let id = try Int64.fetchOne(
+            db, sql: "SELECT id FROM subject WHERE source_path = ? AND kind = ? AND ifnull(content_hash, '') = ifnull(?, '')",
+            arguments: [subject.sourcePath, subject.kind.rawValue, subject.contentHash]) {
+            return id
+        }
+        try SubjectRow(
+            id: nil, sourcePath: subject.sourcePath, kind: subject.kind.rawValue, actorId: subject.actorID, view: subject.view,
+            contentHash: subject.contentHash, description: subject.description, createdAt: time
+        ).insert(db)
+        return db.lastInsertedRowID
+    }
+
+    static func severityRank(_ findings: [Finding]) -> Int {
+        findings.map { FindingSeverity.allCases.firstIndex(of: $0.severity)! + 1 }.max() ?? 0
+    }
+
+    // MARK: Audit
+
+    /// The part of an annotation's state an audit entry records before and after a change.
+    struct AuditState: Codable {
+        var status: ReviewStatus?
+        var revision: Int?
+        var claimedBy: String?
+        var claimExpiresAt: Date?
+        var coarse: String?
+        var fine: String?
+        var aus: [String]?
+        var reason: String?
+        var note: String?
+        var decisionID: Int64?
+    }
+
+    func audit(_ db: Database, curator: String, action: String, annotationID: Int64?, before: AuditState?, after: AuditState?) throws {
+        try AuditRow(
+            id: nil, at: now, curator: curator, action: action, annotationId: annotationID,
+            beforeJson: try before.map(StoredJSON.encode), afterJson: try after.map(StoredJSON.encode)
+        ).insert(db)
+    }
+
+    func audit<Value: Encodable>(_ db: Database, curator: String, action: String, annotationID: Int64?, record: Value) throws {
+        try AuditRow(
+            id: nil, at: now, curator: curator, action: action, annotationId: annotationID, beforeJson: nil,
+            afterJson: try StoredJSON.encode(record)
+        ).insert(db)
+    }
+
+    func annotationRow(_ db: Database, id: Int64) throws -> AnnotationRow {
+        guard let row = try AnnotationRow.fetchOne(db, key: id) else { throw StoreError.notFound(annotationID: id) }
+        return row
+    }
+
+    func revisionRow(_ db: Database, annotationID: Int64, number: Int) throws -> RevisionRow {
+        guard let row = try RevisionRow.fetchOne(db, key: ["annotation_id": annotationID, "number": number]) else {
+            throw StoreError.invalidInput("annotation #\(annotationID) has no revision \(number)")
+        }
+        return row
+    }
+}

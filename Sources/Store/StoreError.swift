@@ -1,0 +1,32 @@
+/// Refusals and failures a caller can show to a curator as they are.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    case newerSchema(path: String, unknownMigrations: [String])
+    case notFound(annotationID: Int64)
+    case illegalTransition(annotationID: Int64, from: ReviewStatus, action: ReviewAction)
+    case claimedByOther(annotationID: Int64, curator: String, until: String)
+    case notClaimHolder(annotationID: Int64, curator: String)
+    case invalidInput(String)
+    case nothingToUndo(curator: String)
+    case undoConflict(annotationID: Int64, reason: String)
+
+    public var description: String {
+        switch self {
+        case .newerSchema(let path, let unknown):
+            return "\(path) was written by a newer tbd (unknown schema migrations: \(unknown.joined(separator: ", "))); upgrade tbd to open it"
+        case .notFound(let id):
+            return "no annotation #\(id)"
+        case .illegalTransition(let id, let from, let action):
+            return "annotation #\(id) is \(from.rawValue): \(action.rawValue) is not allowed from that state"
+        case .claimedByOther(let id, let curator, let until):
+            return "annotation #\(id) is claimed by \(curator) until \(until)"
+        case .notClaimHolder(let id, let curator):
+            return "\(curator) does not hold the claim on annotation #\(id)"
+        case .invalidInput(let message):
+            return message
+        case .nothingToUndo(let curator):
+            return "\(curator) has no decision left to undo"
+        case .undoConflict(let id, let reason):
+            return "cannot undo on annotation #\(id): \(reason)"
+        }
+    }
+}

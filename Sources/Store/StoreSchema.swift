@@ -1,0 +1,192 @@
+import GRDB
+
+/// The store's schema as named, ordered migrations. A migration, once released, never changes: new needs get a
+/// new migration appended at the end.
+public enum StoreSchema {
+    public static let migrationNames = ["v1-review-core", "v2-render-and-clip-link", "v3-batch-unit-and-call-cache"]
+
+    /// All migrations, or only those up to and including `last` (tests build older databases with it).
+    public static func migrator(upTo last: String? = nil) -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        let all: [(String, @Sendable (Database) throws -> Void)] = [
+            (migrationNames[0], { try createReviewCore($0) }),
+            (migrationNames[1], { try createRenderAndClipLink($0) }),
+            (migrationNames[2], { try createBatchUnitAndCallCache($0) }),
+        ]
+        for (name, body) in all {
+            migrator.registerMigration(name, migrate: body)
+            if name == last { break }
+        }
+        return migrator
+    }
+
+    private static func createReviewCore(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE subject (
+                id INTEGER PRIMARY KEY,
+                source_path TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('image', 'clip', 'unit')),
+                actor_id TEXT,
+                view TEXT,
+                content_hash TEXT,
+                description TEXT,
+                created_at DATETIME NOT NULL
+            );
+            CREATE UNIQUE INDEX subject_identity ON subject (source_path, kind, ifnull(content_hash, ''));
+            CREATE INDEX subject_actor ON subject (actor_id);
+
+            CREATE TABLE annotation (
+                id INTEGER PRIMARY KEY,
+                subject_id INTEGER NOT NULL REFERENCES subject (id),
+                emotion TEXT NOT NULL,
+                level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 3),
+                mode TEXT NOT NULL,
+                backend TEXT NOT NULL,
+                endpoint TEXT,
+                model_id TEXT,
+                template_version TEXT NOT NULL,
+                stages_json TEXT NOT NULL,
+                provenance_json TEXT NOT NULL,
+                status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
+                current_revision INTEGER NOT NULL DEFAULT 1 CHECK (current_revision >= 1),
+                finding_severity INTEGER NOT NULL DEFAULT 0,
+                claimed_by TEXT,
+                claim_expires_at DATETIME,
+                decided_by TEXT,
+                decided_at DATETIME,
+                created_at DATETIME NOT NULL,
+                updated_at DATETIME NOT NULL
+            );
+            CREATE INDEX annotation_status ON annotation (status, id);
+            CREATE INDEX annotation_emotion ON annotation (emotion, level, status);
+            CREATE INDEX annotation_subject ON annotation (subject_id);
+            CREATE INDEX annotation_backend ON annotation (backend);
+
+            -- Every version of the prompts; an edit appends one, nothing rewrites one.
+            CREATE TABLE revision (
+                annotation_id INTEGER NOT NULL REFERENCES annotation (id),
+                number INTEGER NOT NULL CHECK (number >= 1),
+                coarse_prompt TEXT NOT NULL,
+                fine_prompt TEXT NOT NULL,
+                aus_json TEXT NOT NULL,
+                findings_json TEXT NOT NULL,
+                author TEXT NOT NULL,
+                created_at DATETIME NOT NULL,
+                PRIMARY KEY (annotation_id, number)
+            );
+            CREATE TRIGGER revision_no_update BEFORE UPDATE ON revision
+                BEGIN SELECT RAISE(ABORT, 'revisions are never overwritten'); END;
+            CREATE TRIGGER revision_no_delete BEFORE DELETE ON revision
+                BEGIN SELECT RAISE(ABORT, 'revisions are never deleted'); END;
+
+            CREATE TABLE decision (
+                id INTEGER PRIMARY KEY,
+                annotation_id INTEGER NOT NULL REFERENCES annotation (id),
+                action TEXT NOT NULL CHECK (action IN ('approve', 'reject', 'edit', 'undo')),
+                reason TEXT,
+                note TEXT,
+                curator TEXT NOT NULL,
+                status_before TEXT NOT NULL,
+                status_after TEXT NOT NULL,
+                revision_before INTEGER NOT NULL,
+                revision_after INTEGER NOT NULL,
+                undoes_decision_id INTEGER UNIQUE REFERENCES decision (id),
+                created_at DATETIME NOT NULL
+            );
+            CREATE INDEX decision_curator ON decision (curator, id);
+            CREATE INDEX decision_annotation ON decision (annotation_id, id);
+            CREATE TRIGGER decision_no_update BEFORE UPDATE ON decision
+                BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+            CREATE TRIGGER decision_no_delete BEFORE DELETE ON decision
+                BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+
+            CREATE TABLE audit_log (
+                id INTEGER PRIMARY KEY,
+                at DATETIME NOT NULL,
+                curator TEXT NOT NULL,
+                action TEXT NOT NULL,
+                annotation_id INTEGER,
+                before_json TEXT,
+                after_json TEXT
+            );
+            CREATE INDEX audit_annotation ON audit_log (annotation_id, id);
+            CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+            CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+            -- Counts per status kept by triggers, so the status line costs one indexed read on any size of queue.
+            CREATE TABLE status_count (status TEXT PRIMARY KEY, count INTEGER NOT NULL);
+            INSERT INTO status_count (status, count) VALUES ('pending', 0), ('approved', 0), ('rejected', 0);
+            CREATE TRIGGER status_count_insert AFTER INSERT ON annotation
+                BEGIN UPDATE status_count SET count = count + 1 WHERE status = NEW.status; END;
+            CREATE TRIGGER status_count_update AFTER UPDATE OF status ON annotation WHEN OLD.status <> NEW.status
+                BEGIN
+                    UPDATE status_count SET count = count - 1 WHERE status = OLD.status;
+                    UPDATE status_count SET count = count + 1 WHERE status = NEW.status;
+                END;
+            CREATE TRIGGER status_count_delete AFTER DELETE ON annotation
+                BEGIN UPDATE status_count SET count = count - 1 WHERE status = OLD.status; END;
+            """)
+    }
+
+    /// The batch annotator's progress (one row per unit that finished or failed, so a re-run skips done units and a
+    /// failed unit keeps its error and attempt count) and its cache of model replies.
+    private static func createBatchUnitAndCallCache(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE batch_unit (
+                unit_key TEXT PRIMARY KEY,
+                status TEXT NOT NULL CHECK (status IN ('done', 'failed')),
+                annotation_id INTEGER REFERENCES annotation (id),
+                attempts INTEGER NOT NULL CHECK (attempts >= 1),
+                error TEXT,
+                updated_at DATETIME NOT NULL,
+                CHECK ((status = 'done') = (annotation_id IS NOT NULL))
+            );
+            CREATE INDEX batch_unit_status ON batch_unit (status);
+
+            -- Model replies by content address (SHA-256 of the request: endpoint, model, messages, image,
+            -- parameters), so a repeated request costs no call, across runs.
+            CREATE TABLE call_cache (
+                request_hash TEXT PRIMARY KEY,
+                response BLOB NOT NULL,
+                created_at DATETIME NOT NULL
+            );
+            """)
+    }
+
+    private static func createRenderAndClipLink(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE render (
+                id INTEGER PRIMARY KEY,
+                annotation_id INTEGER NOT NULL,
+                revision INTEGER NOT NULL,
+                parameters_json TEXT NOT NULL,
+                seed INTEGER NOT NULL,
+                model_path TEXT NOT NULL,
+                model_hash TEXT,
+                outputs_json TEXT NOT NULL DEFAULT '[]',
+                timings_json TEXT NOT NULL DEFAULT '{}',
+                status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
+                error TEXT,
+                created_at DATETIME NOT NULL,
+                updated_at DATETIME NOT NULL,
+                FOREIGN KEY (annotation_id, revision) REFERENCES revision (annotation_id, number)
+            );
+            CREATE INDEX render_annotation ON render (annotation_id, revision);
+            CREATE INDEX render_status ON render (status);
+
+            CREATE TABLE clip_link (
+                id INTEGER PRIMARY KEY,
+                annotation_id INTEGER NOT NULL REFERENCES annotation (id),
+                clip_path TEXT NOT NULL,
+                actor_id TEXT,
+                view TEXT,
+                emotion TEXT,
+                level INTEGER CHECK (level IS NULL OR level BETWEEN 1 AND 3),
+                UNIQUE (annotation_id, clip_path)
+            );
+            CREATE INDEX clip_link_path ON clip_link (clip_path);
+            """)
+    }
+}

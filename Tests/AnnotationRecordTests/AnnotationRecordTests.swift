@@ -1,0 +1,61 @@
+import AnnotationRecord
+import ContentHashing
+import FACSKnowledge
+import Foundation
+import XCTest
+
+final class AnnotationRecordTests: XCTestCase {
+    private func sample() -> Annotation {
+        Annotation(
+            subject: AnnotationSubject(sourcePath: "/data/M003/front/happy/level_3/001.mp4", kind: .clip, actorID: "M003"),
+            emotion: "happy", level: .intense, mode: .cot, backend: "offline-facs-rules", modelID: "qwen2-vl", templateVersion: "v1",
+            stages: [StageRecord(index: 1, title: "I facial information", text: "a face", latencySeconds: 0.5, attempts: 1, startedAt: Date(timeIntervalSince1970: 1_800_000_000))],
+            coarsePrompt: "a happy face", finePrompt: "cheeks raised", aus: ["6D", "R12A", "25"], findings: [])
+    }
+
+    func testAUsAreWrittenAsNotationAndReadBackTyped() throws {
+        let text = try ProjectJSON.string(sample())
+        XCTAssertTrue(text.contains(#""aus":["6D","R12A","25"]"#), text)
+        XCTAssertTrue(text.contains(#""level":3"#) && text.contains(#""mode":"cot""#) && text.contains(#""kind":"clip""#), text)
+        let back = try ProjectJSON.decode(Annotation.self, from: text)
+        XCTAssertEqual(back, sample())
+        XCTAssertEqual(back.aus[1], ScoredAU(code: 12, side: .right, intensity: .a))
+    }
+
+    func testNotationThatIsNotFACSIsRefusedOnRead() throws {
+        var text = try ProjectJSON.string(sample())
+        text = text.replacingOccurrences(of: #""R12A""#, with: #""twelve""#)
+        XCTAssertThrowsError(try ProjectJSON.decode(Annotation.self, from: text)) { error in
+            XCTAssertTrue("\(error)".contains("twelve"), "\(error)")
+        }
+    }
+
+    func testScoredAUNotationParsesExactlyWhatDescriptionWrites() {
+        for written in ["6C", "R12A", "25", "L1E", "U14", "AU26D"] {
+            let au = ScoredAU(notation: written)
+            XCTAssertNotNil(au, written)
+            XCTAssertEqual(au.flatMap { ScoredAU(notation: $0.description) }, au, written)
+        }
+        for bad in ["", "C", "12F", "R", "1234", "12 C", "x12"] { XCTAssertNil(ScoredAU(notation: bad), bad) }
+        XCTAssertEqual(try ScoredAU.list(notation: "6C 12C+25, 17"), ["6C", "12C", "25", "17"])
+        XCTAssertThrowsError(try ScoredAU.list(notation: "6C smile")) { XCTAssertTrue("\($0)".contains("smile")) }
+    }
+
+    /// Stage records stored before timings were kept hold six fields; they still read.
+    func testOlderStageRecordsWithoutTimingsStillDecode() throws {
+        let old = #"[{"index":2,"title":"II action units","text":"AU6","raw_reply":"{}","parsed":null}]"#
+        let stages = try ProjectJSON.decode([StageRecord].self, from: old)
+        XCTAssertEqual(stages.first?.index, 2)
+        XCTAssertEqual(stages.first?.attempts, 0)
+        XCTAssertEqual(stages.first?.rawReply, "{}")
+    }
+
+    func testContentHashesAreTheStandardOnes() {
+        XCTAssertEqual(SHA256Digest.hex(of: "abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(FNV1a.hex64(Data("a".utf8)), "af63dc4c8601ec8c")
+        var digest = SHA256Digest()
+        digest.update("a")
+        digest.update("bc")
+        XCTAssertEqual(digest.finishHex(), SHA256Digest.hex(of: "abc"), "incremental updates hash the concatenation")
+    }
+}

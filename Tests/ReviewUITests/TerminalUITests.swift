@@ -1,0 +1,156 @@
+import FACSKnowledge
+import MediaIO
+import Foundation
+@testable import ReviewUI
+import SafeText
+import Store
+import AnnotationRecord
+import TestSupport
+import XCTest
+
+/// The real `tbd review` in a real terminal (tmux at 80x24), driven by keys, checked on screen and in the database.
+final class TerminalUITests: XCTestCase {
+    var folder: URL!
+    var databasePath: String!
+    var store: ProjectStore!
+
+    override func setUpWithError() throws {
+        folder = try makeTemporaryFolder()
+        databasePath = folder.appendingPathComponent("ui.sqlite").path
+        store = try ProjectStore(path: databasePath)
+    }
+
+    override func tearDownWithError() throws {
+        store = nil
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    func startReview(width: Int = 80, height: Int = 24, editorScript: String? = nil, extra: [String: String] = [:]) throws -> TmuxSession {
+        let tbd = try BuiltProgram.url("tbd")
+        var environment = ["TBD_CURATOR": "ann", "LANG": "C.UTF-8", "TERM": "tmux-256color"].merging(extra) { $1 }
+        if let editorScript {
+            let script = folder.appendingPathComponent("editor.sh")
+            try Data(("#!/bin/sh\n" + editorScript + "\n").utf8).write(to: script)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+            environment["EDITOR"] = script.path
+        }
+        return try TmuxSession(width: width, height: height, command: "\(tbd.path) review --db \(databasePath!)", environment: environment)
+    }
+
+    func testApproveRejectWithReasonAndUndo() throws {
+        _ = try store.addAnnotations((0..<3).map { sampleAnnotation($0) })
+        let tmux = try startReview()
+        let screen = try tmux.waitFor("#1  PENDING")
+        XCTAssertTrue(screen.contains("claimed by you"), screen)
+        XCTAssertTrue(screen.contains("6C Cheek raiser"), screen)
+        XCTAssertTrue(screen.contains("pending 3 · approved 0 · rejected 0"), screen)
+        try tmux.type("a")
+        try tmux.waitFor("approved #1")
+        try tmux.waitFor("#2  PENDING")
+        try tmux.type("r")
+        try tmux.waitFor("why?")
+        try tmux.type("3")
+        try tmux.waitFor("wrong_intensity note (Enter saves")
+        try tmux.type("lips too tense")
+        try tmux.press("Enter")
+        let after = try tmux.waitFor("rejected #2")
+        XCTAssertTrue(after.contains("pending 1 · approved 1 · rejected 1"), after)
+        XCTAssertEqual(try store.show(id: 1).status, .approved)
+        let rejection = try XCTUnwrap(try store.show(id: 2).decisions.last)
+        XCTAssertEqual(rejection.reason, .wrongIntensity)
+        XCTAssertEqual(rejection.note, "lips too tense")
+        XCTAssertEqual(rejection.curator, "ann")
+
+        try tmux.type("u")
+        try tmux.waitFor("undid the decision on #2: rejected -> pending")
+        XCTAssertEqual(try store.show(id: 2).status, .pending)
+        try tmux.type("q")
+        try tmux.waitUntil("the screen to close") { !$0.contains("tbd review") }
+        XCTAssertEqual(try store.activeClaims(), [], "quitting gives the claimed item back")
+    }
+
+    func testEditThroughEditorThenFilter() throws {
+        _ = try store.addAnnotation(sampleAnnotation(0))
+        _ = try store.addAnnotation(sampleAnnotation(1, emotion: "sad", actor: "W009"))
+        let tmux = try startReview(editorScript: "sed -i 's/^cheeks raised.*$/EDITED BY THE SCRIPT/; s/^6C 12C$/6C 12C 25/' \"$1\"")
+        try tmux.waitFor("#1  PENDING")
+        try tmux.type("e")
+        let edited = try tmux.waitFor("saved revision 2 of #1")
+        XCTAssertTrue(edited.contains("EDITED BY THE SCRIPT"), edited)
+        XCTAssertTrue(edited.contains("25 Lips part"), edited)
+        let detail = try store.show(id: 1)
+        XCTAssertEqual(detail.current.finePrompt, "EDITED BY THE SCRIPT")
+        XCTAssertEqual(detail.current.aus, ["6C", "12C", "25"])
+        XCTAssertEqual(detail.revisions.count, 2)
+        try tmux.type("a")
+        try tmux.waitFor("approved #1")
+        XCTAssertEqual(try store.show(id: 1).current.number, 2)
+
+        try tmux.type("/")
+        try tmux.waitFor("filter (")
+        try tmux.press("C-u")
+        try tmux.type("status=any actor=W009")
+        try tmux.press("Enter")
+        let filtered = try tmux.waitFor("filter: status=any actor=W009")
+        XCTAssertTrue(filtered.contains("W009 · sad"), filtered)
+        try tmux.type("/")
+        try tmux.press("C-u")
+        try tmux.type("colour=red")
+        try tmux.press("Enter")
+        try tmux.waitFor("unknown filter key 'colour'")
+        try tmux.type("?")
+        try tmux.waitFor("undo your last decision")
+        try tmux.type("x")
+        try tmux.waitFor("a approve  r reject")
+    }
+
+    func testInjectedEscapeSequencesShowInert() throws {
+        var annotation = sampleAnnotation(0)
+        annotation.finePrompt = "smile\u{1B}]0;PWNED\u{07} \u{1B}]52;c;aGFja2Vk\u{07} \u{1B}[2J\u{1B}[1;1HGOTCHA \u{9B}5A end"
+        annotation.stages[0].text = "stage\u{1B}P+q\u{1B}\\ text"
+        _ = try store.addAnnotation(annotation)
+        let tmux = try startReview()
+        let screen = try tmux.waitFor("#1  PENDING")
+        XCTAssertTrue(screen.contains("smile␛]0;PWNED␇"), screen)
+        XCTAssertTrue(screen.contains("␛]52;c;aGFja2Vk␇"), screen)
+        XCTAssertTrue(screen.contains("␛[2J␛[1;1HGOTCHA ␛[5A end"), screen)
+        XCTAssertTrue(screen.contains("tbd review  #1"), "the clear-screen did not run: the title row is still there")
+        let title = try tmux.tmux(["display-message", "-p", "-t", tmux.name, "#{pane_title}"])
+        XCTAssertFalse(title.contains("PWNED"), title)
+        XCTAssertEqual(try tmux.tmux(["list-buffers"]), "", "nothing reached the clipboard")
+    }
+
+    func testResizeRedrawsToTheNewSize() throws {
+        _ = try store.addAnnotation(sampleAnnotation(0))
+        let tmux = try startReview()
+        try tmux.waitFor("#1  PENDING")
+        try tmux.resize(width: 100, height: 30)
+        var screen = try tmux.waitUntil("the status line on row 30") { screen in
+            let rows = screen.split(separator: "\n", omittingEmptySubsequences: false)
+            return rows.count >= 30 && rows[29].contains("pending 1")
+        }
+        XCTAssertTrue(screen.split(separator: "\n")[0].contains("curator ann"), screen)
+        try tmux.resize(width: 60, height: 16)
+        screen = try tmux.waitUntil("the status line on row 16") { screen in
+            let rows = screen.split(separator: "\n", omittingEmptySubsequences: false)
+            return rows.count >= 16 && rows[15].contains("pending 1")
+        }
+        for row in screen.split(separator: "\n") { XCTAssertLessThanOrEqual(TerminalText.columns(String(row)), 60) }
+        try tmux.resize(width: 30, height: 8)
+        try tmux.waitFor("terminal too small")
+    }
+
+    func testReferenceFrameIsDrawnWithHalfBlocks() throws {
+        let png = folder.appendingPathComponent("frame.png").path
+        var gradient = [UInt8]()
+        for y in 0..<64 { for x in 0..<64 { gradient += [UInt8(x * 4), UInt8(y * 4), 128] } }
+        try ImageEncoding.png(RGBImage(width: 64, height: 64, pixels: gradient)).write(to: URL(fileURLWithPath: png))
+        _ = try store.addAnnotation(sampleAnnotation(0, sourcePath: png))
+        let tmux = try startReview(extra: ["COLORTERM": "truecolor"])
+        let screen = try tmux.waitUntil("the picture") { $0.components(separatedBy: "▀").count > 16 * 8 }
+        let pictureRows = screen.split(separator: "\n").filter { $0.hasSuffix(String(repeating: "▀", count: 16)) }
+        XCTAssertEqual(pictureRows.count, 8, screen)
+        let colored = try tmux.tmux(["capture-pane", "-p", "-e", "-t", tmux.name])
+        XCTAssertTrue(colored.contains("38;2;"), "truecolor foreground for the upper pixel")
+    }
+}

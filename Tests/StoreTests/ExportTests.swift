@@ -1,0 +1,84 @@
+import Foundation
+@testable import Store
+import AnnotationRecord
+import TestSupport
+import XCTest
+
+final class ExportTests: XCTestCase {
+    var folder: URL!
+    var store: ProjectStore!
+
+    override func setUpWithError() throws {
+        folder = try makeTemporaryFolder()
+        store = try ProjectStore(path: folder.appendingPathComponent("review.sqlite").path)
+    }
+
+    override func tearDownWithError() throws {
+        store = nil
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    func testJSONLExportHasOneRecordPerLinkedClipWithTheApprovedRevision() throws {
+        let unit = try store.addAnnotation(sampleAnnotation(1, sourcePath: "data/mead/M003/unit_happy_2"))
+        let plain = try store.addAnnotation(sampleAnnotation(2))
+        _ = try store.addAnnotation(sampleAnnotation(3))
+        for clip in ["a/001.mp4", "a/002.mp4"] {
+            try store.addClipLink(ClipLink(annotationID: unit, clipPath: clip, actorID: "M003", view: "left_30", emotion: "happy", level: 2))
+        }
+        try store.edit(id: unit, curator: "ann", fine: "edited, \"quoted\"", approve: true)
+        try store.approve(id: plain, curator: "bob")
+
+        let path = folder.appendingPathComponent("out/export.jsonl").path
+        let summary = try ReviewExporter(store: store).export(format: .jsonl, unit: .clip, to: path)
+        XCTAssertEqual(summary.records, 3)
+        XCTAssertEqual(summary.annotations, 2)
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 3)
+        let records = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(records.map { $0["source_path"] as? String }, ["a/001.mp4", "a/002.mp4", sampleAnnotation(2).subject.sourcePath])
+        XCTAssertEqual(records[0]["fine_prompt"] as? String, "edited, \"quoted\"")
+        XCTAssertEqual(records[0]["revision"] as? Int, 2)
+        XCTAssertEqual(records[0]["view"] as? String, "left_30")
+        XCTAssertEqual(records[0]["curator"] as? String, "ann")
+        XCTAssertEqual(records[2]["curator"] as? String, "bob")
+        XCTAssertEqual(records[2]["aus"] as? [String], ["6C", "12C"])
+        XCTAssertNotNil(records[2]["decided_at"] as? String)
+
+        let perSubject = try ReviewExporter(store: store).export(format: .jsonl, unit: .subject, to: path)
+        XCTAssertEqual(perSubject.records, 2)
+    }
+
+    func testCSVQuotesFieldsAndReplacesTheFileAtomically() throws {
+        let id = try store.addAnnotation(sampleAnnotation(1, fine: "line one\nline \"two\", with comma"))
+        try store.approve(id: id, curator: "ann")
+        let path = folder.appendingPathComponent("export.csv").path
+        try Data("old export\n".utf8).write(to: URL(fileURLWithPath: path))
+        try ReviewExporter(store: store).export(format: .csv, unit: .clip, to: path)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix(ExportRecord.csvColumns.joined(separator: ",") + "\r\n"))
+        XCTAssertTrue(text.contains("\"line one\nline \"\"two\"\", with comma\""), text)
+        XCTAssertTrue(text.contains(",6C+12C,approved,ann,"))
+        XCTAssertFalse(text.contains("old export"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }
+        XCTAssertEqual(leftovers, [])
+    }
+
+    func testFailedExportLeavesThePreviousFileAlone() throws {
+        let id = try store.addAnnotation(sampleAnnotation(1))
+        try store.approve(id: id, curator: "ann")
+        let target = folder.appendingPathComponent("taken")
+        // A directory where the file should go: the rename fails, and the directory is untouched.
+        try FileManager.default.createDirectory(at: target.appendingPathComponent("inside"), withIntermediateDirectories: true)
+        XCTAssertThrowsError(try ReviewExporter(store: store).export(format: .jsonl, unit: .clip, to: target.path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: target.appendingPathComponent("inside").path))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }
+        XCTAssertEqual(leftovers, [])
+    }
+
+    func testEmptyStoreExportsAnEmptyFile() throws {
+        let path = folder.appendingPathComponent("empty.jsonl").path
+        let summary = try ReviewExporter(store: store).export(format: .jsonl, unit: .clip, to: path)
+        XCTAssertEqual(summary.records, 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)).count, 0)
+    }
+}

@@ -1,0 +1,321 @@
+import FACSKnowledge
+import Foundation
+import GRDB
+@testable import Store
+import AnnotationRecord
+import TestSupport
+import XCTest
+
+final class ReviewStoreTests: XCTestCase {
+    var folder: URL!
+    var clock: TestClock!
+    var store: ProjectStore!
+
+    override func setUpWithError() throws {
+        folder = try makeTemporaryFolder()
+        clock = TestClock()
+        store = try openStore()
+    }
+
+    override func tearDownWithError() throws {
+        store = nil
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    func openStore() throws -> ProjectStore {
+        let clock = clock!
+        return try ProjectStore(path: folder.appendingPathComponent("review.sqlite").path, options: .init(clock: { clock.now }))
+    }
+
+    func testAddedAnnotationIsPendingRevisionOneWithAuditEntry() throws {
+        let id = try store.addAnnotation(sampleAnnotation(1))
+        let detail = try store.show(id: id)
+        XCTAssertEqual(detail.status, .pending)
+        XCTAssertEqual(detail.current.number, 1)
+        XCTAssertEqual(detail.revisions.count, 1)
+        XCTAssertEqual(detail.current.aus, ["6C", "12C"])
+        XCTAssertEqual(detail.stages.map(\.index), [1, 2, 3, 4])
+        XCTAssertEqual(detail.stages[3].parsed, "{\"coarse\":\"a happy face\"}")
+        XCTAssertEqual(detail.subject.actorID, "M003")
+        XCTAssertEqual(detail.current.author, "pipeline:openai-chat")
+        let audit = try store.auditLog(annotationID: id)
+        XCTAssertEqual(audit.map(\.action), ["add"])
+        XCTAssertNil(audit[0].beforeJSON)
+        XCTAssertTrue(audit[0].afterJSON?.contains("\"status\":\"pending\"") ?? false)
+        XCTAssertEqual(try store.statusCounts(), StatusCounts(pending: 1, approved: 0, rejected: 0))
+    }
+
+    func testSameSubjectIsStoredOnce() throws {
+        let first = try store.addAnnotation(sampleAnnotation(1))
+        let second = try store.addAnnotation(sampleAnnotation(1, fine: "another take"))
+        XCTAssertEqual(try store.show(id: first).subject.id, try store.show(id: second).subject.id)
+    }
+
+    func testBadAnnotationsAreRefusedAndNothingIsStored() throws {
+        // Level, kind and mode are typed now: a wrong one cannot be built. What the store still checks:
+        var emptyPath = sampleAnnotation()
+        emptyPath.subject.sourcePath = ""
+        var badStages = sampleAnnotation()
+        badStages.stages.append(StageRecord(index: 2, title: "again", text: "x"))
+        var emptyPrompts = sampleAnnotation()
+        emptyPrompts.coarsePrompt = ""
+        emptyPrompts.finePrompt = ""
+        for annotation in [emptyPath, badStages, emptyPrompts] {
+            XCTAssertThrowsError(try store.addAnnotation(annotation))
+        }
+        XCTAssertThrowsError(try store.addAnnotations([sampleAnnotation(1), badStages]))
+        XCTAssertEqual(try store.list().count, 0)
+    }
+
+    func testStatusMachineRefusesIllegalTransitions() throws {
+        let id = try store.addAnnotation(sampleAnnotation())
+        try store.approve(id: id, curator: "ann")
+        XCTAssertThrowsError(try store.approve(id: id, curator: "ann")) { error in
+            XCTAssertEqual(error as? StoreError, .illegalTransition(annotationID: id, from: .approved, action: .approve))
+        }
+        XCTAssertThrowsError(try store.reject(id: id, curator: "ann", reason: .wrongEmotion))
+        let rejected = try store.addAnnotation(sampleAnnotation(2))
+        try store.reject(id: rejected, curator: "ann", reason: .wrongIntensity, note: "too strong")
+        XCTAssertThrowsError(try store.approve(id: rejected, curator: "ann"))
+        XCTAssertThrowsError(try store.edit(id: rejected, curator: "ann", fine: "x"))
+        XCTAssertThrowsError(try store.approve(id: 999, curator: "ann")) { error in
+            XCTAssertEqual(error as? StoreError, .notFound(annotationID: 999))
+        }
+        XCTAssertEqual(ReviewAction.transition(from: .pending, action: .approve), .approved)
+        XCTAssertNil(ReviewAction.transition(from: .rejected, action: .edit))
+    }
+
+    func testEditOfApprovedItemAppendsRevisionAndReturnsToPending() throws {
+        let id = try store.addAnnotation(sampleAnnotation())
+        try store.approve(id: id, curator: "ann")
+        let revision = try store.edit(id: id, curator: "bob", fine: "a broad smile with raised cheeks")
+        XCTAssertEqual(revision.number, 2)
+        var detail = try store.show(id: id)
+        XCTAssertEqual(detail.status, .pending)
+        XCTAssertEqual(detail.current.finePrompt, "a broad smile with raised cheeks")
+        XCTAssertEqual(detail.revisions.map(\.number), [1, 2])
+        XCTAssertEqual(detail.revisions[0].finePrompt, sampleAnnotation().finePrompt, "revision 1 is kept as it was")
+        let approved = try store.edit(id: id, curator: "bob", coarse: "a joyful face", approve: true)
+        XCTAssertEqual(approved.number, 3)
+        detail = try store.show(id: id)
+        XCTAssertEqual(detail.status, .approved)
+        XCTAssertEqual(detail.decidedBy, "bob")
+        XCTAssertThrowsError(try store.edit(id: id, curator: "bob", coarse: "a joyful face"), "an edit that changes nothing is refused")
+    }
+
+    func testEditedAUsAreCheckedAgainstTheFACSTable() throws {
+        let id = try store.addAnnotation(sampleAnnotation())
+        let revision = try store.edit(id: id, curator: "ann", aus: ["6C", "12C", "99"])
+        XCTAssertTrue(revision.findings.contains { $0.kind == .unknownCode && $0.codes == [99] }, "\(revision.findings)")
+        XCTAssertEqual(try store.list(filter: ReviewFilter(status: nil, hasFindings: true)).map(\.id), [id])
+    }
+
+    func testRevisionsAndAuditLogCannotBeRewritten() throws {
+        let id = try store.addAnnotation(sampleAnnotation())
+        try store.approve(id: id, curator: "ann")
+        try store.pool.write { db in
+            XCTAssertThrowsError(try db.execute(sql: "UPDATE revision SET fine_prompt = 'x' WHERE annotation_id = ?", arguments: [id]))
+            XCTAssertThrowsError(try db.execute(sql: "DELETE FROM revision"))
+            XCTAssertThrowsError(try db.execute(sql: "UPDATE audit_log SET curator = 'mallory'"))
+            XCTAssertThrowsError(try db.execute(sql: "DELETE FROM audit_log"))
+            XCTAssertThrowsError(try db.execute(sql: "UPDATE decision SET curator = 'mallory'"))
+        }
+        XCTAssertEqual(try store.auditLog(annotationID: id).map(\.curator).last, "ann")
+    }
+
+    func testDecisionsAreAuditedWithBeforeAndAfter() throws {
+        let id = try store.addAnnotation(sampleAnnotation())
+        try store.claim(id: id, curator: "ann")
+        try store.reject(id: id, curator: "ann", reason: .abnormalDescription, note: "mentions a hat")
+        let entries = try store.auditLog(annotationID: id)
+        XCTAssertEqual(entries.map(\.action), ["add", "claim", "reject"])
+        let reject = try XCTUnwrap(entries.last)
+        XCTAssertEqual(reject.curator, "ann")
+        XCTAssertTrue(reject.beforeJSON?.contains("\"status\":\"pending\"") ?? false)
+        XCTAssertTrue(reject.afterJSON?.contains("\"status\":\"rejected\"") ?? false)
+        XCTAssertTrue(reject.afterJSON?.contains("mentions a hat") ?? false)
+        XCTAssertNil(try store.show(id: id).claim, "a decision releases the claim")
+        XCTAssertEqual(try store.integrityProblems(), [])
+    }
+
+    func testRejectionReasonsComeFromTheListAndOtherNeedsANote() throws {
+        let id = try store.addAnnotation(sampleAnnotation())
+        XCTAssertThrowsError(try store.reject(id: id, curator: "ann", reason: .other))
+        XCTAssertThrowsError(try store.reject(id: id, curator: "ann", reason: .other, note: "   "))
+        let decision = try store.reject(id: id, curator: "ann", reason: .other, note: "frame is black")
+        XCTAssertEqual(decision.reason, .other)
+        XCTAssertEqual(decision.note, "frame is black")
+        XCTAssertEqual(RejectReason.parse("wrong_emotion: looks sad")?.reason, .wrongEmotion)
+        XCTAssertEqual(RejectReason.parse("wrong-intensity")?.reason, .wrongIntensity)
+        XCTAssertEqual(RejectReason.parse("wrong_emotion: looks sad")?.note, "looks sad")
+        XCTAssertNil(RejectReason.parse("because"))
+    }
+
+    func testUndoRevertsDecisionAndEditWithoutDeletingAnything() throws {
+        let id = try store.addAnnotation(sampleAnnotation())
+        try store.approve(id: id, curator: "ann")
+        let undo = try store.undoLast(curator: "ann")
+        XCTAssertEqual(undo.action, .undo)
+        XCTAssertEqual(undo.statusAfter, .pending)
+        var detail = try store.show(id: id)
+        XCTAssertEqual(detail.status, .pending)
+        XCTAssertNil(detail.decidedBy)
+        XCTAssertEqual(detail.claim?.curator, "ann", "the undone item goes back to its curator")
+
+        try store.edit(id: id, curator: "ann", fine: "edited", approve: true)
+        try store.undoLast(curator: "ann")
+        detail = try store.show(id: id)
+        XCTAssertEqual(detail.current.number, 1)
+        XCTAssertEqual(detail.status, .pending)
+        XCTAssertEqual(detail.revisions.count, 2, "the undone revision stays in the history")
+        XCTAssertEqual(detail.decisions.map(\.action), [.approve, .undo, .edit, .undo])
+        // Undone decisions cannot be undone again; the approve was undone first.
+        XCTAssertThrowsError(try store.undoLast(curator: "ann")) { error in
+            XCTAssertEqual(error as? StoreError, .nothingToUndo(curator: "ann"))
+        }
+        XCTAssertEqual(try store.integrityProblems(), [])
+    }
+
+    func testUndoIsRefusedWhenTheItemChangedSince() throws {
+        let id = try store.addAnnotation(sampleAnnotation())
+        try store.approve(id: id, curator: "ann")
+        try store.edit(id: id, curator: "bob", fine: "changed by bob")
+        XCTAssertThrowsError(try store.undoLast(curator: "ann")) { error in
+            guard case .undoConflict(let conflicted, _) = error as? StoreError else { return XCTFail("\(error)") }
+            XCTAssertEqual(conflicted, id)
+        }
+        XCTAssertEqual(try store.show(id: id).current.finePrompt, "changed by bob")
+    }
+
+    func testUndoOfARejectionAfterAnEarlierApprovalRestoresTheRightDecider() throws {
+        let id = try store.addAnnotation(sampleAnnotation())
+        try store.edit(id: id, curator: "bob", fine: "bob's text", approve: true)
+        try store.edit(id: id, curator: "ann", fine: "ann's text", approve: true)
+        try store.undoLast(curator: "ann")
+        let detail = try store.show(id: id)
+        XCTAssertEqual(detail.status, .approved)
+        XCTAssertEqual(detail.decidedBy, "bob")
+        XCTAssertEqual(detail.current.finePrompt, "bob's text")
+    }
+
+    func testClaimsHandDifferentItemsAndLeasesExpire() throws {
+        let ids = try store.addAnnotations((0..<3).map { sampleAnnotation($0) })
+        let ann = try XCTUnwrap(try store.claimNext(curator: "ann"))
+        let bob = try XCTUnwrap(try store.claimNext(curator: "bob"))
+        XCTAssertEqual(ann.annotationID, ids[0])
+        XCTAssertEqual(bob.annotationID, ids[1])
+        XCTAssertEqual(ann.expiresAt, clock.now.addingTimeInterval(600), "the default lease is ten minutes")
+        XCTAssertEqual(try store.claimNext(curator: "ann")?.annotationID, ids[0], "a curator's own claim comes back first")
+
+        XCTAssertThrowsError(try store.approve(id: ids[1], curator: "ann")) { error in
+            guard case .claimedByOther(_, let holder, _) = error as? StoreError else { return XCTFail("\(error)") }
+            XCTAssertEqual(holder, "bob")
+        }
+        XCTAssertThrowsError(try store.renew(id: ids[1], curator: "ann"))
+        XCTAssertThrowsError(try store.claim(id: ids[1], curator: "ann"))
+
+        clock.advance(300)
+        let renewed = try store.renew(id: ids[1], curator: "bob")
+        XCTAssertEqual(renewed.expiresAt, clock.now.addingTimeInterval(600))
+        clock.advance(601)
+        // Bob's lease is stale: carol takes the item, and bob may no longer decide or renew.
+        XCTAssertEqual(try store.claim(id: ids[1], curator: "carol").curator, "carol")
+        XCTAssertThrowsError(try store.approve(id: ids[1], curator: "bob"))
+        XCTAssertThrowsError(try store.renew(id: ids[1], curator: "bob"))
+        try store.approve(id: ids[1], curator: "carol")
+        XCTAssertEqual(try store.auditLog(annotationID: ids[1]).map(\.action), ["add", "claim", "renew", "claim", "approve"])
+        XCTAssertEqual(try store.activeClaims().map(\.curator), [])
+    }
+
+    func testClaimNextHonoursFiltersAndWraps() throws {
+        _ = try store.addAnnotation(sampleAnnotation(0, emotion: "sad"))
+        let happy = try store.addAnnotation(sampleAnnotation(1, emotion: "happy", actor: "W010"))
+        XCTAssertEqual(try store.claimNext(curator: "ann", filter: ReviewFilter.parse("emotion=happy"))?.annotationID, happy)
+        XCTAssertEqual(try store.claimNext(curator: "bob", filter: ReviewFilter.parse("actor=W010")), nil, "ann holds the only W010 item")
+        XCTAssertEqual(try store.claimNext(curator: "ann", after: happy)?.annotationID, 1, "past the end it starts again")
+        try store.release(id: happy, curator: "ann")
+        XCTAssertEqual(try store.claimNext(curator: "bob", filter: ReviewFilter.parse("actor=W010"))?.annotationID, happy)
+    }
+
+    func testListFiltersAndNeighbours() throws {
+        _ = try store.addAnnotations([
+            sampleAnnotation(0, emotion: "happy", level: .mild),
+            sampleAnnotation(1, emotion: "sad", level: .intense, actor: "W001", backend: "offline-facs-rules"),
+            sampleAnnotation(2, emotion: "happy", level: .intense),
+        ])
+        try store.approve(id: 3, curator: "ann")
+        XCTAssertEqual(try store.list(filter: ReviewFilter.parse("status=any emotion=happy")).map(\.id), [1, 3])
+        XCTAssertEqual(try store.list(filter: ReviewFilter.parse("level=3")).map(\.id), [2])
+        XCTAssertEqual(try store.list(filter: ReviewFilter.parse("status=approved")).map(\.decidedBy), ["ann"])
+        XCTAssertEqual(try store.list(filter: ReviewFilter.parse("actor=W001 backend=offline-facs-rules")).map(\.id), [2])
+        XCTAssertEqual(try store.list(filter: ReviewFilter(status: nil), limit: 1, after: 1).map(\.id), [2])
+        XCTAssertEqual(try store.neighbour(of: 1, filter: ReviewFilter(status: nil), forward: true), 2)
+        XCTAssertEqual(try store.neighbour(of: 3, filter: ReviewFilter(status: nil), forward: false), 2)
+        XCTAssertNil(try store.neighbour(of: 3, filter: ReviewFilter(status: nil), forward: true))
+        XCTAssertThrowsError(try ReviewFilter.parse("colour=red"))
+        XCTAssertThrowsError(try ReviewFilter.parse("level=9"))
+        XCTAssertEqual(try ReviewFilter.parse("emotion=sad findings=no").text, "status=pending emotion=sad findings=no")
+    }
+
+    func testFilterValuesAreBoundNotSpliced() throws {
+        _ = try store.addAnnotation(sampleAnnotation())
+        let hostile = try ReviewFilter.parse("emotion='happy'--")
+        XCTAssertEqual(try store.list(filter: hostile).count, 0)
+        XCTAssertEqual(try store.list(filter: ReviewFilter.parse("actor=x';DROP_TABLE_annotation;--")).count, 0)
+        XCTAssertEqual(try store.list().count, 1)
+    }
+
+    func testStatsCountStandingDecisions() throws {
+        let ids = try store.addAnnotations((0..<4).map { sampleAnnotation($0) })
+        try store.approve(id: ids[0], curator: "ann")
+        try store.approve(id: ids[1], curator: "ann")
+        try store.reject(id: ids[2], curator: "bob", reason: .wrongEmotion)
+        try store.undoLast(curator: "ann")
+        let stats = try store.stats()
+        XCTAssertEqual([stats.pending, stats.approved, stats.rejected, stats.total], [2, 1, 1, 4])
+        XCTAssertEqual(stats.byCurator.first { $0.curator == "ann" }?.approved, 1)
+        XCTAssertEqual(stats.byCurator.first { $0.curator == "ann" }?.undone, 1)
+        XCTAssertEqual(stats.rejectReasons, ["wrong_emotion": 1])
+        XCTAssertEqual(try store.decisionsInLastHour(curator: "ann"), 2)
+        XCTAssertEqual(try store.integrityProblems(), [])
+    }
+
+    func testRenderAndClipLinkRecords() throws {
+        let id = try store.addAnnotation(sampleAnnotation())
+        XCTAssertThrowsError(try store.addRender(NewRender(annotationID: id, revision: 2, parametersJSON: "{}", seed: 1, modelPath: "m")))
+        let render = try store.addRender(NewRender(
+            annotationID: id, revision: 1, parametersJSON: "{\"steps\":40,\"cfg\":3.5}", seed: 42, modelPath: "models/sd15", modelHash: "abc"))
+        try store.updateRender(id: render, status: .done, outputsJSON: "[\"out/1.mp4\"]", timingsJSON: "{\"unet_s\":4.3}")
+        let records = try store.renders(annotationID: id)
+        XCTAssertEqual(records.count, 1)
+        XCTAssertEqual(records[0].status, .done)
+        XCTAssertEqual(records[0].outputsJSON, "[\"out/1.mp4\"]")
+        XCTAssertEqual(records[0].seed, 42)
+        XCTAssertThrowsError(try store.updateRender(id: render, status: .failed, timingsJSON: "nope"))
+        XCTAssertEqual(try store.renders(status: .queued).count, 0)
+
+        let link = ClipLink(annotationID: id, clipPath: "data/mead/M003/front/happy/level_2/002.mp4", actorID: "M003", view: "front", emotion: "happy", level: 2)
+        let linkID = try store.addClipLink(link)
+        XCTAssertEqual(try store.addClipLink(link), linkID, "linking twice keeps one link")
+        XCTAssertThrowsError(try store.addClipLink(ClipLink(annotationID: 999, clipPath: "x")))
+        XCTAssertEqual(try store.clipLinks(annotationID: id).map(\.clipPath), [link.clipPath])
+        XCTAssertEqual(try store.clipLinks(clipPath: link.clipPath).first?.annotationID, id)
+        XCTAssertEqual(try store.stats().renders, 1)
+    }
+
+    func testAdvanceDecidesAndClaimsTheNextItemInOneStep() throws {
+        let ids = try store.addAnnotations((0..<3).map { sampleAnnotation($0) })
+        try store.claim(id: ids[0], curator: "ann")
+        let (decision, next) = try store.advance(from: ids[0], by: .approve(note: nil), curator: "ann")
+        XCTAssertEqual(decision?.action, .approve)
+        XCTAssertEqual(next?.annotationID, ids[1])
+        let (skipped, after) = try store.advance(from: ids[1], by: .skip, curator: "ann")
+        XCTAssertNil(skipped)
+        XCTAssertEqual(after?.annotationID, ids[2])
+        XCTAssertEqual(try store.activeClaims().map(\.annotationID), [ids[2]], "the skipped item went back to the queue")
+        XCTAssertThrowsError(try store.advance(from: ids[2], by: .reject(.other, note: nil), curator: "ann"))
+        XCTAssertThrowsError(try store.advance(from: ids[2], by: .approve(note: nil), curator: "bob"), "bob cannot decide on ann's item")
+        XCTAssertEqual(try store.show(id: ids[2]).status, .pending, "a refused step changes nothing")
+        XCTAssertEqual(try store.integrityProblems(), [])
+    }
+}

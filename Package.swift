@@ -40,6 +40,7 @@ let package = Package(
         .target(name: "FACSKnowledge", plugins: ["EmbedResources"]),
         .target(name: "ContentHashing", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "SafeText"),
+        .target(name: "WorkerThreads"),
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "ContentHashing"]),
         .target(name: "AnnotationRecord", dependencies: ["FACSKnowledge"]),
         .target(name: "CLIPTokenization", plugins: ["EmbedResources"]),
@@ -48,7 +49,8 @@ let package = Package(
         .target(
             name: "CoTFA",
             dependencies: [
-                "FACSKnowledge", "AnnotationRecord", "CLIPTokenization", "ContentHashing", "SafeText", "MediaIO", "CCurl",
+                "FACSKnowledge", "AnnotationRecord", "CLIPTokenization", "ContentHashing", "SafeText", "WorkerThreads", "MediaIO",
+                "CCurl",
                 .product(name: "Logging", package: "swift-log"),
             ],
             plugins: ["EmbedResources"]),
@@ -62,7 +64,7 @@ let package = Package(
         .target(
             name: "BatchAnnotation",
             dependencies: [
-                "FACSKnowledge", "AnnotationRecord", "CoTFA", "Store", "MediaIO", "ContentHashing",
+                "FACSKnowledge", "AnnotationRecord", "CoTFA", "Store", "MediaIO", "ContentHashing", "SafeText", "WorkerThreads",
                 .product(name: "CSV", package: "CSV.swift"),
             ]),
         .target(name: "RenderingJobs", dependencies: ["Renderer", "Store", "AnnotationRecord", "MediaIO"]),

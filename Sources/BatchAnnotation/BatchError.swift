@@ -3,12 +3,16 @@ public enum BatchError: Error, CustomStringConvertible, Equatable {
     case notADirectory(String)
     case unreadableManifest(path: String, reason: String)
     case badManifestRow(path: String, line: Int, reason: String)
+    case invalidSettings(String)
+    case endpointUnusable(String)
 
     public var description: String {
         switch self {
         case .notADirectory(let path): "\(path) is not a directory"
         case .unreadableManifest(let path, let reason): "manifest \(path): \(reason)"
         case .badManifestRow(let path, let line, let reason): "manifest \(path), line \(line): \(reason)"
+        case .invalidSettings(let message): message
+        case .endpointUnusable(let message): "endpoint check failed: \(message)"
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import WorkerThreads
 import MediaIO
 import Store
 
@@ -59,20 +60,11 @@ public struct BatchRunner: Sendable {
     public func run(_ units: [AnnotationUnit], progress: BatchProgress? = nil) throws -> Summary {
         let (todo, done, failedKept) = try pending(units)
         let tally = Tally()
-        let next = NextIndex()
-        let group = DispatchGroup()
-        for _ in 0..<min(concurrency, max(todo.count, 1)) {
-            group.enter()
-            Thread.detachNewThread {
-                while case let index = next.take(), index < todo.count {
-                    let outcome = self.process(todo[index])
-                    tally.record(todo[index].key, outcome)
-                    progress?.unitFinished(failed: outcome.error != nil)
-                }
-                group.leave()
-            }
+        WorkerPool.forEach(count: todo.count, threads: concurrency) { index in
+            let outcome = self.process(todo[index])
+            tally.record(todo[index].key, outcome)
+            progress?.unitFinished(failed: outcome.error != nil)
         }
-        group.wait()
         progress?.finish()
         return tally.summary(units: units.count, alreadyDone: done, failedKept: failedKept)
     }
@@ -143,19 +135,6 @@ public struct BatchRunner: Sendable {
 struct UnitFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Hands out 0, 1, 2, ... to worker threads.
-private final class NextIndex: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-
-    func take() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value - 1
-    }
 }
 
 /// Outcomes gathered from the worker threads.

@@ -2,6 +2,7 @@ import SafeText
 import AnnotationRecord
 import FACSKnowledge
 import Foundation
+import WorkerThreads
 import Logging
 
 /// Turns an emotion label (and a portrait) into grounded coarse and fine prompts: the four CoT-FA stages
@@ -129,20 +130,7 @@ public final class CoTFAPipeline: @unchecked Sendable {
 
     /// Annotates a batch on `concurrency` threads; results come back in input order, each a success or its error.
     public func annotateAll(_ inputs: [AnnotationInput], concurrency: Int) -> [Result<Annotation, Error>] {
-        let results = ResultSlots(count: inputs.count)
-        let next = ManagedCounter()
-        let group = DispatchGroup()
-        for _ in 0..<max(1, min(concurrency, inputs.count)) {
-            group.enter()
-            Thread.detachNewThread {
-                while case let index = next.take(), index < inputs.count {
-                    results.set(index, Result { try self.annotate(inputs[index]) })
-                }
-                group.leave()
-            }
-        }
-        group.wait()
-        return results.values
+        WorkerPool.map(count: inputs.count, threads: concurrency) { index in Result { try self.annotate(inputs[index]) } }
     }
 
     private var endpoint: String? {
@@ -193,29 +181,4 @@ public final class CoTFAPipeline: @unchecked Sendable {
             },
             startedAt: started, finishedAt: finished)
     }
-}
-
-/// Hands out 0, 1, 2, ... to worker threads.
-private final class ManagedCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-
-    func take() -> Int {
-        lock.withLock {
-            defer { value += 1 }
-            return value
-        }
-    }
-}
-
-/// Results written by worker threads, one slot per input.
-private final class ResultSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<Annotation, Error>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: Result<Annotation, Error>) { lock.withLock { slots[index] = result } }
-
-    var values: [Result<Annotation, Error>] { lock.withLock { slots.map { $0! } } }
 }

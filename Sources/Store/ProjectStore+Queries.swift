@@ -74,17 +74,18 @@ extension ProjectStore {
             if let holder = row.claimedBy, let expiry = row.claimExpiresAt, expiry > self.now {
                 claim = Claim(annotationID: id, curator: holder, expiresAt: expiry)
             }
-            return AnnotationDetail(
-                id: id,
-                subject: StoredSubject(
-                    id: subject.id!,
-                    subject: AnnotationSubject(
-                        sourcePath: subject.sourcePath, kind: try StoredValue.decode(SubjectKind.self, subject.kind),
-                        actorID: subject.actorId, view: subject.view, contentHash: subject.contentHash,
-                        description: subject.description)),
-                emotion: row.emotion, level: try StoredValue.level(row.level), mode: try StoredValue.decode(AnnotationMode.self, row.mode), backend: row.backend, endpoint: row.endpoint,
+            let subjectRecord = AnnotationSubject(
+                sourcePath: subject.sourcePath, kind: try StoredValue.decode(SubjectKind.self, subject.kind),
+                actorID: subject.actorId, view: subject.view, contentHash: subject.contentHash, description: subject.description)
+            let annotation = Annotation(
+                subject: subjectRecord, emotion: row.emotion, level: try StoredValue.level(row.level),
+                mode: try StoredValue.decode(AnnotationMode.self, row.mode), backend: row.backend, endpoint: row.endpoint,
                 modelID: row.modelId, templateVersion: row.templateVersion,
-                stages: try StoredJSON.decode([StageRecord].self, from: row.stagesJson), provenanceJSON: row.provenanceJson,
+                stages: try StoredJSON.decode([StageRecord].self, from: row.stagesJson), coarsePrompt: current.coarsePrompt,
+                finePrompt: current.finePrompt, aus: current.aus, findings: current.findings,
+                provenance: try? StoredJSON.decode(AnnotationProvenance.self, from: row.provenanceJson))
+            return AnnotationDetail(
+                id: id, subjectID: subject.id!, annotation: annotation, provenanceJSON: row.provenanceJson,
                 status: ReviewStatus(rawValue: row.status)!, current: current, revisions: revisions, decisions: decisions,
                 claim: claim, decidedBy: row.decidedBy, decidedAt: row.decidedAt, createdAt: row.createdAt, updatedAt: row.updatedAt)
         }

@@ -99,19 +99,11 @@ extension ProjectStore {
     }
 
     public func renders(annotationID: Int64? = nil, status: RenderStatus? = nil) throws -> [RenderRecord] {
-        var conditions: [String] = []
-        var arguments = StatementArguments()
-        if let annotationID {
-            conditions.append("annotation_id = ?")
-            arguments += [annotationID]
-        }
-        if let status {
-            conditions.append("status = ?")
-            arguments += [status.rawValue]
-        }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        var request = RenderRow.order(Column("id"))
+        if let annotationID { request = request.filter(Column("annotation_id") == annotationID) }
+        if let status { request = request.filter(Column("status") == status.rawValue) }
         return try pool.read { db in
-            try RenderRow.fetchAll(db, sql: "SELECT * FROM render \(whereClause) ORDER BY id", arguments: arguments).map {
+            try request.fetchAll(db).map {
                 RenderRecord(
                     id: $0.id!, annotationID: $0.annotationId, revision: $0.revision, parametersJSON: $0.parametersJson,
                     seed: $0.seed, modelPath: $0.modelPath, modelHash: $0.modelHash, outputsJSON: $0.outputsJson,
@@ -143,19 +135,11 @@ extension ProjectStore {
 
     /// Links of one annotation, or every annotation linked to one clip path.
     public func clipLinks(annotationID: Int64? = nil, clipPath: String? = nil) throws -> [ClipLink] {
-        var conditions: [String] = []
-        var arguments = StatementArguments()
-        if let annotationID {
-            conditions.append("annotation_id = ?")
-            arguments += [annotationID]
-        }
-        if let clipPath {
-            conditions.append("clip_path = ?")
-            arguments += [clipPath]
-        }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        var request = ClipLinkRow.order(Column("id"))
+        if let annotationID { request = request.filter(Column("annotation_id") == annotationID) }
+        if let clipPath { request = request.filter(Column("clip_path") == clipPath) }
         return try pool.read { db in
-            try ClipLinkRow.fetchAll(db, sql: "SELECT * FROM clip_link \(whereClause) ORDER BY id", arguments: arguments).map {
+            try request.fetchAll(db).map {
                 ClipLink(annotationID: $0.annotationId, clipPath: $0.clipPath, actorID: $0.actorId, view: $0.view, emotion: $0.emotion, level: $0.level)
                     .with(id: $0.id)
             }

@@ -1,3 +1,4 @@
+import AnnotationRecord
 import Foundation
 import GRDB
 
@@ -59,9 +60,7 @@ public struct ReviewExporter {
         var buffer = Data()
         var records = 0
         var annotations = Set<Int64>()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let encoder = ProjectJSON.encoder()
         if format == .csv {
             buffer.append(Self.csvLine(ExportRecord.csvColumns))
         }

@@ -2,33 +2,6 @@ import AnnotationRecord
 import FACSKnowledge
 import Foundation
 
-/// A subject as stored, with its row id; in JSON the id sits beside the subject's own fields.
-@dynamicMemberLookup
-public struct StoredSubject: Codable, Sendable, Equatable {
-    public var id: Int64
-    public var subject: AnnotationSubject
-
-    public subscript<Value>(dynamicMember keyPath: KeyPath<AnnotationSubject, Value>) -> Value { subject[keyPath: keyPath] }
-
-    public init(id: Int64, subject: AnnotationSubject) {
-        self.id = id
-        self.subject = subject
-    }
-
-    private enum CodingKeys: String, CodingKey { case id }
-
-    public init(from decoder: Decoder) throws {
-        id = try decoder.container(keyedBy: CodingKeys.self).decode(Int64.self, forKey: .id)
-        subject = try AnnotationSubject(from: decoder)
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try subject.encode(to: encoder)
-    }
-}
-
 /// One version of an annotation's prompts. Revision 1 is what the pipeline produced.
 public struct Revision: Codable, Sendable, Equatable {
     public var number: Int
@@ -91,18 +64,16 @@ public struct AnnotationSummary: Codable, Sendable, Equatable {
     public var coarsePrompt: String
 }
 
-/// Everything about one annotation: what `tbd review show` prints and the terminal UI draws.
-public struct AnnotationDetail: Codable, Sendable, Equatable {
+/// Everything about one annotation: what `tbd review show` prints and the terminal UI draws. The record's own
+/// fields read straight through (`detail.emotion`, `detail.stages`); its prompts, AUs and findings are the current
+/// revision's.
+@dynamicMemberLookup
+public struct AnnotationDetail: Encodable, Sendable, Equatable {
     public var id: Int64
-    public var subject: StoredSubject
-    public var emotion: String
-    public var level: EmotionLevel
-    public var mode: AnnotationMode
-    public var backend: String
-    public var endpoint: String?
-    public var modelID: String?
-    public var templateVersion: String
-    public var stages: [StageRecord]
+    /// The subject's row: annotations of the same subject share it.
+    public var subjectID: Int64
+    public var annotation: Annotation
+    /// The provenance exactly as stored; `annotation.provenance` is its typed form when it reads as one.
     public var provenanceJSON: String
     public var status: ReviewStatus
     public var current: Revision
@@ -115,14 +86,42 @@ public struct AnnotationDetail: Codable, Sendable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
 
-    /// The annotation as the current revision has it: the typed record the pipeline stored, with the curators'
-    /// edits applied.
-    public var annotation: Annotation {
-        Annotation(
-            subject: subject.subject, emotion: emotion, level: level, mode: mode, backend: backend, endpoint: endpoint,
-            modelID: modelID, templateVersion: templateVersion, stages: stages, coarsePrompt: current.coarsePrompt,
-            finePrompt: current.finePrompt, aus: current.aus, findings: current.findings,
-            provenance: try? ProjectJSON.decode(AnnotationProvenance.self, from: provenanceJSON))
+    public subscript<Value>(dynamicMember keyPath: KeyPath<Annotation, Value>) -> Value { annotation[keyPath: keyPath] }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, subject, emotion, level, mode, backend, endpoint, modelID = "modelId", templateVersion, stages
+        case provenanceJSON = "provenanceJson", status, current, revisions, decisions, claim, decidedBy, decidedAt
+        case createdAt, updatedAt
+    }
+
+    private enum SubjectKeys: String, CodingKey { case id }
+
+    /// The documented JSON shape: the record's fields beside the review state, the subject with its row id.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        let subjectEncoder = container.superEncoder(forKey: .subject)
+        var subjectID = subjectEncoder.container(keyedBy: SubjectKeys.self)
+        try subjectID.encode(self.subjectID, forKey: .id)
+        try annotation.subject.encode(to: subjectEncoder)
+        try container.encode(annotation.emotion, forKey: .emotion)
+        try container.encode(annotation.level, forKey: .level)
+        try container.encode(annotation.mode, forKey: .mode)
+        try container.encode(annotation.backend, forKey: .backend)
+        try container.encodeIfPresent(annotation.endpoint, forKey: .endpoint)
+        try container.encodeIfPresent(annotation.modelID, forKey: .modelID)
+        try container.encode(annotation.templateVersion, forKey: .templateVersion)
+        try container.encode(annotation.stages, forKey: .stages)
+        try container.encode(provenanceJSON, forKey: .provenanceJSON)
+        try container.encode(status, forKey: .status)
+        try container.encode(current, forKey: .current)
+        try container.encode(revisions, forKey: .revisions)
+        try container.encode(decisions, forKey: .decisions)
+        try container.encodeIfPresent(claim, forKey: .claim)
+        try container.encodeIfPresent(decidedBy, forKey: .decidedBy)
+        try container.encodeIfPresent(decidedAt, forKey: .decidedAt)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
     }
 }
 

@@ -21,23 +21,22 @@ struct AnnotateCommand: ParsableCommand {
     @Option(name: .long, help: "angry, contempt, disgusted, fear, happy, neutral, sad or surprised.")
     var emotion: String
     @Option(name: .long, help: "MEAD level: 1 Mild, 2 Moderate, 3 Intense.")
-    var level: Int = 2
+    var level: EmotionLevel = .moderate
     @Option(name: .long, help: "A description of the person, e.g. \"a woman in her thirties with short dark hair\".")
     var subject: String?
     @Option(name: .long, help: "MEAD actor id such as M003 or W011 (default: taken from the path when it has one).")
     var actor: String?
     @Option(name: .long, help: "cot (four stages), describe (one direct question) or label (prompts from the label alone).")
-    var mode: String = "cot"
+    var mode: AnnotationMode = .cot
     @Option(name: .long, help: "OpenAI-compatible API base, e.g. http://localhost:8000/v1 (default: TBD_VLM_URL).")
     var endpoint: String?
     @Option(name: .long, help: "Model name (default: TBD_VLM_MODEL, else the first model the server lists).")
     var model: String?
     @Flag(name: .long, help: "Describe the image in words instead of sending it, for text-only models.")
     var textOnly = false
-    @Option(name: .long, help: "Review database (default: TBD_DB, else data/tbd.sqlite).")
-    var db: String?
+    @OptionGroup var store: StoreOptions
     @Option(name: .long, help: "auto, json_schema, json_object or none.")
-    var responseFormat: String = "auto"
+    var responseFormat: ResponseFormatMode = .auto
     @Option(name: .long, help: "Pixel budget for the image sent to the model.")
     var maxPixels: Int = PortraitImage.defaultMaxPixels
     @Option(name: .long, help: "Sampling temperature.")
@@ -55,11 +54,7 @@ struct AnnotateCommand: ParsableCommand {
 
     func run() throws {
         let table = try loadTable()
-        guard let level = EmotionLevel(rawValue: level) else { throw CLIError("--level must be 1, 2 or 3") }
-        guard let mode = AnnotationMode(rawValue: mode) else { throw CLIError("--mode must be cot, describe or label") }
-        guard let format = ResponseFormatMode(rawValue: responseFormat) else {
-            throw CLIError("--response-format must be auto, json_schema, json_object or none")
-        }
+        let format = responseFormat
         guard table.emotion(emotion) != nil else {
             throw CLIError("unknown emotion '\(emotion)' (known: \(table.emotions.map(\.emotion).joined(separator: ", ")))")
         }
@@ -107,7 +102,7 @@ struct AnnotateCommand: ParsableCommand {
             }
         }
 
-        let databasePath = db ?? environment["TBD_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/tbd.sqlite"
+        let databasePath = store.path
         let annotation: Annotation
         do {
             annotation = try pipeline.annotate(input)
@@ -133,13 +128,10 @@ struct AnnotateCommand: ParsableCommand {
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
         let name = ((image as NSString).lastPathComponent as NSString).deletingPathExtension
         let file = folder.appendingPathComponent("\(stamp)-\(name)-\(emotion).json")
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
+        let encoder = ProjectJSON.encoder(pretty: true)
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try encoder.encode(FailureView(failed: true, error: failure.description, image: image, emotion: emotion, level: level, stages: failure.stages))
+            try encoder.encode(FailureView(failed: true, error: failure.description, image: image, emotion: emotion, level: level.rawValue, stages: failure.stages))
                 .write(to: file, options: .atomic)
         } catch {
             throw CLIError("\(failure.description); and the failure record could not be written to \(file.path): \(error.localizedDescription)")
@@ -150,7 +142,7 @@ struct AnnotateCommand: ParsableCommand {
     /// Prints the failure: JSON on stdout with --json, else the error and each stage's replies, made safe, on stderr.
     private func report(_ failure: AnnotationFailure, keptAt path: String) throws {
         if json {
-            try printJSON(FailureView(failed: true, error: failure.description, image: image, emotion: emotion, level: level, stages: failure.stages, record: path))
+            try printJSON(FailureView(failed: true, error: failure.description, image: image, emotion: emotion, level: level.rawValue, stages: failure.stages, record: path))
             return
         }
         var lines = ["Error: \(TerminalText.strip(failure.description))", "failure record: \(path)"]

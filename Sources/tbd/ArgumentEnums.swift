@@ -1,5 +1,7 @@
 import AnnotationRecord
 import ArgumentParser
+import CoTFA
+import FACSKnowledge
 import Renderer
 import Store
 
@@ -7,3 +9,16 @@ import Store
 extension ProgressiveGuidanceSchedule.Mode: ExpressibleByArgument {}
 extension AnnotationMode: ExpressibleByArgument {}
 extension ReviewStatus: ExpressibleByArgument {}
+extension EmotionLevel: ExpressibleByArgument {}
+extension ResponseFormatMode: ExpressibleByArgument {}
+
+/// `--status`: one status, or any.
+enum StatusChoice: String, CaseIterable, ExpressibleByArgument {
+    case pending, approved, rejected, any
+
+    var status: ReviewStatus? { ReviewStatus(rawValue: rawValue) }
+}
+
+enum YesNo: String, CaseIterable, ExpressibleByArgument {
+    case yes, no
+}

@@ -1,12 +1,9 @@
 import AnnotationRecord
-import SafeText
 import ArgumentParser
 import BatchAnnotation
-import CoTFA
 import FACSKnowledge
 import Foundation
 import MediaIO
-import Renderer
 import Store
 
 struct BatchCommand: ParsableCommand {
@@ -66,15 +63,14 @@ struct BatchOptions: ParsableArguments {
     @Option(name: .long, help: "Model name (default: TBD_VLM_MODEL, else the first the server lists).")
     var model: String?
     @Option(name: .long, help: "cot (four stages), describe (one question) or label (no model).")
-    var mode: String = "cot"
+    var mode: AnnotationMode = .cot
     @Flag(name: .long, help: "Describe frames in words instead of sending them, for text-only models.")
     var textOnly = false
     @Option(name: .long, help: "Most model calls per second per endpoint (default: no limit).")
     var rate: Double?
     @Option(name: .long, help: "Reference frame: first, middle, or a time in seconds.")
     var frame: String = "middle"
-    @Option(name: .long, help: "Review database (default: TBD_DB, else data/tbd.sqlite).")
-    var db: String?
+    @OptionGroup var store: StoreOptions
     @Option(name: .long, help: "Where extracted frames are cached (default: frames/ beside the database).")
     var frameCache: String?
     @Option(name: .long, help: "Seconds per model call assumed by --dry-run's estimate.")
@@ -90,88 +86,40 @@ struct BatchOptions: ParsableArguments {
 
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
-        guard AnnotationMode(rawValue: mode) != nil else { throw ValidationError("--mode must be cot, describe or label") }
         _ = try frameChoice()
         _ = try selection()
     }
 
     func execute(scan: ScanResult) throws {
-        guard let mode = AnnotationMode(rawValue: mode), case let batchMode = mode else {
-            throw CLIError("--mode must be cot, describe or label")
-        }
+        var settings = BatchJob.Settings()
+        settings.selection = try selection()
+        settings.mode = mode
+        settings.concurrency = concurrency
         let environment = ProcessInfo.processInfo.environment
-        let databasePath = db ?? environment["TBD_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/tbd.sqlite"
-        try FileManager.default.createDirectory(
-            atPath: (databasePath as NSString).deletingLastPathComponent.isEmpty ? "." : (databasePath as NSString).deletingLastPathComponent,
-            withIntermediateDirectories: true)
-        let store = try ProjectStore(path: databasePath)
-        let recorded = try store.batchUnits()
-        let done = Set(recorded.filter { $0.value.status == .done }.map(\.key))
-        let endpoints = endpoint.isEmpty ? [environment["TBD_VLM_URL"]].compactMap { $0 }.filter { !$0.isEmpty } : endpoint
-        // With no model there are no calls to plan: the offline reasoner and label mode cost nothing.
-        let plannedMode: AnnotationMode = endpoints.isEmpty ? .label : batchMode
-        let plan = BatchPlan(scan: scan, selection: try selection(), mode: plannedMode, done: done)
-        let report = PlanReport(plan: plan, scan: scan, concurrency: concurrency, secondsPerCall: secondsPerCall)
-
+        settings.endpoints = endpoint.isEmpty ? [environment["TBD_VLM_URL"]].compactMap { $0 }.filter { !$0.isEmpty } : endpoint
+        settings.model = model
+        settings.textOnly = textOnly
+        settings.requestsPerSecond = rate
+        settings.frameChoice = try frameChoice()
+        settings.frameCache = frameCache
+        settings.secondsPerCall = secondsPerCall
+        settings.retryFailed = retryFailed
+        let store = try store.open()
+        let job: BatchJob
+        do { job = try BatchJob(scan: scan, settings: settings, store: store) } catch { throw CLIError("\(error)") }
         if dryRun {
-            if json { try printJSON(report) } else { print(report.text) }
+            if json { try printJSON(job.report) } else { print(job.report.text) }
             return
         }
-        if !json { FileHandle.standardError.write(Data((report.text + "\n").utf8)) }
-
-        let frames = try ReferenceFrameCache(
-            directory: frameCache ?? ((databasePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("frames"))
-        let counter = try CLIPPromptTokenCounter()
-        var transports: [CachedTransport] = []
-        var pipelines: [CoTFAPipeline] = []
-        for base in endpoints {
-            var configuration: VLMConfiguration
-            do {
-                guard let resolved = try VLMConfiguration.resolve(endpoint: base, model: model, environment: environment) else { continue }
-                configuration = resolved
-            } catch {
-                throw CLIError("\(error)")
-            }
-            configuration.maxConcurrentRequests = concurrency
-            let transport = CachedTransport(
-                inner: CurlTransport(maxConcurrentRequests: concurrency), store: store, requestsPerSecond: rate)
-            transports.append(transport)
-            pipelines.append(try CoTFAPipeline(
-                table: try loadTable(), backend: .remote(ChatClient(configuration: configuration, transport: transport)),
-                budget: PromptBudget(counter: counter)))
+        if !json { FileHandle.standardError.write(Data((job.report.text + "\n").utf8)) }
+        let result: BatchRunReport
+        do {
+            result = try job.run(progressInterval: isatty(STDERR_FILENO) == 1 ? nil : progressInterval, environment: environment)
+        } catch {
+            throw CLIError("\(error)")
         }
-        if pipelines.isEmpty {
-            pipelines = [try CoTFAPipeline(table: try loadTable(), backend: .offline, budget: PromptBudget(counter: counter))]
-        }
-        for pipeline in pipelines {
-            do {
-                try pipeline.connect()
-            } catch {
-                throw CLIError("endpoint check failed: \(error)")
-            }
-        }
-        let choice = try frameChoice()
-        let annotator = PipelineUnitAnnotator(
-            pipelines: pipelines, mode: mode, textOnly: textOnly, units: plan.units, frames: frames, frameChoice: choice)
-        let runner = BatchRunner(
-            store: store, frames: frames, annotator: annotator, concurrency: concurrency, retryFailed: retryFailed,
-            frameChoice: choice)
-        let todo = try runner.pending(plan.units).todo.count
-        let progress = BatchProgress(total: todo, interval: isatty(STDERR_FILENO) == 1 ? nil : progressInterval)
-        let started = Date()
-        let summary = try runner.run(plan.units, progress: progress)
-        let calls = transports.reduce(CachedTransport.Counts()) {
-            CachedTransport.Counts(calls: $0.calls + $1.statistics.calls, cacheHits: $0.cacheHits + $1.statistics.cacheHits)
-        }
-        let view = BatchRunView(
-            database: databasePath, summary: summary, modelCalls: calls.calls, cacheHits: calls.cacheHits,
-            seconds: Date().timeIntervalSince(started))
-        if json {
-            try printJSON(view)
-        } else {
-            print(view.text)
-        }
-        if summary.failed > 0 { throw ExitCode(1) }
+        if json { try printJSON(result) } else { print(result.text) }
+        if result.summary.failed > 0 { throw ExitCode(1) }
     }
 
     func selection() throws -> BatchSelection {
@@ -205,31 +153,5 @@ struct BatchOptions: ParsableArguments {
             guard let seconds = Double(frame), seconds >= 0 else { throw ValidationError("--frame must be first, middle or a time in seconds") }
             return .time(seconds: seconds)
         }
-    }
-}
-
-struct BatchRunView: Encodable {
-    let database: String
-    let summary: BatchRunner.Summary
-    let modelCalls: Int
-    let cacheHits: Int
-    let seconds: Double
-
-    var text: String {
-        var lines = [
-            "units: \(summary.units) (already done \(summary.alreadyDone), annotated now \(summary.annotated), failed \(summary.failed)"
-                + (summary.previouslyFailedNotRetried > 0 ? ", \(summary.previouslyFailedNotRetried) failed before and not retried (--retry-failed)" : "") + ")",
-            "clips linked: \(summary.clipsLinked); frames decoded \(summary.framesDecoded), from cache \(summary.framesFromCache)",
-            "model calls: \(modelCalls), answered from the cache: \(cacheHits); \(String(format: "%.1f", seconds)) s",
-        ]
-        // Each error names its clip's path first.
-        for error in summary.unreadableClips.sorted(by: { $0.key < $1.key }).map(\.value) {
-            lines.append("unreadable clip, not linked: \(TerminalText.strip(error, keepNewlines: false))")
-        }
-        for (key, error) in summary.errors.sorted(by: { $0.key < $1.key }) {
-            lines.append("failed \(key): \(TerminalText.strip(error, keepNewlines: false))")
-        }
-        lines.append("results are pending review in \(database) (tbd review)")
-        return lines.joined(separator: "\n")
     }
 }

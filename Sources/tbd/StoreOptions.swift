@@ -16,3 +16,30 @@ struct StoreOptions: ParsableArguments {
         }
     }
 }
+
+struct CuratorOption: ParsableArguments {
+    @Option(name: .long, help: "Curator name (default: $TBD_CURATOR, else the login name).")
+    var curator: String?
+
+    func resolve() throws -> String {
+        do { return try CuratorName.resolve(option: curator) } catch { throw CLIError("\(error)") }
+    }
+}
+
+/// Runs a store call and turns a refusal into a clean "Error: ..." exit.
+@discardableResult
+func storeCall<Value>(_ body: () throws -> Value) throws -> Value {
+    do {
+        return try body()
+    } catch let error as StoreError {
+        throw CLIError(error.description)
+    }
+}
+
+/// The item a scriptable decision or claim acts on, and who acts.
+struct ReviewItemOptions: ParsableArguments {
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var curator: CuratorOption
+    @Argument(help: "The annotation's id.") var id: Int64
+    @OptionGroup var output: JSONOption
+}

@@ -48,7 +48,7 @@ final class ReviewStoreTests: XCTestCase {
     func testSameSubjectIsStoredOnce() throws {
         let first = try store.addAnnotation(sampleAnnotation(1))
         let second = try store.addAnnotation(sampleAnnotation(1, fine: "another take"))
-        XCTAssertEqual(try store.show(id: first).subject.id, try store.show(id: second).subject.id)
+        XCTAssertEqual(try store.show(id: first).subjectID, try store.show(id: second).subjectID)
     }
 
     func testBadAnnotationsAreRefusedAndNothingIsStored() throws {

@@ -1,3 +1,4 @@
+import AnnotationRecord
 import FACSKnowledge
 import Foundation
 
@@ -16,10 +17,7 @@ public struct StrictJSONReaderValue {
 extension StageAnswer {
     /// Canonical compact JSON (sorted, snake_case keys): what is stored and carried into later stages.
     public var canonicalJSON: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        (try? ProjectJSON.string(self)) ?? "{}"
     }
 
     static func validated(_ json: JSONValue) throws -> Self {

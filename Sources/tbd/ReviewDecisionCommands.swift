@@ -1,0 +1,80 @@
+import ArgumentParser
+import FACSKnowledge
+import Foundation
+import ReviewUI
+import SafeText
+import Store
+
+extension ReviewCommand {
+    struct Approve: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Approve a pending annotation's current revision.")
+        @OptionGroup var item: ReviewItemOptions
+        @Option(name: .long, help: "Optional note kept with the decision.") var note: String?
+
+        func run() throws {
+            let name = try item.curator.resolve()
+            let decision = try storeCall { try item.store.open().approve(id: item.id, curator: name, note: note) }
+            if item.output.json { return try printJSON(decision) }
+            print("approved #\(item.id) (revision \(decision.revisionAfter)) as \(TerminalText.sanitize(name))")
+        }
+    }
+
+    struct Reject: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reject a pending annotation with a reason from the list.",
+            discussion: "Reasons: \(RejectReason.allCases.map(\.rawValue).joined(separator: ", ")). Write \"reason: free text\" or use --note.")
+        @OptionGroup var item: ReviewItemOptions
+        @Option(name: .long, help: "A reason code, optionally followed by ': free text'.") var reason: String
+        @Option(name: .long, help: "Free text kept with the decision.") var note: String?
+
+        func run() throws {
+            let name = try item.curator.resolve()
+            guard let parsed = RejectReason.parse(reason) else {
+                throw CLIError("unknown reason '\(reason)' (use one of: \(RejectReason.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            let text = [parsed.note, note].compactMap { $0 }.joined(separator: "; ")
+            let decision = try storeCall {
+                try item.store.open().reject(id: item.id, curator: name, reason: parsed.reason, note: text.isEmpty ? nil : text)
+            }
+            if item.output.json { return try printJSON(decision) }
+            print("rejected #\(item.id) (\(parsed.reason.rawValue)) as \(TerminalText.sanitize(name))")
+        }
+    }
+
+    struct Edit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Store edited prompts as a new revision; an approved item goes back to pending unless --approve.")
+        @OptionGroup var item: ReviewItemOptions
+        @Option(name: .long) var coarse: String?
+        @Option(name: .long) var fine: String?
+        @Option(name: .long, help: "AUs in FACS notation, e.g. \"6C 12C 25\" or \"6C+12C\".") var aus: String?
+        @Flag(name: .long, help: "Approve the edited revision in the same step.") var approve = false
+
+        func run() throws {
+            let name = try item.curator.resolve()
+            guard coarse != nil || fine != nil || aus != nil else { throw CLIError("give --coarse, --fine or --aus") }
+            let auList = try aus.map { text in
+                do { return try ScoredAU.list(notation: text) } catch { throw CLIError("--aus: \(error)") }
+            }
+            let revision = try storeCall {
+                try item.store.open().edit(id: item.id, curator: name, coarse: coarse, fine: fine, aus: auList, approve: approve)
+            }
+            if item.output.json { return try printJSON(revision) }
+            print("saved revision \(revision.number) of #\(item.id)\(approve ? ", approved" : "")")
+        }
+    }
+
+    struct Undo: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Undo this curator's latest decision that still stands.")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var curator: CuratorOption
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let name = try curator.resolve()
+            let undo = try storeCall { try store.open().undoLast(curator: name) }
+            if output.json { return try printJSON(undo) }
+            print("undid decision #\(undo.undoesDecisionID ?? 0) on #\(undo.annotationID): now \(undo.statusAfter.rawValue), revision \(undo.revisionAfter)")
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import FACSKnowledge
+import Foundation
+import ReviewUI
+import SafeText
+import Store
+
+extension ReviewCommand {
+    struct Queue: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "queue", abstract: "The full-screen review queue (the default; press ? inside for keys).")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var curator: CuratorOption
+        @Option(name: .long, help: "Start with this filter, e.g. \"emotion=happy level=3\".")
+        var filter: String = ""
+        @Flag(name: .long, help: "Not supported here: the queue is interactive. Use the subcommands for JSON.")
+        var json = false
+
+        func run() throws {
+            if json { throw CLIError("the review queue is interactive; use `tbd review list --json` and friends for JSON") }
+            let name = try curator.resolve()
+            let parsed = try storeCall { try ReviewFilter.parse(filter) }
+            let opened = try store.open()
+            try storeCall { try ReviewTerminalApp.run(store: opened, curator: name, filter: parsed) }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List annotations, oldest first.")
+        @OptionGroup var store: StoreOptions
+        @Option(name: .long, help: "pending, approved, rejected or any.") var status: StatusChoice = .any
+        @Option(name: .long) var emotion: String?
+        @Option(name: .long, help: "1, 2 or 3.") var level: EmotionLevel?
+        @Option(name: .long) var actor: String?
+        @Option(name: .long) var backend: String?
+        @Option(name: .long, help: "yes: only items with warnings or errors; no: only items without.") var findings: YesNo?
+        @Option(name: .long, help: "At most this many rows.") var limit: Int = 50
+        @Option(name: .long, help: "Start after this annotation id (paging).") var after: Int64?
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            guard limit > 0 else { throw CLIError("--limit must be positive") }
+            // Built field by field: a value with a space stays one value, never a second filter term.
+            let filter = ReviewFilter(
+                status: status.status, emotion: emotion?.lowercased(), level: level?.rawValue, actor: actor, backend: backend,
+                hasFindings: findings.map { $0 == .yes })
+            let rows = try storeCall { try store.open().list(filter: filter, limit: limit, after: after) }
+            if output.json { return try printJSON(rows) }
+            if rows.isEmpty { print("no annotation matches \(filter.text)") }
+            for row in rows {
+                let flag = row.worstFinding.map { " [\($0.rawValue)]" } ?? ""
+                let claim = row.claimedBy.map { " (claimed by \(TerminalText.sanitize($0)))" } ?? ""
+                print(TerminalText.sanitize(
+                    "#\(row.id) \(row.status.rawValue) \(row.emotion) L\(row.level) \(row.actorID ?? "-") \(row.view ?? "-") rev\(row.revision)\(flag)\(claim)  \(row.coarsePrompt)"))
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one annotation: subject, stages, every revision and decision.")
+        @OptionGroup var store: StoreOptions
+        @Argument var id: Int64
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let detail = try storeCall { try store.open().show(id: id) }
+            if output.json { return try printJSON(detail) }
+            let subject = detail.subject
+            var lines = [
+                "#\(detail.id) \(detail.status.rawValue), revision \(detail.current.number) of \(detail.revisions.count)",
+                "subject: \(subject.kind.rawValue) \(subject.sourcePath) actor \(subject.actorID ?? "-") view \(subject.view ?? "-")",
+                "emotion: \(detail.emotion) level \(detail.level.rawValue); \(detail.backend) \(detail.modelID ?? "") mode \(detail.mode.rawValue) template \(detail.templateVersion)",
+                "coarse: \(detail.current.coarsePrompt)",
+                "fine:   \(detail.current.finePrompt)",
+                "AUs:    \(detail.current.aus.map(\.description).joined(separator: " "))",
+            ]
+            lines += detail.current.findings.map { "finding: \($0)" }
+            lines += detail.stages.map { "stage \($0.index) \($0.title): \($0.text)" }
+            if let claim = detail.claim { lines.append("claimed by \(claim.curator) until \(claim.expiresAt)") }
+            lines += detail.decisions.map { decision in
+                "decision #\(decision.id): \(decision.curator) \(decision.action.rawValue)\(decision.reason.map { " (\($0.rawValue))" } ?? "")\(decision.note.map { ": \($0)" } ?? "") \(decision.statusBefore.rawValue) -> \(decision.statusAfter.rawValue) at \(decision.createdAt)"
+            }
+            for line in lines { print(TerminalText.sanitize(line)) }
+        }
+    }
+}

@@ -113,6 +113,13 @@ public final class ReviewSession {
     /// Gives the current item back when the curator leaves.
     public func close() {
         releaseCurrent()
+        idle()
+    }
+
+    /// Called when no key has come for a moment: folds the WAL into the database file then, so that work never
+    /// lands on a key press (the store is opened without automatic checkpoints). A failure only delays it.
+    public func idle() {
+        try? store.checkpoint()
     }
 
     // MARK: Keys

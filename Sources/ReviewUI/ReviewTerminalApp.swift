@@ -23,7 +23,13 @@ public enum ReviewTerminalApp {
                 width: size.width, height: size.height, color: color,
                 picture: pictures.rows(for: session.detail?.subject.sourcePath), table: table)
             terminal.send(screen.frame(session))
-            switch terminal.next(timeout: 30_000) {
+            // A short wait first: when the curator pauses, the WAL is checkpointed (see ReviewSession.idle()).
+            var event = terminal.next(timeout: 300)
+            if case .timeout = event {
+                session.idle()
+                event = terminal.next(timeout: 30_000)
+            }
+            switch event {
             case .input(let bytes):
                 for key in ReviewKey.decode(bytes) {
                     switch session.handle(key) {

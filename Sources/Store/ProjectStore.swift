@@ -13,11 +13,19 @@ public final class ProjectStore: @unchecked Sendable {
         public var busyTimeout: TimeInterval
         /// The store's notion of now; tests move it to expire leases without sleeping.
         public var clock: @Sendable () -> Date
+        /// Whether SQLite folds the WAL back into the database file on its own after a commit. An interactive
+        /// front end turns this off and calls `checkpoint()` while idle, so the fold never lands on a key press;
+        /// durability is the same either way (every commit is synced to the WAL).
+        public var automaticCheckpoints: Bool
 
-        public init(leaseDuration: TimeInterval = 600, busyTimeout: TimeInterval = 10, clock: @escaping @Sendable () -> Date = { Date() }) {
+        public init(
+            leaseDuration: TimeInterval = 600, busyTimeout: TimeInterval = 10, clock: @escaping @Sendable () -> Date = { Date() },
+            automaticCheckpoints: Bool = true
+        ) {
             self.leaseDuration = leaseDuration
             self.busyTimeout = busyTimeout
             self.clock = clock
+            self.automaticCheckpoints = automaticCheckpoints
         }
     }
 
@@ -41,6 +49,7 @@ public final class ProjectStore: @unchecked Sendable {
         configuration.prepareDatabase { db in
             // FULL: a decision acknowledged to the curator survives a power cut, not only a killed process.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            if !options.automaticCheckpoints { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -56,6 +65,11 @@ public final class ProjectStore: @unchecked Sendable {
             throw StoreError.newerSchema(path: path, unknownMigrations: unknown)
         }
         try migrator.migrate(pool)
+    }
+
+    /// Folds what the WAL holds back into the database file without waiting for readers (a passive checkpoint).
+    public func checkpoint() throws {
+        try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
     }
 
     /// The schema migrations applied to this database, in order.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import CLIPTokenization
 import Renderer
+import SafeText
 
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,7 +36,7 @@ extension ModelCommand {
                                            truncated: count > CLIPTokenizer.maximumLength, tokens: tokens))
             } else {
                 print(ids.map(String.init).joined(separator: " "))
-                print("tokens: " + tokens.map { terminalSafe($0).debugDescription }.joined(separator: " "))
+                print("tokens: " + tokens.map { TerminalText.sanitize($0).debugDescription }.joined(separator: " "))
                 let verdict = count > CLIPTokenizer.maximumLength
                     ? "truncated: \(count - CLIPTokenizer.maximumLength) tokens past the limit are dropped"
                     : "fits"
@@ -185,11 +186,4 @@ private func loadTokenizer(_ model: String?) throws -> CLIPTokenizer {
     } catch {
         throw CLIError("cannot load the tokenizer: \(error)")
     }
-}
-
-/// Replaces control characters (escape sequences included) so text from a prompt cannot drive the terminal.
-func terminalSafe(_ text: String) -> String {
-    String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
-        scalar.properties.generalCategory == .control ? "\u{FFFD}" : scalar
-    }))
 }

@@ -20,7 +20,7 @@ extension ReviewCommand {
             if json { throw CLIError("the review queue is interactive; use `tbd review list --json` and friends for JSON") }
             let name = try curator.resolve()
             let parsed = try storeCall { try ReviewFilter.parse(filter) }
-            let opened = try store.open()
+            let opened = try store.open(automaticCheckpoints: false)
             try storeCall { try ReviewTerminalApp.run(store: opened, curator: name, filter: parsed) }
         }
     }

@@ -8,9 +8,9 @@ struct StoreOptions: ParsableArguments {
 
     var path: String { StoreLocation.path(option: db) }
 
-    func open() throws -> ProjectStore {
+    func open(automaticCheckpoints: Bool = true) throws -> ProjectStore {
         do {
-            return try ProjectStore(path: path)
+            return try ProjectStore(path: path, options: .init(automaticCheckpoints: automaticCheckpoints))
         } catch {
             throw CLIError("\(error)")
         }

@@ -8,7 +8,7 @@ extension RenderCommand {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "run",
-            abstract: "Render prompt pairs to MP4 clips with progressive-guidance DDIM sampling (the default subcommand).",
+            abstract: "Render prompt pairs to MP4 clips with progressive-guidance sampling, DDIM or DPM-Solver++ (the default subcommand).",
             discussion: """
                 Pairs come from the review store (--approved, or --id N), a review-queue export (--pairs \
                 export.jsonl) or --coarse/--fine. Each pair becomes aID-rREV-sSEED.mp4, .png (first frame), \
@@ -45,6 +45,8 @@ extension RenderCommand {
         var split = 0.4
         @Option(name: .long, help: "Progressive blending: paper, smooth or hard.")
         var blend = "paper"
+        @OptionGroup var alpha: AlphaBoundsOptions
+        @OptionGroup var samplerOptions: SamplerOptions
         @Option(name: .long, help: "Classifier-free guidance scale.")
         var cfg: Float = 3.5
         @Option(name: .long, help: "Seed of the first frame's noise (frame f uses seed + f).")
@@ -74,6 +76,8 @@ extension RenderCommand {
             guard steps > 0, frames > 0, (1...240).contains(fps), split > 0, split < 1, strength > 0, strength <= 1 else {
                 throw CLIError("--steps and --frames must be positive, --fps 1-240, --split in (0, 1), --strength in (0, 1]")
             }
+            let bounds = try alpha.bounds(for: mode)
+            let sampler = try samplerOptions.choice()
             let store = try openStore()
             var work = try loadPairs(store: store)
             if let emotion { work = work.filter { $0.emotion?.lowercased() == emotion.lowercased() } }
@@ -84,7 +88,7 @@ extension RenderCommand {
                 }
             }
             let loaded: StableDiffusionModel
-            do { loaded = try StableDiffusionModel(directory: URL(fileURLWithPath: model)) } catch {
+            do { loaded = try StableDiffusionModel(directory: URL(fileURLWithPath: model), sampler: sampler) } catch {
                 throw CLIError("cannot load the model from \(model): \(error)")
             }
             let renderer = ClipRenderer(model: loaded)
@@ -101,6 +105,8 @@ extension RenderCommand {
                 request.sampling.steps = steps
                 request.sampling.splits = [split]
                 request.sampling.mode = mode
+                request.sampling.alphaMax = bounds.max
+                request.sampling.alphaMin = bounds.min
                 request.sampling.guidanceScale = cfg
                 request.width = size
                 request.height = size
@@ -113,7 +119,8 @@ extension RenderCommand {
                 let name = "a\(pair.annotationID)-r\(pair.revision)-s\(seed)"
                 let manifest = RenderManifest(annotationId: pair.annotationID, revision: pair.revision,
                                               coarsePrompt: pair.coarsePrompt, finePrompt: pair.finePrompt, model: URL(fileURLWithPath: model).path,
-                                              steps: steps, split: split, blend: blend, cfg: cfg, seed: seed, noise: noise,
+                                              steps: steps, split: split, blend: blend, alphaMax: bounds.max, alphaMin: bounds.min,
+                                              sampler: sampler.name, cfg: cfg, seed: seed, noise: noise,
                                               frames: frames, fps: fps, size: size ?? loaded.defaultImageSize,
                                               reference: referencePath, strength: referencePath == nil ? 1 : strength, audio: request.audioPath)
                 let manifestURL = directory.appendingPathComponent(name + ".json")
@@ -267,6 +274,9 @@ struct RenderManifest: Codable, Equatable {
     let steps: Int
     let split: Double
     let blend: String
+    let alphaMax: Double
+    let alphaMin: Double
+    let sampler: String
     let cfg: Float
     let seed: UInt64
     let noise: String?

@@ -74,17 +74,16 @@ public struct DDIMScheduler: Scheduler {
         let betaT = 1 - alphaT
         let (rootAlpha, rootBeta) = (alphaT.squareRoot(), betaT.squareRoot())
 
-        var original: Tensor
+        // x_t = sqrt(a) x0 + sqrt(1 - a) eps: the shared conversion gives x0; DDIM also needs the noise direction.
+        var original = Self.predictedOriginal(modelOutput: modelOutput, sample: sample, alpha: rootAlpha, sigma: rootBeta,
+                                              prediction: configuration.predictionType)
         var epsilon: Tensor
         switch configuration.predictionType {
         case .epsilon:
-            original = sample.zip(modelOutput) { x, e in Float((Double(x) - rootBeta * Double(e)) / rootAlpha) }
             epsilon = modelOutput
         case .sample:
-            original = modelOutput
             epsilon = sample.zip(modelOutput) { x, x0 in Float((Double(x) - rootAlpha * Double(x0)) / rootBeta) }
         case .vPrediction:
-            original = sample.scaledSum(Float(rootAlpha), modelOutput, Float(-rootBeta))
             epsilon = modelOutput.scaledSum(Float(rootAlpha), sample, Float(rootBeta))
         }
 

@@ -9,7 +9,6 @@ scripts/make-parity-fixtures.py (see docs/renderer.md):
     .venv/bin/python scripts/make-network-fixtures.py
 """
 import json
-import math
 import os
 import sys
 
@@ -95,11 +94,15 @@ def make_vae(tensors) -> AutoencoderKL:
     return vae
 
 
-def paper_weights(step, steps, boundary):
-    """Two stages, `paper` mode (docs/renderer.md): coarse (N - i)/N and fine i/N before the boundary, fine after."""
+def paper_weights(step, steps, boundary, alpha_max=1.0, alpha_min=0.5):
+    """Two stages, `paper` mode (docs/renderer.md, the paper's Algorithms 1-2): alpha = alpha_max - p (alpha_max -
+    alpha_min) with p the position inside the stage; stage 1 is alpha coarse + (1 - alpha) fine, stage 2 is
+    alpha fine + (1 - alpha) coarse."""
     if step < boundary:
-        return (steps - step) / steps, step / steps
-    return 0.0, 1.0
+        alpha = alpha_max - step / boundary * (alpha_max - alpha_min)
+        return alpha, 1 - alpha
+    alpha = alpha_max - (step - boundary) / (steps - boundary) * (alpha_max - alpha_min)
+    return 1 - alpha, alpha
 
 
 def make_sampling(vae) -> None:
@@ -127,7 +130,7 @@ def make_sampling(vae) -> None:
         else:
             latents = noise.clone()
         run_steps = len(timesteps)
-        boundary = math.ceil(split * run_steps)
+        boundary = round(split * run_steps)
         weights = []
         for i, t in enumerate(timesteps):
             w_coarse, w_fine = paper_weights(i, run_steps, boundary)

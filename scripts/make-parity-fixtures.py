@@ -2,8 +2,8 @@
 """Builds the Renderer parity fixtures from the PyTorch reference stack.
 
 Writes small inputs and expected outputs under Tests/RendererTests/Fixtures/ so the Swift tests can check the
-tensor operations, safetensors dtype conversion, DDIM, classifier-free guidance, the CLIP tokenizer and the CLIP
-text encoder without Python. With --bench-model DIR it instead writes a full-size SD1.5 text encoder with random
+tensor operations, safetensors dtype conversion, DDIM, DPM-Solver++, classifier-free guidance, the CLIP tokenizer,
+the CLIP text encoder and the whole `tbd render sample` loop (tiny pipeline, progressive guidance) without Python. With --bench-model DIR it instead writes a full-size SD1.5 text encoder with random
 weights (about 500 MB, never committed) for scripts/bench/50-renderer.sh.
 
 Environment (versions pinned; see docs/renderer.md):
@@ -22,7 +22,7 @@ import diffusers
 import transformers
 import safetensors
 from safetensors.torch import save_file
-from diffusers import DDIMScheduler
+from diffusers import DDIMScheduler, DPMSolverMultistepScheduler, UNet2DConditionModel
 from diffusers.pipelines.stable_diffusion.pipeline_stable_diffusion import rescale_noise_cfg
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
@@ -267,7 +267,8 @@ def make_text_encoder(tokenizer) -> None:
     with open(os.path.join(pipeline, "model_index.json"), "w") as out:
         json.dump({"_class_name": "StableDiffusionPipeline", "_diffusers_version": diffusers.__version__,
                    "text_encoder": ["transformers", "CLIPTextModel"], "tokenizer": ["transformers", "CLIPTokenizer"],
-                   "scheduler": ["diffusers", "DDIMScheduler"], "safety_checker": [None, None]}, out, indent=2)
+                   "scheduler": ["diffusers", "DDIMScheduler"], "unet": ["diffusers", "UNet2DConditionModel"],
+                   "safety_checker": [None, None]}, out, indent=2)
     DDIMScheduler(**SD15).save_config(os.path.join(pipeline, "scheduler"))
     model = tiny_text_model(os.path.join(pipeline, "text_encoder"), 49408, 8, 2, 16, 3, "quick_gelu", torch.float16, 2, 3)
     prompts = ["a photo of a cat", "", "fear: brows raised and drawn together, lips stretched"]
@@ -287,6 +288,146 @@ def make_text_encoder(tokenizer) -> None:
     save_file(contiguous(tensors), os.path.join(FIXTURES, "clip-text-expected.safetensors"))
     with open(os.path.join(FIXTURES, "clip-text-prompts.json"), "w") as out:
         json.dump({"prompts": prompts}, out, indent=1)
+
+
+# --- DPM-Solver++ -------------------------------------------------------------------------------------------
+
+HALLO = dict(beta_start=0.00085, beta_end=0.012, beta_schedule="linear", clip_sample=False, set_alpha_to_one=True,
+             steps_offset=1, rescale_betas_zero_snr=True, timestep_spacing="trailing", prediction_type="v_prediction")
+# Each config is what a checkpoint's scheduler_config.json would hold (DDIM's keys included, which DPM-Solver++
+# ignores); the scheduler is built as DPMSolverMultistepScheduler.from_config(config, algorithm_type="dpmsolver++",
+# solver_order=2), the way `tbd render --sampler dpm++2m` builds it.
+DPM_CASES = [
+    ("sd15-leading-epsilon", dict(SD15, timestep_spacing="leading", prediction_type="epsilon"), 20),
+    ("sd15-leading-epsilon-karras", dict(SD15, timestep_spacing="leading", use_karras_sigmas=True), 10),
+    ("hallo-zero-snr-trailing-v", HALLO, 12),
+    ("hallo-zero-snr-trailing-v-karras", dict(HALLO, use_karras_sigmas=True), 25),
+    ("defaults-linspace-sample-heun", dict(prediction_type="sample", solver_type="heun"), 8),
+    ("cosine-clipped-sigma-min", dict(beta_schedule="squaredcos_cap_v2", lambda_min_clipped=-5.1,
+                                      final_sigmas_type="sigma_min", lower_order_final=False), 16),
+    ("sd15-threshold-euler-final", dict(SD15, thresholding=True, sample_max_value=1.5, euler_at_final=True,
+                                        timestep_spacing="trailing"), 5),
+    ("sd15-one-step", dict(SD15, timestep_spacing="leading"), 1),
+]
+
+
+def make_dpm() -> None:
+    """Timesteps, sigmas and a whole run of steps per configuration (the multistep history matters, so every step
+    of the run is recorded, fed with given model outputs), plus add_noise at the middle step."""
+    g = torch.Generator().manual_seed(13)
+    tensors, cases = {}, []
+    for index, (name, config, steps) in enumerate(DPM_CASES):
+        scheduler = DPMSolverMultistepScheduler.from_config(config, algorithm_type="dpmsolver++", solver_order=2)
+        scheduler.set_timesteps(steps)
+        timesteps = [int(v) for v in scheduler.timesteps]
+        prefix = f"case{index}"
+        tensors[f"{prefix}.alphas_cumprod"] = scheduler.alphas_cumprod.clone()
+        tensors[f"{prefix}.sigmas"] = scheduler.sigmas.clone()
+        sample = torch.randn(1, 4, 3, 5, generator=g)
+        tensors[f"{prefix}.sample"] = sample
+        for j, t in enumerate(scheduler.timesteps):
+            output = torch.randn(1, 4, 3, 5, generator=g)
+            sample = scheduler.step(output, t, sample).prev_sample
+            tensors.update({f"{prefix}.step{j}.model_output": output, f"{prefix}.step{j}.prev_sample": sample})
+        fresh = DPMSolverMultistepScheduler.from_config(config, algorithm_type="dpmsolver++", solver_order=2)
+        fresh.set_timesteps(steps)
+        middle = fresh.index_for_timestep(fresh.timesteps[len(timesteps) // 2])
+        original, noise = torch.randn(1, 4, 3, 3, generator=g), torch.randn(1, 4, 3, 3, generator=g)
+        tensors.update({f"{prefix}.add_noise.original": original, f"{prefix}.add_noise.noise": noise,
+                        f"{prefix}.add_noise.out": fresh.add_noise(original, noise, fresh.timesteps[middle:middle + 1])})
+        cases.append({"name": name, "config": config, "steps": steps, "timesteps": timesteps,
+                      "add_noise_step": middle, "init_noise_sigma": float(scheduler.init_noise_sigma)})
+    save_file(contiguous(tensors), os.path.join(FIXTURES, "dpm.safetensors"))
+    with open(os.path.join(FIXTURES, "dpm.json"), "w") as out:
+        json.dump({"cases": cases}, out, indent=1)
+
+
+# --- the render sample loop ----------------------------------------------------------------------------------
+
+TINY_UNET = dict(block_out_channels=(8, 16), down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+                 up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"), layers_per_block=1, attention_head_dim=2,
+                 cross_attention_dim=8, norm_num_groups=4, sample_size=8)
+# name, sampler, karras, prompts (coarse first), negative, steps, splits, mode, alpha_max, alpha_min, cfg
+SAMPLE_RUNS = [
+    ("ddim-paper", "ddim", False, ["a face", "a smiling face, cheeks raised"], "", 6, [0.5], "paper", 1.0, 0.5, 3.5),
+    ("dpm-paper-three-stages", "dpm++2m", False, ["a face", "a frowning face", "brows lowered and drawn together, lips pressed"],
+     "blurry", 8, [0.3, 0.6], "paper", 0.9, 0.3, 5.0),
+    ("dpm-karras-paper", "dpm++2m", True, ["a face", "a surprised face"], "", 7, [0.4], "paper", 1.0, 0.5, 3.5),
+]
+
+
+def algorithm_weights(step, steps, splits, mode, alpha_max, alpha_min):
+    """The paper's Algorithms 1-2 for k stages (t counted from the start of denoising; stage j blends with the
+    next stage's prompt, the last stage with the previous one), and the smooth and hard modes."""
+    bounds = [0] + [round(s * steps) for s in splits] + [steps]
+    k = len(bounds) - 1
+    j = max(i for i in range(k) if bounds[i] <= step)
+    weights = [0.0] * k
+    if mode == "hard":
+        weights[j] = 1.0
+    elif mode == "smooth":
+        if j == k - 1:
+            weights[j] = 1.0
+        else:
+            length = bounds[j + 1] - bounds[j]
+            weights[j], weights[j + 1] = (bounds[j + 1] - step) / length, (step - bounds[j]) / length
+    else:
+        p = (step - bounds[j]) / (bounds[j + 1] - bounds[j])
+        alpha = alpha_max - p * (alpha_max - alpha_min)
+        weights[j] = alpha
+        weights[j + 1 if j < k - 1 else j - 1] += 1 - alpha
+    return weights
+
+
+def make_sample_loop(tokenizer) -> None:
+    """A tiny UNet beside the tiny pipeline's text encoder, and reference loops of `tbd render sample`: prompts
+    encoded by the pipeline's text encoder, embeddings blended per step, CFG, DDIM or DPM-Solver++ steps."""
+    pipeline = os.path.join(FIXTURES, "tiny-pipeline")
+    torch.manual_seed(600)
+    unet = UNet2DConditionModel(**TINY_UNET)
+    g = torch.Generator().manual_seed(601)
+    with torch.no_grad():  # default init leaves norms at 1/0 and some layers tiny; noise exercises them
+        for parameter in unet.parameters():
+            parameter.add_(torch.randn(parameter.shape, generator=g) * 0.1)
+    unet.to(torch.float16).save_pretrained(os.path.join(pipeline, "unet"), safe_serialization=True)
+    unet = unet.to(torch.float32).eval()  # the reference runs on exactly the stored (rounded) weights
+    encoder = CLIPTextModel.from_pretrained(os.path.join(pipeline, "text_encoder")).to(torch.float32).eval()
+    config = dict(DDIMScheduler.load_config(os.path.join(pipeline, "scheduler")))
+
+    def embed(prompt):
+        ids = torch.tensor([tokenizer(prompt, padding="max_length", max_length=77, truncation=True)["input_ids"]])
+        with torch.no_grad():
+            return encoder(ids).last_hidden_state
+
+    noise = torch.randn(1, 4, 8, 8, generator=torch.Generator().manual_seed(602))
+    save_file({"noise": noise.contiguous()}, os.path.join(FIXTURES, "render-sample-noise.safetensors"))
+    tensors, runs = {}, []
+    for name, sampler, karras, prompts, negative, steps, splits, mode, alpha_max, alpha_min, cfg in SAMPLE_RUNS:
+        if sampler == "ddim":
+            scheduler = DDIMScheduler.from_config(config)
+        else:
+            scheduler = DPMSolverMultistepScheduler.from_config(dict(config, use_karras_sigmas=karras),
+                                                                algorithm_type="dpmsolver++", solver_order=2)
+        scheduler.set_timesteps(steps)
+        stages = [embed(p) for p in prompts]
+        uncond = embed(negative)
+        latents = noise * scheduler.init_noise_sigma
+        weights = []
+        for i, t in enumerate(scheduler.timesteps):
+            w = algorithm_weights(i, len(scheduler.timesteps), splits, mode, alpha_max, alpha_min)
+            weights.append(w)
+            condition = sum(weight * stage for weight, stage in zip(w, stages))
+            with torch.no_grad():
+                both = unet(torch.cat([latents, latents]), t, encoder_hidden_states=torch.cat([uncond, condition])).sample
+            out_uncond, out_cond = both.chunk(2)
+            latents = scheduler.step(out_uncond + cfg * (out_cond - out_uncond), t, latents).prev_sample
+        tensors[f"{name}.latents"] = latents
+        runs.append({"name": name, "sampler": sampler, "karras": karras, "prompts": prompts, "negative": negative,
+                     "steps": steps, "splits": splits, "mode": mode, "alpha_max": alpha_max, "alpha_min": alpha_min,
+                     "cfg": cfg, "timesteps": [int(t) for t in scheduler.timesteps], "weights": weights})
+    save_file(contiguous(tensors), os.path.join(FIXTURES, "render-sample.safetensors"))
+    with open(os.path.join(FIXTURES, "render-sample.json"), "w") as out:
+        json.dump({"noise": "render-sample-noise.safetensors", "model": "tiny-pipeline", "runs": runs}, out, indent=1)
 
 
 def make_bench_model(folder) -> None:
@@ -312,9 +453,11 @@ def main() -> None:
     make_dtypes()
     make_ddim()
     make_cfg()
+    make_dpm()
     tokenizer = reference_tokenizer()
     make_tokenizer_cases(tokenizer)
     make_text_encoder(tokenizer)
+    make_sample_loop(tokenizer)
     with open(os.path.join(FIXTURES, "VERSIONS.json"), "w") as out:
         json.dump(PINNED, out, indent=1)
 

@@ -66,7 +66,7 @@ public struct RenderJob {
             }
         }
         let model: StableDiffusionModel
-        do { model = try StableDiffusionModel(directory: URL(fileURLWithPath: settings.modelPath)) } catch {
+        do { model = try StableDiffusionModel(directory: URL(fileURLWithPath: settings.modelPath), sampler: settings.sampler) } catch {
             throw RenderJobError.model("cannot load the model from \(settings.modelPath): \(error)")
         }
         let modelPath = URL(fileURLWithPath: settings.modelPath).standardizedFileURL.path
@@ -83,6 +83,8 @@ public struct RenderJob {
             request.sampling.steps = settings.steps
             request.sampling.splits = [settings.split]
             request.sampling.mode = settings.blend
+            request.sampling.alphaMax = settings.alphaMax
+            request.sampling.alphaMin = settings.alphaMin
             request.sampling.guidanceScale = settings.guidanceScale
             request.width = settings.size
             request.height = settings.size
@@ -98,7 +100,8 @@ public struct RenderJob {
             let manifest = RenderManifest(
                 annotationId: pair.annotationID, revision: pair.revision, coarsePrompt: pair.coarsePrompt,
                 finePrompt: pair.finePrompt, model: modelPath, steps: settings.steps, split: settings.split,
-                blend: settings.blend.rawValue, cfg: settings.guidanceScale, seed: settings.seed, noise: settings.noisePath,
+                blend: settings.blend.rawValue, alphaMax: settings.alphaMax, alphaMin: settings.alphaMin,
+                sampler: settings.sampler.name, cfg: settings.guidanceScale, seed: settings.seed, noise: settings.noisePath,
                 frames: settings.frames, fps: settings.fps, size: settings.size ?? model.defaultImageSize,
                 reference: referencePath, strength: referencePath == nil ? 1 : settings.strength, audio: request.audioPath)
             let manifestURL = directory.appendingPathComponent(name + ".json")

@@ -11,6 +11,9 @@ public struct RenderManifest: Codable, Equatable, Sendable {
     public let steps: Int
     public let split: Double
     public let blend: String
+    public let alphaMax: Double
+    public let alphaMin: Double
+    public let sampler: String
     public let cfg: Float
     public let seed: UInt64
     public let noise: String?

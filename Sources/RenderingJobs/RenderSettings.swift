@@ -8,6 +8,10 @@ public struct RenderSettings: Sendable {
     public var steps = 40
     public var split = 0.4
     public var blend: ProgressiveGuidanceSchedule.Mode = .paper
+    /// The paper blend's alpha bounds (Algorithm 1).
+    public var alphaMax = ProgressiveGuidanceSchedule.defaultAlphaMax
+    public var alphaMin = ProgressiveGuidanceSchedule.defaultAlphaMin
+    public var sampler: SamplerChoice = .ddim
     public var guidanceScale: Float = 3.5
     public var seed: UInt64 = 0
     /// A safetensors file whose "noise" tensor replaces the seeded initial latents.
@@ -42,5 +46,8 @@ public struct RenderSettings: Sendable {
         guard guidanceScale.isFinite, (0...100).contains(guidanceScale) else { throw refuse("--cfg must be 0-100, not \(guidanceScale)") }
         if let size, !(8...4096).contains(size) || size % 8 != 0 { throw refuse("--size must be a multiple of 8 in 8-4096, not \(size)") }
         if let limit, limit < 0 { throw refuse("--limit must not be negative") }
+        guard alphaMin.isFinite, alphaMax.isFinite, alphaMin >= 0, alphaMax <= 1, alphaMin <= alphaMax else {
+            throw refuse("--alpha-min and --alpha-max need 0 <= alpha-min <= alpha-max <= 1, got \(alphaMin) and \(alphaMax)")
+        }
     }
 }

@@ -8,7 +8,7 @@ extension RenderCommand {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "run",
-            abstract: "Render prompt pairs to MP4 clips with progressive-guidance DDIM sampling (the default subcommand).",
+            abstract: "Render prompt pairs to MP4 clips with progressive-guidance sampling, DDIM or DPM-Solver++ (the default subcommand).",
             discussion: """
                 Pairs come from the review store (--approved, or --id N), a review-queue export (--pairs \
                 export.jsonl) or --coarse/--fine. Each pair becomes aID-rREV-sSEED.mp4, .png (first frame), \
@@ -45,6 +45,8 @@ extension RenderCommand {
         var split = 0.4
         @Option(name: .long, help: "Progressive blending: paper, smooth or hard.")
         var blend: ProgressiveGuidanceSchedule.Mode = .paper
+        @OptionGroup var alpha: AlphaBoundsOptions
+        @OptionGroup var samplerOptions: SamplerOptions
         @Option(name: .long, help: "Classifier-free guidance scale.")
         var cfg: Float = 3.5
         @Option(name: .long, help: "Seed of the first frame's noise (frame f uses seed + f).")
@@ -80,6 +82,10 @@ extension RenderCommand {
             settings.steps = steps
             settings.split = split
             settings.blend = blend
+            let bounds = try alpha.bounds(for: blend)
+            settings.alphaMax = bounds.max
+            settings.alphaMin = bounds.min
+            settings.sampler = try samplerOptions.choice()
             settings.guidanceScale = cfg
             settings.seed = seed
             settings.noisePath = noise

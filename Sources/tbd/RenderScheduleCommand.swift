@@ -9,10 +9,11 @@ extension RenderCommand {
             abstract: "Print the weight of each stage's prompt embedding at every sampling step.",
             discussion: """
                 Steps count from the start of denoising (step 0 is the noisiest); weights are one per stage, coarse \
-                first, and sum to 1. Modes: paper (the published algorithms: a blend inside each stage by run \
-                progress, a jump at each split), smooth (a blend by progress inside the stage, no jump), hard (a plain \
-                switch). --plot draws the curves (one colour per stage: blue, orange, green, red, purple) with the \
-                stage boundaries marked. See docs/renderer.md.
+                first, and sum to 1. Stages start at round(split x steps). Modes: paper (the paper's Algorithms 1-2: \
+                each stage blends its prompt, weight alpha = alpha-max - p (alpha-max - alpha-min) with p the position \
+                in the stage, with the next stage's, the last stage with the previous one's), smooth (a blend by \
+                progress inside the stage towards the next prompt, no jump), hard (a plain switch). --plot draws the \
+                curves (one colour per stage: blue, orange, green, red, purple) with the stage boundaries marked. See docs/renderer.md.
                 """)
 
         @Option(name: .long, help: "Sampling steps.")
@@ -21,6 +22,7 @@ extension RenderCommand {
         var split = "0.4"
         @Option(name: .long, help: "paper, smooth or hard.")
         var mode = "paper"
+        @OptionGroup var alpha: AlphaBoundsOptions
         @Option(name: .long, help: "A scheduler_config.json for the timestep column (default: SD1.5's DDIM).")
         var schedulerConfig: String?
         @Option(name: .long, help: "Also draw the weights against the step as a PNG picture here.")
@@ -37,10 +39,12 @@ extension RenderCommand {
                 }
                 return value
             }
+            let bounds = try alpha.bounds(for: blending)
             let schedule: ProgressiveGuidanceSchedule
             var scheduler: DDIMScheduler
             do {
-                schedule = try ProgressiveGuidanceSchedule(stepCount: steps, splits: fractions, mode: blending)
+                schedule = try ProgressiveGuidanceSchedule(stepCount: steps, splits: fractions, mode: blending,
+                                                           alphaMax: bounds.max, alphaMin: bounds.min)
                 let config = try schedulerConfig.map { try DDIMConfiguration.load(from: URL(fileURLWithPath: $0)) } ?? .stableDiffusion15
                 scheduler = try DDIMScheduler(configuration: config)
                 try scheduler.setTimesteps(steps)

@@ -15,7 +15,7 @@ final class CLIPTextModelParityTests: XCTestCase {
         let expected = try Fixture.safetensors("clip-text-expected.safetensors")
         let folder = try DiffusersModelFolder(root: Fixture.url("tiny-pipeline"))
         XCTAssertEqual(folder.pipelineClass, "StableDiffusionPipeline")
-        XCTAssertEqual(Set(folder.components.keys), ["text_encoder", "tokenizer", "scheduler"], "[null, null] entries are skipped")
+        XCTAssertEqual(Set(folder.components.keys), ["text_encoder", "tokenizer", "scheduler", "unet"], "[null, null] entries are skipped")
         let model = try folder.textEncoder()
         XCTAssertEqual(model.configuration.hiddenAct, "quick_gelu")
 

@@ -27,26 +27,68 @@ final class ProgressiveGuidanceScheduleTests: XCTestCase {
         XCTAssertEqual((0..<50).filter { schedule.stage(atStep: $0) == 0 }.count, 20)
     }
 
-    func testPaperModeBlendsByRunProgressAndJumpsAtTheBoundary() throws {
-        let schedule = try ProgressiveGuidanceSchedule(stepCount: 50, splits: [0.4], mode: .paper)
-        XCTAssertEqual(schedule.weights(atStep: 0), [1, 0], "the coarse prompt leads the first step")
-        XCTAssertEqual(schedule.weights(atStep: 10), [0.8, 0.2])
-        XCTAssertEqual(schedule.weights(atStep: 19), [31.0 / 50, 19.0 / 50])
-        XCTAssertEqual(schedule.weights(atStep: 20), [0, 1], "jump to the fine prompt at the split")
-        XCTAssertEqual(schedule.weights(atStep: 49), [0, 1])
+    /// Compares weights to the fractions worked out by hand from Algorithms 1-2 (floating rounding only).
+    private func assertWeights(_ schedule: ProgressiveGuidanceSchedule, _ step: Int, _ expected: [Double],
+                               _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+        let weights = schedule.weights(atStep: step)
+        XCTAssertEqual(weights.count, expected.count, "step \(step) \(message)", file: file, line: line)
+        for (found, wanted) in zip(weights, expected) {
+            XCTAssertEqual(found, wanted, accuracy: 1e-12, "step \(step): \(weights) vs \(expected) \(message)", file: file, line: line)
+        }
+    }
+
+    /// The worked numbers: T = 30, split 0.3, so t_end = 9; alpha = 1 - p/2 with p the position in the stage.
+    func testPaperModeFollowsAlgorithmsOneAndTwo() throws {
+        let schedule = try ProgressiveGuidanceSchedule(stepCount: 30, splits: [0.3], mode: .paper)
+        XCTAssertEqual(schedule.boundaries, [0, 9, 30])
+        assertWeights(schedule, 0, [1, 0], "the coarse prompt alone at the first step")
+        assertWeights(schedule, 1, [17.0 / 18, 1.0 / 18])
+        XCTAssertEqual(schedule.weights(atStep: 1)[0], 0.9444, accuracy: 5e-5)
+        assertWeights(schedule, 8, [1 - 8.0 / 18, 8.0 / 18], "alpha approaches alpha_min at the stage's end")
+        assertWeights(schedule, 9, [0, 1], "stage 2 starts on the fine prompt alone")
+        assertWeights(schedule, 29, [10.0 / 21, 11.0 / 21], "the last stage blends with the previous prompt")
+        XCTAssertEqual(schedule.weights(atStep: 29)[0], 0.4762, accuracy: 5e-5)
+        XCTAssertEqual(schedule.weights(atStep: 29)[1], 0.5238, accuracy: 5e-5)
     }
 
     func testPaperModeWithThreeAndFourStages() throws {
         let three = try ProgressiveGuidanceSchedule(stepCount: 30, splits: [0.3, 0.6], mode: .paper)
         XCTAssertEqual(three.boundaries, [0, 9, 18, 30])
-        XCTAssertEqual(three.weights(atStep: 3), [0.9, 0.1, 0])
-        XCTAssertEqual(three.weights(atStep: 9), [0, 0.7, 0.3], "stage 2 blends its prompt with the next by run progress")
-        XCTAssertEqual(three.weights(atStep: 17), [0, 13.0 / 30, 17.0 / 30])
-        XCTAssertEqual(three.weights(atStep: 18), [0, 0, 1])
+        assertWeights(three, 3, [5.0 / 6, 1.0 / 6, 0], "stage 1 blends with stage 2")
+        assertWeights(three, 9, [0, 1, 0])
+        assertWeights(three, 17, [0, 5.0 / 9, 4.0 / 9], "stage 2 blends with stage 3, not with stage 1")
+        assertWeights(three, 18, [0, 0, 1])
+        assertWeights(three, 29, [0, 11.0 / 24, 13.0 / 24], "the last stage blends with stage 2")
         let four = try ProgressiveGuidanceSchedule(stepCount: 40, splits: [0.25, 0.5, 0.75], mode: .paper)
         XCTAssertEqual(four.boundaries, [0, 10, 20, 30, 40])
-        XCTAssertEqual(four.weights(atStep: 25), [0, 0, 15.0 / 40, 25.0 / 40])
-        XCTAssertEqual(four.weights(atStep: 39), [0, 0, 0, 1])
+        assertWeights(four, 5, [0.75, 0.25, 0, 0])
+        assertWeights(four, 15, [0, 0.75, 0.25, 0])
+        assertWeights(four, 25, [0, 0, 0.75, 0.25])
+        assertWeights(four, 30, [0, 0, 0, 1])
+        assertWeights(four, 39, [0, 0, 0.45, 0.55])
+    }
+
+    func testPaperModeTakesAnyAlphaBounds() throws {
+        let schedule = try ProgressiveGuidanceSchedule(stepCount: 10, splits: [0.5], mode: .paper, alphaMax: 0.9, alphaMin: 0.3)
+        assertWeights(schedule, 0, [0.9, 0.1])
+        assertWeights(schedule, 4, [0.42, 0.58], "alpha = 0.9 - 0.8 (0.9 - 0.3)")
+        assertWeights(schedule, 5, [0.1, 0.9])
+        assertWeights(schedule, 9, [0.58, 0.42])
+        let constant = try ProgressiveGuidanceSchedule(stepCount: 6, splits: [0.5], mode: .paper, alphaMax: 0.7, alphaMin: 0.7)
+        for step in 0..<6 { assertWeights(constant, step, step < 3 ? [0.7, 0.3] : [0.3, 0.7]) }
+        for (high, low) in [(1.2, 0.5), (1.0, -0.1), (0.4, 0.6), (Double.nan, 0.5), (1.0, .infinity)] {
+            XCTAssertThrowsError(try ProgressiveGuidanceSchedule(stepCount: 10, alphaMax: high, alphaMin: low), "\(high) \(low)") { error in
+                XCTAssertTrue("\(error)".contains("alpha_min"), "\(error)")
+            }
+        }
+    }
+
+    /// Boundaries are round(split T) with Python's half-to-even rule.
+    func testBoundariesRoundHalfToEven() throws {
+        XCTAssertEqual(try ProgressiveGuidanceSchedule(stepCount: 5, splits: [0.5]).boundaries, [0, 2, 5])
+        XCTAssertEqual(try ProgressiveGuidanceSchedule(stepCount: 7, splits: [0.5]).boundaries, [0, 4, 7])
+        XCTAssertEqual(try ProgressiveGuidanceSchedule(stepCount: 50, splits: [0.45]).boundaries, [0, 22, 50])
+        XCTAssertEqual(try ProgressiveGuidanceSchedule(stepCount: 7, splits: [0.3]).boundaries, [0, 2, 7], "2.1 rounds down")
     }
 
     func testSmoothModeHasNoJump() throws {
@@ -73,7 +115,7 @@ final class ProgressiveGuidanceScheduleTests: XCTestCase {
 
     func testHardModeSwitchesWithoutBlending() throws {
         let schedule = try ProgressiveGuidanceSchedule(stepCount: 7, splits: [0.4, 0.8], mode: .hard)
-        XCTAssertEqual(schedule.boundaries, [0, 3, 6, 7], "ceil(0.4 * 7) = 3, ceil(0.8 * 7) = 6")
+        XCTAssertEqual(schedule.boundaries, [0, 3, 6, 7], "round(0.4 * 7) = 3, round(0.8 * 7) = 6")
         XCTAssertEqual((0..<7).map { schedule.weights(atStep: $0) },
                        [[1, 0, 0], [1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0], [0, 1, 0], [0, 0, 1]])
     }
@@ -109,7 +151,8 @@ final class ProgressiveGuidanceScheduleTests: XCTestCase {
         XCTAssertThrowsError(try ProgressiveGuidanceSchedule(stepCount: 10, splits: [1]))
         XCTAssertThrowsError(try ProgressiveGuidanceSchedule(stepCount: 10, splits: [0.6, 0.4]))
         XCTAssertThrowsError(try ProgressiveGuidanceSchedule(stepCount: 10, splits: [.nan]))
-        XCTAssertThrowsError(try ProgressiveGuidanceSchedule(stepCount: 3, splits: [0.4, 0.5]), "a stage with no steps")
+        XCTAssertThrowsError(try ProgressiveGuidanceSchedule(stepCount: 3, splits: [0.4, 0.45]), "round(1.2) = round(1.35): a stage with no steps")
+        XCTAssertThrowsError(try ProgressiveGuidanceSchedule(stepCount: 10, splits: [0.04]), "round(0.4) = 0 leaves stage 1 empty")
     }
 }
 

@@ -57,6 +57,11 @@ public struct DiffusersModelFolder: Sendable {
         return try DDIMScheduler(configuration: DDIMConfiguration.load(from: url))
     }
 
+    /// The scheduler `choice` names, built from the checkpoint's `scheduler/scheduler_config.json`.
+    public func scheduler(for choice: SamplerChoice) throws -> any Scheduler {
+        try choice.scheduler(configurationFile: component("scheduler").directory.appendingPathComponent("scheduler_config.json"))
+    }
+
     public func textEncoder() throws -> CLIPTextModel {
         try CLIPTextModel(directory: component("text_encoder").directory)
     }

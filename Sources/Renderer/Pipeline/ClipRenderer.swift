@@ -1,8 +1,8 @@
 import Foundation
 import MediaIO
 
-/// Renders a clip: per frame, progressive-guidance DDIM sampling (from noise, or from the reference frame's
-/// latent at a strength), VAE decoding, and MP4 encoding; then a PNG of the first frame and a contact sheet.
+/// Renders a clip: per frame, progressive-guidance sampling with the model's scheduler (from noise, or from the
+/// reference frame's latent at a strength), VAE decoding, and MP4 encoding; then a PNG of the first frame and a contact sheet.
 /// Files appear under their names only when complete: the video through `VideoWriter`'s rename, the images
 /// through atomic writes after the video is finished; a cancelled or failed render leaves none of them.
 public struct ClipRenderer {

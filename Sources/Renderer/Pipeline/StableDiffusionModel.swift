@@ -8,15 +8,16 @@ public final class StableDiffusionModel: @unchecked Sendable {
     public let textEncoder: CLIPTextModel
     public let unet: UNet2DConditionModel
     public let vae: AutoencoderKL
-    public let scheduler: DDIMScheduler
+    public let scheduler: any Scheduler
 
-    public init(directory: URL) throws {
+    /// `sampler` picks the scheduler built from the checkpoint's scheduler_config.json (DDIM by default).
+    public init(directory: URL, sampler: SamplerChoice = .ddim) throws {
         folder = try DiffusersModelFolder(root: directory)
         tokenizer = try folder.tokenizer()
         textEncoder = try folder.textEncoder()
         unet = try UNet2DConditionModel(directory: folder.component("unet").directory)
         vae = try AutoencoderKL(directory: folder.component("vae").directory)
-        scheduler = try folder.scheduler()
+        scheduler = try folder.scheduler(for: sampler)
         guard unet.configuration.crossAttentionDim.allSatisfy({ $0 == textEncoder.configuration.hiddenSize }) else {
             throw ModelLoadingError.invalidConfiguration(
                 "the UNet's cross_attention_dim \(unet.configuration.crossAttentionDim) differs from the text encoder's width \(textEncoder.configuration.hiddenSize)")

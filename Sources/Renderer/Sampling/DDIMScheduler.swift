@@ -2,7 +2,7 @@ import Foundation
 
 /// Denoising diffusion implicit models, step for step as diffusers' `DDIMScheduler` (0.42): the same betas,
 /// timestep grid, and update, so a latent sampled here follows the PyTorch reference within float rounding.
-public struct DDIMScheduler: Sendable {
+public struct DDIMScheduler: Scheduler {
     public let configuration: DDIMConfiguration
     /// Cumulative products of (1 - beta) per training timestep, as Float32 like diffusers' tensor.
     public let alphasCumprod: [Float]
@@ -14,66 +14,15 @@ public struct DDIMScheduler: Sendable {
 
     public init(configuration: DDIMConfiguration) throws {
         self.configuration = configuration
-        let trainSteps = configuration.numTrainTimesteps
-        guard trainSteps > 1 else { throw SchedulerError.invalidConfiguration("num_train_timesteps must be above 1") }
-        var betas = try Self.betas(configuration)
-        if configuration.rescaleBetasZeroSnr { betas = Self.rescaledToZeroTerminalSNR(betas) }
-        // PyTorch's CPU cumprod accumulates float32 in double and rounds each partial product.
-        var running = 1.0
-        alphasCumprod = betas.map { beta in
-            running *= Double(Float(1) - beta)
-            return Float(running)
-        }
+        alphasCumprod = try Self.trainingAlphasCumprod(
+            timesteps: configuration.numTrainTimesteps, betaStart: configuration.betaStart, betaEnd: configuration.betaEnd,
+            schedule: configuration.betaSchedule, trainedBetas: configuration.trainedBetas,
+            zeroTerminalSNR: configuration.rescaleBetasZeroSnr)
         finalAlphaCumprod = configuration.setAlphaToOne ? 1 : alphasCumprod[0]
     }
 
-    static func betas(_ config: DDIMConfiguration) throws -> [Float] {
-        let n = config.numTrainTimesteps
-        if let trained = config.trainedBetas {
-            guard trained.count == n else {
-                throw SchedulerError.invalidConfiguration("trained_betas has \(trained.count) values for \(n) timesteps")
-            }
-            return trained.map { Float($0) }
-        }
-        switch config.betaSchedule {
-        case .linear:
-            return linspace(Float(config.betaStart), Float(config.betaEnd), n)
-        case .scaledLinear:
-            return linspace(Float(config.betaStart.squareRoot()), Float(config.betaEnd.squareRoot()), n).map { $0 * $0 }
-        case .squaredCosCapV2:
-            func alphaBar(_ t: Double) -> Double {
-                let angle = (t + 0.008) / 1.008 * Double.pi / 2
-                return cos(angle) * cos(angle)
-            }
-            return (0..<n).map { i in
-                Float(min(1 - alphaBar(Double(i + 1) / Double(n)) / alphaBar(Double(i) / Double(n)), 0.999))
-            }
-        }
-    }
-
-    /// torch.linspace for float32: the first half counts up from the start, the second half down from the end.
-    static func linspace(_ start: Float, _ end: Float, _ count: Int) -> [Float] {
-        guard count > 1 else { return [start] }
-        let step = (end - start) / Float(count - 1)
-        let half = count / 2
-        return (0..<count).map { i in i < half ? start + step * Float(i) : end - step * Float(count - 1 - i) }
-    }
-
-    /// Lin et al. 2023, Algorithm 1: shift and scale sqrt(alpha_bar) so the last timestep has zero SNR.
-    static func rescaledToZeroTerminalSNR(_ betas: [Float]) -> [Float] {
-        var running: Double = 1
-        var roots: [Float] = betas.map { beta in
-            running *= Double(Float(1) - beta)
-            return Float(running).squareRoot()
-        }
-        let first = roots[0], last = roots[roots.count - 1]
-        let scale = first / (first - last)
-        roots = roots.map { ($0 - last) * scale }
-        let bars = roots.map { $0 * $0 }
-        var alphas = [bars[0]]
-        for index in 1..<bars.count { alphas.append(bars[index] / bars[index - 1]) }
-        return alphas.map { 1 - $0 }
-    }
+    /// Pure-noise runs start from unit noise, as diffusers' DDIM (`init_noise_sigma` 1).
+    public var initialNoiseSigma: Float { 1 }
 
     /// Chooses the timesteps of an `steps`-step run with the configured spacing (numpy's rounding: half to even).
     public mutating func setTimesteps(_ steps: Int) throws {
@@ -125,17 +74,16 @@ public struct DDIMScheduler: Sendable {
         let betaT = 1 - alphaT
         let (rootAlpha, rootBeta) = (alphaT.squareRoot(), betaT.squareRoot())
 
-        var original: Tensor
+        // x_t = sqrt(a) x0 + sqrt(1 - a) eps: the shared conversion gives x0; DDIM also needs the noise direction.
+        var original = Self.predictedOriginal(modelOutput: modelOutput, sample: sample, alpha: rootAlpha, sigma: rootBeta,
+                                              prediction: configuration.predictionType)
         var epsilon: Tensor
         switch configuration.predictionType {
         case .epsilon:
-            original = sample.zip(modelOutput) { x, e in Float((Double(x) - rootBeta * Double(e)) / rootAlpha) }
             epsilon = modelOutput
         case .sample:
-            original = modelOutput
             epsilon = sample.zip(modelOutput) { x, x0 in Float((Double(x) - rootAlpha * Double(x0)) / rootBeta) }
         case .vPrediction:
-            original = sample.scaledSum(Float(rootAlpha), modelOutput, Float(-rootBeta))
             epsilon = modelOutput.scaledSum(Float(rootAlpha), sample, Float(rootBeta))
         }
 
@@ -173,5 +121,17 @@ public struct DDIMScheduler: Sendable {
     public func velocity(sample: Tensor, noise: Tensor, timestep: Int) throws -> Tensor {
         let alpha = Double(try alphaCumprod(at: timestep))
         return noise.scaledSum(Float(alpha.squareRoot()), sample, -Float((1 - alpha).squareRoot()))
+    }
+
+    /// The protocol's step: DDIM at `timesteps[stepIndex]`, eta 0 (deterministic, as the renderer samples).
+    public func step(modelOutput: Tensor, stepIndex: Int, sample: Tensor) throws -> Tensor {
+        guard timesteps.indices.contains(stepIndex) else { throw SchedulerError.stepOutOfRange(stepIndex, steps: timesteps.count) }
+        return try step(modelOutput: modelOutput, timestep: timesteps[stepIndex], sample: sample).previousSample
+    }
+
+    /// Forward diffusion to the timestep of step `stepIndex`.
+    public func addNoise(original: Tensor, noise: Tensor, stepIndex: Int) throws -> Tensor {
+        guard timesteps.indices.contains(stepIndex) else { throw SchedulerError.stepOutOfRange(stepIndex, steps: timesteps.count) }
+        return try addNoise(original: original, noise: noise, timestep: timesteps[stepIndex])
     }
 }

@@ -2,24 +2,12 @@ import AnnotationRecord
 import Foundation
 import MediaIO
 import Store
+import TestSupport
 import XCTest
 
 /// `tbd model init-random`, `tbd render` (the job runner) and `tbd render schedule` through the built binary.
 final class RenderCommandTests: XCTestCase {
-    private func tbd(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = FACSCommandTests.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: NSTemporaryDirectory())
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
+    private func tbd(_ arguments: [String]) throws -> ProgramRun { try BuiltProgram.run("tbd", arguments) }
 
     func testRandomCheckpointRenderResumeAndSchedule() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-cli-render-\(UUID().uuidString)")

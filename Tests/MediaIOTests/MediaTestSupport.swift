@@ -1,5 +1,6 @@
 import Foundation
 import MediaIO
+import TestSupport
 import XCTest
 
 /// The fixture files made by scripts/make-media-fixtures.sh and the colours their clips show.
@@ -69,17 +70,9 @@ class TemporaryFolderTestCase: XCTestCase {
 func runFFmpegTool(_ name: String, _ arguments: [String]) throws -> Data? {
     let candidates = ["/usr/bin/\(name)", "/usr/local/bin/\(name)"]
     guard let tool = candidates.first(where: FileManager.default.isExecutableFile(atPath:)) else { return nil }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: tool)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    XCTAssertEqual(process.terminationStatus, 0, "\(name) \(arguments.joined(separator: " "))")
-    return output
+    let run = try BuiltProgram.run(executable: URL(fileURLWithPath: tool), arguments)
+    XCTAssertEqual(run.status, 0, "\(name) \(arguments.joined(separator: " ")): \(run.stderr)")
+    return run.standardOutputData
 }
 
 /// The first frame of a file as RGB24, decoded by the ffmpeg tool: an independent reader of what MediaIO wrote.

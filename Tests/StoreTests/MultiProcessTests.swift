@@ -21,10 +21,32 @@ final class MultiProcessTests: XCTestCase {
         let store = try ProjectStore(path: path)
         _ = try store.addAnnotations((0..<120).map { sampleAnnotation($0) })
 
-        let processes = try ["ann", "bob"].map { try BuiltProgram.start("review-stress", ["claim", path, $0, "50"]) }
+        // Start barrier: each process opens the database, says "ready" and waits; both are released together.
+        let curators = ["ann", "bob"]
+        let processes = try curators.map { try BuiltProgram.start("review-stress", ["claim", path, $0, "50", "--wait"]) }
+        for (curator, process) in zip(curators, processes) {
+            guard process.standardOutput.readLine() == "ready" else {
+                processes.forEach { $0.kill() }
+                return XCTFail("\(curator) never got ready: \(process.finish().stderr)")
+            }
+        }
+        for process in processes { try process.write("go\n") }
+        // A few lines each, far below what a pipe holds: reading one to its end never blocks the other.
         let runs = processes.map { $0.finish() }
-        for run in runs { XCTAssertEqual(run.status, 0, run.stderr) }
-        let claimed = runs.map { $0.stdout.split(separator: "\n").compactMap { Int64($0) } }
+
+        var claimed: [[Int64]] = [], spans: [(began: UInt64, ended: UInt64)] = []
+        for (curator, run) in zip(curators, runs) {
+            XCTAssertEqual(run.status, 0, "\(curator): \(run.stderr)")
+            let lines = run.stdout.split(separator: "\n")
+            claimed.append(lines.compactMap { Int64($0) })
+            let began = lines.first { $0.hasPrefix("began ") }.flatMap { UInt64($0.dropFirst(6)) }
+            let ended = lines.first { $0.hasPrefix("ended ") }.flatMap { UInt64($0.dropFirst(6)) }
+            spans.append((try XCTUnwrap(began, run.stdout), try XCTUnwrap(ended, run.stdout)))
+        }
+        // The claims raced: each process started claiming before the other had finished.
+        XCTAssertLessThan(spans[0].began, spans[1].ended, "ann started after bob had finished: no race")
+        XCTAssertLessThan(spans[1].began, spans[0].ended, "bob started after ann had finished: no race")
+
         XCTAssertEqual(claimed[0].count, 50)
         XCTAssertEqual(claimed[1].count, 50)
         XCTAssertTrue(Set(claimed[0]).isDisjoint(with: claimed[1]), "both processes claimed \(Set(claimed[0]).intersection(claimed[1]).sorted())")

@@ -17,6 +17,8 @@ public final class LoopbackChatServer: @unchecked Sendable {
     private let lock = NSLock()
     private var recorded: [RecordedRequest] = []
     private var chatCount = 0
+    private var chatsInFlight = 0
+    private var mostChatsInFlight = 0
     private var connectionCount = 0
     private var openSockets: Set<Int32> = []
     private var responder: Responder
@@ -60,6 +62,9 @@ public final class LoopbackChatServer: @unchecked Sendable {
     public var requests: [RecordedRequest] { lock.withLock { recorded } }
     public var chatRequests: [RecordedRequest] { requests.filter { $0.path.hasSuffix("/chat/completions") } }
     public var connectionsAccepted: Int { lock.withLock { connectionCount } }
+    /// The most chat requests that were being answered at the same moment (from receipt to the reply written):
+    /// shows whether a client really ran requests concurrently.
+    public var maxConcurrentChats: Int { lock.withLock { mostChatsInFlight } }
 
     public func stop() {
         // A second call (deinit after stop) must do nothing: the descriptor number may belong to a newer server.
@@ -109,14 +114,17 @@ public final class LoopbackChatServer: @unchecked Sendable {
         var buffer = Data()
         while let request = readRequest(socket, buffer: &buffer, connectionID: connectionID) {
             let reply: ScriptedReply
+            let isChat = request.method == "POST" && request.path.hasSuffix("/chat/completions")
             if request.method == "GET" && request.path.hasSuffix("/models") {
                 let models = modelIDs.map { ["id": $0, "object": "model"] }
                 reply = .rawBody(try! JSONSerialization.data(withJSONObject: ["object": "list", "data": models]))
                 lock.withLock { recorded.append(request) }
-            } else if request.method == "POST" && request.path.hasSuffix("/chat/completions") {
+            } else if isChat {
                 let (index, responder) = lock.withLock {
                     recorded.append(request)
                     chatCount += 1
+                    chatsInFlight += 1
+                    mostChatsInFlight = max(mostChatsInFlight, chatsInFlight)
                     return (chatCount - 1, self.responder)
                 }
                 reply = responder(request, index)
@@ -124,7 +132,9 @@ public final class LoopbackChatServer: @unchecked Sendable {
                 lock.withLock { recorded.append(request) }
                 reply = .status(404, body: #"{"error":{"message":"not found"}}"#)
             }
-            guard send(reply, to: socket) else { return }
+            let sent = send(reply, to: socket)
+            if isChat { lock.withLock { chatsInFlight -= 1 } }
+            guard sent else { return }
         }
     }
 

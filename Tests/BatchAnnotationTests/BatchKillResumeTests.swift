@@ -4,6 +4,7 @@ import Foundation
 import LoopbackChatServer
 import MediaIO
 import Store
+import TestSupport
 import XCTest
 
 /// `tbd batch` killed with SIGKILL mid-run, then run again, ends with the same database content as a run
@@ -18,13 +19,6 @@ final class BatchKillResumeTests: XCTestCase {
 
     override func tearDownWithError() throws {
         try? FileManager.default.removeItem(at: folder)
-    }
-
-    static var binary: URL {
-        if let override = ProcessInfo.processInfo.environment["TBD_BIN"] { return URL(fileURLWithPath: override) }
-        let bundle = Bundle(for: BatchKillResumeTests.self).bundleURL
-        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("tbd") }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[1]
     }
 
     private func makeTree() throws -> String {
@@ -44,31 +38,19 @@ final class BatchKillResumeTests: XCTestCase {
 
     /// Starts `tbd batch mead`; `killAfterUnits` SIGKILLs it once that many progress lines came; returns the exit status.
     private func batch(root: String, server: LoopbackChatServer, database: String, killAfterUnits: Int? = nil) throws -> Int32 {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = [
+        let program = try BuiltProgram.start("tbd", [
             "batch", "mead", root, "--endpoint", server.baseURL, "--model", "loopback-model", "--db", database,
             "--concurrency", "1", "--progress-interval", "0",
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "TBD_VLM_API_KEY")
-        process.environment = environment
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        var progressLines = 0
-        var buffer = Data()
-        while let limit = killAfterUnits, progressLines < limit {
-            let chunk = errors.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            buffer += chunk
-            progressLines = String(decoding: buffer, as: UTF8.self).components(separatedBy: "\n").filter { $0.hasPrefix("[") }.count
+        ], in: folder)
+        program.closeInput()
+        if let limit = killAfterUnits {
+            var progressLines = 0
+            while progressLines < limit, let line = program.standardError.readLine() {
+                if line.hasPrefix("[") { progressLines += 1 }
+            }
+            if program.process.isRunning { program.kill(SIGKILL) }
         }
-        if killAfterUnits != nil, process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        _ = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return process.terminationStatus
+        return program.finish().status
     }
 
     /// What a run leaves that matters: each unit's prompts and linked clips, and how many annotations exist.

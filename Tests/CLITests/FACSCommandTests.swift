@@ -1,39 +1,12 @@
 import AnnotationRecord
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs the built `tbd` binary as a user would and checks its output, JSON and exit status.
 final class FACSCommandTests: XCTestCase {
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-        var json: Any? { try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
-    }
-
-    /// The `tbd` built beside the test bundle (`TBD_BIN` overrides, for testing an installed binary).
-    static var binary: URL {
-        if let override = ProcessInfo.processInfo.environment["TBD_BIN"] { return URL(fileURLWithPath: override) }
-        let bundle = Bundle(for: FACSCommandTests.self).bundleURL
-        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("tbd") }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[1]
-    }
-
-    func tbd(_ arguments: String...) throws -> Run {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        // Any directory: the table is compiled in, not looked up beside the binary.
-        process.currentDirectoryURL = URL(fileURLWithPath: NSTemporaryDirectory())
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
-    }
+    /// Any directory will do: the table is compiled in, not looked up beside the binary.
+    func tbd(_ arguments: String...) throws -> ProgramRun { try BuiltProgram.run("tbd", arguments) }
 
     func testAUJSONNamesZygomaticusMajor() throws {
         let run = try tbd("facs", "au", "12", "--json")

@@ -2,26 +2,14 @@ import AnnotationRecord
 import Foundation
 import MediaIO
 import Store
+import TestSupport
 import XCTest
 
 /// `tbd model init-random`, `tbd render` (the job runner) and `tbd render schedule` through the built binary.
 final class RenderCommandTests: XCTestCase {
-    private func tbd(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = FACSCommandTests.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: NSTemporaryDirectory())
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
+    private func tbd(_ arguments: [String]) throws -> ProgramRun { try BuiltProgram.run("tbd", arguments) }
 
-    func testRandomCheckpointRenderResumeAndSchedule() throws {
+    func testRandomCheckpointRenderAndResume() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-cli-render-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let model = root.appendingPathComponent("model").path
@@ -41,10 +29,35 @@ final class RenderCommandTests: XCTestCase {
         let second = try tbd(render)
         let skipped = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [[String: Any]])
         XCTAssertEqual(skipped.first?["status"] as? String, "skipped")
+    }
 
-        let schedule = try tbd(["render", "schedule", "--steps", "4", "--json"])
-        XCTAssertEqual(schedule.status, 0, schedule.stderr)
-        XCTAssertTrue(schedule.stdout.contains("\"weights\""))
+    /// `render schedule --json` for 10 steps split at 0.4: the coarse stage is steps 0-3 (B_1 = ceil(0.4 * 10) = 4),
+    /// the fine stage steps 4-9. `smooth` hands the weight over by equal steps inside the coarse stage, `hard` switches.
+    func testScheduleGivesEachStepsWeightsForSmoothAndHard() throws {
+        let expected: [String: [Double]] = [
+            "smooth": [1, 0.75, 0.5, 0.25, 0, 0, 0, 0, 0, 0],
+            "hard": [1, 1, 1, 1, 0, 0, 0, 0, 0, 0],
+        ]
+        for (mode, coarse) in expected {
+            let run = try tbd(["render", "schedule", "--steps", "10", "--split", "0.4", "--mode", mode, "--json"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let steps = try XCTUnwrap(run.jsonObject?["steps"] as? [[String: Any]], run.stdout)
+            XCTAssertEqual(steps.count, 10, mode)
+            XCTAssertEqual(steps.compactMap { $0["step"] as? Int }, Array(0..<10), mode)
+            let weights = try steps.map { try XCTUnwrap($0["weights"] as? [Double], "\(mode): \($0)") }
+            XCTAssertEqual(weights.map(\.count), Array(repeating: 2, count: 10), "\(mode): one weight per stage")
+            XCTAssertEqual(weights.map { $0[0] }, coarse, "\(mode): the coarse prompt's weight at each step")
+            for (step, row) in weights.enumerated() {
+                XCTAssertEqual(row[0] + row[1], 1, accuracy: 1e-12, "\(mode) step \(step): \(row) does not sum to 1")
+            }
+            // Denoising runs from the noisiest timestep down.
+            let timesteps = steps.compactMap { $0["timestep"] as? Int }
+            XCTAssertEqual(timesteps.count, 10)
+            XCTAssertEqual(timesteps, timesteps.sorted(by: >), "\(mode): timesteps count down")
+        }
+        let unknown = try tbd(["render", "schedule", "--steps", "10", "--mode", "wavy"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.stderr.contains("unknown mode 'wavy'"), unknown.stderr)
     }
 
     /// The queue path end to end: an annotation approved in the store becomes an MP4 whose render is recorded,

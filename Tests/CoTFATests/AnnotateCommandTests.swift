@@ -2,24 +2,11 @@ import AnnotationRecord
 import Foundation
 import LoopbackChatServer
 import Store
+import TestSupport
 import XCTest
 
 /// Runs the built `tbd annotate` as a user would: offline by default, against the loopback server when told.
 final class AnnotateCommandTests: XCTestCase {
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-        var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] }
-    }
-
-    static var binary: URL {
-        if let override = ProcessInfo.processInfo.environment["TBD_BIN"] { return URL(fileURLWithPath: override) }
-        let bundle = Bundle(for: AnnotateCommandTests.self).bundleURL
-        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("tbd") }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[1]
-    }
-
     private var folder: URL!
     private var image: String { folder.appendingPathComponent("portrait.jpg").path }
 
@@ -33,29 +20,15 @@ final class AnnotateCommandTests: XCTestCase {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    func tbd(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Run {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["annotate"] + arguments
-        process.currentDirectoryURL = folder
-        var environment = ProcessInfo.processInfo.environment
-        for key in ["TBD_VLM_URL", "TBD_VLM_MODEL", "TBD_VLM_API_KEY", "TBD_DB"] { environment[key] = nil }
-        environment.merge(extra) { $1 }
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    /// `tbd annotate` in the test's folder; no `TBD_*` variable of the caller's environment reaches it.
+    func tbd(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ProgramRun {
+        try BuiltProgram.run("tbd", ["annotate"] + arguments, in: folder, environment: extra)
     }
 
     func testOfflineByDefaultWithJSON() throws {
         let run = try tbd(["--image", image, "--emotion", "happy", "--level", "3", "--subject", "a man in his fifties", "--json"])
         XCTAssertEqual(run.status, 0, run.stderr)
-        let annotation = try XCTUnwrap(run.json?["annotation"] as? [String: Any])
+        let annotation = try XCTUnwrap(run.jsonObject?["annotation"] as? [String: Any])
         XCTAssertEqual(annotation["backend"] as? String, "offline-facs-rules")
         XCTAssertEqual(annotation["aus"] as? [String], ["6D", "12D"])
         XCTAssertEqual((annotation["stages"] as? [[String: Any]])?.count, 4)
@@ -69,7 +42,7 @@ final class AnnotateCommandTests: XCTestCase {
         let database = folder.appendingPathComponent("review.sqlite").path
         let run = try tbd(["--image", image, "--emotion", "sad", "--level", "1", "--subject", "a woman", "--db", database, "--json"])
         XCTAssertEqual(run.status, 0, run.stderr)
-        let id = try XCTUnwrap(run.json?["id"] as? Int)
+        let id = try XCTUnwrap(run.jsonObject?["id"] as? Int)
         let stored = try ProjectStore(path: database).show(id: Int64(id))
         XCTAssertEqual(stored.status, .pending)
         XCTAssertEqual(stored.emotion, "sad")
@@ -78,7 +51,7 @@ final class AnnotateCommandTests: XCTestCase {
         XCTAssertEqual(stored.backend, "offline-facs-rules")
         XCTAssertEqual(stored.stages.map(\.index), [1, 2, 3, 4])
         XCTAssertEqual(stored.current.aus, ["1B", "4B", "15B"])
-        let annotation = try XCTUnwrap(run.json?["annotation"] as? [String: Any])
+        let annotation = try XCTUnwrap(run.jsonObject?["annotation"] as? [String: Any])
         XCTAssertEqual(stored.current.finePrompt, annotation["fine_prompt"] as? String)
         XCTAssertEqual(stored.subject.contentHash, (annotation["subject"] as? [String: Any])?["content_hash"] as? String)
         let provenance = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(stored.provenanceJSON.utf8)) as? [String: Any])
@@ -120,7 +93,7 @@ final class AnnotateCommandTests: XCTestCase {
             ["--image", image, "--emotion", "happy", "--text-only", "--subject", "a woman", "--json"],
             environment: ["TBD_VLM_URL": server.baseURL, "TBD_VLM_API_KEY": secret])
         XCTAssertEqual(run.status, 0, run.stderr)
-        let annotation = try XCTUnwrap(run.json?["annotation"] as? [String: Any])
+        let annotation = try XCTUnwrap(run.jsonObject?["annotation"] as? [String: Any])
         XCTAssertEqual(annotation["backend"] as? String, "openai-chat")
         XCTAssertEqual(annotation["model_id"] as? String, "loopback-model")
         XCTAssertEqual(annotation["aus"] as? [String], ["6C", "12C"])
@@ -133,7 +106,7 @@ final class AnnotateCommandTests: XCTestCase {
             let bytes = try Data(contentsOf: folder.appendingPathComponent("data/" + file))
             XCTAssertNil(bytes.range(of: Data(secret.utf8)), "\(file) holds the API key")
         }
-        let id = try XCTUnwrap(run.json?["id"] as? Int)
+        let id = try XCTUnwrap(run.jsonObject?["id"] as? Int)
         let stored = try ProjectStore(path: folder.appendingPathComponent("data/tbd.sqlite").path).show(id: Int64(id))
         XCTAssertEqual(stored.endpoint, server.baseURL)
         XCTAssertEqual(stored.modelID, "loopback-model")
@@ -151,7 +124,7 @@ final class AnnotateCommandTests: XCTestCase {
         XCTAssertTrue(url.hasPrefix("data:image/jpeg;base64,"))
         let jpeg = try XCTUnwrap(Data(base64Encoded: String(url.dropFirst("data:image/jpeg;base64,".count))))
         XCTAssertEqual(Array(jpeg.prefix(2)), [0xFF, 0xD8], "a JPEG")
-        let annotation = try XCTUnwrap(run.json?["annotation"] as? [String: Any])
+        let annotation = try XCTUnwrap(run.jsonObject?["annotation"] as? [String: Any])
         let provenance = try XCTUnwrap((annotation["provenance"] as? [String: Any]))
         XCTAssertEqual(provenance["image"] as? String, "200x200 jpeg, \(jpeg.count) bytes", "512x512 scaled into 40000 pixels")
         let stageOne = try XCTUnwrap((annotation["stages"] as? [[String: Any]])?.first?["request"] as? String)

@@ -256,11 +256,30 @@ final class RemotePipelineTests: XCTestCase {
     }
 
     func testBatchRunsConcurrentlyAndKeepsOrder() throws {
-        let server = try LoopbackChatServer { request, _ in .delayed(0.02, .chat(StageReplies.validContent(for: request))) }
-        let inputs = ["happy", "happy", "happy", "happy", "happy", "happy"].map { Fixtures.input(emotion: $0) }
+        // Six subjects; the stage IV reply names the subject its conversation is about (stage I's question, carried
+        // in every later request, says "described as: subject-N"), so each result shows which input it answers.
+        // The first request is held until another item's request arrives (the client's request timeout is 5 s).
+        let gate = OverlapGate(timeout: 3)
+        let server = try LoopbackChatServer { request, _ in
+            let body = String(decoding: request.body, as: UTF8.self)
+            let subject = body.range(of: "subject-[0-9]+", options: .regularExpression).map { String(body[$0]) } ?? "nobody"
+            gate.arrive(subject)
+            guard StageReplies.stage(of: request) == 4 else { return .chat(StageReplies.validContent(for: request)) }
+            return .chat(#"{"coarse_prompt":"\#(subject), moderate happy expression","fine_prompt":"cheek raiser AU6, lip corner puller AU12"}"#)
+        }
+        let inputs = (0..<6).map { Fixtures.input(subject: "subject-\($0)") }
         let results = try Fixtures.pipeline(server).annotateAll(inputs, concurrency: 3)
+
         XCTAssertEqual(results.count, 6)
-        for result in results { XCTAssertEqual(try result.get().aus, ["6C", "12C"]) }
+        for (index, result) in results.enumerated() {
+            let annotation = try result.get()
+            XCTAssertEqual(annotation.subject.description, "subject-\(index)", "result \(index) is in input order")
+            XCTAssertEqual(annotation.coarsePrompt, "subject-\(index), moderate happy expression", "result \(index) holds its own replies")
+            XCTAssertEqual(annotation.aus, ["6C", "12C"])
+        }
+        XCTAssertEqual(Set(gate.met).count, 2, "no other item's request arrived while the first was held: \(gate.met)")
+        XCTAssertGreaterThanOrEqual(server.maxConcurrentChats, 2)
+        XCTAssertLessThanOrEqual(server.maxConcurrentChats, 3, "never more requests at once than the concurrency asked for")
         XCTAssertEqual(server.chatRequests.count, 24)
     }
 }

@@ -41,9 +41,8 @@ final class ImageTests: TemporaryFolderTestCase {
             XCTAssertEqual(decoded.width, width)
             XCTAssertEqual(decoded.height, height)
             assertQuadrants(decoded, tolerance: codecTolerance)
-            if let external = try ffmpegFirstFrame(file, width: width, height: height) {
-                assertQuadrants(external, tolerance: codecTolerance)
-            }
+            let external = try ffmpegFirstFrame(file, width: width, height: height)
+            assertQuadrants(external, tolerance: codecTolerance)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import MediaIO
+import TestSupport
 import XCTest
 
 /// The fixture files made by scripts/make-media-fixtures.sh and the colours their clips show.
@@ -64,30 +65,33 @@ class TemporaryFolderTestCase: XCTestCase {
     }
 }
 
-/// Runs one of FFmpeg's command-line tools when installed; nil when it is not, so such checks are extra evidence
-/// rather than a requirement.
-func runFFmpegTool(_ name: String, _ arguments: [String]) throws -> Data? {
-    let candidates = ["/usr/bin/\(name)", "/usr/local/bin/\(name)"]
-    guard let tool = candidates.first(where: FileManager.default.isExecutableFile(atPath:)) else { return nil }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: tool)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    XCTAssertEqual(process.terminationStatus, 0, "\(name) \(arguments.joined(separator: " "))")
-    return output
+/// Runs one of FFmpeg's command-line tools (`ffmpeg`, `ffprobe`): an independent reader of what MediaIO wrote.
+/// scripts/install-deps.sh installs them, so a missing tool is a failure, not a reason to check less.
+func runFFmpegTool(_ name: String, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Data {
+    let folders = ["/usr/bin", "/usr/local/bin"] + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+    guard let tool = folders.map({ "\($0)/\(name)" }).first(where: FileManager.default.isExecutableFile(atPath:)) else {
+        let problem = "\(name) is not installed (looked in \(folders.joined(separator: ", "))): run `make deps` (scripts/install-deps.sh)"
+        XCTFail(problem, file: file, line: line)
+        throw FFmpegToolError(description: problem)
+    }
+    let run = try BuiltProgram.run(executable: URL(fileURLWithPath: tool), arguments)
+    XCTAssertEqual(run.status, 0, "\(name) \(arguments.joined(separator: " ")): \(run.stderr)", file: file, line: line)
+    return run.standardOutputData
 }
 
-/// The first frame of a file as RGB24, decoded by the ffmpeg tool: an independent reader of what MediaIO wrote.
-func ffmpegFirstFrame(_ path: String, width: Int, height: Int) throws -> RGBImage? {
-    guard let data = try runFFmpegTool(
-        "ffmpeg", ["-v", "error", "-i", path, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
-    else { return nil }
-    XCTAssertEqual(data.count, width * height * 3, "raw frame size from ffmpeg")
-    guard data.count == width * height * 3 else { return nil }
+/// Thrown after the failure is recorded, so the test stops instead of checking less.
+struct FFmpegToolError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// The first frame of a file as RGB24, decoded by the ffmpeg tool.
+func ffmpegFirstFrame(_ path: String, width: Int, height: Int, file: StaticString = #filePath, line: UInt = #line) throws -> RGBImage {
+    let data = try runFFmpegTool(
+        "ffmpeg", ["-v", "error", "-i", path, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], file: file, line: line)
+    guard data.count == width * height * 3 else {
+        let problem = "ffmpeg decoded \(data.count) bytes, not a \(width)x\(height) RGB frame"
+        XCTFail(problem, file: file, line: line)
+        throw FFmpegToolError(description: problem)
+    }
     return RGBImage(width: width, height: height, pixels: [UInt8](data))
 }

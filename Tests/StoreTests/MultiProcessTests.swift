@@ -17,27 +17,36 @@ final class MultiProcessTests: XCTestCase {
     }
 
     func testTwoProcessesClaimingAtOnceNeverGetTheSameItem() throws {
-        let stress = try BuiltProgram.url("review-stress")
         let path = folder.appendingPathComponent("race.sqlite").path
         let store = try ProjectStore(path: path)
         _ = try store.addAnnotations((0..<120).map { sampleAnnotation($0) })
 
-        let outputs = [Pipe(), Pipe()]
-        let processes = zip(["ann", "bob"], outputs).map { curator, pipe -> Process in
-            let process = Process()
-            process.executableURL = stress
-            process.arguments = ["claim", path, curator, "50"]
-            process.standardOutput = pipe
-            return process
+        // Start barrier: each process opens the database, says "ready" and waits; both are released together.
+        let curators = ["ann", "bob"]
+        let processes = try curators.map { try BuiltProgram.start("review-stress", ["claim", path, $0, "50", "--wait"]) }
+        for (curator, process) in zip(curators, processes) {
+            guard process.standardOutput.readLine() == "ready" else {
+                processes.forEach { $0.kill() }
+                return XCTFail("\(curator) never got ready: \(process.finish().stderr)")
+            }
         }
-        for process in processes { try process.run() }
-        let claimed = outputs.map { pipe in
-            String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").compactMap { Int64($0) }
+        for process in processes { try process.write("go\n") }
+        // A few lines each, far below what a pipe holds: reading one to its end never blocks the other.
+        let runs = processes.map { $0.finish() }
+
+        var claimed: [[Int64]] = [], spans: [(began: UInt64, ended: UInt64)] = []
+        for (curator, run) in zip(curators, runs) {
+            XCTAssertEqual(run.status, 0, "\(curator): \(run.stderr)")
+            let lines = run.stdout.split(separator: "\n")
+            claimed.append(lines.compactMap { Int64($0) })
+            let began = lines.first { $0.hasPrefix("began ") }.flatMap { UInt64($0.dropFirst(6)) }
+            let ended = lines.first { $0.hasPrefix("ended ") }.flatMap { UInt64($0.dropFirst(6)) }
+            spans.append((try XCTUnwrap(began, run.stdout), try XCTUnwrap(ended, run.stdout)))
         }
-        for process in processes {
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationStatus, 0)
-        }
+        // The claims raced: each process started claiming before the other had finished.
+        XCTAssertLessThan(spans[0].began, spans[1].ended, "ann started after bob had finished: no race")
+        XCTAssertLessThan(spans[1].began, spans[0].ended, "bob started after ann had finished: no race")
+
         XCTAssertEqual(claimed[0].count, 50)
         XCTAssertEqual(claimed[1].count, 50)
         XCTAssertTrue(Set(claimed[0]).isDisjoint(with: claimed[1]), "both processes claimed \(Set(claimed[0]).intersection(claimed[1]).sorted())")
@@ -47,35 +56,24 @@ final class MultiProcessTests: XCTestCase {
     }
 
     func testKilledWriterLosesNoCommittedDecisionAndLeavesNothingHalfWritten() throws {
-        let stress = try BuiltProgram.url("review-stress")
         let path = folder.appendingPathComponent("crash.sqlite").path
         do {
             let store = try ProjectStore(path: path)
             _ = try store.addAnnotations((0..<2000).map { sampleAnnotation($0) })
         }
-        let process = Process()
-        process.executableURL = stress
-        process.arguments = ["approve", path, "ann"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
+        let writer = try BuiltProgram.start("review-stress", ["approve", path, "ann"])
 
         // Read committed ids until the writer is well into the batch, then kill it without warning.
-        var received = Data()
-        let reader = pipe.fileHandleForReading
-        while received.split(separator: UInt8(ascii: "\n")).count < 40 {
-            let chunk = reader.availableData
-            if chunk.isEmpty { break }
-            received.append(chunk)
+        var acknowledged: [Int64] = []
+        while acknowledged.count < 40, let line = writer.standardOutput.readLine() {
+            acknowledged.append(try XCTUnwrap(Int64(line), line))
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the writer must still have been running when killed")
-        received.append(reader.readDataToEndOfFile())
+        writer.kill(SIGKILL)
+        let rest = writer.finish()
+        XCTAssertEqual(writer.process.terminationReason, .uncaughtSignal, "the writer must still have been running when killed")
         // The last line may be cut by the kill; only whole lines were committed and acknowledged.
-        var text = String(decoding: received, as: UTF8.self)
-        if !text.hasSuffix("\n"), let cut = text.lastIndex(of: "\n") { text = String(text[...cut]) }
-        let acknowledged = text.split(separator: "\n").compactMap { Int64($0) }
+        let wholeLines = rest.stdout.lastIndex(of: "\n").map { rest.stdout[...$0] } ?? ""
+        acknowledged += wholeLines.split(separator: "\n").compactMap { Int64($0) }
         XCTAssertGreaterThanOrEqual(acknowledged.count, 40)
 
         let reopened = try ProjectStore(path: path)

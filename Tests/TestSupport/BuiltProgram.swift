@@ -1,11 +1,15 @@
 import Foundation
+import Glibc
 import XCTest
 
 /// The result of running a built program: exit status and both outputs.
 public struct ProgramRun: Sendable {
     public let status: Int32
-    public let stdout: String
+    /// stdout as bytes, for programs that write binary (ffmpeg's raw frames).
+    public let standardOutputData: Data
     public let stderr: String
+
+    public var stdout: String { String(decoding: standardOutputData, as: UTF8.self) }
 
     /// stdout parsed as JSON, nil when it is not JSON.
     public var json: Any? { try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
@@ -50,6 +54,24 @@ public enum BuiltProgram {
         executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
         standardInput: Data? = nil
     ) throws -> ProgramRun {
+        let program = try start(executable: executable, arguments, in: directory, environment: environment)
+        // A program may exit without reading its input; what it did is in the run.
+        if let standardInput { try? program.write(standardInput) }
+        program.closeInput()
+        return program.finish()
+    }
+
+    /// Starts a built program and returns while it runs, for tests that read its output as it comes, write to its
+    /// input, or kill it. Same folder and environment rules as `run`.
+    public static func start(
+        _ name: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
+    ) throws -> RunningProgram {
+        try start(executable: url(name), arguments, in: directory, environment: environment)
+    }
+
+    public static func start(
+        executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
+    ) throws -> RunningProgram {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -57,28 +79,83 @@ public enum BuiltProgram {
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TBD_") || $0.key == "TBD_BIN" }
         merged.merge(environment) { $1 }
         process.environment = merged
+        return try RunningProgram(process)
+    }
+}
+
+/// A program started by `BuiltProgram.start`, its three standard streams on pipes.
+/// A program that fills a pipe nobody reads (64 KiB) blocks: read what it writes, or `finish()`.
+public final class RunningProgram: @unchecked Sendable {
+    public let process: Process
+    public let standardOutput: OutputReader
+    public let standardError: OutputReader
+    private let input = Pipe()
+
+    init(_ process: Process) throws {
+        // Writing to a program that has exited must be an error for the test, not SIGPIPE ending the whole run.
+        signal(SIGPIPE, SIG_IGN)
+        self.process = process
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        let input = Pipe()
         process.standardInput = input
+        standardOutput = OutputReader(out.fileHandleForReading)
+        standardError = OutputReader(err.fileHandleForReading)
         try process.run()
-        if let standardInput { input.fileHandleForWriting.write(standardInput) }
-        try? input.fileHandleForWriting.close()
+    }
+
+    /// Writes to the program's input; throws (EPIPE) when it has exited or closed its input.
+    public func write(_ data: Data) throws { try input.fileHandleForWriting.write(contentsOf: data) }
+    public func write(_ text: String) throws { try write(Data(text.utf8)) }
+    public func closeInput() { try? input.fileHandleForWriting.close() }
+
+    public func kill(_ signal: Int32 = SIGKILL) { _ = Glibc.kill(process.processIdentifier, signal) }
+
+    /// Reads both outputs to their end, waits for the exit and returns the run.
+    public func finish() -> ProgramRun {
         // Read both pipes concurrently: a child that fills one while we block on the other would deadlock.
-        var errorData = Data()
+        var errorText = ""
         let errorDone = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
-            errorData = err.fileHandleForReading.readDataToEndOfFile()
+            errorText = self.standardError.readToEnd()
             errorDone.signal()
         }
-        let outputData = out.fileHandleForReading.readDataToEndOfFile()
+        let output = standardOutput.readDataToEnd()
         errorDone.wait()
         process.waitUntilExit()
-        return ProgramRun(
-            status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
-            stderr: String(decoding: errorData, as: UTF8.self))
+        return ProgramRun(status: process.terminationStatus, standardOutputData: output, stderr: errorText)
     }
+}
+
+/// The reading end of one of a program's outputs, a line at a time or all that is left.
+public final class OutputReader: @unchecked Sendable {
+    private let handle: FileHandle
+    private var buffer = Data()
+
+    init(_ handle: FileHandle) { self.handle = handle }
+
+    /// The next whole line, without its newline; nil once the output ends (a cut last line stays for `readToEnd`).
+    public func readLine() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                buffer.removeSubrange(buffer.startIndex...newline)
+                return line
+            }
+            let chunk = handle.availableData
+            if chunk.isEmpty { return nil }
+            buffer.append(chunk)
+        }
+    }
+
+    /// Everything not read yet, up to the end of the output.
+    public func readDataToEnd() -> Data {
+        buffer.append(handle.readDataToEndOfFile())
+        defer { buffer.removeAll() }
+        return buffer
+    }
+
+    public func readToEnd() -> String { String(decoding: readDataToEnd(), as: UTF8.self) }
 }
 
 /// A fresh folder per test; the caller removes it.

@@ -114,16 +114,16 @@ public final class RunningProgram: @unchecked Sendable {
     /// Reads both outputs to their end, waits for the exit and returns the run.
     public func finish() -> ProgramRun {
         // Read both pipes concurrently: a child that fills one while we block on the other would deadlock.
-        var errorText = ""
+        let errorText = ErrorTextBox()
         let errorDone = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
-            errorText = self.standardError.readToEnd()
+            errorText.value = self.standardError.readToEnd()
             errorDone.signal()
         }
         let output = standardOutput.readDataToEnd()
         errorDone.wait()
         process.waitUntilExit()
-        return ProgramRun(status: process.terminationStatus, standardOutputData: output, stderr: errorText)
+        return ProgramRun(status: process.terminationStatus, standardOutputData: output, stderr: errorText.value)
     }
 }
 
@@ -163,4 +163,9 @@ public func makeTemporaryFolder(_ prefix: String = "tbd-tests") throws -> URL {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     return folder
+}
+
+/// stderr's text, handed from the reading thread to `finish()` (the semaphore orders the two).
+private final class ErrorTextBox: @unchecked Sendable {
+    var value = ""
 }

@@ -16,7 +16,11 @@ public struct AnnotationProvenance: Codable, Sendable, Equatable {
         public var rejectionReason: String?
         public var startedAt: Date
 
-        public init(index: Int, latencySeconds: Double, attempts: Int, responseFormat: String? = nil, finishReason: String? = nil, usage: TokenUsage? = nil, repaired: Bool, rejectedReply: String? = nil, rejectionReason: String? = nil, startedAt: Date) {
+        public init(
+            index: Int, latencySeconds: Double, attempts: Int, responseFormat: String? = nil,
+            finishReason: String? = nil, usage: TokenUsage? = nil, repaired: Bool,
+            rejectedReply: String? = nil, rejectionReason: String? = nil, startedAt: Date
+        ) {
             self.index = index
             self.latencySeconds = latencySeconds
             self.attempts = attempts
@@ -54,7 +58,13 @@ public struct AnnotationProvenance: Codable, Sendable, Equatable {
     public var startedAt: Date
     public var finishedAt: Date
 
-    public init(backend: String, offline: Bool, note: String? = nil, endpoint: String? = nil, requestedModel: String? = nil, reportedModel: String? = nil, mode: String, templateVersion: String, temperature: Double? = nil, topP: Double? = nil, seed: Int? = nil, maxTokens: Int? = nil, responseFormatMode: String? = nil, image: String, tokenCounter: String, tokenBudget: Int, usage: TokenUsage? = nil, stages: [StageTiming], startedAt: Date, finishedAt: Date) {
+    public init(
+        backend: String, offline: Bool, note: String? = nil, endpoint: String? = nil,
+        requestedModel: String? = nil, reportedModel: String? = nil, mode: String, templateVersion: String,
+        temperature: Double? = nil, topP: Double? = nil, seed: Int? = nil, maxTokens: Int? = nil,
+        responseFormatMode: String? = nil, image: String, tokenCounter: String, tokenBudget: Int,
+        usage: TokenUsage? = nil, stages: [StageTiming], startedAt: Date, finishedAt: Date
+    ) {
         self.backend = backend
         self.offline = offline
         self.note = note

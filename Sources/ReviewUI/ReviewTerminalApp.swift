@@ -58,10 +58,6 @@ public enum ReviewTerminalApp {
         }
     }
 
-    struct EditorFailure: Error, CustomStringConvertible {
-        let description: String
-    }
-
     /// Writes `text` to a private temporary file, runs $VISUAL or $EDITOR (else vi) on it, and reads it back.
     static func runEditor(on text: String, environment: [String: String]) -> Result<String, Error> {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-review-\(UUID().uuidString).txt")
@@ -69,16 +65,7 @@ public enum ReviewTerminalApp {
         do {
             try Data(text.utf8).write(to: file, options: [.atomic])
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
-            let editor = [environment["VISUAL"], environment["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            // The editor command may carry arguments ("code --wait"); the path goes in as "$1", never re-read by the shell.
-            process.arguments = ["-c", editor + " \"$1\"", "tbd-editor", file.path]
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                return .failure(EditorFailure(description: "the editor exited with status \(process.terminationStatus); nothing saved"))
-            }
+            try TerminalEditor.run(TerminalEditor.command(environment: environment), on: file.path, environment: environment)
             return .success(try String(contentsOf: file, encoding: .utf8))
         } catch {
             return .failure(error)

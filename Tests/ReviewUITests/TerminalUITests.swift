@@ -104,6 +104,63 @@ final class TerminalUITests: XCTestCase {
         try tmux.waitFor("a approve  r reject")
     }
 
+    /// The real editors a curator uses, typed into through the terminal: each must get the keyboard.
+    func testEditInViSavesARevision() throws {
+        let vi = try XCTUnwrap(["/usr/bin/vim.tiny", "/usr/bin/vi"].first { FileManager.default.isExecutableFile(atPath: $0) }, "vim-tiny is installed by make deps")
+        _ = try store.addAnnotation(sampleAnnotation(0))
+        let tmux = try startReview(extra: ["EDITOR": vi])
+        try tmux.waitFor("#1  PENDING")
+        try tmux.type("e")
+        try tmux.waitFor("[fine]")
+        try tmux.press("Escape")
+        try tmux.type("/^\\[fine\\]")
+        try tmux.press("Enter")
+        try tmux.type("jcc")
+        try tmux.type("lips pressed, typed in vi")
+        try tmux.press("Escape")
+        try tmux.type(":wq")
+        try tmux.press("Enter")
+        try tmux.waitFor("saved revision 2 of #1")
+        XCTAssertEqual(try store.show(id: 1).current.finePrompt, "lips pressed, typed in vi")
+    }
+
+    func testEditInNanoSavesARevision() throws {
+        let nano = "/usr/bin/nano"
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: nano), "nano is installed by make deps")
+        _ = try store.addAnnotation(sampleAnnotation(0))
+        let tmux = try startReview(extra: ["EDITOR": nano + " --ignorercfiles"])
+        try tmux.waitFor("#1  PENDING")
+        try tmux.type("e")
+        try tmux.waitFor("[fine]")
+        try tmux.press("C-w")
+        try tmux.waitFor("Search")
+        // The fine prompt's own line (the header comment names "[fine]" too).
+        try tmux.type("cheeks raised and lip corners")
+        try tmux.press("Enter")
+        try tmux.press("C-k")
+        try tmux.type("brows lowered, typed in nano")
+        try tmux.press("Enter")
+        try tmux.waitFor("brows lowered, typed in nano")
+        try tmux.press("C-o")
+        try tmux.waitFor("File Name to Write")
+        try tmux.press("Enter")
+        try tmux.waitFor("Wrote")
+        try tmux.press("C-x")
+        try tmux.waitFor("saved revision 2 of #1")
+        XCTAssertEqual(try store.show(id: 1).current.finePrompt, "brows lowered, typed in nano")
+    }
+
+    /// A broken editor command shows what the editor (here the shell) said, and nothing is saved.
+    func testAnEditorThatFailsShowsItsOwnError() throws {
+        _ = try store.addAnnotation(sampleAnnotation(0))
+        let tmux = try startReview(width: 160, extra: ["EDITOR": "no-such-editor-tbd"])
+        try tmux.waitFor("#1  PENDING")
+        try tmux.type("e")
+        let screen = try tmux.waitFor("nothing saved")
+        XCTAssertTrue(screen.contains("exited with status 127: tbd-editor: 1: no-such"), screen)
+        XCTAssertEqual(try store.show(id: 1).revisions.count, 1)
+    }
+
     func testInjectedEscapeSequencesShowInert() throws {
         var annotation = sampleAnnotation(0)
         annotation.finePrompt = "smile\u{1B}]0;PWNED\u{07} \u{1B}]52;c;aGFja2Vk\u{07} \u{1B}[2J\u{1B}[1;1HGOTCHA \u{9B}5A end"

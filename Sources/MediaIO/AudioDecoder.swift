@@ -31,6 +31,10 @@ public final class AudioDecoder {
     private var decoderDrained = false
     private var resamplerFlushed = false
     private var readError: Int32?
+    /// Output samples the container's measured stream duration allows. AAC frames pad the end of the audio to
+    /// 1024 samples; an MP4 records the true length, and players stop there. The ffmpeg tool (5.1) does not, so
+    /// without this the same speech would be up to 64 ms longer in an M4A than in the WAV it was made from.
+    private var declaredSamples: Int?
     /// Whether the last packet read was flagged corrupt: demuxers flag a packet cut off by the end of the file
     /// (a WAV whose data chunk is shorter than its header says).
     private var lastPacketCorrupt = false
@@ -78,6 +82,10 @@ public final class AudioDecoder {
             codecName: String(cString: avcodec_get_name(parameters.pointee.codec_id)), sampleRate: inputRate,
             channels: channels, duration: AudioProbe.durationSeconds(of: stream, in: context))
         durationIsMeasured = context.pointee.duration_estimation_method != AVFMT_DURATION_FROM_BITRATE
+        if durationIsMeasured, stream.pointee.duration != tbd_nopts_value(), stream.pointee.duration > 0 {
+            let seconds = Double(stream.pointee.duration) * av_q2d(stream.pointee.time_base)
+            declaredSamples = Int((seconds * Double(sampleRate)).rounded())
+        }
         streamIndex = best
         format = context
         cleanup = nil
@@ -207,8 +215,17 @@ public final class AudioDecoder {
             throw MediaError.ffmpeg(.unreadable, path: path, "audio resampling failed", code: produced)
         }
         output.removeLast(capacity - Int(produced))
-        samplesDelivered += Int(produced)
-        return output
+        return limited(output)
+    }
+
+    /// Cuts what lies past the declared length, and counts what is delivered.
+    private func limited(_ samples: [Float]) -> [Float] {
+        var samples = samples
+        if let declaredSamples, samplesDelivered + samples.count > declaredSamples {
+            samples.removeLast(samplesDelivered + samples.count - max(declaredSamples, samplesDelivered))
+        }
+        samplesDelivered += samples.count
+        return samples
     }
 
     /// What the resampler still holds in its filter once the input has ended.
@@ -226,8 +243,7 @@ public final class AudioDecoder {
             if produced == 0 { break }
             tail.append(contentsOf: chunk.prefix(Int(produced)))
         }
-        samplesDelivered += tail.count
-        return tail
+        return limited(tail)
     }
 
     private func checkComplete() throws {

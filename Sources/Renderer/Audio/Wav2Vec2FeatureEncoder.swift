@@ -145,7 +145,7 @@ struct Wav2Vec2FeatureEncoder {
             let base = buffer.baseAddress!
             concurrentChunks(count: buffer.count, minimumChunk: 65_536) { range in
                 if gelu {
-                    for index in range { base[index] = 0.5 * base[index] * (1 + erff(base[index] * 0.70710678118654752)) }
+                    for index in range { base[index] = gaussianErrorLinearUnit(base[index]) }
                 } else {
                     for index in range { base[index] = max(0, base[index]) }
                 }

@@ -93,5 +93,11 @@ ours = json.loads(sys.argv[1]); process = float(sys.argv[2]); ff = float(sys.arg
 print(f"  tbd in-process {ours['decode_seconds']:.3f} s ({ours['decoded_samples']} samples, load {sys.argv[4]}); "
       f"tbd whole process {process:.3f} s (load {sys.argv[5]}); ffmpeg process {ff:.3f} s (load {sys.argv[6]}); "
       f"ratio in-process/ffmpeg {ours['decode_seconds'] / ff:.2f}, process/process {process / ff:.2f}")
+print(ours['decode_seconds'] / ff)
 PY
-done
+done | tee "$WORK/decode.txt" | grep -v '^[0-9.]*$'
+python3 - "$WORK/decode.txt" <<'PY'
+import sys
+ratios = sorted(float(line) for line in open(sys.argv[1]) if line.strip().replace(".", "", 1).isdigit())
+print(f"  median ratio in-process/ffmpeg {ratios[len(ratios) // 2]:.2f}")
+PY

@@ -1,4 +1,5 @@
 import CFFmpeg
+import Foundation
 
 /// Decodes a file's best audio stream (WAV, M4A/AAC, MP3, FLAC, a video's soundtrack, ...) and converts it with
 /// libswresample to one channel of Float32 at a chosen rate, in the same single conversion step that the ffmpeg
@@ -131,39 +132,90 @@ public final class AudioDecoder {
     /// or nil at the end of the stream. A stream that ends early (a read error, or fewer samples than the
     /// container's measured duration) is a `truncated` error rather than silently shorter audio.
     public func nextSamples() throws -> [Float]? {
-        guard let decoder, let frame, let resampler else { return nil }
+        guard let frame, let resampler else { return nil }
+        if try decodeNextFrame(into: frame) {
+            defer { av_frame_unref(frame) }
+            return try convert(frame, resampler: resampler)
+        }
+        return try finishResampling()
+    }
+
+    /// Decodes the whole stream. With more than one core, decoding runs on its own thread and hands frames to the
+    /// calling thread, which resamples them: the same frames through the same two contexts in the same order, so
+    /// the same samples, with the codec and the resampler working at once.
+    public func readAll() throws -> [Float] {
+        var samples: [Float] = []
+        if source.duration > 0 {
+            samples.reserveCapacity(Int(min(source.duration, 24 * 3600) * Double(sampleRate)) + 4096)
+        }
+        if ProcessInfo.processInfo.activeProcessorCount > 1, let resampler {
+            let queue = DecodedFrameQueue(capacity: 32)
+            let producer = Thread { [self] in
+                while true {
+                    guard let decoded = av_frame_alloc() else {
+                        queue.finish(MediaError(.unreadable, path: path, "could not allocate an audio frame"))
+                        return
+                    }
+                    do {
+                        guard try decodeNextFrame(into: decoded), queue.put(decoded) else {
+                            var unused: UnsafeMutablePointer<AVFrame>? = decoded
+                            av_frame_free(&unused)
+                            queue.finish(nil)
+                            return
+                        }
+                    } catch {
+                        var unused: UnsafeMutablePointer<AVFrame>? = decoded
+                        av_frame_free(&unused)
+                        queue.finish(error)
+                        return
+                    }
+                }
+            }
+            producer.start()
+            // On any error here the queue is cancelled, so the producer stops at its next frame and frees it.
+            defer { queue.cancel() }
+            while let decoded = try queue.take() {
+                var owned: UnsafeMutablePointer<AVFrame>? = decoded
+                defer { av_frame_free(&owned) }
+                samples.append(contentsOf: try convert(decoded, resampler: resampler))
+            }
+            if let tail = try finishResampling() { samples.append(contentsOf: tail) }
+            return samples
+        }
+        while let chunk = try nextSamples() { samples.append(contentsOf: chunk) }
+        return samples
+    }
+
+    /// Decodes the next frame into `frame`; false at the end of the stream.
+    private func decodeNextFrame(into frame: UnsafeMutablePointer<AVFrame>) throws -> Bool {
+        guard let decoder else { return false }
         while !decoderDrained {
             let status = avcodec_receive_frame(decoder, frame)
-            if status >= 0 {
-                defer { av_frame_unref(frame) }
-                return try convert(frame, resampler: resampler)
-            }
+            if status >= 0 { return true }
             if status == FFmpegStatus.endOfFile || (status == FFmpegStatus.tryAgain && inputExhausted) {
                 decoderDrained = true
                 break
             }
             guard status == FFmpegStatus.tryAgain else {
                 // Failing on the last, partial packet is what a file cut mid-packet looks like.
-                let kind: MediaError.Kind = inputExhausted || lastPacketCorrupt ? .truncated : .unreadable
-                throw MediaError.ffmpeg(kind, path: path, "audio decoding failed at the end of the data: truncated or damaged file", code: status)
+                if inputExhausted || lastPacketCorrupt {
+                    throw MediaError.ffmpeg(.truncated, path: path, "audio decoding failed at the end of the data: truncated file", code: status)
+                }
+                throw MediaError.ffmpeg(.unreadable, path: path, "audio decoding failed", code: status)
             }
             try feedDecoder(decoder)
         }
-        guard !resamplerFlushed else { return nil }
+        return false
+    }
+
+    /// Once the decoder is drained: what the resampler still holds, after the completeness checks; nil when
+    /// that has been handed out already.
+    private func finishResampling() throws -> [Float]? {
+        guard let resampler, !resamplerFlushed else { return nil }
         resamplerFlushed = true
         let tail = try flush(resampler)
         try checkComplete()
         return tail
-    }
-
-    /// Decodes the whole stream.
-    public func readAll() throws -> [Float] {
-        var samples: [Float] = []
-        if source.duration > 0 {
-            samples.reserveCapacity(Int(min(source.duration, 24 * 3600) * Double(sampleRate)) + 4096)
-        }
-        while let chunk = try nextSamples() { samples.append(contentsOf: chunk) }
-        return samples
     }
 
     /// The whole file as mono Float32 at `sampleRate` (16 kHz by default, wav2vec 2.0's rate).

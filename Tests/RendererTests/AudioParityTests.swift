@@ -120,6 +120,22 @@ final class AudioParityTests: XCTestCase {
         XCTAssertNoThrow(try config.validate())
     }
 
+    /// The large variants' settings (wav2vec2-large-lv60: layer-norm encoder with conv bias, stable layer norm,
+    /// 24 layers of 1024) pass the checks; their code paths are the ones `w2v-layer` runs.
+    func testLargeVariantConfigurationLoads() throws {
+        let json = #"""
+            {"architectures": ["Wav2Vec2ForCTC"], "conv_bias": true, "feat_extract_norm": "layer",
+             "do_stable_layer_norm": true, "hidden_size": 1024, "num_hidden_layers": 24, "num_attention_heads": 16,
+             "intermediate_size": 4096, "layer_norm_eps": 1e-5, "vocab_size": 32}
+            """#
+        let config = try JSONDecoder().decode(Wav2Vec2Configuration.self, from: Data(json.utf8))
+        XCTAssertNoThrow(try config.validate())
+        XCTAssertEqual([config.hiddenSize, config.numHiddenLayers, config.numAttentionHeads], [1024, 24, 16])
+        XCTAssertTrue(config.convBias && config.doStableLayerNorm)
+        XCTAssertEqual(config.featExtractNorm, "layer")
+        XCTAssertEqual(config.numConvPosEmbeddings, 128, "unset keys take transformers' defaults")
+    }
+
     func testBadConfigurationsAreRefusedBeforeLoading() throws {
         let weights = try Fixture.safetensors("audio/w2v-group/model.safetensors")
         var config = try JSONDecoder().decode(Wav2Vec2Configuration.self,

@@ -25,9 +25,10 @@ public final class AudioDecoder {
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var frame: UnsafeMutablePointer<AVFrame>?
     private let streamIndex: Int32
-    /// Whether the container's duration is measured (sample table, header) rather than guessed from the bit
-    /// rate; only a measured duration can reveal a truncated file.
-    private let durationIsMeasured: Bool
+    /// The audio stream's own measured duration (sample table, header) in seconds, nil when the stream gives
+    /// none or the demuxer guessed it from the bit rate. Only this can reveal a truncated file: a container's
+    /// overall duration also covers a video that may outlast the audio.
+    private var declaredSeconds: Double?
     private var inputExhausted = false
     private var decoderDrained = false
     private var resamplerFlushed = false
@@ -82,10 +83,14 @@ public final class AudioDecoder {
         source = AudioStreamInfo(
             codecName: String(cString: avcodec_get_name(parameters.pointee.codec_id)), sampleRate: inputRate,
             channels: channels, duration: AudioProbe.durationSeconds(of: stream, in: context))
-        durationIsMeasured = context.pointee.duration_estimation_method != AVFMT_DURATION_FROM_BITRATE
-        if durationIsMeasured, stream.pointee.duration != tbd_nopts_value(), stream.pointee.duration > 0 {
+        if context.pointee.duration_estimation_method != AVFMT_DURATION_FROM_BITRATE,
+           stream.pointee.duration != tbd_nopts_value(), stream.pointee.duration > 0 {
             let seconds = Double(stream.pointee.duration) * av_q2d(stream.pointee.time_base)
-            declaredSamples = Int((seconds * Double(sampleRate)).rounded())
+            // A header may claim any length: it only ever shortens the output, and is capped before use.
+            if seconds.isFinite, seconds < 7 * 24 * 3600 {
+                declaredSeconds = seconds
+                declaredSamples = Int((seconds * Double(sampleRate)).rounded())
+            }
         }
         streamIndex = best
         format = context
@@ -145,9 +150,9 @@ public final class AudioDecoder {
     /// the same samples, with the codec and the resampler working at once.
     public func readAll() throws -> [Float] {
         var samples: [Float] = []
-        if source.duration > 0 {
-            samples.reserveCapacity(Int(min(source.duration, 24 * 3600) * Double(sampleRate)) + 4096)
-        }
+        // The declared length only sizes the first allocation, and at most 64 MB of it: a header's number is
+        // not trusted with more.
+        if let declaredSamples { samples.reserveCapacity(min(declaredSamples, 1 << 24) + 4096) }
         if ProcessInfo.processInfo.activeProcessorCount > 1, let resampler {
             let queue = DecodedFrameQueue(capacity: 32)
             let producer = Thread { [self] in
@@ -312,10 +317,10 @@ public final class AudioDecoder {
                 "the audio's last packet is cut short after \(String(format: "%.3f", decodedSeconds)) s: truncated file")
         }
         // A tenth of a second or 5% of slack covers codec delay and container rounding; a cut file misses more.
-        if durationIsMeasured, source.duration > 0, decodedSeconds < source.duration - max(0.1, 0.05 * source.duration) {
+        if let declaredSeconds, decodedSeconds < declaredSeconds - max(0.1, 0.05 * declaredSeconds) {
             throw MediaError(
                 .truncated, path: path,
-                "the audio ends after \(String(format: "%.3f", decodedSeconds)) s of the \(String(format: "%.3f", source.duration)) s its container declares: truncated file")
+                "the audio ends after \(String(format: "%.3f", decodedSeconds)) s of the \(String(format: "%.3f", declaredSeconds)) s its container declares: truncated file")
         }
     }
 }

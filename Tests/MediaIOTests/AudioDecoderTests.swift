@@ -64,6 +64,18 @@ final class AudioDecoderTests: TemporaryFolderTestCase {
         XCTAssertNil(try decoder.nextSamples(), "stays at the end")
     }
 
+    /// A Matroska file gives no per-stream duration, only the container's, which covers a longer video: audio that
+    /// ends before the picture is not a truncated file. (Made with the ffmpeg tool when it is installed.)
+    func testAudioShorterThanTheVideoIsNotTruncation() throws {
+        let clip = path("short-audio.mkv")
+        guard try runFFmpegTool("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "color=c=gray:s=16x16:r=10:d=2",
+                                           "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=16000:duration=1",
+                                           "-c:v", "mpeg4", "-c:a", "flac", clip]) != nil else { return }
+        XCTAssertEqual(try MediaProbe.probe(path: clip).duration, 2, accuracy: 0.05)
+        let audio = try AudioDecoder.decode(path: clip)
+        XCTAssertEqual(Double(audio.samples.count), 16_000, accuracy: 100)
+    }
+
     func testOtherOutputRates() throws {
         let audio = try AudioDecoder.decode(path: Fixtures.path("chord.wav"), sampleRate: 8_000)
         XCTAssertEqual(audio.samples.count, 2_400)

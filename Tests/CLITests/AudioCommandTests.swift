@@ -56,6 +56,36 @@ final class AudioCommandTests: XCTestCase {
         XCTAssertEqual(try json(projected.stdout)["shapes"] as? [String: [Int]], ["audio_tokens": [14, 4, 8]])
     }
 
+    /// The acceptance check: the command's features for the WAV are Hallo's (1e-4 relative, the floor being
+    /// the tensor's mean magnitude), read back from both files without the Renderer library.
+    func testEncoderOutputForTheWAVMatchesHallo() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-cli-audio-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let run = try tbd(["model", "run", "audio-encoder", "--model", Self.fixtures.appendingPathComponent("w2v-group").path,
+                           "--audio", Self.fixtures.appendingPathComponent("speech.wav").path, "--out", out.path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let ours = try Self.float32Tensor("audio_features", in: out)
+        let hallo = try Self.float32Tensor("audio_features_fps25", in: Self.fixtures.appendingPathComponent("w2v-group-expected.safetensors"))
+        XCTAssertEqual(ours.shape, [14, 2, 32])
+        XCTAssertEqual(ours.shape, hallo.shape)
+        let scale = hallo.values.map(abs).reduce(0, +) / Float(hallo.values.count)
+        let worst = zip(ours.values, hallo.values).map { abs($0 - $1) / max(abs($1), scale) }.max() ?? .infinity
+        XCTAssertLessThanOrEqual(worst, 1e-4)
+    }
+
+    /// One F32 tensor of a safetensors file: 8-byte header length, JSON header, data.
+    private static func float32Tensor(_ name: String, in url: URL) throws -> (shape: [Int], values: [Float]) {
+        let data = try Data(contentsOf: url)
+        let headerLength = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try XCTUnwrap(JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as? [String: Any])
+        let entry = try XCTUnwrap(header[name] as? [String: Any], "\(name) in \(url.lastPathComponent)")
+        XCTAssertEqual(entry["dtype"] as? String, "F32")
+        let offsets = try XCTUnwrap(entry["data_offsets"] as? [Int])
+        let bytes = data.subdata(in: (8 + headerLength + offsets[0])..<(8 + headerLength + offsets[1]))
+        let values = bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        return (try XCTUnwrap(entry["shape"] as? [Int]), values)
+    }
+
     func testBadAudioInputsAreClearErrors() throws {
         let model = Self.fixtures.appendingPathComponent("w2v-group").path
         let silentVideo = Self.fixtures.deletingLastPathComponent().deletingLastPathComponent()

@@ -19,6 +19,8 @@ SPEECH=$MODELS/speech-10s.wav
 LONG=$MODELS/speech-3min.m4a
 export OPENBLAS_NUM_THREADS="$THREADS" OMP_NUM_THREADS="$THREADS"
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+# Wall seconds since a `date +%s%N` stamp, to the microsecond, in shell arithmetic.
+seconds_since() { local us=$(( ($(date +%s%N) - $1) / 1000 )); printf '%d.%06d' $((us / 1000000)) $((us % 1000000)); }
 mkdir -p "$MODELS"
 
 have_torch=0
@@ -39,7 +41,7 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 echo "threads: $THREADS; ratio = tbd time / reference time (under 1.0: tbd faster)"
 
-if [ -f "$MODEL/model.safetensors" ] && [ -f "$SPEECH" ]; then
+if [ "$have_torch" = 1 ] && [ -f "$MODEL/model.safetensors" ] && [ -f "$SPEECH" ]; then
   echo
   echo "wav2vec2-base-960h architecture, random weights, 10 s of speech -> [250, 12, 768] (Hallo's alignment, 25 fps):"
   for round in $(seq "$ROUNDS"); do
@@ -76,14 +78,14 @@ for round in $(seq "$ROUNDS"); do
   l1=$(load)
   ours=$("$TBD_BIN" model bench-audio --decode "$LONG" --repeats "$REPEATS" --json)
   l2=$(load)
-  start=$(date +%s.%N)
+  start=$(date +%s%N)
   "$TBD_BIN" model bench-audio --decode "$LONG" --repeats 1 --json > /dev/null
-  ours_process=$(echo "$(date +%s.%N) - $start" | bc)
+  ours_process=$(seconds_since "$start")
   times=()
   for _ in $(seq "$REPEATS"); do
-    start=$(date +%s.%N)
+    start=$(date +%s%N)
     ffmpeg -hide_banner -loglevel error -y -i "$LONG" -ar 16000 -ac 1 -f f32le "$WORK/ffmpeg.f32"
-    times+=("$(echo "$(date +%s.%N) - $start" | bc)")
+    times+=("$(seconds_since "$start")")
   done
   l3=$(load)
   ffmpeg_s=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (REPEATS + 1) / 2 ))p")

@@ -12,7 +12,8 @@ ff=(ffmpeg -hide_banner -loglevel error -y)
 # tests expect, in order). Written as raw RGB first so the encoders see exactly these values.
 colours=('\xc8\x32\x32' '\x32\xc8\x32' '\x32\x32\xc8' '\xc8\xc8\x32' '\x32\xc8\xc8' '\xc8\x32\xc8')
 raw=$(mktemp)
-trap 'rm -f "$raw"' EXIT
+tmpdir=$(mktemp -d)
+trap 'rm -rf "$raw" "$tmpdir"' EXIT
 for colour in "${colours[@]}"; do
   for _ in $(seq $((64 * 48))); do printf "$colour"; done
 done > "$raw"
@@ -36,6 +37,24 @@ rawin=(-f rawvideo -pix_fmt rgb24 -s 64x48 -r 5 -i "$raw")
 "${ff[@]}" -f lavfi -i "color=c=0x336699:s=40x30,format=rgb24,drawbox=x=20:y=0:w=20:h=30:color=0xCC8844:t=fill" \
   -frames:v 1 -update 1 -fflags +bitexact -flags:v +bitexact "$out/still.png"
 "${ff[@]}" -i "$out/still.png" -q:v 2 -pix_fmt yuvj444p -fflags +bitexact -flags:v +bitexact -update 1 "$out/still.jpg"
+
+# Audio inputs for AudioDecoder: a third of a second of a two-tone chord with a gliding third tone, stereo at
+# 44.1 kHz (so decoding must mix down and resample), as PCM WAV, AAC in M4A, MP3 and FLAC. Beside each, the
+# ffmpeg tool's own conversion to 16 kHz mono float (`-ar 16000 -ac 1`, its aresample step) as raw little-endian
+# Float32, the reference the tests compare the library's resampling with.
+chord="aevalsrc=0.3*sin(2*PI*220*t)+0.2*sin(2*PI*330*t)+0.1*sin(2*PI*(500+800*t)*t)|0.3*sin(2*PI*220*t)-0.2*sin(2*PI*550*t):s=44100:d=0.3"
+"${ff[@]}" -f lavfi -i "$chord" -c:a pcm_s16le -fflags +bitexact -flags:a +bitexact -map_metadata -1 "$out/chord.wav"
+"${ff[@]}" -i "$out/chord.wav" -c:a aac -b:a 48k -fflags +bitexact -flags:a +bitexact -map_metadata -1 "$out/chord.m4a"
+"${ff[@]}" -i "$out/chord.wav" -c:a libmp3lame -b:a 48k -fflags +bitexact -flags:a +bitexact -map_metadata -1 -write_xing 0 "$out/chord.mp3"
+"${ff[@]}" -i "$out/chord.wav" -c:a flac -fflags +bitexact -flags:a +bitexact -map_metadata -1 "$out/chord.flac"
+for name in chord.wav chord.m4a chord.mp3 chord.flac; do
+  "${ff[@]}" -i "$out/$name" -ar 16000 -ac 1 -f f32le "$out/$name.16k.f32"
+done
+# Broken audio: an M4A with its index at the front cut to a third (the sample table promises more than is there).
+"${ff[@]}" -i "$out/chord.wav" -c:a aac -b:a 48k -movflags +faststart -fflags +bitexact -flags:a +bitexact \
+  -map_metadata -1 "$tmpdir/front-index.m4a"
+size=$(stat -c %s "$tmpdir/front-index.m4a")
+head -c $((size / 3)) "$tmpdir/front-index.m4a" > "$out/truncated.m4a"
 
 # Broken inputs: cut in half (the index sits at the end, so the container is unreadable), empty, and text.
 size=$(stat -c %s "$out/colours-h264.mp4")

@@ -12,6 +12,7 @@ public struct MediaError: Error, CustomStringConvertible, Sendable, Equatable {
         case noVideoStream
         case noAudioStream
         case noFrames
+        case truncated
         case frameOutOfRange
         case invalidArgument
         case encodeFailed

@@ -27,12 +27,15 @@ public struct MediaInfo: Sendable, Codable, Equatable {
     public let hasAudio: Bool
     /// The first audio stream's codec, when there is one.
     public let audioCodecName: String?
+    /// The first audio stream: codec, rate, channels, duration.
+    public let audio: AudioStreamInfo?
 
     public var isStillImage: Bool { frameCountSource == .stillImage }
 
     public init(
         width: Int, height: Int, frameCount: Int, frameCountSource: FrameCountSource, duration: Double, fps: Double,
-        codecName: String, formatName: String, hasAudio: Bool, audioCodecName: String?
+        codecName: String, formatName: String, hasAudio: Bool, audioCodecName: String?,
+        audio: AudioStreamInfo? = nil
     ) {
         self.width = width
         self.height = height
@@ -44,13 +47,14 @@ public struct MediaInfo: Sendable, Codable, Equatable {
         self.formatName = formatName
         self.hasAudio = hasAudio
         self.audioCodecName = audioCodecName
+        self.audio = audio
     }
 
     private enum CodingKeys: String, CodingKey {
-        case width, height, frameCount, frameCountSource, duration, fps, codecName, formatName, hasAudio, audioCodecName
+        case width, height, frameCount, frameCountSource, duration, fps, codecName, formatName, hasAudio, audioCodecName, audio
     }
 
-    /// Writes every key, `audioCodecName` as null when absent, so the JSON shape never changes.
+    /// Writes every key, `audioCodecName` and `audio` as null when absent, so the JSON shape never changes.
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(width, forKey: .width)
@@ -63,5 +67,6 @@ public struct MediaInfo: Sendable, Codable, Equatable {
         try container.encode(formatName, forKey: .formatName)
         try container.encode(hasAudio, forKey: .hasAudio)
         try container.encode(audioCodecName, forKey: .audioCodecName)
+        try container.encode(audio, forKey: .audio)
     }
 }

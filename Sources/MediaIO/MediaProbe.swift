@@ -37,7 +37,8 @@ public enum MediaProbe {
         return MediaInfo(
             width: Int(parameters.pointee.width), height: Int(parameters.pointee.height),
             frameCount: frameCount, frameCountSource: source, duration: duration, fps: fps,
-            codecName: codecName, formatName: formatName, hasAudio: audioCodec != nil, audioCodecName: audioCodec)
+            codecName: codecName, formatName: formatName, hasAudio: audioCodec != nil, audioCodecName: audioCodec,
+            audio: AudioProbe.describe(context))
     }
 
     /// Still images come through the image2 demuxer (or its per-format `_pipe` variants) as a single picture,
@@ -89,6 +90,6 @@ extension MediaInfo {
     func replacingFrameCount(_ count: Int, source: FrameCountSource) -> MediaInfo {
         MediaInfo(
             width: width, height: height, frameCount: count, frameCountSource: source, duration: duration, fps: fps,
-            codecName: codecName, formatName: formatName, hasAudio: hasAudio, audioCodecName: audioCodecName)
+            codecName: codecName, formatName: formatName, hasAudio: hasAudio, audioCodecName: audioCodecName, audio: audio)
     }
 }

@@ -144,6 +144,9 @@ extension MediaCommand {
             let info: MediaInfo
             do {
                 info = try MediaProbe.probe(path: path, countFrames: countFrames)
+            } catch let error as MediaError where error.kind == .noVideoStream {
+                try AudioOnlyProbe.report(path: path, json: output.json, videoError: error)
+                return
             } catch let error as MediaError {
                 throw CLIError(error.description)
             }
@@ -160,7 +163,7 @@ extension MediaCommand {
                 print("  frames:   \(info.frameCount) (\(info.frameCountSource.rawValue))")
                 print("  duration: \(String(format: "%.3f", info.duration)) s at \(String(format: "%.3f", info.fps)) fps")
             }
-            print("  audio:    \(info.audioCodecName ?? "none")")
+            print("  audio:    \(info.audio.map(AudioOnlyProbe.summary) ?? "none")")
         }
     }
 

@@ -8,7 +8,7 @@ struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Inspect the renderer's models: tokenize prompts, run a converted component for checking.",
-        subcommands: [Tokenize.self, Run.self, Bench.self, BenchUNet.self, InitRandom.self])
+        subcommands: [Tokenize.self, Run.self, Bench.self, BenchUNet.self, BenchAudio.self, InitRandom.self])
 }
 
 extension ModelCommand {
@@ -48,7 +48,7 @@ extension ModelCommand {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run one model component on an input and save its outputs, to compare with PyTorch.",
-            subcommands: [TextEncoder.self, UNetRun.self, VAEDecodeRun.self, VAEEncodeRun.self])
+            subcommands: [TextEncoder.self, UNetRun.self, VAEDecodeRun.self, VAEEncodeRun.self, AudioEncoderRun.self, AudioProjRun.self])
     }
 
     struct TextEncoder: ParsableCommand {

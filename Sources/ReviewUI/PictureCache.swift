@@ -8,8 +8,8 @@ final class PictureCache: @unchecked Sendable {
     private let onReady: @Sendable () -> Void
     private let queue = DispatchQueue(label: "tbd.review.pictures")
     private let lock = NSLock()
-    /// Rows per path; an empty array records a file that could not be decoded, so it is not tried again.
-    private var rowsByPath: [String: [String]] = [:]
+    /// Rows per path and size; an empty array records a file that could not be decoded, so it is not tried again.
+    private var rowsByKey: [String: [String]] = [:]
     private var requested: Set<String> = []
 
     init(decoder: ReferenceFrameDecoder, color: TerminalColorSupport, onReady: @escaping @Sendable () -> Void) {
@@ -18,18 +18,20 @@ final class PictureCache: @unchecked Sendable {
         self.onReady = onReady
     }
 
-    /// The rows when decoded; otherwise starts decoding and returns nil.
-    func rows(for path: String?) -> [String]? {
+    /// The rows at `columns` x `rows` cells when decoded; otherwise starts decoding and returns nil. A resize
+    /// asks for a new size, decoded anew.
+    func rows(for path: String?, columns: Int, rows cellRows: Int) -> [String]? {
         guard color != .none, let path, PictureSource.isPicture(path: path) else { return nil }
+        let key = "\(columns)x\(cellRows) \(path)"
         lock.lock()
         defer { lock.unlock() }
-        if let rows = rowsByPath[path] { return rows.isEmpty ? nil : rows }
-        if requested.insert(path).inserted {
+        if let rows = rowsByKey[key] { return rows.isEmpty ? nil : rows }
+        if requested.insert(key).inserted {
             queue.async { [self] in
-                let pixels = try? decoder.decodeFrame(path: path, width: ReviewScreen.pictureColumns, height: ReviewScreen.pictureRows * 2)
+                let pixels = try? decoder.decodeFrame(path: path, width: columns, height: cellRows * 2)
                 let rows = pixels.map { HalfBlockPicture.rows($0, color: color) } ?? []
                 lock.lock()
-                rowsByPath[path] = rows
+                rowsByKey[key] = rows
                 lock.unlock()
                 onReady()
             }

@@ -10,13 +10,23 @@ public struct ReviewScreen {
     public var width: Int
     public var height: Int
     public var color: TerminalColorSupport
-    /// Half-block rows of the current item's reference frame, each `pictureColumns` wide, or nil.
+    /// Half-block rows of the current item's reference frame, `pictureSize` cells, or nil.
     public var picture: [String]?
     public let table: FACSTable?
 
-    public static let pictureColumns = 16
-    public static let pictureRows = 8
-    public static let minimumSize = (width: 50, height: 12)
+    /// The layout needs this much; below it the screen says so instead of drawing a cut-down queue.
+    public static let minimumSize = (width: 80, height: 24)
+    /// Columns the text beside the picture keeps at the least.
+    static let textColumnsBesidePicture = 60
+
+    /// The largest square picture that fits beside the text: half-block cells are one pixel wide and two tall,
+    /// so a square face takes twice as many columns as rows. 16x8 cells at 80x24, 84x42 at 160x45.
+    public static func pictureSize(width: Int, height: Int) -> (columns: Int, rows: Int) {
+        let byWidth = width - 1 - textColumnsBesidePicture - 2
+        let byHeight = 2 * (height - 3)
+        let columns = max(16, min(byWidth, byHeight)) / 2 * 2
+        return (columns, columns / 2)
+    }
 
     public init(width: Int, height: Int, color: TerminalColorSupport, picture: [String]? = nil, table: FACSTable? = try? FACSTable.bundled()) {
         self.width = width
@@ -47,8 +57,9 @@ public struct ReviewScreen {
         var rows = [titleLine(session, usable)]
         let bodyHeight = height - 3
         let showsPicture = picture != nil && session.mode == .reviewing && session.detail != nil
-        let narrow = usable - Self.pictureColumns - 2
-        let bodyLines = body(session, width: { row in showsPicture && row < Self.pictureRows ? narrow : usable })
+        let pictureSize = Self.pictureSize(width: width, height: height)
+        let narrow = usable - pictureSize.columns - 2
+        let bodyLines = body(session, width: { row in showsPicture && row < pictureSize.rows ? narrow : usable })
         let maxScroll = max(0, bodyLines.count - bodyHeight)
         let scroll = min(session.scroll, maxScroll)
         for screenRow in 0..<bodyHeight {
@@ -56,7 +67,7 @@ public struct ReviewScreen {
             var line = index < bodyLines.count ? bodyLines[index] : StyledLine()
             if showsPicture, let picture, index < picture.count {
                 line.pad(to: narrow + 2)
-                line.appendRaw(picture[index], columns: Self.pictureColumns)
+                line.appendRaw(picture[index], columns: pictureSize.columns)
             }
             rows.append(line)
         }

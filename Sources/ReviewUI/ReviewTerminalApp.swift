@@ -19,9 +19,11 @@ public enum ReviewTerminalApp {
         }
         while true {
             let size = terminal.size()
+            let pictureSize = ReviewScreen.pictureSize(width: size.width, height: size.height)
             let screen = ReviewScreen(
                 width: size.width, height: size.height, color: color,
-                picture: pictures.rows(for: session.detail?.subject.sourcePath), table: table)
+                picture: pictures.rows(for: session.detail?.subject.sourcePath, columns: pictureSize.columns, rows: pictureSize.rows),
+                table: table)
             terminal.send(screen.frame(session))
             // A short wait first: when the curator pauses, the WAL is checkpointed (see ReviewSession.idle()).
             var event = terminal.next(timeout: 300)

@@ -187,14 +187,17 @@ final class TerminalUITests: XCTestCase {
             return rows.count >= 30 && rows[29].contains("pending 1")
         }
         XCTAssertTrue(screen.split(separator: "\n")[0].contains("curator ann"), screen)
-        try tmux.resize(width: 60, height: 16)
-        screen = try tmux.waitUntil("the status line on row 16") { screen in
+        // Below 80x24 the queue says so rather than drawing a layout with no room for the prompts.
+        try tmux.resize(width: 79, height: 24)
+        try tmux.waitFor("terminal too small: 79x24, needs 80x24")
+        try tmux.resize(width: 80, height: 23)
+        try tmux.waitFor("terminal too small: 80x23, needs 80x24")
+        try tmux.resize(width: 80, height: 24)
+        screen = try tmux.waitUntil("the status line on row 24") { screen in
             let rows = screen.split(separator: "\n", omittingEmptySubsequences: false)
-            return rows.count >= 16 && rows[15].contains("pending 1")
+            return rows.count >= 24 && rows[23].contains("pending 1")
         }
-        for row in screen.split(separator: "\n") { XCTAssertLessThanOrEqual(TerminalText.columns(String(row)), 60) }
-        try tmux.resize(width: 30, height: 8)
-        try tmux.waitFor("terminal too small")
+        for row in screen.split(separator: "\n") { XCTAssertLessThanOrEqual(TerminalText.columns(String(row)), 80) }
     }
 
     func testReferenceFrameIsDrawnWithHalfBlocks() throws {
@@ -209,5 +212,22 @@ final class TerminalUITests: XCTestCase {
         XCTAssertEqual(pictureRows.count, 8, screen)
         let colored = try tmux.tmux(["capture-pane", "-p", "-e", "-t", tmux.name])
         XCTAssertTrue(colored.contains("38;2;"), "truecolor foreground for the upper pixel")
+    }
+
+    /// A large terminal gets a picture large enough to judge whether an action unit is visible.
+    func testPictureUsesTheRoomOfALargeTerminal() throws {
+        let png = folder.appendingPathComponent("frame.png").path
+        var gradient = [UInt8]()
+        for y in 0..<128 { for x in 0..<128 { gradient += [UInt8(x * 2), UInt8(y * 2), 128] } }
+        try ImageEncoding.png(RGBImage(width: 128, height: 128, pixels: gradient)).write(to: URL(fileURLWithPath: png))
+        _ = try store.addAnnotation(sampleAnnotation(0, sourcePath: png))
+        let tmux = try startReview(width: 160, height: 45, extra: ["COLORTERM": "truecolor"])
+        let size = ReviewScreen.pictureSize(width: 160, height: 45)
+        XCTAssertGreaterThanOrEqual(size.columns, 48)
+        let block = String(repeating: "▀", count: size.columns)
+        let screen = try tmux.waitUntil("the large picture") { screen in
+            screen.split(separator: "\n").filter { $0.hasSuffix(block) }.count == size.rows
+        }
+        XCTAssertTrue(screen.contains("FINE"), "the prompts stay beside the picture: \(screen)")
     }
 }

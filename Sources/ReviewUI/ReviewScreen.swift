@@ -270,6 +270,7 @@ public struct ReviewScreen {
         ("a", "approve the current revision"),
         ("r", "reject: pick a reason, then an optional note"),
         ("e", "edit prompts and AUs in $EDITOR (a new revision)"),
+        ("v", "open the reference file in $TBD_VIEWER (else xdg-open)"),
         ("s", "skip: give the item back and go on"),
         ("u", "undo your last decision"),
         ("n / p", "next / previous item in the filter"),

@@ -12,6 +12,8 @@ public final class ReviewSession {
         case redraw, quit
         /// Open $EDITOR on this text, then call `finishEdit`.
         case edit(String)
+        /// Open this file (the item's reference) in the curator's viewer.
+        case view(String)
     }
 
     public struct Message: Equatable {
@@ -105,6 +107,11 @@ public final class ReviewSession {
         }
     }
 
+    /// A note from outside the session (the viewer was started), shown on the message line.
+    public func inform(_ text: String) {
+        message = Message(text: text, tone: .info)
+    }
+
     /// Shows a failure from outside the session (the editor) on the message line.
     public func report(_ error: Error) {
         message = Message(text: "\(error)", tone: .error)
@@ -137,6 +144,8 @@ public final class ReviewSession {
             if detail != nil { mode = .pickingReason }
         case .character("e"):
             if let detail { return .edit(PromptEditFile.render(detail)) }
+        case .character("v"):
+            if let path = detail?.subject.sourcePath { return .view(path) }
         case .character("s"):
             step(.skip, verb: "skipped")
         case .character("n"):

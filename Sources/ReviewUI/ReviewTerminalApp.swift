@@ -47,6 +47,13 @@ public enum ReviewTerminalApp {
                         case .success(let text): session.finishEdit(text)
                         case .failure(let error): session.report(error)
                         }
+                    case .view(let path):
+                        do {
+                            let viewer = try ReferenceViewer.open(path, environment: environment)
+                            session.inform("opened in \(viewer)")
+                        } catch {
+                            session.report(error)
+                        }
                     }
                 }
             case .resize:

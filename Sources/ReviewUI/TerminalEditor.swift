@@ -43,8 +43,8 @@ enum TerminalEditor {
             signal(SIGQUIT, previousQuit)
         }
         var child: pid_t = 0
-        let spawned = withCStrings(arguments) { argv in
-            withCStrings(environmentLines) { envp in posix_spawn(&child, "/bin/sh", &actions, &attributes, argv, envp) }
+        let spawned = CStrings.with(arguments) { argv in
+            CStrings.with(environmentLines) { envp in posix_spawn(&child, "/bin/sh", &actions, &attributes, argv, envp) }
         }
         guard spawned == 0 else { throw Failure(description: "cannot start the editor: \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
@@ -59,12 +59,5 @@ enum TerminalEditor {
             let how = exited ? "exited with status \(code)" : "was stopped by signal \(status & 0x7f)"
             throw Failure(description: "nothing saved: the editor (\(command)) \(how)\(said.isEmpty ? "" : ": \(said)")")
         }
-    }
-
-    /// NUL-terminated C strings for the duration of `body`.
-    private static func withCStrings<Result>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> Result) -> Result {
-        let pointers = strings.map { strdup($0) } + [nil]
-        defer { pointers.forEach { free($0) } }
-        return body(pointers)
     }
 }

@@ -214,6 +214,26 @@ final class TerminalUITests: XCTestCase {
         XCTAssertTrue(colored.contains("38;2;"), "truecolor foreground for the upper pixel")
     }
 
+    /// `v` hands the reference file to the curator's viewer, in the background, and the queue goes on.
+    func testViewKeyOpensTheReferenceInTheViewer() throws {
+        let reference = folder.appendingPathComponent("reference.png").path
+        try ImageEncoding.png(RGBImage(width: 2, height: 2, pixels: [UInt8](repeating: 200, count: 12))).write(to: URL(fileURLWithPath: reference))
+        let opened = folder.appendingPathComponent("opened.txt").path
+        let viewer = folder.appendingPathComponent("viewer.sh")
+        try Data("#!/bin/sh\nprintf '%s' \"$1\" > \(opened)\n".utf8).write(to: viewer)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: viewer.path)
+        _ = try store.addAnnotation(sampleAnnotation(0, sourcePath: reference))
+        let tmux = try startReview(extra: ["TBD_VIEWER": viewer.path])
+        try tmux.waitFor("#1  PENDING")
+        try tmux.type("v")
+        try tmux.waitFor("opened in \(viewer.path)")
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, (try? String(contentsOfFile: opened, encoding: .utf8)) == nil { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertEqual(try String(contentsOfFile: opened, encoding: .utf8), reference)
+        try tmux.type("a")
+        try tmux.waitFor("approved #1")
+    }
+
     /// A large terminal gets a picture large enough to judge whether an action unit is visible.
     func testPictureUsesTheRoomOfALargeTerminal() throws {
         let png = folder.appendingPathComponent("frame.png").path

@@ -127,8 +127,17 @@ public struct ReviewScreen {
 
     private func statusLine(_ session: ReviewSession, _ usable: Int) -> StyledLine {
         let counts = session.counts
-        let text = " pending \(Self.grouped(counts.pending)) · approved \(Self.grouped(counts.approved)) · rejected \(Self.grouped(counts.rejected))"
+        let totals = " pending \(Self.grouped(counts.pending)) · approved \(Self.grouped(counts.approved)) · rejected \(Self.grouped(counts.rejected))"
             + " │ you \(session.decisionsLastHour)/h │ \(session.filter.text) "
+        var text = totals
+        if let matching = session.matchingFilter {
+            // The whole sentence where it fits, else a short form that leaves room for the totals.
+            let left = session.secondsLeft.map(Self.duration)
+            let here = "\(Self.grouped(matching)) \(session.filter.status?.rawValue ?? "items") here"
+            let long = " \(here) · \(session.decidedThisSession) decided by you" + (left.map { " · ~\($0) left at your pace" } ?? "") + " │"
+            let short = " \(here) · you \(session.decidedThisSession)" + (left.map { " · ~\($0)" } ?? "") + " │"
+            text = (TerminalText.columns(long + totals) <= usable ? long : short) + totals
+        }
         var line = StyledLine()
         line.append(TerminalText.truncate(TerminalText.sanitize(text), width: usable), .inverse)
         line.pad(to: usable, .inverse)
@@ -166,6 +175,7 @@ public struct ReviewScreen {
         prompt("COARSE", detail.current.coarsePrompt, into: &builder)
         prompt("FINE", detail.current.finePrompt, into: &builder)
         chips(detail.current.aus.map(\.description), into: &builder)
+        revisionChanges(detail, into: &builder)
         findings(detail.current.findings, into: &builder)
         stages(detail.stages, expanded: session.expandedStages, into: &builder)
         history(detail, into: &builder)
@@ -202,6 +212,31 @@ public struct ReviewScreen {
         }
         builder.add(header)
         builder.add(TerminalText.sanitize(text.isEmpty ? "(empty)" : text, keepNewlines: true), .bold, indent: 2)
+    }
+
+    /// What the shown revision changed against the one before it: removed words in [-...], added in [+...].
+    private func revisionChanges(_ detail: AnnotationDetail, into builder: inout BodyBuilder) {
+        guard let previous = detail.revisions.last(where: { $0.number < detail.current.number }) else { return }
+        let current = detail.current
+        var lines: [String] = []
+        for (label, old, new) in [("coarse", previous.coarsePrompt, current.coarsePrompt), ("fine", previous.finePrompt, current.finePrompt)] {
+            let diff = RevisionDiff(from: old, to: new)
+            guard diff.changed else { continue }
+            let text = diff.pieces.map { piece -> String in
+                switch piece {
+                case .same(let words): words
+                case .removed(let words): "[-\(words)]"
+                case .added(let words): "[+\(words)]"
+                }
+            }.joined(separator: " ")
+            lines.append("\(label): \(text)")
+        }
+        let removed = previous.aus.filter { !current.aus.contains($0) }.map { "-\($0)" }
+        let added = current.aus.filter { !previous.aus.contains($0) }.map { "+\($0)" }
+        if !(removed + added).isEmpty { lines.append("AUs: " + (removed + added).joined(separator: " ")) }
+        guard !lines.isEmpty else { return }
+        builder.add("rev \(current.number) changed (from rev \(previous.number), by \(TerminalText.sanitize(current.author)))", .bold + .yellow)
+        for line in lines { builder.add(TerminalText.sanitize(line), .yellow, indent: 2) }
     }
 
     private func chips(_ aus: [String], into builder: inout BodyBuilder) {
@@ -285,6 +320,14 @@ public struct ReviewScreen {
     static func codeNumber(_ notation: String) -> Int? {
         let digits = notation.drop { !$0.isNumber }.prefix { $0.isNumber }
         return Int(digits)
+    }
+
+    /// "40 s", "3 min", "2 h 5 min".
+    static func duration(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        if total < 60 { return "\(total) s" }
+        if total < 3600 { return "\(total / 60) min" }
+        return "\(total / 3600) h \(total % 3600 / 60) min"
     }
 
     static func clock(_ date: Date) -> String {

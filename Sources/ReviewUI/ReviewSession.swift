@@ -33,6 +33,13 @@ public final class ReviewSession {
     public private(set) var scroll = 0
     public private(set) var counts = StatusCounts(pending: 0, approved: 0, rejected: 0)
     public private(set) var decisionsLastHour = 0
+    /// Items matching the filter, counted when it changes and while the curator pauses, and kept current in
+    /// between by this session's own decisions.
+    public private(set) var matchingFilter: Int?
+    /// Approvals and rejections made in this session, and when the first one was made (the curator's pace).
+    public private(set) var decidedThisSession = 0
+    private var firstDecisionAt: Date?
+    private var lastDecisionAt: Date?
 
     public init(store: ProjectStore, curator: String, filter: ReviewFilter = .pending) {
         self.store = store
@@ -49,6 +56,19 @@ public final class ReviewSession {
     public func start() {
         perform { try self.moveForward(from: nil) }
         refreshCounts()
+        refreshFilterCount()
+    }
+
+    /// Seconds left for the items matching the filter at this session's pace so far; nil before two decisions.
+    public var secondsLeft: Double? {
+        guard decidedThisSession >= 2, let first = firstDecisionAt, let last = lastDecisionAt, let matchingFilter,
+              filter.status == .pending else { return nil }
+        let perItem = last.timeIntervalSince(first) / Double(decidedThisSession - 1)
+        return perItem * Double(matchingFilter)
+    }
+
+    private func refreshFilterCount() {
+        matchingFilter = try? store.count(filter: filter)
     }
 
     public func handle(_ key: ReviewKey) -> Outcome {
@@ -71,6 +91,7 @@ public final class ReviewSession {
                     self.releaseCurrent()
                     self.filter = parsed
                     try self.moveForward(from: nil)
+                    self.refreshFilterCount()
                     self.message = Message(text: "filter: \(parsed.text)", tone: .info)
                 }
             }
@@ -127,6 +148,7 @@ public final class ReviewSession {
     /// lands on a key press (the store is opened without automatic checkpoints). A failure only delays it.
     public func idle() {
         try? store.checkpoint()
+        refreshFilterCount()
     }
 
     // MARK: Keys
@@ -245,7 +267,10 @@ public final class ReviewSession {
             }
             message = Message(text: "\(verb) #\(id)", tone: step == .skip ? .info : .success)
         }
-        if step != .skip { refreshCounts() }
+        if step != .skip {
+            refreshCounts()
+            if message?.tone == .success { recordDecision() }
+        }
     }
 
     private func moveForward(from id: Int64?) throws {
@@ -291,6 +316,14 @@ public final class ReviewSession {
         guard let detail, detail.claim?.curator == curator else { return }
         try? store.release(id: detail.id, curator: curator)
         self.detail?.claim = nil
+    }
+
+    private func recordDecision() {
+        let now = Date()
+        decidedThisSession += 1
+        if firstDecisionAt == nil { firstDecisionAt = now }
+        lastDecisionAt = now
+        if filter.status == .pending, let count = matchingFilter { matchingFilter = max(0, count - 1) }
     }
 
     private func refreshCounts() {

@@ -1,0 +1,66 @@
+import AnnotationRecord
+import Foundation
+@testable import ReviewUI
+import Store
+import TestSupport
+import XCTest
+
+/// What a curator sees of their progress and of an edit's changes.
+final class ReviewProgressTests: XCTestCase {
+    private var folder: URL!
+    private var store: ProjectStore!
+
+    override func setUpWithError() throws {
+        (store, folder) = try makeTemporaryStore()
+    }
+
+    override func tearDownWithError() throws {
+        store = nil
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    private func text(_ session: ReviewSession, width: Int = 200) -> String {
+        ReviewScreen(width: width, height: 30, color: .none).lines(session).map(\.plainText).joined(separator: "\n")
+    }
+
+    func testProgressCountsTheFilterAndThisSessionsDecisions() throws {
+        _ = try store.addAnnotations((0..<6).map { sampleAnnotation($0, emotion: $0 < 4 ? "happy" : "sad") })
+        let session = ReviewSession(store: store, curator: "ann", filter: try ReviewFilter.parse("emotion=happy"))
+        session.start()
+        XCTAssertEqual(session.matchingFilter, 4)
+        XCTAssertTrue(text(session).contains("4 pending here · 0 decided by you"), text(session))
+        _ = session.handle(.character("a"))
+        _ = session.handle(.character("s"))
+        XCTAssertEqual(session.decidedThisSession, 1, "a skip is not a decision")
+        XCTAssertEqual(session.matchingFilter, 3)
+        XCTAssertNil(session.secondsLeft, "no pace before two decisions")
+        _ = session.handle(.character("a"))
+        XCTAssertEqual(session.decidedThisSession, 2)
+        XCTAssertNotNil(session.secondsLeft)
+        XCTAssertTrue(text(session).contains("left at your pace"), text(session))
+        let narrow = text(session, width: 80)
+        XCTAssertTrue(narrow.contains("pending here · you 2 · ~"), "the short form at 80 columns: \(narrow)")
+        XCTAssertTrue(narrow.contains("pending 4 · approved 2 · rejected 0"), narrow)
+        // Another curator's approvals show up once the screen is idle.
+        try store.approve(id: 2, curator: "bob")
+        session.idle()
+        XCTAssertEqual(session.matchingFilter, 1)
+    }
+
+    func testAnEditShowsWhatItChangedAgainstThePreviousRevision() throws {
+        let id = try store.addAnnotation(sampleAnnotation(0, fine: "cheeks raised and lip corners pulled up"))
+        try store.edit(id: id, curator: "bob", fine: "cheeks raised and lips pressed together", aus: ["6C", "24B"])
+        let session = ReviewSession(store: store, curator: "ann")
+        session.start()
+        let screen = text(session)
+        XCTAssertTrue(screen.contains("rev 2 changed (from rev 1, by bob)"), screen)
+        XCTAssertTrue(screen.contains("fine: cheeks raised and [-lip corners pulled up] [+lips pressed together]"), screen)
+        XCTAssertTrue(screen.contains("AUs: -12C +24B"), screen)
+    }
+
+    func testWordDiffKeepsWhatBothShare() {
+        let diff = RevisionDiff(from: "a b c d", to: "a x c d e")
+        XCTAssertEqual(diff.pieces, [.same("a"), .removed("b"), .added("x"), .same("c d"), .added("e")])
+        XCTAssertFalse(RevisionDiff(from: "same words", to: "same words").changed)
+    }
+}

@@ -67,7 +67,7 @@ let package = Package(
                 "FACSKnowledge", "AnnotationRecord", "CoTFA", "Store", "MediaIO", "ContentHashing", "SafeText", "WorkerThreads",
                 .product(name: "CSV", package: "CSV.swift"),
             ]),
-        .target(name: "RenderingJobs", dependencies: ["Renderer", "Store", "AnnotationRecord", "MediaIO"]),
+        .target(name: "RenderingJobs", dependencies: ["Renderer", "Store", "AnnotationRecord", "MediaIO", "ContentHashing"]),
 
         // Level 3: the command line.
         .executableTarget(

@@ -5,6 +5,10 @@ public enum BatchError: Error, CustomStringConvertible, Equatable {
     case badManifestRow(path: String, line: Int, reason: String)
     case invalidSettings(String)
     case endpointUnusable(String)
+    /// The scan found no clip at all: the folder is not the dataset the command names.
+    case noClips(skipped: Int)
+    /// Clips were found, but the selection (--views, --actors, --emotions, --levels) left none.
+    case noClipSelected(found: Int)
 
     public var description: String {
         switch self {
@@ -13,6 +17,8 @@ public enum BatchError: Error, CustomStringConvertible, Equatable {
         case .badManifestRow(let path, let line, let reason): "manifest \(path), line \(line): \(reason)"
         case .invalidSettings(let message): message
         case .endpointUnusable(let message): "endpoint check failed: \(message)"
+        case .noClips(let skipped): "no clip found (\(skipped) files skipped): is this the dataset's root folder?"
+        case .noClipSelected(let found): "\(found) clips found, but none matches --views, --actors, --emotions and --levels"
         }
     }
 }

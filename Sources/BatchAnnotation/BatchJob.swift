@@ -41,9 +41,11 @@ public struct BatchJob {
         self.settings = settings
         self.store = store
         let done = Set(try store.batchUnits().filter { $0.value.status == .done }.map(\.key))
-        // With no model there are no calls to plan: the offline reasoner and label mode cost nothing.
-        let plannedMode: AnnotationMode = settings.endpoints.isEmpty ? .label : settings.mode
-        plan = BatchPlan(scan: scan, selection: settings.selection, mode: plannedMode, done: done)
+        // The plan reports the mode the run stores; with no model (the offline reasoner) it plans no call.
+        plan = BatchPlan(scan: scan, selection: settings.selection, mode: settings.mode, asksModel: !settings.endpoints.isEmpty, done: done)
+        // An empty plan is a mistake (a folder that is not the dataset, a misspelt filter), not a finished run.
+        guard !scan.clips.isEmpty else { throw BatchError.noClips(skipped: scan.skipped.count) }
+        guard plan.clipsSelected > 0 else { throw BatchError.noClipSelected(found: scan.clips.count) }
         report = PlanReport(plan: plan, scan: scan, concurrency: settings.concurrency, secondsPerCall: settings.secondsPerCall)
     }
 

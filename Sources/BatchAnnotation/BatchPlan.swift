@@ -10,9 +10,11 @@ public struct BatchPlan: Codable, Sendable {
         public var total: Int { stageOne + stagesTwoAndThree + stageFour + direct }
     }
 
-    /// cot: stage I once per actor, II and III once per (emotion, level), IV once per unit; describe: one direct
-    /// question per unit; label: no model call.
+    /// The mode the run stores on its annotations. With a model, cot asks stage I once per actor, II and III
+    /// once per (emotion, level), IV once per unit; describe one direct question per unit; label nothing.
     public var mode: AnnotationMode
+    /// Whether any model is asked: false for the offline FACS-rules reasoner and for label mode.
+    public var asksModel: Bool
     public var clipsFound: Int
     public var clipsSelected: Int
     public var clipsLinked: Int
@@ -28,8 +30,10 @@ public struct BatchPlan: Codable, Sendable {
     public var callsPerClip: Double { clipsSelected == 0 ? 0 : Double(calls.total) / Double(clipsSelected) }
 
     /// Groups the selected clips into units and counts the calls the units not yet done would need.
-    public init(scan: ScanResult, selection: BatchSelection, mode: AnnotationMode, done: Set<String> = []) {
+    /// `asksModel` false (no endpoint: the offline reasoner) plans no call whatever the mode.
+    public init(scan: ScanResult, selection: BatchSelection, mode: AnnotationMode, asksModel: Bool = true, done: Set<String> = []) {
         self.mode = mode
+        self.asksModel = asksModel && mode != .label
         clipsFound = scan.clips.count
         skipped = scan.skipped.count
         let selected = scan.clips.filter(selection.includes)
@@ -48,7 +52,7 @@ public struct BatchPlan: Codable, Sendable {
         actors = Set(units.map(\.actor)).count
         let remaining = units.filter { !done.contains($0.key) }
         unitsAlreadyDone = units.count - remaining.count
-        switch mode {
+        switch self.asksModel ? mode : .label {
         case .cot:
             calls = Calls(
                 stageOne: Set(remaining.map { "\($0.dataset.rawValue)/\($0.actor)" }).count,
@@ -66,6 +70,7 @@ public struct BatchPlan: Codable, Sendable {
     public func estimatedSeconds(concurrency: Int, secondsPerCall: Double) -> Double {
         let lanes = Double(max(concurrency, 1))
         func wave(_ count: Int) -> Double { (Double(count) / lanes).rounded(.up) * secondsPerCall }
+        guard asksModel else { return 0 }
         switch mode {
         case .cot:
             // Stages I and II share a wave (neither waits for the other); III follows II; IV follows I and III.

@@ -59,7 +59,15 @@ public struct BatchRunner: Sendable {
 
     public func run(_ units: [AnnotationUnit], progress: BatchProgress? = nil) throws -> Summary {
         let (todo, done, failedKept) = try pending(units)
+        let recorded = try store.batchUnits()
+        let finished = units.compactMap { unit in
+            recorded[unit.key].flatMap { $0.status == .done ? $0.annotationID : nil }.map { (unit: unit, annotationID: $0) }
+        }
         let tally = Tally()
+        // Units done by an earlier run may have gained clips (more views, a larger clip limit): link those.
+        WorkerPool.forEach(count: finished.count, threads: concurrency) { index in
+            tally.recordLinks(finished[index].unit.key, self.linkNewClips(finished[index].unit, annotationID: finished[index].annotationID))
+        }
         WorkerPool.forEach(count: todo.count, threads: concurrency) { index in
             let outcome = self.process(todo[index])
             tally.record(todo[index].key, outcome)
@@ -67,6 +75,28 @@ public struct BatchRunner: Sendable {
         }
         progress?.finish()
         return tally.summary(units: units.count, alreadyDone: done, failedKept: failedKept)
+    }
+
+    /// Links the clips of a done unit that its annotation does not have yet, each opened first like any clip.
+    private func linkNewClips(_ unit: AnnotationUnit, annotationID id: Int64) -> Outcome {
+        var outcome = Outcome()
+        do {
+            let linked = Set(try store.clipLinks(annotationID: id).map(\.clipPath))
+            var fresh: [ClipLink] = []
+            for clip in unit.clips where !linked.contains(StoredPath.absolute(clip.path)) {
+                do {
+                    _ = try MediaProbe.probe(path: clip.path)
+                    fresh.append(ClipLink(annotationID: id, clipPath: clip.path, actorID: clip.actor, view: clip.view, emotion: clip.emotion, level: clip.level))
+                } catch {
+                    outcome.unreadable[clip.path] = "\(error)"
+                }
+            }
+            guard !fresh.isEmpty else { return outcome }
+            outcome.clipsLinked = try store.linkClipsToDoneUnit(key: unit.key, clips: fresh) ?? 0
+        } catch {
+            outcome.error = "linking new clips of \(unit.key): \(error)"
+        }
+        return outcome
     }
 
     struct Outcome {
@@ -157,6 +187,15 @@ private final class Tally: @unchecked Sendable {
         decoded += outcome.decoded
         cached += outcome.cached
         unreadable.merge(outcome.unreadable) { first, _ in first }
+    }
+
+    /// New links on a unit done before: counted as linked clips, not as an annotated or failed unit.
+    func recordLinks(_ key: String, _ outcome: BatchRunner.Outcome) {
+        lock.lock()
+        defer { lock.unlock() }
+        linked += outcome.clipsLinked
+        unreadable.merge(outcome.unreadable) { first, _ in first }
+        if let error = outcome.error { errors[key] = error }
     }
 
     func summary(units: Int, alreadyDone: Int, failedKept: Int) -> BatchRunner.Summary {

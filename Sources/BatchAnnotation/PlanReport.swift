@@ -8,7 +8,9 @@ public struct PlanReport: Encodable, Sendable {
         public let count: Int
     }
 
+    /// The mode the run stores on its annotations.
     public let mode: String
+    public let asksModel: Bool
     public let clipsFound: Int
     public let clipsSelected: Int
     public let clipsLinked: Int
@@ -27,6 +29,7 @@ public struct PlanReport: Encodable, Sendable {
 
     public init(plan: BatchPlan, scan: ScanResult, concurrency: Int, secondsPerCall: Double) {
         mode = plan.mode.rawValue
+        asksModel = plan.asksModel
         clipsFound = plan.clipsFound
         clipsSelected = plan.clipsSelected
         clipsLinked = plan.clipsLinked
@@ -51,7 +54,7 @@ public struct PlanReport: Encodable, Sendable {
         ]
         for skip in skipped { lines.append("  skipped \(skip.count) x \(skip.reason)") }
         lines.append("units (actor x emotion x level): \(units) from \(actors) actors; already done: \(unitsAlreadyDone); to run: \(unitsToRun)")
-        if mode == AnnotationMode.label.rawValue {
+        if !asksModel {
             lines.append("model calls: none (offline FACS-rules reasoner or label mode: no model is asked)")
             return lines.joined(separator: "\n")
         }

@@ -44,6 +44,10 @@ public struct AUTextParser: Sendable {
     }
 
     public func parse(_ text: String) -> AUParseResult {
+        // A text that is nothing but FACS notation ("6C 12C 25", "12 15") is a list of codes, read exactly as
+        // `ScoredAU.list(notation:)` reads `review edit --aus`: every number counts, bare ones included. The
+        // prose rules below would drop a bare 25 or 15, and the store and the FACS commands would then disagree.
+        if let notation = parseNotationList(text) { return notation }
         let ns = text as NSString
         let whole = NSRange(location: 0, length: ns.length)
         var mentions: [(range: NSRange, mention: AUMention)] = []
@@ -130,6 +134,24 @@ public struct AUTextParser: Sendable {
             mentions: ordered,
             unknown: unknown.sorted { $0.offset < $1.offset },
             ambiguous: ambiguous.sorted { $0.offset < $1.offset })
+    }
+
+    /// The list as notation when every token is notation; nil for anything else (prose, an empty text).
+    private func parseNotationList(_ text: String) -> AUParseResult? {
+        let tokens = text.split(whereSeparator: ScoredAU.isNotationSeparator)
+        guard !tokens.isEmpty else { return nil }
+        var mentions: [AUMention] = []
+        var unknown: [UnknownAUMention] = []
+        for token in tokens {
+            guard let au = ScoredAU(notation: String(token)) else { return nil }
+            let offset = text.distance(from: text.startIndex, to: token.startIndex)
+            if let code = table.code(au.code) {
+                mentions.append(AUMention(au: au, name: code.name, text: String(token), offset: offset, source: .code))
+            } else {
+                unknown.append(UnknownAUMention(text: String(token), offset: offset, code: au.code, reason: Self.unknownReason(au.code)))
+            }
+        }
+        return AUParseResult(mentions: mentions, unknown: unknown, ambiguous: [])
     }
 
     private func lookUpName(_ written: String) -> Int? {

@@ -90,9 +90,15 @@ public struct AUNotationError: Error, CustomStringConvertible, Equatable {
 }
 
 extension ScoredAU {
+    /// What separates the AUs of a notation list: white space, commas and "+". `AUTextParser` reads a text made
+    /// only of notation with the same rule, so the FACS commands and the store agree on a list.
+    public static func isNotationSeparator(_ character: Character) -> Bool {
+        character.isWhitespace || character == "," || character == "+"
+    }
+
     /// A list of AUs in notation, separated by spaces, commas or "+" ("6C 12C+25"); any other token is an error.
     public static func list(notation text: String) throws -> [ScoredAU] {
-        try text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "+" || $0.isNewline }).map { token in
+        try text.split(whereSeparator: isNotationSeparator).map { token in
             guard let au = ScoredAU(notation: String(token)) else { throw AUNotationError(written: String(token)) }
             return au
         }

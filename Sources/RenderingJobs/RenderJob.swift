@@ -1,4 +1,5 @@
 import AnnotationRecord
+import ContentHashing
 import Foundation
 import MediaIO
 import Renderer
@@ -95,8 +96,7 @@ public struct RenderJob {
                 }
                 request.sampling.strength = settings.strength
             }
-            request.audioPath = try Self.resolve(settings.audio, for: pair, what: "audio")
-            let name = "a\(pair.annotationID)-r\(pair.revision)-s\(settings.seed)"
+            request.audioPath = try Self.resolveAudio(settings.audio, for: pair)
             let manifest = RenderManifest(
                 annotationId: pair.annotationID, revision: pair.revision, coarsePrompt: pair.coarsePrompt,
                 finePrompt: pair.finePrompt, model: modelPath, steps: settings.steps, split: settings.split,
@@ -104,8 +104,9 @@ public struct RenderJob {
                 sampler: settings.sampler.name, cfg: settings.guidanceScale, seed: settings.seed, noise: settings.noisePath,
                 frames: settings.frames, fps: settings.fps, size: settings.size ?? model.defaultImageSize,
                 reference: referencePath, strength: referencePath == nil ? 1 : settings.strength, audio: request.audioPath)
-            let manifestURL = directory.appendingPathComponent(name + ".json")
             let parametersJSON = try ProjectJSON.string(manifest)
+            let name = Self.outputName(pair: pair, parametersJSON: parametersJSON)
+            let manifestURL = directory.appendingPathComponent(name + ".json")
             if let previous = try previousResult(pair: pair, manifest: manifest, parametersJSON: parametersJSON, manifestURL: manifestURL) {
                 report(.skipped(name: name, recordedInStore: store != nil))
                 outcomes.append(RenderOutcome(name: name, status: .skipped, result: previous))
@@ -172,20 +173,52 @@ public struct RenderJob {
         return previous.parameters == manifest ? previous.result : nil
     }
 
-    /// nil, "auto" (the pair's source when it exists; for a folder such as a MEAD unit, its first media file in
-    /// name order) or a path that must exist.
+    /// `aID-rREV-HASH`: HASH is the first 16 hex digits of the SHA-256 of everything the clip was rendered from
+    /// (the manifest's parameters), so a render with another reference, strength, step count, model or seed gets
+    /// a file of its own instead of replacing an earlier one, and the same settings find their earlier clip.
+    static func outputName(pair: PromptPair, parametersJSON: String) -> String {
+        "a\(pair.annotationID)-r\(pair.revision)-\(SHA256Digest.hex(of: parametersJSON).prefix(16))"
+    }
+
+    /// nil, "auto" (the pair's source; for a folder such as a MEAD unit, its first video or image in name order)
+    /// or a path. A file that is named, or that "auto" points at, and is missing is an error naming it: rendering
+    /// without the reference a user asked for would look like success.
     static func resolve(_ option: String?, for pair: PromptPair, what: String) throws -> String? {
         guard let option else { return nil }
-        if option == "auto" {
-            var isDirectory: ObjCBool = false
-            guard let source = pair.sourcePath, FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else { return nil }
-            guard isDirectory.boolValue else { return source }
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: source))?.sorted() ?? []
-            return files.first { MediaExtensions.matches($0, MediaExtensions.video.union(MediaExtensions.image)) }
-                .map { URL(fileURLWithPath: source).appendingPathComponent($0).path }
-        }
+        if option == "auto" { return try autoSource(for: pair, what: what) }
         guard FileManager.default.fileExists(atPath: option) else { throw RenderJobError.missingInput("the \(what) file \(option) does not exist") }
         return option
+    }
+
+    /// The audio to mux in: nil, "auto" (the source's audio when it has any, else none) or a path that must exist.
+    static func resolveAudio(_ option: String?, for pair: PromptPair) throws -> String? {
+        guard option == "auto" else { return try resolve(option, for: pair, what: "audio") }
+        let source = try autoSource(for: pair, what: "audio")
+        if MediaExtensions.matches(source, MediaExtensions.audio) { return source }
+        let info: MediaInfo
+        do { info = try MediaProbe.probe(path: source) } catch {
+            throw RenderJobError.missingInput("cannot read the audio source \(source): \(error)")
+        }
+        // A silent clip or a still image has no audio to take: auto then means a clip without sound.
+        return info.hasAudio ? source : nil
+    }
+
+    /// The file "auto" stands for. A pair without a source (`--coarse/--fine`) has nothing to take it from.
+    private static func autoSource(for pair: PromptPair, what: String) throws -> String {
+        guard let source = pair.sourcePath, !source.isEmpty else {
+            throw RenderJobError.missingInput(
+                "--\(what) auto takes the pair's source, and annotation \(pair.annotationID) has none: give a file instead")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
+            throw RenderJobError.missingInput("the \(what) source \(source) of annotation \(pair.annotationID) does not exist")
+        }
+        guard isDirectory.boolValue else { return source }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: source))?.sorted() ?? []
+        guard let first = files.first(where: { MediaExtensions.matches($0, MediaExtensions.video.union(MediaExtensions.image)) }) else {
+            throw RenderJobError.missingInput("the \(what) source \(source) of annotation \(pair.annotationID) holds no video or image")
+        }
+        return URL(fileURLWithPath: source).appendingPathComponent(first).path
     }
 
     private func storeCall<Value>(_ body: () throws -> Value) throws -> Value {

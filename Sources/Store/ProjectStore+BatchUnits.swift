@@ -28,11 +28,7 @@ extension ProjectStore {
                 return existing
             }
             let id = try self.insert(annotation, db: db)
-            for clip in clips {
-                try db.execute(
-                    sql: "INSERT INTO clip_link (annotation_id, clip_path, actor_id, view, emotion, level) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [id, clip.clipPath, clip.actorID, clip.view, clip.emotion, clip.level])
-            }
+            try self.insertLinks(clips, annotationID: id, db: db)
             let attempts = try Int.fetchOne(db, sql: "SELECT attempts FROM batch_unit WHERE unit_key = ?", arguments: [key]) ?? 0
             try db.execute(
                 sql: """
@@ -44,6 +40,35 @@ extension ProjectStore {
                 arguments: [key, id, attempts + 1, self.now])
             return id
         }
+    }
+
+    /// Links clips to the annotation of a unit that is already done, in one transaction, and returns how many
+    /// links are new: a re-run with more views or a larger clip limit adds its new clips to the existing unit
+    /// instead of finding the unit done and dropping them. Nil when the unit is not done.
+    public func linkClipsToDoneUnit(key: String, clips: [ClipLink]) throws -> Int? {
+        try pool.write { db in
+            guard let id = try Int64.fetchOne(
+                db, sql: "SELECT annotation_id FROM batch_unit WHERE unit_key = ? AND status = 'done'", arguments: [key]) else {
+                return nil
+            }
+            return try self.insertLinks(clips, annotationID: id, db: db)
+        }
+    }
+
+    /// Inserts the links an annotation does not have yet; returns how many were new.
+    @discardableResult
+    private func insertLinks(_ clips: [ClipLink], annotationID: Int64, db: Database) throws -> Int {
+        var added = 0
+        for clip in clips {
+            try db.execute(
+                sql: """
+                    INSERT INTO clip_link (annotation_id, clip_path, actor_id, view, emotion, level) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (annotation_id, clip_path) DO NOTHING
+                    """,
+                arguments: [annotationID, StoredPath.absolute(clip.clipPath), clip.actorID, clip.view, clip.emotion, clip.level])
+            added += db.changesCount
+        }
+        return added
     }
 
     /// Records a failed attempt at a unit (never over a done one).

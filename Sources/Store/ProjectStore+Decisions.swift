@@ -68,8 +68,11 @@ extension ProjectStore {
 
     /// Reverts this curator's latest decision that is not yet undone. Refused when the item changed since (another
     /// decision, or someone else's live claim). The undo is itself a decision; nothing is deleted.
+    /// `reclaim`: an item back to pending is claimed for the curator, who is in the queue to decide it again. A
+    /// one-shot command passes false, since nothing would renew or release that claim and it would lock the item
+    /// away from every other curator for the whole lease.
     @discardableResult
-    public func undoLast(curator: String) throws -> Decision {
+    public func undoLast(curator: String, reclaim: Bool = true) throws -> Decision {
         try pool.write { db in
             guard let last = try DecisionRow.fetchOne(db, sql: """
                 SELECT * FROM decision d
@@ -95,7 +98,7 @@ extension ProjectStore {
                 revisionAfter: last.revisionBefore, severity: Self.severityRank(findings), time: time, undoes: last.id,
                 before: AuditState(status: ReviewStatus(rawValue: row.status), revision: row.currentRevision, decisionID: last.id),
                 after: AuditState(status: restored, revision: last.revisionBefore))
-            if restored == .pending {
+            if restored == .pending && reclaim {
                 // The curator undid a decision to make it again: hand the item back to them.
                 let expiry = time.addingTimeInterval(self.options.leaseDuration)
                 try db.execute(

@@ -115,7 +115,9 @@ extension ProjectStore {
 
     /// Links a clip to an annotation; linking the same clip twice keeps one link. Returns the link's id.
     @discardableResult
-    public func addClipLink(_ link: ClipLink) throws -> Int64 {
+    public func addClipLink(_ written: ClipLink) throws -> Int64 {
+        var link = written
+        link.clipPath = StoredPath.absolute(written.clipPath)
         if let level = link.level, !(1...3).contains(level) {
             throw StoreError.invalidInput("clip level \(level) is not 1, 2 or 3")
         }
@@ -137,7 +139,7 @@ extension ProjectStore {
     public func clipLinks(annotationID: Int64? = nil, clipPath: String? = nil) throws -> [ClipLink] {
         var request = ClipLinkRow.order(Column("id"))
         if let annotationID { request = request.filter(Column("annotation_id") == annotationID) }
-        if let clipPath { request = request.filter(Column("clip_path") == clipPath) }
+        if let clipPath { request = request.filter(Column("clip_path") == StoredPath.absolute(clipPath)) }
         return try pool.read { db in
             try request.fetchAll(db).map {
                 ClipLink(annotationID: $0.annotationId, clipPath: $0.clipPath, actorID: $0.actorId, view: $0.view, emotion: $0.emotion, level: $0.level)

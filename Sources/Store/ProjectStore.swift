@@ -17,15 +17,19 @@ public final class ProjectStore: @unchecked Sendable {
         /// front end turns this off and calls `checkpoint()` while idle, so the fold never lands on a key press;
         /// durability is the same either way (every commit is synced to the WAL).
         public var automaticCheckpoints: Bool
+        /// Whether a missing database (and its folder) is created. Commands that only read turn this off, so a
+        /// mistyped path is reported instead of silently becoming a new, empty store.
+        public var createIfMissing: Bool
 
         public init(
             leaseDuration: TimeInterval = 600, busyTimeout: TimeInterval = 10, clock: @escaping @Sendable () -> Date = { Date() },
-            automaticCheckpoints: Bool = true
+            automaticCheckpoints: Bool = true, createIfMissing: Bool = true
         ) {
             self.leaseDuration = leaseDuration
             self.busyTimeout = busyTimeout
             self.clock = clock
             self.automaticCheckpoints = automaticCheckpoints
+            self.createIfMissing = createIfMissing
         }
     }
 
@@ -38,9 +42,17 @@ public final class ProjectStore: @unchecked Sendable {
         try self.init(path: path, options: Options())
     }
 
+    /// Opens the database at `path`; with `options.createIfMissing` off, a missing file is `StoreError.noDatabase`
+    /// and nothing is created.
     public init(path: String, options: Options) throws {
         self.path = path
         self.options = options
+        if !options.createIfMissing {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                throw StoreError.noDatabase(path: path)
+            }
+        }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var configuration = Configuration()
@@ -132,7 +144,9 @@ public final class ProjectStore: @unchecked Sendable {
         guard !(annotation.coarsePrompt.isEmpty && annotation.finePrompt.isEmpty) else { throw fail("both prompts are empty") }
     }
 
-    private func subjectID(for subject: AnnotationSubject, db: Database, time: Date) throws -> Int64 {
+    private func subjectID(for written: AnnotationSubject, db: Database, time: Date) throws -> Int64 {
+        var subject = written
+        subject.sourcePath = StoredPath.absolute(written.sourcePath)
         if let id = try Int64.fetchOne(
             db, sql: "SELECT id FROM subject WHERE source_path = ? AND kind = ? AND ifnull(content_hash, '') = ifnull(?, '')",
             arguments: [subject.sourcePath, subject.kind.rawValue, subject.contentHash]) {

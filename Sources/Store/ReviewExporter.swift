@@ -100,10 +100,17 @@ public struct ReviewExporter {
             let cursor = try Row.fetchCursor(db, sql: """
                 SELECT a.id, a.current_revision, a.subject_id, s.kind, s.source_path, s.actor_id, s.view, a.emotion, a.level,
                        r.coarse_prompt, r.fine_prompt, r.aus_json, a.status, a.decided_by, a.decided_at, a.backend, a.model_id,
-                       a.template_version, \(linkColumns)
+                       a.template_version, \(linkColumns),
+                       standing.reason AS decision_reason, standing.note AS decision_note
                 FROM annotation a
                 JOIN subject s ON s.id = a.subject_id
                 JOIN revision r ON r.annotation_id = a.id AND r.number = a.current_revision
+                -- The decision that put a decided item in its status: the latest one to that status not undone.
+                LEFT JOIN decision standing ON a.status <> 'pending' AND standing.id = (
+                    SELECT d.id FROM decision d
+                    WHERE d.annotation_id = a.id AND d.action IN ('approve', 'reject', 'edit') AND d.status_after = a.status
+                      AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes_decision_id = d.id)
+                    ORDER BY d.id DESC LIMIT 1)
                 \(linkJoin)
                 \(whereClause)
                 ORDER BY a.id\(orderLinks)
@@ -120,7 +127,8 @@ public struct ReviewExporter {
                     coarsePrompt: row["coarse_prompt"], finePrompt: row["fine_prompt"],
                     aus: try StoredJSON.decode([String].self, from: row["aus_json"]),
                     status: ReviewStatus(rawValue: row["status"])!, curator: row["decided_by"],
-                    decidedAt: decidedAt.map(formatter.string(from:)), backend: row["backend"], modelID: row["model_id"],
+                    decidedAt: decidedAt.map(formatter.string(from:)), reason: row["decision_reason"], note: row["decision_note"],
+                    backend: row["backend"], modelID: row["model_id"],
                     templateVersion: row["template_version"]))
             }
         }

@@ -8,6 +8,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case invalidInput(String)
     case nothingToUndo(curator: String)
     case undoConflict(annotationID: Int64, reason: String)
+    /// A command that only reads was pointed at a database that does not exist.
+    case noDatabase(path: String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "\(curator) has no decision left to undo"
         case .undoConflict(let id, let reason):
             return "cannot undo on annotation #\(id): \(reason)"
+        case .noDatabase(let path):
+            return "no review database at \(path) (check --db or $TBD_DB; commands that add annotations create it)"
         }
     }
 }

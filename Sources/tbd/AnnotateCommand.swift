@@ -4,6 +4,7 @@ import ArgumentParser
 import CoTFA
 import FACSKnowledge
 import Foundation
+import MediaIO
 import Renderer
 
 struct AnnotateCommand: ParsableCommand {
@@ -51,6 +52,8 @@ struct AnnotateCommand: ParsableCommand {
     var timeout: Double = 180
     @Flag(name: .long, help: "Print the annotation as JSON (documented in docs/cotfa.md).")
     var json = false
+    @Flag(name: .long, help: "Annotate even when the store already holds this image, emotion, level and mode.")
+    var again = false
 
     func run() throws {
         let table = try loadTable()
@@ -64,6 +67,13 @@ struct AnnotateCommand: ParsableCommand {
             imageData = try Data(contentsOf: URL(fileURLWithPath: image))
         } catch {
             throw CLIError("cannot read --image \(image): \(error.localizedDescription)")
+        }
+        // Decoded before any model call: a file that is not a picture would otherwise be stored, reviewed and
+        // fail only when it is rendered.
+        do {
+            _ = try FrameReader.readFrame(path: image, choice: .first)
+        } catch {
+            throw CLIError("--image \(image) is not an image or a video with a frame: \(error)")
         }
 
         let environment = ProcessInfo.processInfo.environment
@@ -103,6 +113,7 @@ struct AnnotateCommand: ParsableCommand {
         }
 
         let databasePath = store.path
+        try checkNotAnnotatedBefore(input.subject, emotion: emotion, level: level, mode: mode, databasePath: databasePath, again: again)
         let annotation: Annotation
         do {
             annotation = try pipeline.annotate(input)

@@ -11,6 +11,8 @@ extension AnnotationMode: ExpressibleByArgument {}
 extension ReviewStatus: ExpressibleByArgument {}
 extension EmotionLevel: ExpressibleByArgument {}
 extension ResponseFormatMode: ExpressibleByArgument {}
+extension ExportFormat: ExpressibleByArgument {}
+extension ExportUnit: ExpressibleByArgument {}
 
 /// `--status`: one status, or any.
 enum StatusChoice: String, CaseIterable, ExpressibleByArgument {

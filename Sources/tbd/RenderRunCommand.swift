@@ -11,7 +11,7 @@ extension RenderCommand {
             abstract: "Render prompt pairs to MP4 clips with progressive-guidance sampling, DDIM or DPM-Solver++ (the default subcommand).",
             discussion: """
                 Pairs come from the review store (--approved, or --id N), a review-queue export (--pairs \
-                export.jsonl) or --coarse/--fine. Each pair becomes aID-rREV-sSEED.mp4, .png (first frame), \
+                export.jsonl) or --coarse/--fine. Each pair becomes aID-rREV-HASH.mp4 (HASH: of every setting the clip is rendered with), .png (first frame), \
                 -sheet.png (contact sheet) and .json (what was rendered, with timings) in --out. With the store \
                 (--approved, --id, or --db with --pairs) every render is recorded there: parameters, seed, model \
                 path and fingerprint, outputs, timings, status. A pair already rendered with the same parameters \
@@ -43,8 +43,7 @@ extension RenderCommand {
         var steps = 40
         @Option(name: .long, help: "Fraction of the steps guided by the coarse prompt.")
         var split = 0.4
-        @Option(name: .long, help: "Progressive blending: paper, smooth or hard.")
-        var blend: ProgressiveGuidanceSchedule.Mode = .paper
+        @OptionGroup var blend: BlendOption
         @OptionGroup var alpha: AlphaBoundsOptions
         @OptionGroup var samplerOptions: SamplerOptions
         @Option(name: .long, help: "Classifier-free guidance scale.")
@@ -81,8 +80,8 @@ extension RenderCommand {
             var settings = RenderSettings(modelPath: model, outputFolder: out)
             settings.steps = steps
             settings.split = split
-            settings.blend = blend
-            let bounds = try alpha.bounds(for: blend)
+            settings.blend = blend.mode
+            let bounds = try alpha.bounds(for: blend.mode)
             settings.alphaMax = bounds.max
             settings.alphaMin = bounds.min
             settings.sampler = try samplerOptions.choice()
@@ -132,9 +131,8 @@ extension RenderCommand {
         /// The store with --approved or --id (default path), or with --db given explicitly; it must exist.
         private func openStore(needed: Bool) throws -> ProjectStore? {
             guard needed || db != nil else { return nil }
-            let path = StoreLocation.path(option: db)
-            guard FileManager.default.fileExists(atPath: path) else { throw CLIError("no review database at \(path)") }
-            do { return try ProjectStore(path: path) } catch { throw CLIError("review store: \(error)") }
+            // Rendering reads pairs and records renders in an existing store; it never creates one.
+            return try StoreOptions.openExisting(path: StoreLocation.path(option: db))
         }
     }
 }

@@ -26,8 +26,7 @@ extension RenderCommand {
         var steps: Int
         @Option(name: .long, help: "Split fractions in (0, 1), increasing, comma-separated; one fewer than the prompts.")
         var split = "0.4"
-        @Option(name: .long, help: "paper, smooth or hard.")
-        var mode = "paper"
+        @OptionGroup var blend: BlendOption
         @OptionGroup var alpha: AlphaBoundsOptions
         @OptionGroup var samplerOptions: SamplerOptions
         @Option(name: .long, help: "Classifier-free guidance scale (0-100).")
@@ -37,9 +36,7 @@ extension RenderCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            guard let blending = ProgressiveGuidanceSchedule.Mode(rawValue: mode) else {
-                throw CLIError("unknown mode '\(mode)': use paper, smooth or hard")
-            }
+            let blending = blend.mode
             guard (1...1000).contains(steps) else { throw CLIError("--steps must be 1-1000, got \(steps)") }
             guard cfg.isFinite, cfg >= 0, cfg <= 100 else { throw CLIError("--cfg must be 0-100, got \(cfg)") }
             let fractions = try split.split(separator: ",").map { part -> Double in
@@ -72,7 +69,7 @@ extension RenderCommand {
             let seconds = Date().timeIntervalSince(began)
             do {
                 try SafeTensorsWriter.write(tensors: ["latents": result.latents],
-                                            metadata: ["sampler": sampler.name, "steps": String(steps), "mode": mode,
+                                            metadata: ["sampler": sampler.name, "steps": String(steps), "blend": blending.rawValue,
                                                        "split": split, "cfg": String(cfg)],
                                             to: URL(fileURLWithPath: out))
             } catch {

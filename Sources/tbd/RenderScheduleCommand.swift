@@ -9,7 +9,7 @@ extension RenderCommand {
             abstract: "Print the weight of each stage's prompt embedding at every sampling step.",
             discussion: """
                 Steps count from the start of denoising (step 0 is the noisiest); weights are one per stage, coarse \
-                first, and sum to 1. Stages start at round(split x steps). Modes: paper (the paper's Algorithms 1-2: \
+                first, and sum to 1. Stages start at round(split x steps). Blends (--blend): paper (the paper's Algorithms 1-2: \
                 each stage blends its prompt, weight alpha = alpha-max - p (alpha-max - alpha-min) with p the position \
                 in the stage, with the next stage's, the last stage with the previous one's), smooth (a blend by \
                 progress inside the stage towards the next prompt, no jump), hard (a plain switch). --plot draws the \
@@ -20,8 +20,7 @@ extension RenderCommand {
         var steps: Int
         @Option(name: .long, help: "Split fractions in (0, 1), increasing, comma-separated; k = count + 1 stages.")
         var split = "0.4"
-        @Option(name: .long, help: "paper, smooth or hard.")
-        var mode = "paper"
+        @OptionGroup var blend: BlendOption
         @OptionGroup var alpha: AlphaBoundsOptions
         @Option(name: .long, help: "A scheduler_config.json for the timestep column (default: SD1.5's DDIM).")
         var schedulerConfig: String?
@@ -30,9 +29,7 @@ extension RenderCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            guard let blending = ProgressiveGuidanceSchedule.Mode(rawValue: mode) else {
-                throw CLIError("unknown mode '\(mode)': use paper, smooth or hard")
-            }
+            let blending = blend.mode
             let fractions = try split.split(separator: ",").map { part -> Double in
                 guard let value = Double(part.trimmingCharacters(in: .whitespaces)) else {
                     throw CLIError("'\(part)' is not a number in --split \(split)")

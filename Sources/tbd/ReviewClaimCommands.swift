@@ -16,7 +16,7 @@ extension ReviewCommand {
 
         func run() throws {
             let name = try curator.resolve()
-            let opened = try store.open()
+            let opened = try store.openExisting()
             let claim = try storeCall { () -> Store.Claim? in
                 if let id { return try opened.claim(id: id, curator: name) }
                 return try opened.claimNext(curator: name, filter: try ReviewFilter.parse(filter))
@@ -33,7 +33,7 @@ extension ReviewCommand {
 
         func run() throws {
             let name = try item.curator.resolve()
-            let claim = try storeCall { try item.store.open().renew(id: item.id, curator: name) }
+            let claim = try storeCall { try item.store.openExisting().renew(id: item.id, curator: name) }
             if item.output.json { return try printJSON(claim) }
             print("claim on #\(item.id) renewed until \(claim.expiresAt)")
         }
@@ -45,7 +45,7 @@ extension ReviewCommand {
 
         func run() throws {
             let name = try item.curator.resolve()
-            try storeCall { try item.store.open().release(id: item.id, curator: name) }
+            try storeCall { try item.store.openExisting().release(id: item.id, curator: name) }
             if item.output.json { return try printJSON(["released": item.id]) }
             print("released #\(item.id)")
         }

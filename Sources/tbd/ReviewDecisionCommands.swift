@@ -13,7 +13,7 @@ extension ReviewCommand {
 
         func run() throws {
             let name = try item.curator.resolve()
-            let decision = try storeCall { try item.store.open().approve(id: item.id, curator: name, note: note) }
+            let decision = try storeCall { try item.store.openExisting().approve(id: item.id, curator: name, note: note) }
             if item.output.json { return try printJSON(decision) }
             print("approved #\(item.id) (revision \(decision.revisionAfter)) as \(TerminalText.sanitize(name))")
         }
@@ -34,7 +34,7 @@ extension ReviewCommand {
             }
             let text = [parsed.note, note].compactMap { $0 }.joined(separator: "; ")
             let decision = try storeCall {
-                try item.store.open().reject(id: item.id, curator: name, reason: parsed.reason, note: text.isEmpty ? nil : text)
+                try item.store.openExisting().reject(id: item.id, curator: name, reason: parsed.reason, note: text.isEmpty ? nil : text)
             }
             if item.output.json { return try printJSON(decision) }
             print("rejected #\(item.id) (\(parsed.reason.rawValue)) as \(TerminalText.sanitize(name))")
@@ -57,7 +57,7 @@ extension ReviewCommand {
                 do { return try ScoredAU.list(notation: text) } catch { throw CLIError("--aus: \(error)") }
             }
             let revision = try storeCall {
-                try item.store.open().edit(id: item.id, curator: name, coarse: coarse, fine: fine, aus: auList, approve: approve)
+                try item.store.openExisting().edit(id: item.id, curator: name, coarse: coarse, fine: fine, aus: auList, approve: approve)
             }
             if item.output.json { return try printJSON(revision) }
             print("saved revision \(revision.number) of #\(item.id)\(approve ? ", approved" : "")")
@@ -65,14 +65,15 @@ extension ReviewCommand {
     }
 
     struct Undo: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Undo this curator's latest decision that still stands.")
+        static let configuration = CommandConfiguration(
+            abstract: "Undo this curator's latest decision that still stands; the item is left unclaimed for anyone.")
         @OptionGroup var store: StoreOptions
         @OptionGroup var curator: CuratorOption
         @OptionGroup var output: JSONOption
 
         func run() throws {
             let name = try curator.resolve()
-            let undo = try storeCall { try store.open().undoLast(curator: name) }
+            let undo = try storeCall { try store.openExisting().undoLast(curator: name, reclaim: false) }
             if output.json { return try printJSON(undo) }
             print("undid decision #\(undo.undoesDecisionID ?? 0) on #\(undo.annotationID): now \(undo.statusAfter.rawValue), revision \(undo.revisionAfter)")
         }

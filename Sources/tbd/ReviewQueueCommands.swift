@@ -20,7 +20,7 @@ extension ReviewCommand {
             if json { throw CLIError("the review queue is interactive; use `tbd review list --json` and friends for JSON") }
             let name = try curator.resolve()
             let parsed = try storeCall { try ReviewFilter.parse(filter) }
-            let opened = try store.open(automaticCheckpoints: false)
+            let opened = try store.openExisting(automaticCheckpoints: false)
             try storeCall { try ReviewTerminalApp.run(store: opened, curator: name, filter: parsed) }
         }
     }
@@ -44,7 +44,7 @@ extension ReviewCommand {
             let filter = ReviewFilter(
                 status: status.status, emotion: emotion?.lowercased(), level: level?.rawValue, actor: actor, backend: backend,
                 hasFindings: findings.map { $0 == .yes })
-            let rows = try storeCall { try store.open().list(filter: filter, limit: limit, after: after) }
+            let rows = try storeCall { try store.openExisting().list(filter: filter, limit: limit, after: after) }
             if output.json { return try printJSON(rows) }
             if rows.isEmpty { print("no annotation matches \(filter.text)") }
             for row in rows {
@@ -63,7 +63,7 @@ extension ReviewCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let detail = try storeCall { try store.open().show(id: id) }
+            let detail = try storeCall { try store.openExisting().show(id: id) }
             if output.json { return try printJSON(detail) }
             let subject = detail.subject
             var lines = [

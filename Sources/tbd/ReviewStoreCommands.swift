@@ -12,7 +12,7 @@ extension ReviewCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let stats = try storeCall { try store.open().stats() }
+            let stats = try storeCall { try store.openExisting().stats() }
             if output.json { return try printJSON(stats) }
             print("\(stats.total) annotations: \(stats.pending) pending, \(stats.approved) approved, \(stats.rejected) rejected; \(stats.activeClaims) claimed now")
             print("\(stats.renders) renders, \(stats.clipLinks) clip links")
@@ -34,7 +34,7 @@ extension ReviewCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let entries = try storeCall { try store.open().auditLog(annotationID: id, limit: limit) }
+            let entries = try storeCall { try store.openExisting().auditLog(annotationID: id, limit: limit) }
             if output.json { return try printJSON(entries) }
             for entry in entries {
                 print(TerminalText.sanitize("\(entry.at) \(entry.curator) \(entry.action) #\(entry.annotationID.map(String.init) ?? "-") before \(entry.beforeJSON ?? "-") after \(entry.afterJSON ?? "-")"))
@@ -48,7 +48,7 @@ extension ReviewCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let opened = try store.open()
+            let opened = try store.openExisting()
             let problems = try storeCall { try opened.integrityProblems() }
             let migrations = try storeCall { try opened.appliedMigrations() }
             if output.json {

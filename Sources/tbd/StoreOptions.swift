@@ -8,9 +8,29 @@ struct StoreOptions: ParsableArguments {
 
     var path: String { StoreLocation.path(option: db) }
 
+    /// Opens the store for a command that writes: a missing database is created with its folder.
     func open(automaticCheckpoints: Bool = true) throws -> ProjectStore {
+        try open(.init(automaticCheckpoints: automaticCheckpoints))
+    }
+
+    /// Opens the store for a command that only reads: a missing database is an error naming the path, and
+    /// nothing is created (a mistyped --db must not become a new, empty store).
+    func openExisting(automaticCheckpoints: Bool = true) throws -> ProjectStore {
+        try Self.openExisting(path: path, automaticCheckpoints: automaticCheckpoints)
+    }
+
+    /// `openExisting` for a command whose database option is not this group (`tbd render`'s --db).
+    static func openExisting(path: String, automaticCheckpoints: Bool = true) throws -> ProjectStore {
+        try open(path: path, .init(automaticCheckpoints: automaticCheckpoints, createIfMissing: false))
+    }
+
+    private func open(_ options: ProjectStore.Options) throws -> ProjectStore {
+        try Self.open(path: path, options)
+    }
+
+    private static func open(path: String, _ options: ProjectStore.Options) throws -> ProjectStore {
         do {
-            return try ProjectStore(path: path, options: .init(automaticCheckpoints: automaticCheckpoints))
+            return try ProjectStore(path: path, options: options)
         } catch {
             throw CLIError("\(error)")
         }

@@ -20,6 +20,20 @@ final class FACSCommandTests: XCTestCase {
         XCTAssertEqual(Set(object.keys), ["code", "label", "name", "kind", "region", "muscles", "appearance", "aliases", "detectors"])
     }
 
+    /// The FACS commands read an AU list as the store does (`review edit --aus`): bare codes in notation count.
+    func testValidateReadsANotationListAsTheStoreDoes() throws {
+        let kept = try tbd("facs", "validate", "6C 12C 25", "--json")
+        XCTAssertEqual(kept.status, 0, kept.stderr)
+        XCTAssertEqual(kept.jsonObject?["aus"] as? [String], ["6C", "12C", "25"])
+        let happy = try tbd("facs", "validate", "12 15", "--emotion", "happy", "--json")
+        XCTAssertEqual(happy.jsonObject?["aus"] as? [String], ["12", "15"])
+        let findings = try XCTUnwrap(happy.jsonObject?["findings"] as? [[String: Any]])
+        XCTAssertTrue(findings.contains { $0["kind"] as? String == "unexpected_au" && $0["codes"] as? [Int] == [15] }, "\(findings)")
+        let parsed = try tbd("facs", "parse", "6C 12C 25", "--json")
+        let mentions = try XCTUnwrap(parsed.jsonObject?["mentions"] as? [[String: Any]])
+        XCTAssertEqual(mentions.count, 3)
+    }
+
     func testAUByNameAndMuscleAndUnknown() throws {
         XCTAssertTrue(try tbd("facs", "au", "lip corner puller").stdout.contains("AU12"))
         let frontalis = try XCTUnwrap(try tbd("facs", "au", "frontalis", "--json").json as? [[String: Any]])

@@ -29,6 +29,27 @@ final class RenderCommandTests: XCTestCase {
         let second = try tbd(render)
         let skipped = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [[String: Any]])
         XCTAssertEqual(skipped.first?["status"] as? String, "skipped")
+
+        // The same pair with other settings is a clip of its own: it neither replaces nor skips the first one.
+        let other = try tbd(render.map { $0 == "3" ? "2" : $0 })
+        XCTAssertEqual(other.status, 0, other.stderr)
+        let otherClips = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(other.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(otherClips.first?["status"] as? String, "rendered")
+        let videos = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("out").path).filter { $0.hasSuffix(".mp4") }
+        XCTAssertEqual(videos.count, 2, "\(videos)")
+        XCTAssertTrue(videos.allSatisfy { $0.hasPrefix("a0-r1-") }, "\(videos)")
+        let firstVideo = try XCTUnwrap((clips.first?["result"] as? [String: Any])?["video_path"] as? String)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: firstVideo), "the first clip is still there")
+
+        // The manifest beside each clip has the same snake_case keys as every --json.
+        let manifest = URL(fileURLWithPath: firstVideo).deletingPathExtension().appendingPathExtension("json")
+        let written = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: manifest)) as? [String: Any])
+        let parameters = try XCTUnwrap(written["parameters"] as? [String: Any])
+        XCTAssertEqual(parameters["steps"] as? Int, 3)
+        for key in Array(written.keys) + Array(parameters.keys) + Array((written["result"] as? [String: Any] ?? [:]).keys) {
+            XCTAssertEqual(key, key.lowercased(), "manifest key \(key) is not snake_case")
+        }
+        XCTAssertNotNil(parameters["alpha_max"])
     }
 
     /// `render schedule --json` for 10 steps split at 0.4: the coarse stage is steps 0-3 (B_1 = ceil(0.4 * 10) = 4),
@@ -39,7 +60,7 @@ final class RenderCommandTests: XCTestCase {
             "hard": [1, 1, 1, 1, 0, 0, 0, 0, 0, 0],
         ]
         for (mode, coarse) in expected {
-            let run = try tbd(["render", "schedule", "--steps", "10", "--split", "0.4", "--mode", mode, "--json"])
+            let run = try tbd(["render", "schedule", "--steps", "10", "--split", "0.4", "--blend", mode, "--json"])
             XCTAssertEqual(run.status, 0, run.stderr)
             let steps = try XCTUnwrap(run.jsonObject?["steps"] as? [[String: Any]], run.stdout)
             XCTAssertEqual(steps.count, 10, mode)
@@ -55,9 +76,27 @@ final class RenderCommandTests: XCTestCase {
             XCTAssertEqual(timesteps.count, 10)
             XCTAssertEqual(timesteps, timesteps.sorted(by: >), "\(mode): timesteps count down")
         }
-        let unknown = try tbd(["render", "schedule", "--steps", "10", "--mode", "wavy"])
+        let unknown = try tbd(["render", "schedule", "--steps", "10", "--blend", "wavy"])
         XCTAssertNotEqual(unknown.status, 0)
-        XCTAssertTrue(unknown.stderr.contains("unknown mode 'wavy'"), unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("'wavy' is invalid for '--blend"), unknown.stderr)
+    }
+
+    /// `render schedule --mode` and `render --blend` were two names for one setting; `--blend` is the name now,
+    /// and `--mode` is still read so old scripts give the same weights.
+    func testScheduleTakesBlendAndStillReadsTheFormerModeName() throws {
+        let blend = try tbd(["render", "schedule", "--steps", "10", "--split", "0.4", "--blend", "hard", "--json"])
+        XCTAssertEqual(blend.status, 0, blend.stderr)
+        let former = try tbd(["render", "schedule", "--steps", "10", "--split", "0.4", "--mode", "hard", "--json"])
+        XCTAssertEqual(former.status, 0, former.stderr)
+        XCTAssertEqual(blend.stdout, former.stdout)
+        let weights = (blend.jsonObject?["steps"] as? [[String: Any]])?.compactMap { ($0["weights"] as? [Double])?.first }
+        XCTAssertEqual(weights, [1, 1, 1, 1, 0, 0, 0, 0, 0, 0], "hard switches after the coarse stage")
+        let help = try tbd(["render", "schedule", "--help"])
+        XCTAssertTrue(help.stdout.contains("--blend"), help.stdout)
+        XCTAssertFalse(help.stdout.contains("--mode"), "the former name is hidden: \(help.stdout)")
+        let both = try tbd(["render", "schedule", "--steps", "10", "--blend", "hard", "--mode", "smooth"])
+        XCTAssertNotEqual(both.status, 0)
+        XCTAssertTrue(both.stderr.contains("former name of --blend"), both.stderr)
     }
 
     /// The queue path end to end: an annotation approved in the store becomes an MP4 whose render is recorded,

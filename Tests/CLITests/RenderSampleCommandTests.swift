@@ -37,7 +37,7 @@ final class RenderSampleCommandTests: XCTestCase {
                              "--noise", Self.fixtures.appendingPathComponent("render-sample-noise.safetensors").path,
                              "--negative", run["negative"] as! String, "--steps", String(run["steps"] as! Int),
                              "--split", (run["splits"] as! [Double]).map { String($0) }.joined(separator: ","),
-                             "--mode", run["mode"] as! String, "--alpha-max", String(run["alpha_max"] as! Double),
+                             "--blend", run["mode"] as! String, "--alpha-max", String(run["alpha_max"] as! Double),
                              "--alpha-min", String(run["alpha_min"] as! Double), "--sampler", run["sampler"] as! String,
                              "--cfg", String(run["cfg"] as! Double), "--out", out.path, "--json"]
             for prompt in run["prompts"] as! [String] { arguments += ["--prompt", prompt] }
@@ -69,10 +69,10 @@ final class RenderSampleCommandTests: XCTestCase {
             (["--karras"], "dpm++2m only"),
             (["--alpha-min", "0.8", "--alpha-max", "0.6"], "alpha-min <= alpha-max"),
             (["--alpha-max", "1.5"], "alpha-min <= alpha-max"),
-            (["--mode", "smooth", "--alpha-min", "0.2"], "paper blend only"),
+            (["--blend", "smooth", "--alpha-min", "0.2"], "paper blend only"),
             (["--cfg", "-1"], "--cfg"),
             (["--split", "1.2"], "--split"),
-            (["--mode", "wavy"], "unknown mode"),
+            (["--blend", "wavy"], "invalid for '--blend"),
         ]
         for (extra, message) in cases {
             let result = try tbd(base + extra)
@@ -88,7 +88,7 @@ final class RenderSampleCommandTests: XCTestCase {
 
     /// The worked numbers for T = 30, split 0.3, and a three-stage run with other alpha bounds.
     func testScheduleFollowsAlgorithmsOneAndTwo() throws {
-        let result = try tbd(["render", "schedule", "--steps", "30", "--split", "0.3", "--mode", "paper", "--json"])
+        let result = try tbd(["render", "schedule", "--steps", "30", "--split", "0.3", "--blend", "paper", "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let view = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let weights = try XCTUnwrap(view["steps"] as? [[String: Any]]).map { $0["weights"] as! [Double] }
@@ -120,7 +120,9 @@ final class RenderSampleCommandTests: XCTestCase {
         let render = try tbd(["render", "--coarse", "a face", "--fine", "a smiling face", "--model", model, "--out", out.path,
                               "--frames", "1", "--steps", "3", "--sampler", "dpm++2m", "--karras", "--alpha-min", "0.3", "--json"])
         XCTAssertEqual(render.status, 0, render.stderr)
-        let manifest = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("a0-r1-s0.json"))) as? [String: Any])
+        // Named by a hash of the settings: read the name the run reports.
+        let name = try XCTUnwrap((render.json as? [[String: Any]])?.first?["name"] as? String, render.stdout)
+        let manifest = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent(name + ".json"))) as? [String: Any])
         let parameters = try XCTUnwrap(manifest["parameters"] as? [String: Any])
         XCTAssertEqual(parameters["sampler"] as? String, "dpm++2m (karras)")
         XCTAssertEqual(parameters["alpha_min"] as? Double, 0.3, "the manifest is snake_case like every JSON the project writes")

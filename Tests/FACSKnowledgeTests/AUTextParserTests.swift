@@ -32,6 +32,23 @@ final class AUTextParserTests: XCTestCase {
         }
     }
 
+    /// A text made only of notation is a list of codes, read as `ScoredAU.list(notation:)` reads `review edit
+    /// --aus`: bare numbers count, which the prose rules would drop.
+    func testANotationListKeepsEveryCodeAsTheStoreDoes() throws {
+        for text in ["6C 12C 25", "12 15", "6C, 12C + 25 17", "R12A\t14"] {
+            XCTAssertEqual(notation(text), try ScoredAU.list(notation: text).map(\.description), text)
+        }
+        XCTAssertEqual(notation("6C 12C 25"), ["6C", "12C", "25"])
+        let offsets = parser.parse("6C 12C 25").mentions.map(\.offset)
+        XCTAssertEqual(offsets, [0, 3, 7])
+        let unknown = parser.parse("12 99")
+        XCTAssertEqual(unknown.aus.map(\.description), ["12"])
+        XCTAssertEqual(unknown.unknown.map(\.code), [99])
+        // Prose is still prose: a count or a level is not a code.
+        XCTAssertEqual(notation("25 participants"), [])
+        XCTAssertEqual(notation("level 3"), [])
+    }
+
     func testNamesAliasesAndMuscles() {
         let cases: [(String, [String])] = [
             ("lip corner puller", ["12"]), ("Lip-Corner Pullers", ["12"]), ("LIP CORNER PULLER", ["12"]),

@@ -58,4 +58,60 @@ final class RenderJobTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("/no/such/file.png"))
         }
     }
+
+    /// `--reference auto` (and audio) on a source that is gone, or a folder with no picture, is an error naming
+    /// it: a render without the reference that was asked for would look like a success.
+    func testAutoOnAMissingSourceIsAnErrorNamingTheFile() throws {
+        let gone = folder.appendingPathComponent("moved-away/001.mp4").path
+        let pair = PromptPair(annotationID: 7, revision: 1, coarsePrompt: "c", finePrompt: "f", sourcePath: gone)
+        for what in ["reference", "audio"] {
+            XCTAssertThrowsError(try RenderJob.resolve("auto", for: pair, what: what)) {
+                XCTAssertTrue("\($0)".contains(gone), "\($0)")
+            }
+        }
+        XCTAssertThrowsError(try RenderJob.resolveAudio("auto", for: pair)) { XCTAssertTrue("\($0)".contains(gone), "\($0)") }
+        let empty = folder.appendingPathComponent("empty-unit")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let emptyPair = PromptPair(annotationID: 8, revision: 1, coarsePrompt: "c", finePrompt: "f", sourcePath: empty.path)
+        XCTAssertThrowsError(try RenderJob.resolve("auto", for: emptyPair, what: "reference")) {
+            XCTAssertTrue("\($0)".contains("holds no video or image"), "\($0)")
+        }
+        let noSource = PromptPair(annotationID: 0, revision: 1, coarsePrompt: "c", finePrompt: "f")
+        XCTAssertThrowsError(try RenderJob.resolve("auto", for: noSource, what: "reference")) {
+            XCTAssertTrue("\($0)".contains("give a file instead"), "\($0)")
+        }
+    }
+
+    /// `--audio auto` is the source's audio when it has any: a still picture (or a silent clip) gives a clip
+    /// without sound, not an abort; an audio file is taken as it is.
+    func testAutoAudioOfASourceWithoutAudioIsNone() throws {
+        let picture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../data/astronaut.png").standardized.path
+        guard FileManager.default.fileExists(atPath: picture) else { throw XCTSkip("data/astronaut.png is not in this checkout") }
+        let pair = PromptPair(annotationID: 1, revision: 1, coarsePrompt: "c", finePrompt: "f", sourcePath: picture)
+        XCTAssertNil(try RenderJob.resolveAudio("auto", for: pair))
+        XCTAssertEqual(try RenderJob.resolve("auto", for: pair, what: "reference"), picture, "the picture is still the reference")
+        let speech = folder.appendingPathComponent("speech.wav")
+        try Data().write(to: speech)
+        let audioPair = PromptPair(annotationID: 2, revision: 1, coarsePrompt: "c", finePrompt: "f", sourcePath: speech.path)
+        XCTAssertEqual(try RenderJob.resolveAudio("auto", for: audioPair), speech.path)
+        XCTAssertNil(try RenderJob.resolveAudio(nil, for: pair))
+    }
+
+    /// Output files are named by a hash of every setting: another reference, strength, step count or model is a
+    /// new file, not a replacement of an earlier clip; the same settings give the same name (so a re-run skips).
+    func testOutputNamesDependOnEverySetting() throws {
+        let pair = PromptPair(annotationID: 3, revision: 2, coarsePrompt: "c", finePrompt: "f")
+        func manifest(steps: Int = 40, strength: Float = 0.6, reference: String? = nil, model: String = "/m") throws -> String {
+            try ProjectJSON.string(RenderManifest(
+                annotationId: 3, revision: 2, coarsePrompt: "c", finePrompt: "f", model: model, steps: steps, split: 0.4, blend: "paper",
+                alphaMax: 1, alphaMin: 0.5, sampler: "ddim", cfg: 3.5, seed: 0, noise: nil, frames: 16, fps: 25, size: 512,
+                reference: reference, strength: strength, audio: nil))
+        }
+        let base = RenderJob.outputName(pair: pair, parametersJSON: try manifest())
+        XCTAssertTrue(base.hasPrefix("a3-r2-"), base)
+        XCTAssertEqual(base, RenderJob.outputName(pair: pair, parametersJSON: try manifest()))
+        let others = try [manifest(steps: 20), manifest(strength: 0.8), manifest(reference: "/r.png"), manifest(model: "/other")]
+            .map { RenderJob.outputName(pair: pair, parametersJSON: $0) }
+        XCTAssertEqual(Set(others + [base]).count, 5, "\(others)")
+    }
 }

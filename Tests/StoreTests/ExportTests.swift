@@ -35,7 +35,9 @@ final class ExportTests: XCTestCase {
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 3)
         let records = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
-        XCTAssertEqual(records.map { $0["source_path"] as? String }, ["a/001.mp4", "a/002.mp4", sampleAnnotation(2).subject.sourcePath])
+        // Stored (and exported) absolute, so the export works from any folder.
+        let here = FileManager.default.currentDirectoryPath
+        XCTAssertEqual(records.map { $0["source_path"] as? String }, [here + "/a/001.mp4", here + "/a/002.mp4", sampleAnnotation(2).subject.sourcePath])
         XCTAssertEqual(records[0]["fine_prompt"] as? String, "edited, \"quoted\"")
         XCTAssertEqual(records[0]["revision"] as? Int, 2)
         XCTAssertEqual(records[0]["view"] as? String, "left_30")
@@ -46,6 +48,44 @@ final class ExportTests: XCTestCase {
 
         let perSubject = try ReviewExporter(store: store).export(format: .jsonl, unit: .subject, to: path)
         XCTAssertEqual(perSubject.records, 2)
+    }
+
+    /// A rejected record says why (reason and note); every key is present, a missing value as null, so each
+    /// line has the documented shape.
+    func testRejectedRecordsCarryReasonAndNoteAndMissingValuesAreNull() throws {
+        let rejected = try store.addAnnotation(sampleAnnotation(1))
+        let approved = try store.addAnnotation(sampleAnnotation(2))
+        let pending = try store.addAnnotation(sampleAnnotation(3))
+        try store.reject(id: rejected, curator: "ann", reason: .wrongEmotion, note: "looks sad")
+        try store.approve(id: approved, curator: "bob")
+        let path = folder.appendingPathComponent("all.jsonl").path
+        try ReviewExporter(store: store).export(status: nil, format: .jsonl, unit: .subject, to: path)
+        let records = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+            .map { try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        XCTAssertEqual(records.map { $0["annotation_id"] as? Int }, [rejected, approved, pending].map { Int($0) })
+        XCTAssertEqual(records[0]["reason"] as? String, "wrong_emotion")
+        XCTAssertEqual(records[0]["note"] as? String, "looks sad")
+        XCTAssertTrue(records[1]["reason"] is NSNull, "an approval has no reason: \(records[1])")
+        for key in ["curator", "decided_at", "reason", "note"] {
+            XCTAssertTrue(records[2][key] is NSNull, "pending record's \(key) is present as null: \(records[2])")
+        }
+        let keys = Set(ExportRecord.csvColumns)
+        for record in records { XCTAssertEqual(Set(record.keys), keys, "the JSONL and CSV forms have the same fields") }
+
+        try ReviewExporter(store: store).export(status: .rejected, format: .csv, unit: .subject, to: path)
+        let csv = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(csv.hasSuffix(",wrong_emotion,looks sad\r\n"), csv)
+    }
+
+    /// A rejection undone and made again carries the standing decision's reason, not the undone one's.
+    func testTheStandingRejectionGivesTheReason() throws {
+        let id = try store.addAnnotation(sampleAnnotation(1))
+        try store.reject(id: id, curator: "ann", reason: .wrongEmotion, note: "first")
+        try store.undoLast(curator: "ann")
+        try store.reject(id: id, curator: "ann", reason: .other, note: "second thoughts")
+        var reasons: [String] = []
+        try ReviewExporter(store: store).forEachRecord(status: .rejected, unit: .subject) { reasons.append("\($0.reason ?? "-"): \($0.note ?? "-")") }
+        XCTAssertEqual(reasons, ["other: second thoughts"])
     }
 
     func testCSVQuotesFieldsAndReplacesTheFileAtomically() throws {

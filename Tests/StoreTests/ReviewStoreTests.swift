@@ -176,6 +176,17 @@ final class ReviewStoreTests: XCTestCase {
         XCTAssertEqual(try store.integrityProblems(), [])
     }
 
+    /// A one-shot `tbd review undo` has no screen to renew or release a claim: without reclaim the item is free
+    /// for another curator at once, instead of locked away for the lease.
+    func testUndoWithoutReclaimLeavesTheItemFreeForAnotherCurator() throws {
+        let id = try store.addAnnotation(sampleAnnotation())
+        try store.approve(id: id, curator: "ann")
+        try store.undoLast(curator: "ann", reclaim: false)
+        XCTAssertNil(try store.show(id: id).claim)
+        XCTAssertNoThrow(try store.approve(id: id, curator: "bob"))
+        XCTAssertEqual(try store.show(id: id).decidedBy, "bob")
+    }
+
     func testUndoIsRefusedWhenTheItemChangedSince() throws {
         let id = try store.addAnnotation(sampleAnnotation())
         try store.approve(id: id, curator: "ann")
@@ -298,7 +309,7 @@ final class ReviewStoreTests: XCTestCase {
         let linkID = try store.addClipLink(link)
         XCTAssertEqual(try store.addClipLink(link), linkID, "linking twice keeps one link")
         XCTAssertThrowsError(try store.addClipLink(ClipLink(annotationID: 999, clipPath: "x")))
-        XCTAssertEqual(try store.clipLinks(annotationID: id).map(\.clipPath), [link.clipPath])
+        XCTAssertEqual(try store.clipLinks(annotationID: id).map(\.clipPath), [StoredPath.absolute(link.clipPath)], "stored absolute")
         XCTAssertEqual(try store.clipLinks(clipPath: link.clipPath).first?.annotationID, id)
         XCTAssertEqual(try store.stats().renders, 1)
     }

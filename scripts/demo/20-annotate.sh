@@ -12,10 +12,10 @@ fi
 # The review store the later demo steps read (tbd review stats, tbd export).
 DB="${TBD_DB:-data/tbd.sqlite}"
 env -u TBD_VLM_URL "$TBD" annotate --image "$IMAGE" --emotion happy --level 3 \
-  --subject "a woman in her forties with short dark hair, in a spacesuit" --db "$DB"
+  --subject "a woman in her forties with short dark hair, in a spacesuit" --db "$DB" --again
 echo
 mkdir -p data/out
 env -u TBD_VLM_URL "$TBD" annotate --image "$IMAGE" --emotion surprised --level 2 --mode describe \
-  --subject "a woman in her forties with short dark hair" --db "$DB" --json > data/out/annotate-describe.json
+  --subject "a woman in her forties with short dark hair" --db "$DB" --again --json > data/out/annotate-describe.json
 echo "JSON record (first 30 lines of data/out/annotate-describe.json):"
 sed -n '1,30p' data/out/annotate-describe.json

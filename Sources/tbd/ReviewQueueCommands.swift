@@ -65,22 +65,7 @@ extension ReviewCommand {
         func run() throws {
             let detail = try storeCall { try store.openExisting().show(id: id) }
             if output.json { return try printJSON(detail) }
-            let subject = detail.subject
-            var lines = [
-                "#\(detail.id) \(detail.status.rawValue), revision \(detail.current.number) of \(detail.revisions.count)",
-                "subject: \(subject.kind.rawValue) \(subject.sourcePath) actor \(subject.actorID ?? "-") view \(subject.view ?? "-")",
-                "emotion: \(detail.emotion) level \(detail.level.rawValue); \(detail.backend) \(detail.modelID ?? "") mode \(detail.mode.rawValue) template \(detail.templateVersion)",
-                "coarse: \(detail.current.coarsePrompt)",
-                "fine:   \(detail.current.finePrompt)",
-                "AUs:    \(detail.current.aus.map(\.description).joined(separator: " "))",
-            ]
-            lines += detail.current.findings.map { "finding: \($0)" }
-            lines += detail.stages.map { "stage \($0.index) \($0.title): \($0.text)" }
-            if let claim = detail.claim { lines.append("claimed by \(claim.curator) until \(claim.expiresAt)") }
-            lines += detail.decisions.map { decision in
-                "decision #\(decision.id): \(decision.curator) \(decision.action.rawValue)\(decision.reason.map { " (\($0.rawValue))" } ?? "")\(decision.note.map { ": \($0)" } ?? "") \(decision.statusBefore.rawValue) -> \(decision.statusAfter.rawValue) at \(decision.createdAt)"
-            }
-            for line in lines { print(TerminalText.sanitize(line)) }
+            print(AnnotationReport.text(detail))
         }
     }
 }

@@ -64,3 +64,22 @@ final class ReviewProgressTests: XCTestCase {
         XCTAssertFalse(RevisionDiff(from: "same words", to: "same words").changed)
     }
 }
+
+/// `tbd review show`'s text form.
+final class AnnotationReportTests: XCTestCase {
+    func testShowPrintsStagesAsBlocksAndEveryRevision() throws {
+        let (store, folder) = try makeTemporaryStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var annotation = sampleAnnotation(0)
+        annotation.stages[0].text = "line one\nline two \u{1B}[31mred\u{1B}[0m"
+        let id = try store.addAnnotation(annotation)
+        try store.edit(id: id, curator: "bob", fine: "a new fine prompt")
+        let text = AnnotationReport.text(try store.show(id: id))
+        XCTAssertTrue(text.contains("Stage 1: Observe\n  line one\n  line two "), text)
+        XCTAssertFalse(text.contains("\u{1B}"), "escape sequences are made inert")
+        XCTAssertTrue(text.contains("  rev 1 by pipeline:openai-chat"), text)
+        XCTAssertTrue(text.contains("  rev 2 by bob"), text)
+        XCTAssertTrue(text.contains("    fine    cheeks raised and lip corners pulled up in a clear smile, item 0"), "older revisions are shown: \(text)")
+        XCTAssertTrue(text.contains("fine      a new fine prompt"), text)
+    }
+}

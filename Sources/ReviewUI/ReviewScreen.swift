@@ -107,7 +107,7 @@ public struct ReviewScreen {
             return StyledLine(TerminalText.truncate("any key closes the help", width: usable), .dim)
         case .reviewing:
             guard let message = session.message else {
-                return StyledLine(TerminalText.truncate("a approve  r reject  e edit  s skip  u undo  n/p next/prev  / filter  1-4 stages  ? help  q quit", width: usable), .dim)
+                return StyledLine(TerminalText.truncate(Self.keysThatApply(session), width: usable), .dim)
             }
             let style: TerminalStyle = message.tone == .error ? .red + .bold : message.tone == .success ? .green : .plain
             return StyledLine(TerminalText.truncate(TerminalText.sanitize(message.text), width: usable), style)
@@ -315,6 +315,20 @@ public struct ReviewScreen {
         ("?", "this help"),
         ("q", "quit (gives back the claimed item)"),
     ]
+
+    /// The footer: only the keys that do something now. Deciding needs an item this curator may decide (pending
+    /// and not held by someone else, or shown while browsing); with no item only filtering, undo and quitting do.
+    static func keysThatApply(_ session: ReviewSession) -> String {
+        guard let detail = session.detail else { return "/ filter  u undo  ? help  q quit" }
+        let othersClaim = detail.claim.map { $0.curator != session.curator } ?? false
+        var keys: [String] = []
+        if detail.status == .pending && !othersClaim { keys += ["a approve", "r reject"] }
+        if detail.status != .rejected && !othersClaim { keys.append("e edit") }
+        keys.append("v view")
+        if session.holdsCurrent { keys.append("s skip") }
+        keys += ["u undo", "n/p next/prev", "/ filter", "1-\(detail.stages.count) stages", "? help", "q quit"]
+        return keys.joined(separator: "  ")
+    }
 
     /// The code number of a notation such as "R12A" or "6C"; nil when it has none.
     static func codeNumber(_ notation: String) -> Int? {

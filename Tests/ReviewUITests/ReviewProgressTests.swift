@@ -83,3 +83,23 @@ final class AnnotationReportTests: XCTestCase {
         XCTAssertTrue(text.contains("fine      a new fine prompt"), text)
     }
 }
+
+final class FooterKeysTests: XCTestCase {
+    func testTheFooterNamesOnlyTheKeysThatApply() throws {
+        let (store, folder) = try makeTemporaryStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let held = ReviewSession(store: store, curator: "ann")
+        held.start()
+        XCTAssertEqual(ReviewScreen.keysThatApply(held), "/ filter  u undo  ? help  q quit", "no item: nothing to decide")
+        _ = try store.addAnnotation(sampleAnnotation(0))
+        held.start()
+        XCTAssertTrue(ReviewScreen.keysThatApply(held).hasPrefix("a approve  r reject  e edit  v view  s skip"))
+        // Another curator sees the item held by ann: browsing only.
+        let other = ReviewSession(store: store, curator: "bob", filter: ReviewFilter(status: nil))
+        other.start()
+        let keys = ReviewScreen.keysThatApply(other)
+        XCTAssertFalse(keys.contains("a approve"), keys)
+        XCTAssertFalse(keys.contains("e edit"), keys)
+        XCTAssertTrue(keys.contains("v view") && keys.contains("n/p next/prev"), keys)
+    }
+}

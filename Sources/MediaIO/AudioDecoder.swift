@@ -51,28 +51,14 @@ public final class AudioDecoder {
         self.sampleRate = sampleRate
 
         // Every object is owned by `self` as soon as it exists, so `deinit` frees it on any early throw.
-        var context: UnsafeMutablePointer<AVFormatContext>?
-        let openStatus = avformat_open_input(&context, path, nil, nil)
-        guard openStatus >= 0, let context else {
-            throw MediaError.ffmpeg(.notMedia, path: path, "not a readable audio or video file", code: openStatus)
-        }
+        let opened = try BestStream.open(
+            path: path, type: AVMEDIA_TYPE_AUDIO, kind: "audio", missing: .noAudioStream, fileDescription: "audio or video file")
+        let context = opened.context, best = opened.index, codec = opened.codec
         var cleanup: (() -> Void)? = {
             var doomed: UnsafeMutablePointer<AVFormatContext>? = context
             avformat_close_input(&doomed)
         }
         defer { cleanup?() }
-        let infoStatus = avformat_find_stream_info(context, nil)
-        guard infoStatus >= 0 else {
-            throw MediaError.ffmpeg(.notMedia, path: path, "could not read the stream information", code: infoStatus)
-        }
-        var codec: UnsafePointer<AVCodec>?
-        let best = av_find_best_stream(context, AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0)
-        guard best >= 0, let codec else {
-            if best == tbd_averror_decoder_not_found() {
-                throw MediaError(.noAudioStream, path: path, "has an audio stream but no decoder for its codec")
-            }
-            throw MediaError(.noAudioStream, path: path, "contains no audio stream")
-        }
         let stream = context.pointee.streams[Int(best)]!
         let parameters = stream.pointee.codecpar!
         let channels = Int(parameters.pointee.ch_layout.nb_channels)
@@ -82,7 +68,7 @@ public final class AudioDecoder {
         }
         source = AudioStreamInfo(
             codecName: String(cString: avcodec_get_name(parameters.pointee.codec_id)), sampleRate: inputRate,
-            channels: channels, duration: AudioProbe.durationSeconds(of: stream, in: context))
+            channels: channels, duration: StreamDuration.seconds(of: stream, in: context))
         if context.pointee.duration_estimation_method != AVFMT_DURATION_FROM_BITRATE,
            stream.pointee.duration != tbd_nopts_value(), stream.pointee.duration > 0 {
             let seconds = Double(stream.pointee.duration) * av_q2d(stream.pointee.time_base)

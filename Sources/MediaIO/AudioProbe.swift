@@ -16,20 +16,6 @@ public enum AudioProbe {
         return AudioStreamInfo(
             codecName: String(cString: avcodec_get_name(parameters.pointee.codec_id)),
             sampleRate: Int(parameters.pointee.sample_rate), channels: Int(parameters.pointee.ch_layout.nb_channels),
-            duration: durationSeconds(of: stream, in: context))
-    }
-
-    static func durationSeconds(
-        of stream: UnsafeMutablePointer<AVStream>, in context: UnsafeMutablePointer<AVFormatContext>
-    ) -> Double {
-        let streamDuration = stream.pointee.duration
-        if streamDuration != tbd_nopts_value(), streamDuration > 0 {
-            return Double(streamDuration) * av_q2d(stream.pointee.time_base)
-        }
-        let containerDuration = context.pointee.duration
-        if containerDuration != tbd_nopts_value(), containerDuration > 0 {
-            return Double(containerDuration) / Double(AV_TIME_BASE)
-        }
-        return 0
+            duration: StreamDuration.seconds(of: stream, in: context))
     }
 }

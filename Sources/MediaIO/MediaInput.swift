@@ -23,29 +23,15 @@ final class MediaInput {
         try MediaFile.checkReadable(path)
         self.path = path
 
-        var context: UnsafeMutablePointer<AVFormatContext>?
-        let openStatus = avformat_open_input(&context, path, nil, nil)
-        guard openStatus >= 0, let context else {
-            throw MediaError.ffmpeg(.notMedia, path: path, "not a readable video or image file", code: openStatus)
-        }
+        let opened = try BestStream.open(
+            path: path, type: AVMEDIA_TYPE_VIDEO, kind: "video", missing: .noVideoStream, fileDescription: "video or image file")
+        let context = opened.context, bestStream = opened.index, codec = opened.codec
         var cleanup: (() -> Void)? = {
             var doomed: UnsafeMutablePointer<AVFormatContext>? = context
             avformat_close_input(&doomed)
         }
         defer { cleanup?() }
 
-        let infoStatus = avformat_find_stream_info(context, nil)
-        guard infoStatus >= 0 else {
-            throw MediaError.ffmpeg(.notMedia, path: path, "could not read the stream information", code: infoStatus)
-        }
-        var codec: UnsafePointer<AVCodec>?
-        let bestStream = av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0)
-        guard bestStream >= 0, let codec else {
-            if bestStream == tbd_averror_decoder_not_found() {
-                throw MediaError(.noVideoStream, path: path, "has a video stream but no decoder for its codec")
-            }
-            throw MediaError(.noVideoStream, path: path, "contains no video stream")
-        }
         guard let codecContext = avcodec_alloc_context3(codec) else {
             throw MediaError(.unreadable, path: path, "could not allocate a decoder")
         }

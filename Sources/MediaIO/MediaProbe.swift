@@ -24,7 +24,7 @@ public enum MediaProbe {
 
         let isStill = isStillImage(formatName: formatName, stream: stream)
         let fps = isStill ? 0 : frameRate(of: stream)
-        let duration = isStill ? 0 : durationSeconds(of: stream, in: context)
+        let duration = isStill ? 0 : StreamDuration.seconds(of: stream, in: context)
         let frameCount: Int
         let source: MediaInfo.FrameCountSource
         if isStill {
@@ -51,20 +51,6 @@ public enum MediaProbe {
     private static func frameRate(of stream: UnsafeMutablePointer<AVStream>) -> Double {
         for rate in [stream.pointee.avg_frame_rate, stream.pointee.r_frame_rate] where rate.num > 0 && rate.den > 0 {
             return av_q2d(rate)
-        }
-        return 0
-    }
-
-    private static func durationSeconds(
-        of stream: UnsafeMutablePointer<AVStream>, in context: UnsafeMutablePointer<AVFormatContext>
-    ) -> Double {
-        let streamDuration = stream.pointee.duration
-        if streamDuration != tbd_nopts_value(), streamDuration > 0 {
-            return Double(streamDuration) * av_q2d(stream.pointee.time_base)
-        }
-        let containerDuration = context.pointee.duration
-        if containerDuration != tbd_nopts_value(), containerDuration > 0 {
-            return Double(containerDuration) / Double(AV_TIME_BASE)
         }
         return 0
     }

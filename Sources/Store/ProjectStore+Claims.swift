@@ -11,13 +11,10 @@ extension ProjectStore {
         pendingFilter.status = .pending
         return try pool.write { db in
             let time = self.now
-            if let id = try self.firstClaimable(db, curator: curator, filter: pendingFilter, after: afterID, time: time) {
-                return try self.takeClaim(db, id: id, curator: curator, time: time)
+            guard let id = try self.firstClaimable(db, curator: curator, filter: pendingFilter, after: afterID, time: time) else {
+                return nil
             }
-            if afterID != nil, let id = try self.firstClaimable(db, curator: curator, filter: pendingFilter, after: nil, time: time) {
-                return try self.takeClaim(db, id: id, curator: curator, time: time)
-            }
-            return nil
+            return try self.takeClaim(db, id: id, curator: curator, time: time)
         }
     }
 
@@ -46,10 +43,12 @@ extension ProjectStore {
                 decision = try self.decide(db, id: id, curator: curator, action: .reject, reason: reason, note: note)
             case .skip:
                 try self.release(db, id: id, curator: curator)
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO curator_skip (annotation_id, curator, skipped_at) VALUES (?, ?, ?)",
+                    arguments: [id, curator, self.now])
             }
             let time = self.now
             let nextID = try self.firstClaimable(db, curator: curator, filter: pendingFilter, after: id, time: time)
-                ?? self.firstClaimable(db, curator: curator, filter: pendingFilter, after: nil, time: time)
             let next = try nextID.map { try self.takeClaim(db, id: $0, curator: curator, time: time) }
             return (decision, next)
         }
@@ -116,8 +115,25 @@ extension ProjectStore {
         return formatter.string(from: date)
     }
 
+    /// The next claimable item after `after` in id order, wrapping to the start; items this curator skipped come
+    /// only when nothing else is left. Index walks rather than one sort, so a key press stays cheap however
+    /// many items are pending.
     private func firstClaimable(_ db: Database, curator: String, filter: ReviewFilter, after: Int64?, time: Date) throws -> Int64? {
+        for skipped in [false, true] {
+            if let id = try firstClaimable(db, curator: curator, filter: filter, after: after, time: time, skipped: skipped) { return id }
+            if after != nil, let id = try firstClaimable(db, curator: curator, filter: filter, after: nil, time: time, skipped: skipped) {
+                return id
+            }
+        }
+        return nil
+    }
+
+    private func firstClaimable(
+        _ db: Database, curator: String, filter: ReviewFilter, after: Int64?, time: Date, skipped: Bool
+    ) throws -> Int64? {
         var (conditions, arguments) = filter.conditions()
+        conditions.append("\(skipped ? "" : "NOT ")EXISTS (SELECT 1 FROM curator_skip k WHERE k.annotation_id = a.id AND k.curator = ?)")
+        arguments += [curator]
         conditions.append("(a.claimed_by IS NULL OR a.claimed_by = ? OR a.claim_expires_at <= ?)")
         arguments += [curator, time]
         if let after {

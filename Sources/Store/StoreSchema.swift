@@ -3,7 +3,9 @@ import GRDB
 /// The store's schema as named, ordered migrations. A migration, once released, never changes: new needs get a
 /// new migration appended at the end.
 public enum StoreSchema {
-    public static let migrationNames = ["v1-review-core", "v2-render-and-clip-link", "v3-batch-unit-and-call-cache"]
+    public static let migrationNames = [
+        "v1-review-core", "v2-render-and-clip-link", "v3-batch-unit-and-call-cache", "v5-curator-skips",
+    ]
 
     /// All migrations, or only those up to and including `last` (tests build older databases with it).
     public static func migrator(upTo last: String? = nil) -> DatabaseMigrator {
@@ -12,6 +14,7 @@ public enum StoreSchema {
             (migrationNames[0], { try createReviewCore($0) }),
             (migrationNames[1], { try createRenderAndClipLink($0) }),
             (migrationNames[2], { try createBatchUnitAndCallCache($0) }),
+            ("v5-curator-skips", { try createCuratorSkips($0) }),
         ]
         for (name, body) in all {
             migrator.registerMigration(name, migrate: body)
@@ -152,6 +155,19 @@ public enum StoreSchema {
                 response BLOB NOT NULL,
                 created_at DATETIME NOT NULL
             );
+            """)
+    }
+
+    /// Items a curator skipped: their queue offers them again only after everything else (a skip is "not now",
+    /// and must not bring the same item back first the next time the queue opens).
+    private static func createCuratorSkips(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE curator_skip (
+                annotation_id INTEGER NOT NULL REFERENCES annotation (id),
+                curator TEXT NOT NULL,
+                skipped_at DATETIME NOT NULL,
+                PRIMARY KEY (annotation_id, curator)
+            ) WITHOUT ROWID;
             """)
     }
 

@@ -211,7 +211,30 @@ public struct ReviewScreen {
             header.append("  CLIP token count unavailable", .dim)
         }
         builder.add(header)
-        builder.add(TerminalText.sanitize(text.isEmpty ? "(empty)" : text, keepNewlines: true), .bold, indent: 2)
+        guard let kept = Self.withinBudget(text) else {
+            builder.add(TerminalText.sanitize(text.isEmpty ? "(empty)" : text, keepNewlines: true), .bold, indent: 2)
+            return
+        }
+        // The part the text encoder reads, then the part it drops, marked so the curator sees what is lost.
+        builder.add(TerminalText.sanitize(kept, keepNewlines: true), .bold, indent: 2)
+        builder.add("✂ cut: " + TerminalText.sanitize(String(text.dropFirst(kept.count)).trimmingCharacters(in: .whitespaces)), .red, indent: 2)
+    }
+
+    /// The longest word prefix of an over-budget prompt that fits CLIP's window; nil when the whole text fits
+    /// (or cannot be counted). A search over word counts, so a long prompt costs a few tokenisations.
+    static func withinBudget(_ text: String) -> String? {
+        guard let total = PromptTokenCount.count(text), total > PromptTokenCount.budget else { return nil }
+        let words = text.split(separator: " ", omittingEmptySubsequences: false)
+        var low = 0, high = words.count
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if let count = PromptTokenCount.count(words.prefix(middle).joined(separator: " ")), count <= PromptTokenCount.budget {
+                low = middle
+            } else {
+                high = middle - 1
+            }
+        }
+        return words.prefix(low).joined(separator: " ")
     }
 
     /// What the shown revision changed against the one before it: removed words in [-...], added in [+...].

@@ -72,6 +72,25 @@ final class OfflineReasonerTests: XCTestCase {
         }
     }
 
+    /// Stage IV fits the budget by design: with SD1.5's exact tokenizer every emotion at every level keeps each
+    /// of its AUs in the fine prompt, and nothing is cut afterwards (fear at level 2 used to lose AU26).
+    func testEveryAUStaysInTheFinePromptWithinTheExactBudget() throws {
+        let exact = try CoTFAPipeline(table: Fixtures.table, backend: .offline, budget: PromptBudget(counter: try CLIPPromptTokenCounter()))
+        let counter = try CLIPPromptTokenCounter()
+        for prototype in Fixtures.table.emotions {
+            for level in EmotionLevel.allCases {
+                let annotation = try exact.annotate(input(prototype.emotion, level: level, subject: "a person"))
+                XCTAssertLessThanOrEqual(counter.tokenCount(annotation.finePrompt), 77, annotation.finePrompt)
+                for au in annotation.aus {
+                    XCTAssertTrue(annotation.finePrompt.contains("AU\(au.code)"), "\(prototype.emotion) \(level): AU\(au.code) missing from \(annotation.finePrompt)")
+                }
+                XCTAssertFalse(annotation.findings.contains { $0.kind == .promptOverBudget }, "\(prototype.emotion) \(level): \(annotation.findings)")
+            }
+        }
+        let fear = try exact.annotate(input("fear", level: .moderate))
+        XCTAssertTrue(fear.finePrompt.contains("AU26C jaw drop"), fear.finePrompt)
+    }
+
     /// Stands in for the renderer's exact CLIP tokenizer: one token per word plus start and end.
     private struct WordCounter: PromptTokenCounter {
         let name = "words"
@@ -82,7 +101,8 @@ final class OfflineReasonerTests: XCTestCase {
         let exact = try CoTFAPipeline(table: Fixtures.table, backend: .offline, budget: PromptBudget(limit: 10, counter: WordCounter()))
         let annotation = try exact.annotate(input("happy"))
         XCTAssertLessThanOrEqual(annotation.finePrompt.split(separator: " ").count, 8, annotation.finePrompt)
-        XCTAssertEqual(annotation.finePrompt, "moderate happiness: AU6C cheek raiser (orbicularis oculi)")
+        // Ten words hold no names: both AUs stay, as codes, rather than one of them being cut.
+        XCTAssertEqual(annotation.finePrompt, "moderate happiness: AU6C, AU12C")
         XCTAssertEqual(annotation.provenance?.tokenCounter, "words")
         XCTAssertEqual(annotation.provenance?.tokenBudget, 10)
     }

@@ -221,6 +221,26 @@ final class RemotePipelineTests: XCTestCase {
         XCTAssertTrue(annotation.findings.contains { $0.kind == .promptOverBudget })
     }
 
+    /// A model's overlong prompt loses the phrases that name no AU first; losing an AU is a warning naming it.
+    func testFittingCutsPhrasesWithoutAUsFirstAndWarnsWhenAnAUIsLost() throws {
+        let filler = Array(repeating: "soft even studio light on a calm neutral grey background", count: 8).joined(separator: ", ")
+        let fine = "AU6C cheek raiser, \(filler), AU12C lip corner puller"
+        let server = try LoopbackChatServer(responder: Fixtures.fault(atStage: 4, .chat(#"{"coarse_prompt":"a smiling woman","fine_prompt":"\#(fine)"}"#)))
+        let annotation = try Fixtures.pipeline(server).annotate(Fixtures.input())
+        XCTAssertTrue(annotation.finePrompt.contains("AU6C") && annotation.finePrompt.contains("AU12C"), annotation.finePrompt)
+        let over = try XCTUnwrap(annotation.findings.first { $0.kind == .promptOverBudget })
+        XCTAssertEqual(over.severity, .info)
+        XCTAssertTrue(over.message.contains("cut: \"soft even studio light"), over.message)
+
+        let manyAUs = (1...30).map { "AU\($0 % 27 + 1) something long and descriptive here" }.joined(separator: ", ")
+        let crowded = try LoopbackChatServer(responder: Fixtures.fault(atStage: 4, .chat(#"{"coarse_prompt":"a face","fine_prompt":"\#(manyAUs)"}"#)))
+        let cut = try Fixtures.pipeline(crowded).annotate(Fixtures.input())
+        let warning = try XCTUnwrap(cut.findings.first { $0.kind == .promptOverBudget })
+        XCTAssertEqual(warning.severity, .warning, warning.message)
+        XCTAssertFalse(warning.codes.isEmpty)
+        XCTAssertTrue(warning.message.contains("AU"), warning.message)
+    }
+
     func testTextOnlySendsADescriptionInsteadOfTheImage() throws {
         let server = try LoopbackChatServer(responder: StageReplies.responder)
         let annotation = try Fixtures.pipeline(server).annotate(Fixtures.input(textOnly: true))

@@ -58,6 +58,21 @@ final class ReviewProgressTests: XCTestCase {
         XCTAssertTrue(screen.contains("AUs: -12C +24B"), screen)
     }
 
+    func testAnOverBudgetPromptShowsOneCountAndMarksWhatTheEncoderCuts() throws {
+        let long = (1...60).map { "word\($0)" }.joined(separator: " ")
+        _ = try store.addAnnotation(sampleAnnotation(0, fine: long))
+        let session = ReviewSession(store: store, curator: "ann")
+        session.start()
+        let screen = text(session)
+        XCTAssertTrue(screen.contains("over budget: the text encoder cuts the rest"), screen)
+        let kept = try XCTUnwrap(ReviewScreen.withinBudget(long))
+        XCTAssertLessThanOrEqual(try XCTUnwrap(PromptTokenCount.count(kept)), 77)
+        XCTAssertGreaterThan(try XCTUnwrap(PromptTokenCount.count(kept + " word99")), 77, "the longest prefix that fits")
+        XCTAssertTrue(screen.contains("✂ cut: "), screen)
+        XCTAssertTrue(screen.contains("word60"), "the cut words are shown, marked: \(screen)")
+        XCTAssertNil(ReviewScreen.withinBudget("a short prompt"))
+    }
+
     func testWordDiffKeepsWhatBothShare() {
         let diff = RevisionDiff(from: "a b c d", to: "a x c d e")
         XCTAssertEqual(diff.pieces, [.same("a"), .removed("b"), .added("x"), .same("c d"), .added("e")])

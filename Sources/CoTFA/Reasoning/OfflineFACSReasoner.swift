@@ -79,8 +79,9 @@ struct OfflineFACSReasoner: Sendable {
         return MuscleAnalysis(muscles: entries, coordination: coordination, individualVariation: variation)
     }
 
-    /// The fine prompt puts each AU with its main muscle first, then what the face shows, so fitting the budget
-    /// drops visible-change phrases before it drops an AU.
+    /// The fine prompt is written to fit the text encoder's budget by design: every AU is named, with its main
+    /// muscle while that fits, and then as many of the visible changes as still fit. An AU is never the thing left
+    /// out: when even the short forms overflow, the codes alone remain.
     func promptDesign(_ context: StageContext) throws -> PromptDesign {
         var values = context.values
         let coarse = try templates.render("offline-coarse.txt", values)
@@ -88,12 +89,27 @@ struct OfflineFACSReasoner: Sendable {
         guard !codes.isEmpty else {
             return PromptDesign(coarsePrompt: coarse, finePrompt: try templates.render("offline-fine-rest.txt", values))
         }
-        values["action_units"] = codes.map { au, code in
+        func notation(_ au: ScoredAU) -> String { "AU\(au.code)\(au.intensity?.rawValue ?? "")" }
+        let withMuscles = codes.map { au, code in
             let muscle = code.muscles.first.map { " (\(Self.baseMuscle($0)))" } ?? ""
-            return "AU\(au.code)\(au.intensity?.rawValue ?? "") \(Self.sideWord(au.side))\(code.name.lowercased())\(muscle)"
-        }.joined(separator: ", ")
-        values["movements"] = codes.map { _, code in Self.firstClause(code.appearance) }.joined(separator: ", ")
-        return PromptDesign(coarsePrompt: coarse, finePrompt: try templates.render("offline-fine.txt", values))
+            return "\(notation(au)) \(Self.sideWord(au.side))\(code.name.lowercased())\(muscle)"
+        }
+        let withNames = codes.map { au, code in "\(notation(au)) \(Self.sideWord(au.side))\(code.name.lowercased())" }
+        let codesOnly = codes.map { au, _ in "\(Self.sideWord(au.side))\(notation(au))" }
+        let movements = codes.map { _, code in Self.firstClause(code.appearance) }
+        var fallback = ""
+        for actionUnits in [withMuscles, withNames, codesOnly] {
+            values["action_units"] = actionUnits.joined(separator: ", ")
+            for count in stride(from: movements.count, through: 0, by: -1) {
+                values["movements"] = movements.prefix(count).joined(separator: ", ")
+                var text = try templates.render("offline-fine.txt", values).trimmingCharacters(in: .whitespacesAndNewlines)
+                if count == 0, text.hasSuffix(",") { text.removeLast() }
+                if context.budget.fits(text) { return PromptDesign(coarsePrompt: coarse, finePrompt: text) }
+                fallback = text
+            }
+        }
+        // Over budget even as codes: the grounding check reports which AUs the encoder will not read.
+        return PromptDesign(coarsePrompt: coarse, finePrompt: fallback)
     }
 
     /// "right " for R12A: one-sided actions keep their side in the prompt.

@@ -10,12 +10,15 @@ struct StageContext: Sendable {
     let prototype: EmotionPrototype
     let expected: [ScoredAU]
     let values: [String: String]
+    /// The renderer's text budget, which stage IV's prompts are written to fit.
+    let budget: PromptBudget
 
     init(input: AnnotationInput, table: FACSTable, budget: PromptBudget) throws {
         guard let prototype = table.emotion(input.emotion) else {
             throw CoTFAInputError("unknown emotion '\(input.emotion)' (known: \(table.emotions.map(\.emotion).joined(separator: ", ")))")
         }
         self.input = input
+        self.budget = budget
         self.prototype = prototype
         expected = table.expectedAUs(for: prototype, level: input.level)
         let level = table.levelMapping(input.level)

@@ -170,14 +170,45 @@ struct GroundingChecker: Sendable {
         }
     }
 
+    /// The prompt cut to the budget, losing what matters least first: trailing phrases that name no AU, then,
+    /// only if that is not enough, phrases that do; the finding quotes what was cut, and names any AU lost (a
+    /// warning: the renderer will not read it).
     private func fitted(_ prompt: String, label: String, findings: inout [Finding]) -> String {
+        guard !budget.fits(prompt) else { return prompt }
         let before = budget.counter.tokenCount(prompt)
-        let result = budget.fit(prompt)
-        if result != prompt {
+        var phrases = prompt.split(whereSeparator: { $0 == "," || $0 == ";" }).map { $0.trimmingCharacters(in: .whitespaces) }
+        var dropped: [String] = []
+        func joined() -> String { phrases.joined(separator: ", ") }
+        while phrases.count > 1, !budget.fits(joined()), let index = phrases.lastIndex(where: { Self.mentionedCodes($0).isEmpty }), index > 0 {
+            dropped.insert(phrases.remove(at: index), at: 0)
+        }
+        while phrases.count > 1, !budget.fits(joined()) {
+            dropped.insert(phrases.removeLast(), at: 0)
+        }
+        let result = budget.fit(joined())
+        let lostCodes = Self.mentionedCodes(prompt).subtracting(Self.mentionedCodes(result)).sorted()
+        let cut = dropped.isEmpty ? "trailing words" : "\"" + dropped.joined(separator: ", ") + "\""
+        if lostCodes.isEmpty {
             findings.append(Finding(
                 severity: .info, kind: .promptOverBudget, codes: [],
-                message: "the \(label) prompt took \(before) tokens (\(budget.counter.name)), over the budget of \(budget.limit); trailing phrases were dropped"))
+                message: "the \(label) prompt took \(before) tokens (\(budget.counter.name)), over the budget of \(budget.limit); cut: \(cut)"))
+        } else {
+            findings.append(Finding(
+                severity: .warning, kind: .promptOverBudget, codes: lostCodes,
+                message: "the \(label) prompt took \(before) tokens, over the budget of \(budget.limit): \(lostCodes.map { "AU\($0)" }.joined(separator: ", ")) cut with \(cut)"))
         }
         return result
+    }
+
+    /// AU numbers written as "AU12", "AU12C" or "R12A"-style codes with the AU prefix.
+    static func mentionedCodes(_ text: String) -> Set<Int> {
+        var codes = Set<Int>()
+        var scanner = text[...]
+        while let range = scanner.range(of: "AU", options: .caseInsensitive) {
+            let digits = scanner[range.upperBound...].prefix { $0.isASCII && $0.isNumber }
+            if let code = Int(digits.prefix(3)) { codes.insert(code) }
+            scanner = scanner[range.upperBound...]
+        }
+        return codes
     }
 }

@@ -41,10 +41,14 @@ public final class ReviewSession {
     private var firstDecisionAt: Date?
     private var lastDecisionAt: Date?
 
-    public init(store: ProjectStore, curator: String, filter: ReviewFilter = .pending) {
+    /// A reviewer's decisions are final and settle items whose curators disagreed.
+    public let role: CuratorRole
+
+    public init(store: ProjectStore, curator: String, filter: ReviewFilter = .pending, role: CuratorRole = .curator) {
         self.store = store
         self.curator = curator
         self.filter = filter
+        self.role = role
     }
 
     /// In queue mode (the filter asks for pending items) every shown item is claimed; otherwise the screen browses.
@@ -248,17 +252,17 @@ public final class ReviewSession {
         guard let id = detail?.id else { return }
         perform {
             if isQueueMode && holdsCurrent {
-                let (_, next) = try store.advance(from: id, by: step, curator: curator, filter: filter)
+                let (_, next) = try store.advance(from: id, by: step, curator: curator, filter: filter, role: role)
                 detail = nil
                 scroll = 0
                 if let next { try load(next.annotationID) }
             } else {
                 switch step {
                 case .approve(let note):
-                    try store.approve(id: id, curator: curator, note: note)
+                    try store.approve(id: id, curator: curator, note: note, role: role)
                     detail?.claim = nil
                 case .reject(let reason, let note):
-                    try store.reject(id: id, curator: curator, reason: reason, note: note)
+                    try store.reject(id: id, curator: curator, reason: reason, note: note, role: role)
                     detail?.claim = nil
                 case .skip:
                     break

@@ -5,9 +5,12 @@ import Foundation
 /// `tbd review`: the full-screen loop. It draws a frame after every key, resize and finished picture, renews the
 /// curator's claim while the screen is open, and hands the terminal to $EDITOR for edits.
 public enum ReviewTerminalApp {
-    public static func run(store: ProjectStore, curator: String, filter: ReviewFilter = .pending, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public static func run(
+        store: ProjectStore, curator: String, filter: ReviewFilter = .pending, role: CuratorRole = .curator,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         let terminal = try TerminalDevice()
-        let session = ReviewSession(store: store, curator: curator, filter: filter)
+        let session = ReviewSession(store: store, curator: curator, filter: filter, role: role)
         let color = TerminalColorSupport.detect(environment)
         let pictures = PictureCache(decoder: MediaIOFrameDecoder(), color: color) { [weak terminal] in terminal?.notifyPictureReady() }
         let table = try? FACSTable.bundled()

@@ -1,5 +1,22 @@
 import Foundation
 
+/// One curator's standing decision on an exported item (several when more than one curator decides each item).
+public struct CuratorResponse: Codable, Sendable, Equatable {
+    public var curator: String
+    /// "approve" or "reject".
+    public var decision: String
+    public var reason: String?
+    public var note: String?
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(curator, forKey: .curator)
+        try container.encode(decision, forKey: .decision)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(note, forKey: .note)
+    }
+}
+
 /// One line of an export: the approved revision of an annotation for one clip (or its subject).
 public struct ExportRecord: Codable, Sendable, Equatable {
     public var annotationID: Int64
@@ -26,12 +43,14 @@ public struct ExportRecord: Codable, Sendable, Equatable {
     public var backend: String
     public var modelID: String?
     public var templateVersion: String
+    /// Every curator's standing decision, oldest first; the final one is `status`, `curator` and `reason`.
+    public var responses: [CuratorResponse] = []
 
     /// Column order of the CSV form; the JSONL form uses the same names.
     public static let csvColumns = [
         "annotation_id", "revision", "subject_id", "subject_kind", "source_path", "subject_path", "actor", "view",
         "emotion", "level", "coarse_prompt", "fine_prompt", "aus", "status", "curator", "decided_at", "backend",
-        "model_id", "template_version", "reason", "note",
+        "model_id", "template_version", "reason", "note", "responses",
     ]
 
     var csvFields: [String] {
@@ -39,6 +58,7 @@ public struct ExportRecord: Codable, Sendable, Equatable {
             String(annotationID), String(revision), String(subjectID), subjectKind, sourcePath, subjectPath, actor ?? "",
             view ?? "", emotion, String(level), coarsePrompt, finePrompt, aus.joined(separator: "+"), status.rawValue,
             curator ?? "", decidedAt ?? "", backend, modelID ?? "", templateVersion, reason ?? "", note ?? "",
+            responses.map { "\($0.curator):\($0.decision)" + ($0.reason.map { "(\($0))" } ?? "") }.joined(separator: ";"),
         ]
     }
 
@@ -67,5 +87,6 @@ public struct ExportRecord: Codable, Sendable, Equatable {
         try container.encode(backend, forKey: .backend)
         try container.encode(modelID, forKey: .modelID)
         try container.encode(templateVersion, forKey: .templateVersion)
+        try container.encode(responses, forKey: .responses)
     }
 }

@@ -28,7 +28,9 @@ extension ProjectStore {
 
     /// The queue's step in one transaction, so a key press costs one commit: decide on (or give back) item `id`,
     /// then claim the next pending item after it as `claimNext` would.
-    public func advance(from id: Int64, by step: QueueStep, curator: String, filter: ReviewFilter = .pending) throws -> (decision: Decision?, next: Claim?) {
+    public func advance(
+        from id: Int64, by step: QueueStep, curator: String, filter: ReviewFilter = .pending, role: CuratorRole = .curator
+    ) throws -> (decision: Decision?, next: Claim?) {
         if case .reject(let reason, let note) = step, reason == .other, (note ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
             throw StoreError.invalidInput("a rejection for 'other' needs a note saying why")
         }
@@ -38,9 +40,9 @@ extension ProjectStore {
             var decision: Decision?
             switch step {
             case .approve(let note):
-                decision = try self.decide(db, id: id, curator: curator, action: .approve, reason: nil, note: note)
+                decision = try self.decide(db, id: id, curator: curator, action: .approve, reason: nil, note: note, role: role)
             case .reject(let reason, let note):
-                decision = try self.decide(db, id: id, curator: curator, action: .reject, reason: reason, note: note)
+                decision = try self.decide(db, id: id, curator: curator, action: .reject, reason: reason, note: note, role: role)
             case .skip:
                 try self.release(db, id: id, curator: curator)
                 try db.execute(
@@ -134,6 +136,16 @@ extension ProjectStore {
         var (conditions, arguments) = filter.conditions()
         conditions.append("\(skipped ? "" : "NOT ")EXISTS (SELECT 1 FROM curator_skip k WHERE k.annotation_id = a.id AND k.curator = ?)")
         arguments += [curator]
+        // Never an item this curator has already answered (overlap above 1), nor one waiting for a reviewer unless
+        // the filter asks for those.
+        conditions.append("""
+            NOT EXISTS (SELECT 1 FROM decision d WHERE d.annotation_id = a.id AND d.curator = ? AND d.action IN ('approve', 'reject')
+                AND d.revision_after = a.current_revision AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes_decision_id = d.id))
+            """)
+        arguments += [curator]
+        if filter.conflict == nil {
+            conditions.append("NOT EXISTS (SELECT 1 FROM review_conflict c WHERE c.annotation_id = a.id AND c.resolved_at IS NULL)")
+        }
         conditions.append("(a.claimed_by IS NULL OR a.claimed_by = ? OR a.claim_expires_at <= ?)")
         arguments += [curator, time]
         if let after {

@@ -7,18 +7,18 @@ import GRDB
 /// annotation, appends a decision and an audit entry, and releases the claim.
 extension ProjectStore {
     @discardableResult
-    public func approve(id: Int64, curator: String, note: String? = nil) throws -> Decision {
-        try decide(id: id, curator: curator, action: .approve, reason: nil, note: note)
+    public func approve(id: Int64, curator: String, note: String? = nil, role: CuratorRole = .curator) throws -> Decision {
+        try decide(id: id, curator: curator, action: .approve, reason: nil, note: note, role: role)
     }
 
     /// `other` needs a note; every reason may carry one.
     @discardableResult
-    public func reject(id: Int64, curator: String, reason: RejectReason, note: String? = nil) throws -> Decision {
+    public func reject(id: Int64, curator: String, reason: RejectReason, note: String? = nil, role: CuratorRole = .curator) throws -> Decision {
         let trimmed = note?.trimmingCharacters(in: .whitespacesAndNewlines)
         if reason == .other && (trimmed ?? "").isEmpty {
             throw StoreError.invalidInput("a rejection for 'other' needs a note saying why")
         }
-        return try decide(id: id, curator: curator, action: .reject, reason: reason, note: trimmed?.isEmpty == false ? trimmed : nil)
+        return try decide(id: id, curator: curator, action: .reject, reason: reason, note: trimmed?.isEmpty == false ? trimmed : nil, role: role)
     }
 
     /// Appends a revision with the changed prompts (and AUs, whose findings are then checked again). The item goes
@@ -116,17 +116,51 @@ extension ProjectStore {
         }
     }
 
-    private func decide(id: Int64, curator: String, action: ReviewAction, reason: RejectReason?, note: String?) throws -> Decision {
-        try pool.write { db in try self.decide(db, id: id, curator: curator, action: action, reason: reason, note: note) }
+    private func decide(id: Int64, curator: String, action: ReviewAction, reason: RejectReason?, note: String?, role: CuratorRole) throws -> Decision {
+        try pool.write { db in try self.decide(db, id: id, curator: curator, action: action, reason: reason, note: note, role: role) }
     }
 
-    func decide(_ db: Database, id: Int64, curator: String, action: ReviewAction, reason: RejectReason?, note: String?) throws -> Decision {
+    /// With an overlap above 1, a curator's approval or rejection is a response: the item stays pending until
+    /// every one of the overlap has responded, then takes the decision they agree on, or waits for a reviewer
+    /// when they disagree. A reviewer's decision is final and settles such a conflict.
+    func decide(
+        _ db: Database, id: Int64, curator: String, action: ReviewAction, reason: RejectReason?, note: String?, role: CuratorRole = .curator
+    ) throws -> Decision {
         let row = try annotationRow(db, id: id)
         let status = ReviewStatus(rawValue: row.status)!
-        guard let after = ReviewAction.transition(from: status, action: action) else {
+        guard var after = ReviewAction.transition(from: status, action: action) else {
             throw StoreError.illegalTransition(annotationID: id, from: status, action: action)
         }
         try refuseOthersClaim(row, curator: curator)
+        let conflicted = try hasOpenConflict(db, annotationID: id)
+        if role == .reviewer {
+            if conflicted {
+                try db.execute(
+                    sql: "UPDATE review_conflict SET resolved_by = ?, resolved_at = ? WHERE annotation_id = ? AND resolved_at IS NULL",
+                    arguments: [curator, now, id])
+            }
+        } else if action == .approve || action == .reject {
+            if conflicted {
+                throw StoreError.invalidInput("annotation #\(id) waits for a reviewer: its curators disagreed (decide it with --role reviewer)")
+            }
+            let overlap = try overlap(db)
+            if overlap > 1 {
+                let standing = try standingResponses(db, annotationID: id, revision: row.currentRevision)
+                if standing.contains(where: { $0.curator == curator }) {
+                    throw StoreError.invalidInput("\(curator) has already decided annotation #\(id); with overlap \(overlap) each curator decides once")
+                }
+                let actions = Set(standing.map(\.action) + [action.rawValue])
+                if standing.count + 1 < overlap {
+                    after = .pending
+                } else if actions.count > 1 {
+                    after = .pending
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO review_conflict (annotation_id, revision, opened_at) VALUES (?, ?, ?)",
+                        arguments: [id, row.currentRevision, now])
+                    try audit(db, curator: curator, action: "conflict", annotationID: id, record: ["revision": row.currentRevision])
+                }
+            }
+        }
         return try record(
             db, row: row, curator: curator, action: action, reason: reason, note: note, statusAfter: after,
             revisionAfter: row.currentRevision, severity: row.findingSeverity, time: now,

@@ -115,6 +115,22 @@ public struct ReviewExporter {
                 \(whereClause)
                 ORDER BY a.id\(orderLinks)
                 """, arguments: arguments)
+            // Per annotation, not per clip: a unit's clips share their curators' responses.
+            var responsesByAnnotation: [Int64: [CuratorResponse]] = [:]
+            func responses(_ id: Int64) throws -> [CuratorResponse] {
+                if let known = responsesByAnnotation[id] { return known }
+                let found = try Row.fetchAll(db, sql: """
+                    SELECT d.curator, d.action, d.reason, d.note FROM decision d
+                    WHERE d.annotation_id = ? AND d.action IN ('approve', 'reject')
+                      AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes_decision_id = d.id)
+                    ORDER BY d.id
+                    """, arguments: [id]).map {
+                    CuratorResponse(curator: $0["curator"], decision: $0["action"], reason: $0["reason"], note: $0["note"])
+                }
+                if responsesByAnnotation.count > 4096 { responsesByAnnotation.removeAll() }
+                responsesByAnnotation[id] = found
+                return found
+            }
             while let row = try cursor.next() {
                 let clipPath: String? = row["clip_path"]
                 let decidedAt: Date? = row["decided_at"]
@@ -129,7 +145,7 @@ public struct ReviewExporter {
                     status: ReviewStatus(rawValue: row["status"])!, curator: row["decided_by"],
                     decidedAt: decidedAt.map(formatter.string(from:)), reason: row["decision_reason"], note: row["decision_note"],
                     backend: row["backend"], modelID: row["model_id"],
-                    templateVersion: row["template_version"]))
+                    templateVersion: row["template_version"], responses: try responses(row["id"])))
             }
         }
     }

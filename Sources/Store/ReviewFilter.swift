@@ -10,10 +10,13 @@ public struct ReviewFilter: Codable, Sendable, Equatable {
     public var backend: String?
     /// True: only items with a warning or an error finding; false: only items without.
     public var hasFindings: Bool?
+    /// True: only items whose curators disagreed and that wait for a reviewer; false: only items without such a
+    /// conflict. Nil: a curator's queue leaves conflicts out, lists show everything.
+    public var conflict: Bool?
 
     public init(
         status: ReviewStatus? = .pending, emotion: String? = nil, level: Int? = nil, actor: String? = nil,
-        backend: String? = nil, hasFindings: Bool? = nil
+        backend: String? = nil, hasFindings: Bool? = nil, conflict: Bool? = nil
     ) {
         self.status = status
         self.emotion = emotion
@@ -21,11 +24,12 @@ public struct ReviewFilter: Codable, Sendable, Equatable {
         self.actor = actor
         self.backend = backend
         self.hasFindings = hasFindings
+        self.conflict = conflict
     }
 
     public static let pending = ReviewFilter()
 
-    public static let keys = ["status", "emotion", "level", "actor", "backend", "findings"]
+    public static let keys = ["status", "emotion", "level", "actor", "backend", "findings", "conflict"]
 
     /// Reads "emotion=happy level=3 actor=M003 status=any findings=yes backend=openai-chat"; an empty text is the
     /// pending queue. Unknown keys and bad values are errors that name what is accepted.
@@ -60,6 +64,12 @@ public struct ReviewFilter: Codable, Sendable, Equatable {
                 case "no", "false", "0": filter.hasFindings = false
                 default: throw StoreError.invalidInput("findings must be yes or no")
                 }
+            case "conflict":
+                switch value.lowercased() {
+                case "yes", "true", "1": filter.conflict = true
+                case "no", "false", "0": filter.conflict = false
+                default: throw StoreError.invalidInput("conflict must be yes or no")
+                }
             default:
                 throw StoreError.invalidInput("unknown filter key '\(pair[0])' (keys: \(keys.joined(separator: ", ")))")
             }
@@ -76,6 +86,7 @@ public struct ReviewFilter: Codable, Sendable, Equatable {
         if let actor { terms.append("actor=\(actor)") }
         if let backend { terms.append("backend=\(backend)") }
         if let hasFindings { terms.append("findings=\(hasFindings ? "yes" : "no")") }
+        if let conflict { terms.append("conflict=\(conflict ? "yes" : "no")") }
         return terms.joined(separator: " ")
     }
 
@@ -105,6 +116,9 @@ public struct ReviewFilter: Codable, Sendable, Equatable {
         }
         if let hasFindings {
             sql.append(hasFindings ? "a.finding_severity >= 2" : "a.finding_severity < 2")
+        }
+        if let conflict {
+            sql.append((conflict ? "" : "NOT ") + "EXISTS (SELECT 1 FROM review_conflict c WHERE c.annotation_id = a.id AND c.resolved_at IS NULL)")
         }
         return (sql, arguments)
     }

@@ -5,6 +5,7 @@ import GRDB
 public enum StoreSchema {
     public static let migrationNames = [
         "v1-review-core", "v2-render-and-clip-link", "v3-batch-unit-and-call-cache", "v5-curator-skips",
+        "v6-review-overlap",
     ]
 
     /// All migrations, or only those up to and including `last` (tests build older databases with it).
@@ -15,6 +16,7 @@ public enum StoreSchema {
             (migrationNames[1], { try createRenderAndClipLink($0) }),
             (migrationNames[2], { try createBatchUnitAndCallCache($0) }),
             ("v5-curator-skips", { try createCuratorSkips($0) }),
+            ("v6-review-overlap", { try createReviewOverlap($0) }),
         ]
         for (name, body) in all {
             migrator.registerMigration(name, migrate: body)
@@ -168,6 +170,26 @@ public enum StoreSchema {
                 skipped_at DATETIME NOT NULL,
                 PRIMARY KEY (annotation_id, curator)
             ) WITHOUT ROWID;
+            """)
+    }
+
+    /// Several curators per item: the overlap setting, and the items whose curators disagreed, waiting for a
+    /// reviewer. Each curator's response is an ordinary decision row (pending to pending until the last one).
+    private static func createReviewOverlap(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE review_setting (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            );
+            CREATE TABLE review_conflict (
+                annotation_id INTEGER NOT NULL REFERENCES annotation (id),
+                revision INTEGER NOT NULL,
+                opened_at DATETIME NOT NULL,
+                resolved_by TEXT,
+                resolved_at DATETIME,
+                PRIMARY KEY (annotation_id, revision)
+            ) WITHOUT ROWID;
+            CREATE INDEX review_conflict_open ON review_conflict (annotation_id) WHERE resolved_at IS NULL;
             """)
     }
 

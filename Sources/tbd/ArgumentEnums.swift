@@ -14,12 +14,15 @@ extension ResponseFormatMode: ExpressibleByArgument {}
 extension ExportFormat: ExpressibleByArgument {}
 extension ExportUnit: ExpressibleByArgument {}
 
-/// `--status`: one status, or any.
+/// `--status`: one status, any, or conflict (pending items whose curators disagreed, waiting for a reviewer).
 enum StatusChoice: String, CaseIterable, ExpressibleByArgument {
-    case pending, approved, rejected, any
+    case pending, approved, rejected, conflict, any
 
-    var status: ReviewStatus? { ReviewStatus(rawValue: rawValue) }
+    var status: ReviewStatus? { self == .conflict ? .pending : ReviewStatus(rawValue: rawValue) }
+    var conflict: Bool? { self == .conflict ? true : nil }
 }
+
+extension CuratorRole: ExpressibleByArgument {}
 
 enum YesNo: String, CaseIterable, ExpressibleByArgument {
     case yes, no

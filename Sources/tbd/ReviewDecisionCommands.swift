@@ -10,12 +10,13 @@ extension ReviewCommand {
         static let configuration = CommandConfiguration(abstract: "Approve a pending annotation's current revision.")
         @OptionGroup var item: ReviewItemOptions
         @Option(name: .long, help: "Optional note kept with the decision.") var note: String?
+        @Option(name: .long, help: "curator, or reviewer: a final decision that settles a conflict.") var role: CuratorRole = .curator
 
         func run() throws {
             let name = try item.curator.resolve()
-            let decision = try storeCall { try item.store.openExisting().approve(id: item.id, curator: name, note: note) }
+            let decision = try storeCall { try item.store.openExisting().approve(id: item.id, curator: name, note: note, role: role) }
             if item.output.json { return try printJSON(decision) }
-            print("approved #\(item.id) (revision \(decision.revisionAfter)) as \(TerminalText.sanitize(name))")
+            print(ReviewOutcomeText.describe(decision, verb: "approved", curator: name))
         }
     }
 
@@ -26,6 +27,7 @@ extension ReviewCommand {
         @OptionGroup var item: ReviewItemOptions
         @Option(name: .long, help: "A reason code, optionally followed by ': free text'.") var reason: String
         @Option(name: .long, help: "Free text kept with the decision.") var note: String?
+        @Option(name: .long, help: "curator, or reviewer: a final decision that settles a conflict.") var role: CuratorRole = .curator
 
         func run() throws {
             let name = try item.curator.resolve()
@@ -34,10 +36,10 @@ extension ReviewCommand {
             }
             let text = [parsed.note, note].compactMap { $0 }.joined(separator: "; ")
             let decision = try storeCall {
-                try item.store.openExisting().reject(id: item.id, curator: name, reason: parsed.reason, note: text.isEmpty ? nil : text)
+                try item.store.openExisting().reject(id: item.id, curator: name, reason: parsed.reason, note: text.isEmpty ? nil : text, role: role)
             }
             if item.output.json { return try printJSON(decision) }
-            print("rejected #\(item.id) (\(parsed.reason.rawValue)) as \(TerminalText.sanitize(name))")
+            print(ReviewOutcomeText.describe(decision, verb: "rejected (\(parsed.reason.rawValue))", curator: name))
         }
     }
 

@@ -13,22 +13,25 @@ extension ReviewCommand {
         @OptionGroup var curator: CuratorOption
         @Option(name: .long, help: "Start with this filter, e.g. \"emotion=happy level=3\".")
         var filter: String = ""
+        @Option(name: .long, help: "curator, or reviewer: the queue of items whose curators disagreed, decided finally.")
+        var role: CuratorRole = .curator
         @Flag(name: .long, help: "Not supported here: the queue is interactive. Use the subcommands for JSON.")
         var json = false
 
         func run() throws {
             if json { throw CLIError("the review queue is interactive; use `tbd review list --json` and friends for JSON") }
             let name = try curator.resolve()
-            let parsed = try storeCall { try ReviewFilter.parse(filter) }
+            var parsed = try storeCall { try ReviewFilter.parse(filter) }
+            if role == .reviewer { parsed.conflict = true }
             let opened = try store.openExisting(automaticCheckpoints: false)
-            try storeCall { try ReviewTerminalApp.run(store: opened, curator: name, filter: parsed) }
+            try storeCall { try ReviewTerminalApp.run(store: opened, curator: name, filter: parsed, role: role) }
         }
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List annotations, oldest first.")
         @OptionGroup var store: StoreOptions
-        @Option(name: .long, help: "pending, approved, rejected or any.") var status: StatusChoice = .any
+        @Option(name: .long, help: "pending, approved, rejected, conflict (waiting for a reviewer) or any.") var status: StatusChoice = .any
         @Option(name: .long) var emotion: String?
         @Option(name: .long, help: "1, 2 or 3.") var level: EmotionLevel?
         @Option(name: .long) var actor: String?
@@ -43,7 +46,7 @@ extension ReviewCommand {
             // Built field by field: a value with a space stays one value, never a second filter term.
             let filter = ReviewFilter(
                 status: status.status, emotion: emotion?.lowercased(), level: level?.rawValue, actor: actor, backend: backend,
-                hasFindings: findings.map { $0 == .yes })
+                hasFindings: findings.map { $0 == .yes }, conflict: status.conflict)
             let rows = try storeCall { try store.openExisting().list(filter: filter, limit: limit, after: after) }
             if output.json { return try printJSON(rows) }
             if rows.isEmpty { print("no annotation matches \(filter.text)") }

@@ -6,6 +6,55 @@ import SafeText
 import Store
 
 extension ReviewCommand {
+    struct Settings: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show or change review settings: --overlap N, how many curators decide each item (default 1).")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var curator: CuratorOption
+        @Option(name: .long, help: "Curators per item, 1-\(ProjectStore.maximumOverlap); above 1, disagreements go to a reviewer.")
+        var overlap: Int?
+        @OptionGroup var output: JSONOption
+
+        func validate() throws {
+            if let overlap, !(1...ProjectStore.maximumOverlap).contains(overlap) {
+                throw ValidationError("--overlap must be 1-\(ProjectStore.maximumOverlap)")
+            }
+        }
+
+        func run() throws {
+            let opened = try store.openExisting()
+            if let overlap {
+                let name = try curator.resolve()
+                try storeCall { try opened.setOverlap(overlap, curator: name) }
+            }
+            let current = try storeCall { try opened.overlap() }
+            if output.json { return try printJSON(["overlap": current]) }
+            print("overlap: \(current) curator\(current == 1 ? "" : "s") per item")
+        }
+    }
+
+    struct Agreement: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "How far curators agree on items several of them decided: percent agreement and kappa.")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let report = try storeCall { try store.openExisting().agreement() }
+            if output.json { return try printJSON(report) }
+            func figure(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "n/a" }
+            print("\(report.items) items decided by two or more curators")
+            print("approve/reject: agreement \(figure(report.percentAgreement)), Fleiss' kappa \(figure(report.kappa))")
+            print("with reject reasons: agreement \(figure(report.reasons.percentAgreement)), kappa \(figure(report.reasons.kappa))")
+            for pair in report.pairs {
+                print(TerminalText.sanitize("  \(pair.curators.joined(separator: " & ")): \(pair.items) items, agreement \(figure(pair.percentAgreement)), Cohen's kappa \(figure(pair.kappa))"))
+            }
+            for emotion in report.byEmotion {
+                print(TerminalText.sanitize("  \(emotion.emotion): \(emotion.items) items, agreement \(figure(emotion.percentAgreement)), kappa \(figure(emotion.kappa))"))
+            }
+        }
+    }
+
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Counts by status, emotion, curator and reject reason.")
         @OptionGroup var store: StoreOptions

@@ -74,7 +74,7 @@ final class ExportTests: XCTestCase {
 
         try ReviewExporter(store: store).export(status: .rejected, format: .csv, unit: .subject, to: path)
         let csv = try String(contentsOfFile: path, encoding: .utf8)
-        XCTAssertTrue(csv.hasSuffix(",wrong_emotion,looks sad\r\n"), csv)
+        XCTAssertTrue(csv.hasSuffix(",wrong_emotion,looks sad,ann:reject(wrong_emotion)\r\n"), csv)
     }
 
     /// A rejection undone and made again carries the standing decision's reason, not the undone one's.

@@ -96,17 +96,23 @@ public final class CoTFAPipeline: @unchecked Sendable {
             try connect()
             model = modelLock.withLock { resolvedModel }
             let conversation = RemoteConversation(client: client, model: model!, templates: templates)
-            switch (mode, input.grouping) {
-            case (.cot, .sharedAnalysis(let subject, let image)):
-                var stageOneInput = input
-                stageOneInput.subject = subject
-                stageOneInput.image = image
-                let stageOne = try StageContext(input: stageOneInput, table: table, budget: budget)
-                outcome = try conversation.sharedChain(context, stageOne: stageOne)
-            case (.cot, _):
-                outcome = try conversation.chain(context)
-            default:
-                outcome = try conversation.describe(context)
+            do {
+                switch (mode, input.grouping) {
+                case (.cot, .sharedAnalysis(let subject, let image)):
+                    var stageOneInput = input
+                    stageOneInput.subject = subject
+                    stageOneInput.image = image
+                    let stageOne = try StageContext(input: stageOneInput, table: table, budget: budget)
+                    outcome = try conversation.sharedChain(context, stageOne: stageOne)
+                case (.cot, _):
+                    outcome = try conversation.chain(context)
+                default:
+                    outcome = try conversation.describe(context)
+                }
+            } catch var failure as AnnotationFailure {
+                // The stored failed item names the model that was asked.
+                failure.model = model
+                throw failure
             }
         }
 
@@ -133,7 +139,8 @@ public final class CoTFAPipeline: @unchecked Sendable {
         WorkerPool.map(count: inputs.count, threads: concurrency) { index in Result { try self.annotate(inputs[index]) } }
     }
 
-    private var endpoint: String? {
+    /// The endpoint as stored with every result and failure: no user, password or query.
+    public var endpoint: String? {
         if case .remote(let client) = backend { return client.configuration.redactedBaseURL }
         return nil
     }

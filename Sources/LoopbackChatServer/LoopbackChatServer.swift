@@ -12,6 +12,8 @@ public final class LoopbackChatServer: @unchecked Sendable {
     public let port: UInt16
     public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
     public var modelIDs = ["loopback-model"]
+    /// The `owned_by` of each listed model, as servers use it to name themselves ("vllm", "llamacpp"); none when nil.
+    public var modelOwner: String?
 
     private let listener: Int32
     private let lock = NSLock()
@@ -60,7 +62,7 @@ public final class LoopbackChatServer: @unchecked Sendable {
     }
 
     public var requests: [RecordedRequest] { lock.withLock { recorded } }
-    public var chatRequests: [RecordedRequest] { requests.filter { $0.path.hasSuffix("/chat/completions") } }
+    public var chatRequests: [RecordedRequest] { requests.filter { $0.route.hasSuffix("/chat/completions") } }
     public var connectionsAccepted: Int { lock.withLock { connectionCount } }
     /// The most chat requests that were being answered at the same moment (from receipt to the reply written):
     /// shows whether a client really ran requests concurrently.
@@ -114,9 +116,10 @@ public final class LoopbackChatServer: @unchecked Sendable {
         var buffer = Data()
         while let request = readRequest(socket, buffer: &buffer, connectionID: connectionID) {
             let reply: ScriptedReply
-            let isChat = request.method == "POST" && request.path.hasSuffix("/chat/completions")
-            if request.method == "GET" && request.path.hasSuffix("/models") {
-                let models = modelIDs.map { ["id": $0, "object": "model"] }
+            let isChat = request.method == "POST" && request.route.hasSuffix("/chat/completions")
+            if request.method == "GET" && request.route.hasSuffix("/models") {
+                let owner = modelOwner
+                let models = modelIDs.map { id in ["id": id, "object": "model"].merging(owner.map { ["owned_by": $0] } ?? [:]) { a, _ in a } }
                 reply = .rawBody(try! JSONSerialization.data(withJSONObject: ["object": "list", "data": models]))
                 lock.withLock { recorded.append(request) }
             } else if isChat {

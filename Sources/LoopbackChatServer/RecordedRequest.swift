@@ -3,12 +3,21 @@ import Foundation
 /// One HTTP request as the loopback server received it.
 public struct RecordedRequest: Sendable {
     public let method: String
+    /// The request target as sent: path and query.
     public let path: String
     /// Header names lowercased.
     public let headers: [String: String]
     public let body: Data
     /// Which TCP connection carried it (1, 2, ... in accept order): shows whether the client reused connections.
     public let connectionID: Int
+
+    /// The path without the query: what the server routes on.
+    public var route: String { path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path }
+    /// The query after "?", or nil.
+    public var query: String? {
+        let parts = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        return parts.count == 2 ? String(parts[1]) : nil
+    }
 
     /// The body as a JSON object, when it is one.
     public var json: [String: Any]? { try? JSONSerialization.jsonObject(with: body) as? [String: Any] }

@@ -4,8 +4,8 @@ import GRDB
 /// new migration appended at the end.
 public enum StoreSchema {
     public static let migrationNames = [
-        "v1-review-core", "v2-render-and-clip-link", "v3-batch-unit-and-call-cache", "v5-curator-skips",
-        "v6-review-overlap",
+        "v1-review-core", "v2-render-and-clip-link", "v3-batch-unit-and-call-cache", "v4-failed-annotation",
+        "v5-curator-skips", "v6-review-overlap",
     ]
 
     /// All migrations, or only those up to and including `last` (tests build older databases with it).
@@ -15,6 +15,7 @@ public enum StoreSchema {
             (migrationNames[0], { try createReviewCore($0) }),
             (migrationNames[1], { try createRenderAndClipLink($0) }),
             (migrationNames[2], { try createBatchUnitAndCallCache($0) }),
+            ("v4-failed-annotation", { try createFailedAnnotation($0) }),
             ("v5-curator-skips", { try createCuratorSkips($0) }),
             ("v6-review-overlap", { try createReviewOverlap($0) }),
         ]
@@ -225,6 +226,38 @@ public enum StoreSchema {
                 UNIQUE (annotation_id, clip_path)
             );
             CREATE INDEX clip_link_path ON clip_link (clip_path);
+            """)
+    }
+
+    /// Items the pipeline could not annotate (a stage still unusable after its repair turn, a server that kept
+    /// failing), kept whole so nothing is lost: the error and every stage that ran, raw replies included. A table of
+    /// their own, not a status of `annotation`: a failure has no prompts, no revision and no review decisions, and
+    /// the review queue's invariants (every annotation has a current revision) stay as they are.
+    private static func createFailedAnnotation(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE failed_annotation (
+                id INTEGER PRIMARY KEY,
+                source_path TEXT NOT NULL,
+                subject_kind TEXT NOT NULL,
+                content_hash TEXT,
+                actor_id TEXT,
+                view TEXT,
+                description TEXT,
+                emotion TEXT NOT NULL,
+                level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 3),
+                mode TEXT NOT NULL,
+                backend TEXT NOT NULL,
+                endpoint TEXT,
+                model TEXT,
+                stage_index INTEGER NOT NULL CHECK (stage_index >= 1),
+                stage_title TEXT NOT NULL,
+                error TEXT NOT NULL,
+                transcript_json TEXT NOT NULL,
+                record_path TEXT,
+                created_at DATETIME NOT NULL
+            );
+            CREATE INDEX failed_annotation_emotion ON failed_annotation (emotion, level);
+            CREATE INDEX failed_annotation_source ON failed_annotation (source_path);
             """)
     }
 }

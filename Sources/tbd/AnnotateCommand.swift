@@ -6,6 +6,7 @@ import FACSKnowledge
 import Foundation
 import MediaIO
 import Renderer
+import Store
 
 struct AnnotateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -61,7 +62,10 @@ struct AnnotateCommand: ParsableCommand {
         guard table.emotion(emotion) != nil else {
             throw CLIError("unknown emotion '\(emotion)' (known: \(table.emotions.map(\.emotion).joined(separator: ", ")))")
         }
-        guard maxPixels >= 28 * 28 else { throw CLIError("--max-pixels must be at least 784") }
+        // Range-checked here, before any conversion downstream can trap on it.
+        guard (28 * 28...Self.maxPixelBudget).contains(maxPixels) else {
+            throw CLIError("--max-pixels must be between 784 and \(Self.maxPixelBudget)")
+        }
         let imageData: Data
         do {
             imageData = try Data(contentsOf: URL(fileURLWithPath: image))
@@ -89,6 +93,11 @@ struct AnnotateCommand: ParsableCommand {
         configuration?.topP = topP
         configuration?.maxTokens = maxTokens
         configuration?.requestTimeout = timeout
+        do {
+            try configuration?.validate()
+        } catch {
+            throw CLIError("\(error)")
+        }
         let counter: any PromptTokenCounter
         do {
             counter = try CLIPPromptTokenCounter()
@@ -118,7 +127,10 @@ struct AnnotateCommand: ParsableCommand {
         do {
             annotation = try pipeline.annotate(input)
         } catch let failure as AnnotationFailure {
-            try report(failure, keptAt: try keepFailure(failure, beside: databasePath))
+            let file = try keepFailure(failure, beside: databasePath)
+            let id = try storeFailure(
+                failure, input: input, emotionName: table.emotion(emotion)?.emotion ?? emotion, endpoint: pipeline.endpoint, backend: pipeline.backendName, file: file, databasePath: databasePath)
+            try report(failure, keptAt: file, storedAs: id, databasePath: databasePath)
             throw ExitCode(1)
         } catch {
             throw CLIError("\(error)")
@@ -150,13 +162,34 @@ struct AnnotateCommand: ParsableCommand {
         return file.path
     }
 
+    /// The failed item goes into the store too, with its transcript, where curators and re-runs look for work;
+    /// the file above stays the copy that survives a store that cannot be written.
+    private func storeFailure(
+        _ failure: AnnotationFailure, input: AnnotationInput, emotionName: String, endpoint: String?, backend: String, file: String, databasePath: String
+    ) throws -> Int64 {
+        let item = FailedAnnotation(
+            subject: input.subject, emotion: emotionName, level: input.level, mode: input.mode, backend: backend,
+            endpoint: endpoint, model: failure.model, stageIndex: failure.stageIndex, stageTitle: failure.stageTitle,
+            error: failure.description, stages: failure.stages, recordPath: file)
+        do {
+            return try ProjectStore(path: databasePath).addFailedAnnotation(item)
+        } catch {
+            throw CLIError("\(failure.description); the failure record is in \(file) but could not be stored in \(databasePath): \(error)")
+        }
+    }
+
     /// Prints the failure: JSON on stdout with --json, else the error and each stage's replies, made safe, on stderr.
-    private func report(_ failure: AnnotationFailure, keptAt path: String) throws {
+    private func report(_ failure: AnnotationFailure, keptAt path: String, storedAs id: Int64, databasePath: String) throws {
         if json {
-            try printJSON(FailureView(failed: true, error: failure.description, image: image, emotion: emotion, level: level.rawValue, stages: failure.stages, record: path))
+            try printJSON(FailureView(
+                failed: true, error: failure.description, image: image, emotion: emotion, level: level.rawValue, stages: failure.stages,
+                record: path, failedID: id, database: databasePath))
             return
         }
-        var lines = ["Error: \(TerminalText.strip(failure.description))", "failure record: \(path)"]
+        var lines = [
+            "Error: \(TerminalText.strip(failure.description))", "failure record: \(path)",
+            "stored as failed item \(id) in \(databasePath)",
+        ]
         for stage in failure.stages {
             lines.append("--- stage \(stage.title)")
             if let reason = stage.rejectionReason { lines.append("first reply rejected: \(TerminalText.strip(reason))") }
@@ -165,6 +198,9 @@ struct AnnotateCommand: ParsableCommand {
         }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
+
+    /// 8192 x 8192: far above what any vision model takes, far below what the pixel arithmetic could overflow on.
+    static let maxPixelBudget = 8192 * 8192
 
     /// MEAD stores clips as .../M003/video/front/happy/level_2/001.mp4: the actor is a path component.
     static func meadActorID(in path: String) -> String? {
@@ -192,4 +228,7 @@ struct FailureView: Encodable {
     let level: Int
     let stages: [StageRecord]
     var record: String?
+    /// The failed item's id in the store's `failed_annotation` table.
+    var failedID: Int64?
+    var database: String?
 }

@@ -14,12 +14,10 @@ final class AnnotateCommandTests: XCTestCase {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-annotate-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // A real 8x8 JPEG: `tbd annotate` decodes its input before any model call and refuses what is not a picture.
-        try XCTUnwrap(Data(base64Encoded: Self.tinyJPEG)).write(to: URL(fileURLWithPath: image))
+        try TestImages.tinyJPEG.write(to: URL(fileURLWithPath: image))
     }
 
-    private static let tinyJPEG = """
-        /9j/4AAQSkZJRgABAgAAAQABAAD//gAQTGF2YzU5LjM3LjEwMAD/2wBDAAg+Pkk+SVVVVVVVVWRdZGhoaGRkZGRoaGhwcHCDg4NwcHBoaHBwfHyDg4+Tj4eHg4eTk5ubm7q6srLZ2eD/////xABLAAEBAAAAAAAAAAAAAAAAAAAABQEBAAAAAAAAAAAAAAAAAAAABRABAAAAAAAAAAAAAAAAAAAAABEBAAAAAAAAAAAAAAAAAAAAAP/AABEIAAgACAMBIgACEQADEQD/2gAMAwEAAhEDEQA/AKwA4s//2Q==
-        """
+
 
     override func tearDownWithError() throws {
         try? FileManager.default.removeItem(at: folder)

@@ -134,9 +134,9 @@ final class ChatClientTests: XCTestCase {
         let memory = ResponseFormatMemory()
         let client = Fixtures.client(server, memory: memory)
         let first = try ask(client)
-        XCTAssertEqual(first.responseFormat, .jsonObject)
+        XCTAssertEqual(first.responseFormat, .jsonObjectSchema, "json_object with the schema is the next rung")
         let second = try ask(client)
-        XCTAssertEqual(second.responseFormat, .jsonObject)
+        XCTAssertEqual(second.responseFormat, .jsonObjectSchema)
         let formats = server.chatRequests.map { ($0.json?["response_format"] as? [String: Any])?["type"] as? String }
         XCTAssertEqual(formats, ["json_schema", "json_object", "json_object"], "the second request starts at what worked")
     }
@@ -147,7 +147,7 @@ final class ChatClientTests: XCTestCase {
         }
         let exchange = try ask(Fixtures.client(server))
         XCTAssertEqual(exchange.responseFormat, ResponseFormatLevel.none)
-        XCTAssertEqual(server.chatRequests.count, 3)
+        XCTAssertEqual(server.chatRequests.count, 4, "json_schema, json_object with the schema, json_object, none")
     }
 
     func testFixedFormatIsNeverSteppedDown() throws {

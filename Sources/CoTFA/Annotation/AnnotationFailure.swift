@@ -6,6 +6,8 @@ public struct AnnotationFailure: Error, Sendable, CustomStringConvertible, Codab
     public var stageTitle: String
     public var reason: String
     public var stages: [StageRecord]
+    /// The model asked, once the endpoint check settled it; set by `CoTFAPipeline.annotate`.
+    public var model: String? = nil
 
     public var description: String { "stage \(stageTitle) failed: \(reason)" }
 }

@@ -10,6 +10,9 @@ public final class ChatClient: @unchecked Sendable {
     private let logger: Logger
     private let sleep: @Sendable (TimeInterval) -> Void
     private let unitRandom: @Sendable () -> Double
+    private let redactor: SecretRedactor
+    private let kindLock = NSLock()
+    private var recognisedKind: ChatServerKind
 
     public init(
         configuration: VLMConfiguration,
@@ -25,12 +28,18 @@ public final class ChatClient: @unchecked Sendable {
         self.logger = logger
         self.sleep = sleep
         self.unitRandom = unitRandom
+        redactor = SecretRedactor(apiKey: configuration.apiKey)
+        recognisedKind = ChatServerKind.recognise(modelOwners: [], baseURL: configuration.baseURL)
     }
+
+    /// The server software as recognised from the port and, after `listModels`, the model list; it decides the
+    /// structured-output ladder.
+    public var serverKind: ChatServerKind { kindLock.withLock { recognisedKind } }
 
     /// `GET {base}/models`: checks that the endpoint answers and returns the model ids it serves.
     public func listModels() throws -> [String] {
         let request = HTTPRequest(
-            method: .get, url: configuration.modelsURL, headers: commonHeaders(),
+            method: .get, url: configuration.modelsURL, headers: try commonHeaders(),
             connectTimeout: configuration.connectTimeout, totalTimeout: min(configuration.requestTimeout, 30),
             maxResponseBytes: configuration.maxResponseBytes)
         let (response, _, _) = try sendWithRetries(request, formatLevel: nil)
@@ -40,21 +49,26 @@ public final class ChatClient: @unchecked Sendable {
         guard let json = try? JSONValue(parsing: response.body), case .array(let models)? = json["data"] else {
             throw ChatClientError.malformedResponse("GET models did not return a model list: " + ChatClientError.excerpt(response.body))
         }
+        let kind = ChatServerKind.recognise(modelOwners: models.compactMap { $0["owned_by"]?.stringValue }, baseURL: configuration.baseURL)
+        kindLock.withLock { recognisedKind = kind }
+        if kind != .generic { logger.debug("the endpoint looks like \(kind.rawValue)") }
         return models.compactMap { $0["id"]?.stringValue }
     }
 
-    /// Sends one chat turn. With the `auto` response format a refusal of the schema steps down to `json_object`,
-    /// then to none, and the endpoint remembers it; the caller always validates what comes back.
+    /// Sends one chat turn. With the `auto` response format a refusal steps down the server's ladder
+    /// (`json_schema`, `json_object` with the schema, plain `json_object`, none; see `ChatServerKind.ladder`) and
+    /// the endpoint remembers the level that worked; the caller always validates what comes back.
     public func complete(_ messages: [ChatMessage], model: String, schemaName: String, schema: JSONValue?) throws -> ChatExchange {
         let memoryKey = configuration.redactedBaseURL + "|" + model
-        let firstLevel = startingLevel(memoryKey: memoryKey, hasSchema: schema != nil)
+        let kind = serverKind
+        let firstLevel = startingLevel(memoryKey: memoryKey, hasSchema: schema != nil, kind: kind)
         var level = firstLevel
         let startedAt = Date()
         var attempts = 0
         while true {
             let body = requestBody(messages, model: model, level: level, schemaName: schemaName, schema: schema, elideImages: false)
             let request = HTTPRequest(
-                method: .post, url: configuration.chatURL, headers: commonHeaders() + ["Content-Type: application/json"],
+                method: .post, url: configuration.chatURL, headers: try commonHeaders() + ["Content-Type: application/json"],
                 body: body, connectTimeout: configuration.connectTimeout, totalTimeout: configuration.requestTimeout,
                 maxResponseBytes: configuration.maxResponseBytes)
             let (response, tries, decoded) = try sendWithRetries(request, formatLevel: level)
@@ -70,7 +84,7 @@ public final class ChatClient: @unchecked Sendable {
                     reply: reply, requestRecord: String(decoding: record, as: UTF8.self), responseFormat: level,
                     attempts: attempts, latency: Date().timeIntervalSince(startedAt), startedAt: startedAt)
             }
-            if configuration.responseFormat == .auto, let lower = level.lower,
+            if configuration.responseFormat == .auto, let lower = kind.lower(than: level),
                Self.isFormatRefusal(status: response.status, body: response.body) {
                 logger.info("endpoint refused response_format \(level); stepping down to \(lower)")
                 level = lower
@@ -97,20 +111,25 @@ public final class ChatClient: @unchecked Sendable {
         return Data(JSONValue.object(fields).compactBytes)
     }
 
-    private func startingLevel(memoryKey: String, hasSchema: Bool) -> ResponseFormatLevel {
+    private func startingLevel(memoryKey: String, hasSchema: Bool, kind: ChatServerKind) -> ResponseFormatLevel {
         let configured: ResponseFormatLevel
         switch configuration.responseFormat {
-        case .auto: configured = formatMemory.level(for: memoryKey) ?? .jsonSchema
+        case .auto: configured = formatMemory.level(for: memoryKey) ?? kind.ladder[0]
         case .jsonSchema: configured = .jsonSchema
+        case .jsonObjectSchema: configured = .jsonObjectSchema
         case .jsonObject: configured = .jsonObject
         case .none: configured = .none
         }
-        return configured == .jsonSchema && !hasSchema ? .jsonObject : configured
+        return configured > .jsonObject && !hasSchema ? .jsonObject : configured
     }
 
-    private func commonHeaders() -> [String] {
+    /// Checked at every request, not only when the configuration was made: `apiKey` is a settable field.
+    private func commonHeaders() throws -> [String] {
         var headers = ["Accept: application/json"]
-        if let key = configuration.apiKey { headers.append("Authorization: Bearer \(key)") }
+        if let key = configuration.apiKey {
+            try VLMConfiguration.checkAPIKey(key)
+            headers.append("Authorization: Bearer \(key)")
+        }
         return headers
     }
 
@@ -125,8 +144,10 @@ public final class ChatClient: @unchecked Sendable {
             let lastChance = attempt >= policy.maxAttempts
             let response: HTTPResponse
             do {
-                response = try transport.send(request)
-            } catch let error as HTTPTransportError {
+                // Everything the client reads from here on (errors, replies, headers) has the key taken out.
+                response = redactor.redact(try transport.send(request))
+            } catch let raw as HTTPTransportError {
+                let error = redactor.redact(raw)
                 guard error.isTransient, !lastChance else {
                     throw attempt > 1 ? ChatClientError.gaveUp(attempts: attempt, last: error.description) : ChatClientError.transport(error)
                 }

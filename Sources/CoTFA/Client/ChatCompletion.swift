@@ -31,7 +31,21 @@ public struct ChatReply: Sendable, Equatable {
         }
         return ChatReply(
             content: content, finishReason: first.finishReason, model: completion.model,
-            usage: completion.usage.map { TokenUsage(promptTokens: $0.promptTokens ?? 0, completionTokens: $0.completionTokens ?? 0) })
+            usage: completion.usage.flatMap(Self.usage))
+    }
+
+    /// Token counts are the server's numbers: read as doubles, range-checked, and dropped when absurd, so a reply
+    /// claiming 1e30 tokens neither fails the parse nor overflows the sum over stages.
+    static let maxTokenCount = 100_000_000.0
+
+    private static func usage(_ usage: CompletionBody.Usage) -> TokenUsage? {
+        func count(_ value: Double?) -> Int? {
+            guard let value else { return 0 }
+            guard value.isFinite, value >= 0, value <= maxTokenCount else { return nil }
+            return Int(value)
+        }
+        guard let prompt = count(usage.promptTokens), let completion = count(usage.completionTokens) else { return nil }
+        return TokenUsage(promptTokens: prompt, completionTokens: completion)
     }
 
     /// The parts of an OpenAI-compatible completion the client reads; everything else is ignored.
@@ -46,8 +60,8 @@ public struct ChatReply: Sendable, Equatable {
             }
         }
         struct Usage: Decodable {
-            let promptTokens: Int?
-            let completionTokens: Int?
+            let promptTokens: Double?
+            let completionTokens: Double?
             enum CodingKeys: String, CodingKey {
                 case promptTokens = "prompt_tokens"
                 case completionTokens = "completion_tokens"
@@ -56,7 +70,18 @@ public struct ChatReply: Sendable, Equatable {
         struct ErrorBody: Decodable { let message: String? }
         let choices: [Choice]?
         let model: String?
+        /// Optional twice over: a malformed usage object is dropped, not a reason to reject the reply.
         let usage: Usage?
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            choices = try container.decodeIfPresent([Choice].self, forKey: .choices)
+            model = try? container.decodeIfPresent(String.self, forKey: .model)
+            usage = try? container.decodeIfPresent(Usage.self, forKey: .usage)
+            error = try? container.decodeIfPresent(ErrorBody.self, forKey: .error)
+        }
+
+        enum CodingKeys: String, CodingKey { case choices, model, usage, error }
         let error: ErrorBody?
     }
 }

@@ -83,7 +83,12 @@ final class CurlEasyHandle {
         return HTTPResponse(status: status, headers: sink.headers, body: sink.body, duration: seconds, newConnections: connects)
     }
 
-    private static func milliseconds(_ seconds: TimeInterval) -> Int { max(1, Int((seconds * 1000).rounded())) }
+    /// A timeout for libcurl, range-checked before the conversion: NaN, infinite or absurd values become the
+    /// bounds (1 ms to a day) instead of trapping.
+    static func milliseconds(_ seconds: TimeInterval) -> Int {
+        guard seconds.isFinite else { return seconds > 0 ? 86_400_000 : 1 }
+        return Int((min(max(seconds, 0.001), 86_400) * 1000).rounded())
+    }
 
     private static func message(_ code: CURLcode) -> String {
         String(cString: curl_easy_strerror(code))

@@ -23,7 +23,39 @@ public struct VLMConfiguration: Sendable, CustomStringConvertible {
     public init(baseURL: String, model: String? = nil, apiKey: String? = nil) throws {
         self.baseURL = try Self.normalizedBase(baseURL)
         self.model = model
+        try Self.checkAPIKey(apiKey)
         self.apiKey = apiKey
+    }
+
+    /// A key goes into a header line: CR or LF in it would end the line and inject headers of the key holder's
+    /// choosing, so any control character is refused. The message never quotes the key.
+    static func checkAPIKey(_ key: String?) throws {
+        guard let key else { return }
+        if key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw ChatClientError.invalidConfiguration(
+                "the API key in \(apiKeyVariable) contains a line break or another control character; refusing to send it")
+        }
+    }
+
+    /// Checks every number that came from outside (flags, environment) before it is converted or sent:
+    /// a NaN, infinite or absurd value is an error naming the setting, not a trap or a silent clamp.
+    public func validate() throws {
+        func refuse(_ setting: String, _ value: String, _ range: String) -> ChatClientError {
+            .invalidConfiguration("\(setting) must be \(range), not \(value)")
+        }
+        guard temperature.isFinite, (0...2).contains(temperature) else { throw refuse("temperature", "\(temperature)", "between 0 and 2") }
+        if let topP, !(topP.isFinite && topP > 0 && topP <= 1) { throw refuse("top_p", "\(topP)", "in (0, 1]") }
+        if let maxTokens, !(1...1_000_000).contains(maxTokens) { throw refuse("max_tokens", "\(maxTokens)", "between 1 and 1000000") }
+        guard requestTimeout.isFinite, requestTimeout > 0, requestTimeout <= 86_400 else {
+            throw refuse("the request timeout", "\(requestTimeout)", "between 0 and 86400 seconds")
+        }
+        guard connectTimeout.isFinite, connectTimeout > 0, connectTimeout <= 86_400 else {
+            throw refuse("the connect timeout", "\(connectTimeout)", "between 0 and 86400 seconds")
+        }
+        guard (1...256).contains(maxConcurrentRequests) else {
+            throw refuse("the concurrent request limit", "\(maxConcurrentRequests)", "between 1 and 256")
+        }
+        try Self.checkAPIKey(apiKey)
     }
 
     public static let urlVariable = "TBD_VLM_URL"
@@ -50,26 +82,43 @@ public struct VLMConfiguration: Sendable, CustomStringConvertible {
         components.user = nil
         components.password = nil
         components.query = nil
+        components.fragment = nil
         return components.string ?? baseURL
     }
 
-    public var chatURL: String { baseURL + "/chat/completions" }
-    public var modelsURL: String { baseURL + "/models" }
+    /// The routes hang off the base's path; a query (Azure's `?api-version=...`) stays at the end of the URL.
+    public var chatURL: String { url(appending: "/chat/completions") }
+    public var modelsURL: String { url(appending: "/models") }
+
+    private func url(appending route: String) -> String {
+        guard var components = URLComponents(string: baseURL) else { return baseURL + route }
+        components.percentEncodedPath += route
+        return components.string ?? baseURL + route
+    }
 
     public var description: String {
         "\(redactedBaseURL) model \(model ?? "(server default)")" + (apiKey == nil ? "" : " with API key from \(Self.apiKeyVariable)")
     }
 
-    /// Accepts ".../v1", ".../v1/" and a full ".../v1/chat/completions"; requires http or https.
+    /// Accepts ".../v1", ".../v1/" and a full ".../v1/chat/completions", each with or without a query
+    /// (".../deployments/d?api-version=2024-06-01"); requires http or https. The path is trimmed, the query kept.
     static func normalizedBase(_ url: String) throws -> String {
-        var base = url.trimmingCharacters(in: .whitespacesAndNewlines)
-        while base.hasSuffix("/") { base.removeLast() }
-        for suffix in ["/chat/completions", "/models"] where base.hasSuffix(suffix) {
-            base.removeLast(suffix.count)
-        }
-        guard let components = URLComponents(string: base), let scheme = components.scheme?.lowercased(),
+        let trimmed = url.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard var components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(),
               scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
         else {
+            throw ChatClientError.invalidConfiguration("'\(TerminalText.strip(url))' is not an http(s) URL such as http://localhost:8000/v1")
+        }
+        var path = components.percentEncodedPath
+        while path.hasSuffix("/") { path.removeLast() }
+        for suffix in ["/chat/completions", "/models"] where path.hasSuffix(suffix) {
+            path.removeLast(suffix.count)
+        }
+        while path.hasSuffix("/") { path.removeLast() }
+        components.percentEncodedPath = path
+        components.fragment = nil
+        if components.percentEncodedQuery?.isEmpty == true { components.percentEncodedQuery = nil }
+        guard let base = components.string else {
             throw ChatClientError.invalidConfiguration("'\(TerminalText.strip(url))' is not an http(s) URL such as http://localhost:8000/v1")
         }
         return base

@@ -1,0 +1,85 @@
+import AnnotationRecord
+import FACSKnowledge
+import Foundation
+import GRDB
+@testable import Store
+import TestSupport
+import XCTest
+
+/// Failed items live in the store with their transcript (migration v4-failed-annotation), apart from the review
+/// queue: they never count as pending work and never break its invariants.
+final class FailedAnnotationStoreTests: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = try makeTemporaryFolder()
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    private func sampleFailure() -> FailedAnnotation {
+        let stages = [
+            StageRecord(index: 1, title: "I facial information", text: "age 30s", request: #"{"model":"m"}"#, rawReply: #"{"age_range":"30s"}"#, parsed: #"{"age_range":"30s"}"#),
+            StageRecord(index: 2, title: "II action units", text: "failed: no JSON object", request: #"{"model":"m"}"#, rawReply: "no JSON, \u{1B}[31mred\u{1B}[0m prose"),
+        ]
+        return FailedAnnotation(
+            subject: AnnotationSubject(sourcePath: "/data/astronaut.png", actorID: "W011", contentHash: "sha256:ab", description: "a woman"),
+            emotion: "Happy", level: .intense, mode: .cot, backend: "openai-chat", endpoint: "http://127.0.0.1:8088/v1",
+            model: "smollm2", stageIndex: 2, stageTitle: "II action units", error: "stage II action units failed: no JSON object",
+            stages: stages, recordPath: "/data/cotfa-failed/x.json")
+    }
+
+    func testFailedItemIsStoredWithItsTranscriptExactly() throws {
+        let store = try ProjectStore(path: folder.appendingPathComponent("review.sqlite").path)
+        let failure = sampleFailure()
+        let id = try store.addFailedAnnotation(failure)
+        let stored = try XCTUnwrap(try store.failedAnnotation(id: id))
+        XCTAssertEqual(stored.id, id)
+        XCTAssertNotNil(stored.createdAt)
+        XCTAssertEqual(stored.emotion, "happy")
+        XCTAssertEqual(stored.level, .intense)
+        XCTAssertEqual(stored.subject, failure.subject)
+        XCTAssertEqual(stored.model, "smollm2")
+        XCTAssertEqual(stored.stageIndex, 2)
+        XCTAssertEqual(stored.error, failure.error)
+        XCTAssertEqual(stored.recordPath, failure.recordPath)
+        XCTAssertEqual(stored.stages.map(\.index), [1, 2])
+        XCTAssertEqual(stored.stages[1].rawReply, "no JSON, \u{1B}[31mred\u{1B}[0m prose", "raw replies kept exactly as received")
+        XCTAssertEqual(try store.failedAnnotationCount(), 1)
+        XCTAssertNil(try store.failedAnnotation(id: id + 1))
+    }
+
+    func testFailedItemsStayOutOfTheReviewQueue() throws {
+        let store = try ProjectStore(path: folder.appendingPathComponent("review.sqlite").path)
+        _ = try store.addFailedAnnotation(sampleFailure())
+        _ = try store.addFailedAnnotation(sampleFailure())
+        XCTAssertEqual(try store.failedAnnotations().compactMap(\.id), [2, 1], "newest first")
+        XCTAssertEqual(try store.statusCounts().pending, 0)
+        XCTAssertEqual(try store.integrityProblems(), [])
+    }
+
+    func testUnusableFailureIsRefused() throws {
+        let store = try ProjectStore(path: folder.appendingPathComponent("review.sqlite").path)
+        var failure = sampleFailure()
+        failure.stageIndex = 0
+        XCTAssertThrowsError(try store.addFailedAnnotation(failure))
+        failure = sampleFailure()
+        failure.subject.sourcePath = ""
+        XCTAssertThrowsError(try store.addFailedAnnotation(failure))
+        XCTAssertEqual(try store.failedAnnotationCount(), 0)
+    }
+
+    func testAStoreFromBeforeV4GainsTheTable() throws {
+        let path = folder.appendingPathComponent("v3.sqlite").path
+        do {
+            let pool = try DatabasePool(path: path)
+            try StoreSchema.migrator(upTo: "v3-batch-unit-and-call-cache").migrate(pool)
+            try pool.read { db in XCTAssertFalse(try db.tableExists("failed_annotation")) }
+        }
+        let store = try ProjectStore(path: path)
+        XCTAssertTrue(try store.appliedMigrations().contains("v4-failed-annotation"))
+        XCTAssertEqual(try store.addFailedAnnotation(sampleFailure()), 1)
+    }
+}

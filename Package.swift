@@ -36,14 +36,15 @@ let package = Package(
         .executableTarget(name: "resource-embedder", path: "Sources/resource-embedder"),
         .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["resource-embedder"]),
 
-        // Level 0: knowledge, media, the annotation record, the tokenizer, text safety and hashing.
+        // Level 0: knowledge, media, the annotation record, the tokenizer, text safety, hashing and output files.
         .target(name: "FACSKnowledge", plugins: ["EmbedResources"]),
         .target(name: "ContentHashing", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "SafeText"),
         .target(name: "WorkerThreads"),
-        .target(name: "MediaIO", dependencies: ["CFFmpeg", "ContentHashing"]),
+        .target(name: "FileAccess"),
+        .target(name: "MediaIO", dependencies: ["CFFmpeg", "ContentHashing", "FileAccess"]),
         .target(name: "AnnotationRecord", dependencies: ["FACSKnowledge"]),
-        .target(name: "CLIPTokenization", plugins: ["EmbedResources"]),
+        .target(name: "CLIPTokenization", dependencies: ["FileAccess"], plugins: ["EmbedResources"]),
 
         // Level 1: the reasoning pipeline, the project's database, the renderer's numerics.
         .target(
@@ -56,8 +57,8 @@ let package = Package(
             plugins: ["EmbedResources"]),
         .target(
             name: "Store",
-            dependencies: ["FACSKnowledge", "AnnotationRecord", "SafeText", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Renderer", dependencies: ["MediaIO", "CLIPTokenization", "ContentHashing", "COpenBLAS"]),
+            dependencies: ["FACSKnowledge", "AnnotationRecord", "SafeText", "FileAccess", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Renderer", dependencies: ["MediaIO", "CLIPTokenization", "ContentHashing", "FileAccess", "COpenBLAS"]),
 
         // Level 2: the review UI, batch annotation and rendering jobs.
         .target(name: "ReviewUI", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "MediaIO", "CLIPTokenization", "SafeText"]),
@@ -67,14 +68,14 @@ let package = Package(
                 "FACSKnowledge", "AnnotationRecord", "CoTFA", "Store", "MediaIO", "ContentHashing", "SafeText", "WorkerThreads",
                 .product(name: "CSV", package: "CSV.swift"),
             ]),
-        .target(name: "RenderingJobs", dependencies: ["Renderer", "Store", "AnnotationRecord", "MediaIO", "ContentHashing"]),
+        .target(name: "RenderingJobs", dependencies: ["Renderer", "Store", "AnnotationRecord", "MediaIO", "ContentHashing", "FileAccess"]),
 
         // Level 3: the command line.
         .executableTarget(
             name: "tbd",
             dependencies: [
                 "FACSKnowledge", "AnnotationRecord", "CLIPTokenization", "CoTFA", "Store", "ReviewUI", "Renderer",
-                "RenderingJobs", "MediaIO", "BatchAnnotation", "SafeText",
+                "RenderingJobs", "MediaIO", "BatchAnnotation", "SafeText", "FileAccess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -103,6 +104,7 @@ let package = Package(
             dependencies: [
                 "BatchAnnotation", "AnnotationRecord", "CoTFA", "Store", "MediaIO", "FACSKnowledge", "LoopbackChatServer", "TestSupport",
             ]),
+        .testTarget(name: "FileAccessTests", dependencies: ["FileAccess", "TestSupport"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "CLIPTokenization"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RenderingJobsTests", dependencies: ["RenderingJobs", "Renderer", "Store", "AnnotationRecord", "TestSupport"]),

@@ -9,6 +9,8 @@ public enum BatchError: Error, CustomStringConvertible, Equatable {
     case noClips(skipped: Int)
     /// Clips were found, but the selection (--views, --actors, --emotions, --levels) left none.
     case noClipSelected(found: Int)
+    /// Folders under a dataset root that could not be listed (permissions): the run would miss their clips.
+    case unreadableFolders(root: String, folders: [String])
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum BatchError: Error, CustomStringConvertible, Equatable {
         case .endpointUnusable(let message): "endpoint check failed: \(message)"
         case .noClips(let skipped): "no clip found (\(skipped) files skipped): is this the dataset's root folder?"
         case .noClipSelected(let found): "\(found) clips found, but none matches --views, --actors, --emotions and --levels"
+        case .unreadableFolders(let root, let folders):
+            "cannot read \(folders.count == 1 ? "a folder" : "\(folders.count) folders") under \(root): \(folders.joined(separator: ", ")); fix the permissions so no clip is left out"
         }
     }
 }

@@ -9,7 +9,9 @@ public struct MEADScanner: Sendable {
 
     public func scan(root: String) throws -> ScanResult {
         var result = ScanResult()
-        for relative in try DatasetWalk.files(under: root) {
+        let listing = try DatasetWalk.list(under: root)
+        result.skipped += listing.links.map { SkippedFile(path: (root as NSString).appendingPathComponent($0), reason: "symbolic link (not followed)") }
+        for relative in listing.files {
             let path = (root as NSString).appendingPathComponent(relative)
             switch classify(relative) {
             case .clip(let actor, let emotion, let level, let view):

@@ -1,3 +1,4 @@
+import AnnotationRecord
 import CSV
 import FACSKnowledge
 import Foundation
@@ -55,6 +56,10 @@ public struct ManifestReader: Sendable {
             level = 1
         } else {
             return .failure(RowProblem(text: "no level"))
+        }
+        // An over-long subject is refused here, with its row, rather than after the unit's model calls.
+        do { try TextLimits.check(value("subject"), field: "subject", limit: TextLimits.subject) } catch {
+            return .failure(RowProblem(text: "\(error)"))
         }
         let path = rawPath.hasPrefix("/") ? rawPath : (folder as NSString).appendingPathComponent(rawPath)
         let actor = value("actor") ?? ((rawPath as NSString).lastPathComponent as NSString).deletingPathExtension

@@ -1,4 +1,5 @@
 import Foundation
+import FileAccess
 
 /// CLIP's byte-level BPE tokenizer, id for id equal to transformers' `CLIPTokenizer` as Stable Diffusion 1.5
 /// pipelines call it (`padding="max_length", max_length=77, truncation=True`).
@@ -35,9 +36,12 @@ public final class CLIPTokenizer: @unchecked Sendable {
         do {
             vocabulary = try JSONDecoder().decode([String: Int].self, from: Data(contentsOf: vocabularyFile))
         } catch {
-            throw CLIPTokenizerError.invalidVocabulary("\(vocabularyFile.path): \(error)")
+            throw CLIPTokenizerError.invalidVocabulary(FileErrorText.describe(error, path: vocabularyFile.path))
         }
-        let mergesText = try String(contentsOf: mergesFile, encoding: .utf8)
+        let mergesText: String
+        do { mergesText = try String(contentsOf: mergesFile, encoding: .utf8) } catch {
+            throw CLIPTokenizerError.invalidMerges(FileErrorText.describe(error, path: mergesFile.path))
+        }
         try self.init(vocabulary: vocabulary, merges: Self.parseMerges(mergesText))
     }
 
@@ -121,51 +125,142 @@ public final class CLIPTokenizer: @unchecked Sendable {
     private enum Segment { case special(String), text(String) }
 
     /// Special tokens written in the text itself are matched exactly before any cleanup, as transformers does.
+    /// One forward scan: each position is compared with the special words once, so the split stays linear however
+    /// many special tokens the text holds.
     private static func splitOnSpecialTokens(_ text: String) -> [Segment] {
+        let scalars = Array(text.unicodeScalars)
+        let specials = CLIPPreTokenizer.specialWords.map { Array($0.unicodeScalars) }
         var segments: [Segment] = []
-        var rest = Substring(text)
-        while !rest.isEmpty {
-            let hits = CLIPPreTokenizer.specialWords.compactMap { word in rest.range(of: word).map { (word, $0) } }
-            guard let (word, range) = hits.min(by: { $0.1.lowerBound < $1.1.lowerBound }) else {
-                segments.append(.text(String(rest)))
-                break
-            }
-            if range.lowerBound > rest.startIndex { segments.append(.text(String(rest[..<range.lowerBound]))) }
-            segments.append(.special(word))
-            rest = rest[range.upperBound...]
+        var textStart = 0
+        var position = 0
+        func flushText(upTo end: Int) {
+            guard end > textStart else { return }
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: scalars[textStart..<end])
+            segments.append(.text(String(view)))
         }
+        scan: while position < scalars.count {
+            if scalars[position] == "<" {
+                for (index, special) in specials.enumerated()
+                where position + special.count <= scalars.count && scalars[position..<(position + special.count)].elementsEqual(special) {
+                    flushText(upTo: position)
+                    segments.append(.special(CLIPPreTokenizer.specialWords[index]))
+                    position += special.count
+                    textStart = position
+                    continue scan
+                }
+            }
+            position += 1
+        }
+        flushText(upTo: scalars.count)
         return segments
     }
 
+    /// Words longer than this are not cached: a cache keyed by arbitrarily long words would hold on to them.
+    private static let longestCachedWord = 256
+
     private func encodeWord(_ word: String) -> [Int] {
-        cacheLock.lock()
-        if let cached = cache[word] {
+        let cacheable = word.utf8.count <= Self.longestCachedWord
+        if cacheable {
+            cacheLock.lock()
+            if let cached = cache[word] {
+                cacheLock.unlock()
+                return cached
+            }
             cacheLock.unlock()
-            return cached
         }
-        cacheLock.unlock()
+        let ids = bytePairMerge(word).map { vocabulary[$0] ?? endToken }
+        if cacheable {
+            cacheLock.lock()
+            if cache.count > 50_000 { cache.removeAll() }
+            cache[word] = ids
+            cacheLock.unlock()
+        }
+        return ids
+    }
+
+    /// The word's BPE symbols. Merges the lowest-ranked adjacent pair, leftmost first on ties, until no pair has a
+    /// rank: the order in which the tokenizers library's priority queue applies merges. The same queue is used
+    /// here (candidate pairs in a min-heap on (rank, position), symbols in a linked list, stale candidates skipped
+    /// when popped), so a word of n bytes costs O(n log n) rather than the O(n^2) of rescanning every pair after
+    /// each merge: a 100 KB word with no spaces takes milliseconds, not minutes. No length cap is needed, so ids
+    /// stay equal to transformers' for words of any length.
+    private func bytePairMerge(_ word: String) -> [String] {
         var symbols = Array(word.utf8).map { String(ByteLevelAlphabet.characters[Int($0)]) }
         guard !symbols.isEmpty else { return [] }
         symbols[symbols.count - 1] += "</w>"
-        // Merge the lowest-ranked adjacent pair, leftmost first on ties, until no pair has a rank: the order in
-        // which the tokenizers library's priority queue applies merges.
-        while symbols.count > 1 {
-            var best: (rank: Int, index: Int)?
-            for index in 0..<(symbols.count - 1) {
-                if let rank = ranks[SymbolPair(symbols[index], symbols[index + 1])], rank < (best?.rank ?? Int.max) {
-                    best = (rank, index)
-                }
-            }
-            guard let (_, index) = best else { break }
-            symbols[index] += symbols[index + 1]
-            symbols.remove(at: index + 1)
+        let count = symbols.count
+        var next = Array(1...count)   // next[i] == count: no right neighbour
+        var previous = Array(-1..<(count - 1))
+        var alive = [Bool](repeating: true, count: count)
+        var queue = PairQueue()
+        func consider(_ left: Int) {
+            let right = next[left]
+            guard left >= 0, right < count, let rank = ranks[SymbolPair(symbols[left], symbols[right])] else { return }
+            queue.push(PairQueue.Candidate(rank: rank, position: left))
         }
-        let ids = symbols.map { vocabulary[$0] ?? endToken }
-        cacheLock.lock()
-        if cache.count > 50_000 { cache.removeAll() }
-        cache[word] = ids
-        cacheLock.unlock()
-        return ids
+        for index in 0..<(count - 1) { consider(index) }
+        while let candidate = queue.pop() {
+            let left = candidate.position
+            guard alive[left], next[left] < count else { continue }
+            let right = next[left]
+            // A candidate is stale when either side has merged since it was queued: its pair's rank no longer matches.
+            guard ranks[SymbolPair(symbols[left], symbols[right])] == candidate.rank else { continue }
+            symbols[left] += symbols[right]
+            alive[right] = false
+            next[left] = next[right]
+            if next[right] < count { previous[next[right]] = left }
+            if previous[left] >= 0 { consider(previous[left]) }
+            consider(left)
+        }
+        var merged: [String] = []
+        var index = 0
+        while index < count {
+            merged.append(symbols[index])
+            index = next[index]
+        }
+        return merged
+    }
+}
+
+/// A min-heap of merge candidates ordered by rank, then position (leftmost first).
+private struct PairQueue {
+    struct Candidate {
+        let rank: Int
+        let position: Int
+        func precedes(_ other: Candidate) -> Bool { (rank, position) < (other.rank, other.position) }
+    }
+
+    private var heap: [Candidate] = []
+
+    mutating func push(_ candidate: Candidate) {
+        heap.append(candidate)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child].precedes(heap[parent]) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> Candidate? {
+        guard let top = heap.first else { return nil }
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1, right = left + 1
+                var smallest = parent
+                if left < heap.count && heap[left].precedes(heap[smallest]) { smallest = left }
+                if right < heap.count && heap[right].precedes(heap[smallest]) { smallest = right }
+                guard smallest != parent else { break }
+                heap.swapAt(parent, smallest)
+                parent = smallest
+            }
+        }
+        return top
     }
 }
 

@@ -6,6 +6,11 @@ public enum MediaProbe {
     public static func probe(path: String, countFrames: Bool = false) throws -> MediaInfo {
         let input = try MediaInput(path: path)
         let info = describe(input)
+        // Text named .png opens through the image demuxer with a 0x0 picture: reporting that as an image made a
+        // non-image probe exit 0. Anything FFmpeg could decode has a size.
+        guard info.width > 0, info.height > 0 else {
+            throw MediaError(.notMedia, path: path, "not a readable video or image file (no picture of any size was found)")
+        }
         guard countFrames, info.frameCountSource == .estimated else { return info }
         return info.replacingFrameCount(try countPackets(in: input), source: .counted)
     }

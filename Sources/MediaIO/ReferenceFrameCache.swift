@@ -1,5 +1,6 @@
 import ContentHashing
 import Foundation
+import FileAccess
 
 /// A frame extracted for a model request: JPEG bytes and their size.
 public struct ReferenceFrame: Sendable, Equatable {
@@ -28,7 +29,7 @@ public final class ReferenceFrameCache: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw MediaError(.writeFailed, path: directory, "cannot create the frame cache folder (\(error.localizedDescription))")
+            throw MediaError(.writeFailed, path: directory, "cannot create the frame cache folder (\(FileErrorText.reason(error)))")
         }
         self.directory = directory
     }
@@ -51,7 +52,7 @@ public final class ReferenceFrameCache: Sendable {
                 atPath: (entry as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try jpeg.write(to: URL(fileURLWithPath: entry), options: .atomic)
         } catch {
-            throw MediaError(.writeFailed, path: entry, "cannot store the frame in the cache (\(error.localizedDescription))")
+            throw MediaError(.writeFailed, path: entry, "cannot store the frame in the cache (\(FileErrorText.reason(error)))")
         }
         return ReferenceFrame(jpeg: jpeg, width: image.width, height: image.height, fromCache: false, key: key)
     }

@@ -1,5 +1,6 @@
 import CFFmpeg
 import Foundation
+import FileAccess
 
 /// Encodes RGB frames into a video file (MP4 unless the path's extension names another container), yuv420p,
 /// with libx264 when available and MPEG-4 part 2 otherwise, optionally with an audio track from another file.
@@ -14,6 +15,9 @@ public final class VideoWriter {
     public let fps: Int
     /// The hidden file being written until `finish()` renames it.
     public let temporaryPath: String
+    /// Holds the temporary file's lock while this writer lives, so another run's clean-up never takes it for
+    /// a file left by a killed process.
+    private let partial: PartialFile
 
     private var output: UnsafeMutablePointer<AVFormatContext>?
     private var encoder: UnsafeMutablePointer<AVCodecContext>?
@@ -42,8 +46,6 @@ public final class VideoWriter {
         self.width = width
         self.height = height
         self.fps = fps
-        self.temporaryPath = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).partial-\(UUID().uuidString.prefix(8))").path
         FFmpegLogging.configure()
 
         guard width > 0, height > 0 else {
@@ -57,6 +59,8 @@ public final class VideoWriter {
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw MediaError(.writeFailed, path: path, "the folder \(folder) does not exist")
         }
+        do { partial = try PartialFile(beside: url.path) } catch { throw MediaError(.writeFailed, path: path, "\(error)") }
+        temporaryPath = partial.path
         // Any failure below throws with every property set, so deinit releases what was made and removes the file.
         try openOutput(codec: codec)
         if let audioPath, let output {
@@ -205,6 +209,7 @@ public final class VideoWriter {
             guard rename(temporaryPath, path) == 0 else {
                 throw MediaError(.writeFailed, path: path, "could not move the finished video into place: \(String(cString: strerror(errno)))")
             }
+            partial.close()
         } catch {
             cancel()
             throw error
@@ -224,6 +229,7 @@ public final class VideoWriter {
         if let output, output.pointee.pb != nil { avio_closep(&output.pointee.pb) }
         releaseResources()
         unlink(temporaryPath)
+        partial.close()
     }
 
     private func encode(_ frame: UnsafeMutablePointer<AVFrame>?) throws {

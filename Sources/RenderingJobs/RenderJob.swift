@@ -2,6 +2,7 @@ import AnnotationRecord
 import ContentHashing
 import Foundation
 import MediaIO
+import FileAccess
 import Renderer
 import Store
 
@@ -112,6 +113,16 @@ public struct RenderJob {
                 outcomes.append(RenderOutcome(name: name, status: .skipped, result: previous))
                 continue
             }
+            // A run killed outright (SIGKILL, SIGTERM) left its record running; no live process holds its video's
+            // temporary file, so it is marked failed before this run starts its own.
+            if let store, !PartialFile.isHeld(beside: directory.appendingPathComponent(name + ".mp4").path) {
+                try storeCall {
+                    for stale in try store.renders(annotationID: pair.annotationID, status: .running)
+                    where stale.revision == pair.revision && stale.parametersJSON == parametersJSON {
+                        try store.updateRender(id: stale.id, status: .failed, error: "interrupted: the process rendering it ended before finishing")
+                    }
+                }
+            }
             let renderID = try store.map { store in
                 try storeCall {
                     let id = try store.addRender(NewRender(
@@ -139,10 +150,10 @@ public struct RenderJob {
                 throw RenderJobError.renderFailed(name: name, reason: "\(error)")
             }
             do {
-                try ProjectJSON.encoder(pretty: true).encode(RenderManifestFile(parameters: manifest, result: result))
-                    .write(to: manifestURL, options: .atomic)
+                try OutputFile.write(ProjectJSON.encoder(pretty: true).encode(RenderManifestFile(parameters: manifest, result: result)),
+                                     to: manifestURL.path)
             } catch {
-                throw RenderJobError.writeFailed(path: manifestURL.path, reason: "\(error)")
+                throw RenderJobError.writeFailed(path: manifestURL.path, reason: error is OutputFileError ? (error as! OutputFileError).reason : FileErrorText.reason(error))
             }
             if let store, let renderID {
                 let outputs = try ProjectJSON.string([result.videoPath, result.firstFramePath, result.contactSheetPath, manifestURL.path])

@@ -81,9 +81,13 @@ extension ProjectStore {
         }
     }
 
-    /// Gives an item back to the queue; does nothing when this curator does not hold it.
+    /// Gives an item back to the queue. Another curator's live claim is refused (`claimedByOther`) rather than
+    /// left in place behind a success; an expired claim or none at all leaves nothing to do.
     public func release(id: Int64, curator: String) throws {
-        try pool.write { db in try self.release(db, id: id, curator: curator) }
+        try pool.write { db in
+            try self.refuseOthersClaim(self.annotationRow(db, id: id), curator: curator)
+            try self.release(db, id: id, curator: curator)
+        }
     }
 
     private func release(_ db: Database, id: Int64, curator: String) throws {

@@ -27,7 +27,9 @@ extension ProjectStore {
     public func edit(
         id: Int64, curator: String, coarse: String? = nil, fine: String? = nil, aus: [ScoredAU]? = nil, approve: Bool = false
     ) throws -> Revision {
-        try pool.write { db in
+        try Self.checkText(coarse, field: "coarse prompt", limit: TextLimits.prompt)
+        try Self.checkText(fine, field: "fine prompt", limit: TextLimits.prompt)
+        return try pool.write { db in
             let row = try self.annotationRow(db, id: id)
             let status = ReviewStatus(rawValue: row.status)!
             guard let after = ReviewAction.transition(from: status, action: .edit, approveEdit: approve) else {
@@ -126,6 +128,7 @@ extension ProjectStore {
     func decide(
         _ db: Database, id: Int64, curator: String, action: ReviewAction, reason: RejectReason?, note: String?, role: CuratorRole = .curator
     ) throws -> Decision {
+        try Self.checkText(note, field: "note", limit: TextLimits.note)
         let row = try annotationRow(db, id: id)
         let status = ReviewStatus(rawValue: row.status)!
         guard var after = ReviewAction.transition(from: status, action: action) else {
@@ -225,5 +228,14 @@ extension ProjectStore {
     /// Findings for an edited AU list, from the FACS table; an AU text the table cannot read is an error finding.
     static func findings(for aus: [ScoredAU], emotion: String, level: Int) throws -> [Finding] {
         AUSetValidator(table: try table.get()).validate(aus, emotion: emotion, level: EmotionLevel(rawValue: level))
+    }
+}
+
+extension ProjectStore {
+    /// `TextLimits.check` with the refusal as a `StoreError` the command line shows as it is.
+    static func checkText(_ text: String?, field: String, limit: Int) throws {
+        do { try TextLimits.check(text, field: field, limit: limit) } catch let error as TextTooLong {
+            throw StoreError.invalidInput(error.description)
+        }
     }
 }

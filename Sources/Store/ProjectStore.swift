@@ -20,16 +20,19 @@ public final class ProjectStore: @unchecked Sendable {
         /// Whether a missing database (and its folder) is created. Commands that only read turn this off, so a
         /// mistyped path is reported instead of silently becoming a new, empty store.
         public var createIfMissing: Bool
+        /// Open without writing: reads work, every change fails. Chosen on its own when the file is not writable.
+        public var readOnly: Bool
 
         public init(
             leaseDuration: TimeInterval = 600, busyTimeout: TimeInterval = 10, clock: @escaping @Sendable () -> Date = { Date() },
-            automaticCheckpoints: Bool = true, createIfMissing: Bool = true
+            automaticCheckpoints: Bool = true, createIfMissing: Bool = true, readOnly: Bool = false
         ) {
             self.leaseDuration = leaseDuration
             self.busyTimeout = busyTimeout
             self.clock = clock
             self.automaticCheckpoints = automaticCheckpoints
             self.createIfMissing = createIfMissing
+            self.readOnly = readOnly
         }
     }
 
@@ -46,16 +49,27 @@ public final class ProjectStore: @unchecked Sendable {
     /// and nothing is created.
     public init(path: String, options: Options) throws {
         self.path = path
-        self.options = options
         if !options.createIfMissing {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
                 throw StoreError.noDatabase(path: path)
             }
         }
+        // A database the user may not write (a shared, published store) can still be listed and exported; opening
+        // it for writing failed before anything could be read.
+        let readOnly = options.readOnly || (FileManager.default.fileExists(atPath: path) && access(path, W_OK) != 0)
+        var opened = options
+        opened.readOnly = readOnly
+        self.options = opened
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        if !readOnly { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        // SQLite reads a WAL database through its -shm file, which it must be able to create beside the database.
+        if readOnly, access(folder.path, W_OK) != 0, !FileManager.default.fileExists(atPath: path + "-shm") {
+            throw StoreError.invalidInput(
+                "\(path) is read-only and its folder cannot be written, so SQLite cannot open it; copy it to a folder you can write")
+        }
         var configuration = Configuration()
+        configuration.readonly = readOnly
         configuration.busyMode = .timeout(options.busyTimeout)
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
@@ -75,6 +89,12 @@ public final class ProjectStore: @unchecked Sendable {
         if superseded {
             let unknown = applied.subtracting(StoreSchema.migrationNames).sorted()
             throw StoreError.newerSchema(path: path, unknownMigrations: unknown)
+        }
+        if readOnly {
+            guard applied.isSuperset(of: StoreSchema.migrationNames) else {
+                throw StoreError.invalidInput("\(path) is read-only and needs a schema upgrade; open it once where it can be written")
+            }
+            return
         }
         try migrator.migrate(pool)
     }
@@ -137,6 +157,7 @@ public final class ProjectStore: @unchecked Sendable {
         guard !annotation.subject.sourcePath.isEmpty else { throw fail("subject.sourcePath is empty") }
         guard !annotation.emotion.isEmpty else { throw fail("emotion is empty") }
         guard !annotation.backend.isEmpty else { throw fail("backend is empty") }
+        do { try annotation.checkTextLimits() } catch let error as TextTooLong { throw fail(error.description) }
         let indices = annotation.stages.map(\.index)
         guard indices.allSatisfy({ (1...4).contains($0) }), Set(indices).count == indices.count else {
             throw fail("stage indices must be distinct and within 1...4 (got \(indices))")

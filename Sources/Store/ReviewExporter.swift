@@ -1,6 +1,7 @@
 import AnnotationRecord
 import Foundation
 import GRDB
+import FileAccess
 
 public enum ExportFormat: String, Codable, Sendable, CaseIterable {
     case jsonl, csv
@@ -19,8 +20,8 @@ public struct ExportSummary: Codable, Sendable, Equatable {
     public var annotations: Int
 }
 
-/// Writes the reviewed annotations for training scripts and the renderer. A file export is atomic: the records go
-/// to a temporary file beside the target, which is flushed to disk and then renamed over it.
+/// Writes the reviewed annotations for training scripts and the renderer. A file export is atomic (`OutputFile`):
+/// the records go to a temporary file beside the target, which is flushed to disk and then renamed over it.
 public struct ReviewExporter {
     public let store: ProjectStore
 
@@ -28,30 +29,29 @@ public struct ReviewExporter {
         self.store = store
     }
 
-    /// Exports to `path`, atomically.
+    /// Exports to `path` through `OutputFile`: atomically for a regular file, written through to a FIFO or a
+    /// device, to standard output for "-"; a symbolic link is refused.
     @discardableResult
-    public func export(status: ReviewStatus? = .approved, format: ExportFormat, unit: ExportUnit, to path: String) throws -> ExportSummary {
-        let target = URL(fileURLWithPath: path)
-        let folder = target.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let temporary = folder.appendingPathComponent(".\(target.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw StoreError.invalidInput("cannot write in \(folder.path)")
-        }
-        do {
-            let handle = try FileHandle(forWritingTo: temporary)
-            defer { try? handle.close() }
-            var summary = try write(status: status, format: format, unit: unit) { try handle.write(contentsOf: $0) }
-            try handle.synchronize()
-            if rename(temporary.path, target.path) != 0 {
-                throw StoreError.invalidInput("cannot move the export into place at \(path): \(String(cString: strerror(errno)))")
+    public func export(status: ReviewStatus? = .approved, format: ExportFormat, unit: ExportUnit, to path: String,
+                       transform: (Data) -> Data = { $0 }) throws -> ExportSummary {
+        if path != OutputFile.standardOutput {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError.invalidInput("cannot create the folder \(folder.path) for \(path)")
             }
-            summary.path = path
-            return summary
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
         }
+        var summary = ExportSummary(path: path, format: format, unit: unit, records: 0, annotations: 0)
+        do {
+            try OutputFile.write(to: path) { sink in
+                summary = try write(status: status, format: format, unit: unit) { try sink(transform($0)) }
+            }
+        } catch let error as OutputFileError {
+            throw StoreError.invalidInput(error.description)
+        }
+        summary.path = path
+        return summary
     }
 
     /// Streams the export through `sink` in chunks (used for stdout).

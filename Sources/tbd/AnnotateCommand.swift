@@ -57,6 +57,8 @@ struct AnnotateCommand: ParsableCommand {
     var again = false
 
     func run() throws {
+        // Refused before any model call rather than when the store sees it.
+        do { try TextLimits.check(subject, field: "subject", limit: TextLimits.subject) } catch { throw CLIError("\(error)") }
         let table = try loadTable()
         let format = responseFormat
         guard table.emotion(emotion) != nil else {

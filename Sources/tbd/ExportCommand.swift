@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SafeText
 import Store
 
 struct ExportCommand: ParsableCommand {
@@ -18,11 +19,14 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         let exporter = ReviewExporter(store: try store.openExisting())
         let path = out ?? Self.defaultPath(database: store.path, format: format)
-        if path == "-" {
-            try storeCall { try exporter.write(status: status.status, format: format, unit: per) { FileHandle.standardOutput.write($0) } }
-            return
+        // Stored text (a model id, a prompt) may hold escape codes: a terminal gets it made inert, a file or a pipe
+        // gets it exactly as stored.
+        let toTerminal = path == "-" && isatty(STDOUT_FILENO) == 1
+        let summary = try storeCall {
+            try exporter.export(status: status.status, format: format, unit: per, to: path,
+                                transform: toTerminal ? Self.terminalSafe : { $0 })
         }
-        let summary = try storeCall { try exporter.export(status: status.status, format: format, unit: per, to: path) }
+        if path == "-" { return }
         if output.json { return try printJSON(summary) }
         print("wrote \(summary.records) \(format.rawValue) records (\(summary.annotations) annotations, per \(per.rawValue)) to \(summary.path)")
     }
@@ -31,5 +35,17 @@ struct ExportCommand: ParsableCommand {
     static func defaultPath(database: String, format: ExportFormat) -> String {
         URL(fileURLWithPath: database).deletingLastPathComponent()
             .appendingPathComponent("out").appendingPathComponent("review-export.\(format.rawValue)").path
+    }
+
+    /// Each line made inert for a terminal; the line ends (LF or CRLF) are kept as they are.
+    static func terminalSafe(_ data: Data) -> Data {
+        var output = Data()
+        for (index, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            if index > 0 { output.append(0x0A) }
+            let crlf = line.last == 0x0D
+            output.append(Data(TerminalText.sanitize(String(decoding: crlf ? line.dropLast() : line, as: UTF8.self)).utf8))
+            if crlf { output.append(0x0D) }
+        }
+        return output
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MediaIO
+import FileAccess
 
 struct MediaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,9 +40,9 @@ extension MediaCommand {
             do {
                 let extracted = try extract(choice: frameChoice, png: format == "png")
                 do {
-                    try extracted.data.write(to: URL(fileURLWithPath: out), options: .atomic)
+                    try OutputFile.write(extracted.data, to: out)
                 } catch {
-                    throw CLIError("cannot write \(out): \(error.localizedDescription)")
+                    throw CLIError("\(error)")
                 }
                 let result = FrameResult(
                     input: input, output: out, choice: frameChoice.description, sourceWidth: extracted.sourceWidth,
@@ -200,9 +201,9 @@ extension MediaCommand {
                 throw CLIError(error.description)
             }
             do {
-                try data.write(to: URL(fileURLWithPath: out), options: .atomic)
+                try OutputFile.write(data, to: out)
             } catch {
-                throw CLIError("cannot write \(out): \(error.localizedDescription)")
+                throw CLIError("\(error)")
             }
             if output.json {
                 try printJSON(SheetResult(input: input, output: out, frames: sampled, width: sheet.width, height: sheet.height))

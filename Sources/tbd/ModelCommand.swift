@@ -3,6 +3,7 @@ import Foundation
 import CLIPTokenization
 import Renderer
 import SafeText
+import FileAccess
 
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -104,9 +105,9 @@ extension ModelCommand {
                     tensors: ["input_ids": Tensor(shape: [1, ids.count], scalars: ids.map(Float.init)),
                               "last_hidden_state": result.lastHiddenState, "pooled": result.pooled, "condition": condition],
                     metadata: ["prompt": prompt, "clip_skip": String(clipSkip), "model": model],
-                    to: outURL)
+                    toPath: out)
             } catch {
-                throw CLIError("cannot write \(out): \(error)")
+                throw CLIError(error is OutputFileError ? "\(error)" : "cannot write \(out): \(error)")
             }
             let view = TextEncoderRunView(out: outURL.path, shape: result.lastHiddenState.shape,
                                           tokenCount: tokenizer.tokenCount(prompt), clipSkip: clipSkip, seconds: seconds)

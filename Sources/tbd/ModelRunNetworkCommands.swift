@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Renderer
+import FileAccess
 
 /// `tbd model run unet|vae-decode|vae-encode`: one network on tensors from a safetensors file, for comparison
 /// with diffusers. --model is a pipeline folder (model_index.json) or the component's own folder (config.json).
@@ -34,9 +35,9 @@ struct NetworkRunOptions: ParsableArguments {
 
     func finish(_ tensors: [String: Tensor], started: Date) throws {
         do {
-            try SafeTensorsWriter.write(tensors: tensors, metadata: ["model": model, "inputs": inputs], to: URL(fileURLWithPath: out))
+            try SafeTensorsWriter.write(tensors: tensors, metadata: ["model": model, "inputs": inputs], toPath: out)
         } catch {
-            throw CLIError("cannot write \(out): \(error)")
+            throw CLIError(error is OutputFileError ? "\(error)" : "cannot write \(out): \(error)")
         }
         let view = NetworkRunView(out: URL(fileURLWithPath: out).path,
                                   shapes: tensors.mapValues(\.shape), seconds: Date().timeIntervalSince(started))

@@ -62,16 +62,50 @@ public struct PromptBudget: Sendable {
 
     public func fits(_ text: String) -> Bool { counter.tokenCount(text) <= limit }
 
-    /// Drops whole trailing phrases (comma or semicolon separated) until the text fits, then trailing words;
-    /// returns the text unchanged when it already fits.
+    /// Drops whole trailing phrases (comma or semicolon separated) until the text fits, then trailing words,
+    /// then trailing characters; returns the text unchanged when it already fits.
+    ///
+    /// Each cut is found by galloping then bisecting over how many phrases, words or characters to keep, so the
+    /// work follows the length kept (a few hundred characters), not the length given: removing one piece at a
+    /// time and recounting the rest was quadratic, and a 32 KB subject took minutes. A longer prefix takes at
+    /// least as many tokens as a shorter one, except for the odd BPE merge across the cut; whatever the search
+    /// lands on always fits.
     public func fit(_ text: String) -> String {
         guard !fits(text) else { return text }
-        var phrases = text.split(whereSeparator: { $0 == "," || $0 == ";" }).map { $0.trimmingCharacters(in: .whitespaces) }
-        while phrases.count > 1, !fits(phrases.joined(separator: ", ")) { phrases.removeLast() }
-        var words = phrases.joined(separator: ", ").split(separator: " ").map(String.init)
-        while words.count > 1, !fits(words.joined(separator: " ")) { words.removeLast() }
-        var result = words.joined(separator: " ")
-        while !fits(result), !result.isEmpty { result.removeLast() }
+        let phrases = text.split(whereSeparator: { $0 == "," || $0 == ";" }).map { $0.trimmingCharacters(in: .whitespaces) }
+        let keptPhrases = longestFittingPrefix(atLeast: 1, atMost: phrases.count) { phrases.prefix($0).joined(separator: ", ") }
+        let words = phrases.prefix(keptPhrases).joined(separator: ", ").split(separator: " ").map(String.init)
+        let keptWords = longestFittingPrefix(atLeast: 1, atMost: words.count) { words.prefix($0).joined(separator: " ") }
+        var result = words.prefix(keptWords).joined(separator: " ")
+        if !fits(result) {
+            let characters = Array(result)
+            let kept = longestFittingPrefix(atLeast: 0, atMost: characters.count) { String(characters.prefix($0)) }
+            result = String(characters.prefix(kept))
+        }
         return result.trimmingCharacters(in: CharacterSet(charactersIn: " ,;:"))
+    }
+
+    /// The largest n in lower...upper whose `prefix(n)` fits, or `lower` when none above it does (the old
+    /// one-at-a-time loops also stopped at their minimum). Gallops up from `lower` (1, 2, 4, ... more) until a
+    /// prefix is too long, then bisects between the last two probes.
+    private func longestFittingPrefix(atLeast lower: Int, atMost upper: Int, _ prefix: (Int) -> String) -> Int {
+        guard upper > lower else { return max(lower, upper) }
+        var fitting = lower, step = 1
+        var tooLong: Int
+        while true {
+            let probe = min(fitting + step, upper)
+            guard fits(prefix(probe)) else {
+                tooLong = probe
+                break
+            }
+            fitting = probe
+            if probe == upper { return upper }
+            step *= 2
+        }
+        while tooLong - fitting > 1 {
+            let middle = fitting + (tooLong - fitting) / 2
+            if fits(prefix(middle)) { fitting = middle } else { tooLong = middle }
+        }
+        return fitting
     }
 }

@@ -13,6 +13,8 @@ final class RandomWeights: WeightSource {
 
     init(seed: UInt64) { self.seed = seed }
 
+    var parameterCount: Int? { nil }
+
     func tensor(named name: String, shape: [Int]) throws -> Tensor {
         let count = shape.reduce(1, *)
         var values: [Float]

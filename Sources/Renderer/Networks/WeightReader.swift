@@ -4,9 +4,16 @@ import Foundation
 protocol WeightSource {
     /// The tensor `name`, which must have `shape`.
     func tensor(named name: String, shape: [Int]) throws -> Tensor
+    /// How many scalars the source holds in all, when it is a file; nil for generated weights.
+    var parameterCount: Int? { get }
 }
 
 extension SafeTensorsFile: WeightSource {
+    var parameterCount: Int? {
+        // From the byte ranges, which the header parser has already checked against the file's size.
+        entries.values.reduce(0) { $0 + $1.byteRange.count / $1.dtype.byteSize }
+    }
+
     func tensor(named name: String, shape: [Int]) throws -> Tensor {
         guard let entry = entries[name] else {
             throw ModelLoadingError.invalidConfiguration("weights lack \"\(name)\": the checkpoint does not match its config")

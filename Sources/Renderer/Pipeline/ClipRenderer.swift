@@ -1,5 +1,6 @@
 import Foundation
 import MediaIO
+import FileAccess
 
 /// Renders a clip: per frame, progressive-guidance sampling with the model's scheduler (from noise, or from the
 /// reference frame's latent at a strength), VAE decoding, and MP4 encoding; then a PNG of the first frame and a contact sheet.
@@ -40,7 +41,11 @@ public struct ClipRenderer {
         let sampler = ProgressiveSampler(unet: model.unet, scheduler: model.scheduler)
         _ = try sampler.timesteps(request.sampling)  // checks steps and strength before any file is opened
 
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+            throw RenderError.invalid("cannot create the output folder \(FileErrorText.describe(error, path: directory.path))")
+        }
+        // A render killed outright (SIGKILL, a lost machine) leaves its temporary files behind; nobody else cleans them.
+        PartialFile.removeAbandoned(in: directory.path)
         let videoURL = directory.appendingPathComponent(name + ".mp4")
         let writer = try VideoWriter(path: videoURL.path, width: width, height: height, fps: request.fps, audioPath: request.audioPath)
         var frames = [RGBImage]()
@@ -59,7 +64,11 @@ public struct ClipRenderer {
                     try progress(RenderProgress(frame: frame, frameCount: request.frames, step: step, stepCount: steps,
                                                 elapsedSeconds: Date().timeIntervalSince(start)))
                 }
-                let image = try ImageTensorConversion.image(from: model.vae.decode(latents))
+                // NaN or infinite weights give an all-black clip that looks like a success: refuse it instead.
+                guard latents.isFinite else { throw RenderError.nonFinite("the latents of frame \(frame)") }
+                let decoded = try model.vae.decode(latents)
+                guard decoded.isFinite else { throw RenderError.nonFinite("the decoded image of frame \(frame)") }
+                let image = try ImageTensorConversion.image(from: decoded)
                 try writer.append(image)
                 frames.append(image)
             }
@@ -71,10 +80,10 @@ public struct ClipRenderer {
         let firstFrameURL = directory.appendingPathComponent(name + ".png")
         let sheetURL = directory.appendingPathComponent(name + "-sheet.png")
         do {
-            try ImageEncoding.png(frames[0]).write(to: firstFrameURL, options: .atomic)
+            try OutputFile.write(ImageEncoding.png(frames[0]), to: firstFrameURL.path)
             let sampled = stride(from: 0, to: frames.count, by: max(1, frames.count / 8)).prefix(8).map { frames[$0] }
             let sheet = try ContactSheet.make(frames: sampled, columns: min(4, sampled.count), cellWidth: min(256, width))
-            try ImageEncoding.png(sheet).write(to: sheetURL, options: .atomic)
+            try OutputFile.write(ImageEncoding.png(sheet), to: sheetURL.path)
         } catch {
             for url in [videoURL, firstFrameURL, sheetURL] { try? FileManager.default.removeItem(at: url) }
             throw error

@@ -1,4 +1,5 @@
 import Foundation
+import FileAccess
 
 /// One approved prompt pair to render, as the review queue's JSONL export writes it (snake_case keys; other
 /// keys are ignored).
@@ -31,7 +32,7 @@ public struct PromptPair: Codable, Sendable, Equatable {
     public static func readJSONL(_ url: URL) throws -> [PromptPair] {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw RenderError.invalid("cannot read \(url.path): \(error.localizedDescription)")
+            throw RenderError.invalid("cannot read \(FileErrorText.describe(error, path: url.path))")
         }
         var pairs = [PromptPair]()
         var seen = Set<String>()

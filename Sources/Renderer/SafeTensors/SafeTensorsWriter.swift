@@ -1,4 +1,5 @@
 import Foundation
+import FileAccess
 
 /// Writes Float32 tensors as a safetensors file: names sorted, data in that order, header padded with spaces
 /// to a multiple of 8 bytes so the data starts aligned.
@@ -30,8 +31,14 @@ public enum SafeTensorsWriter {
         return output
     }
 
+    /// Writes the file through `OutputFile`: atomic for a regular file, through to a FIFO or device, "-" for stdout.
     public static func write(tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
-        try data(tensors: tensors, metadata: metadata).write(to: url, options: .atomic)
+        try OutputFile.write(data(tensors: tensors, metadata: metadata), to: url.path)
+    }
+
+    /// The same to a path as the user gave it, so "-" means standard output.
+    public static func write(tensors: [String: Tensor], metadata: [String: String] = [:], toPath path: String) throws {
+        try OutputFile.write(data(tensors: tensors, metadata: metadata), to: path)
     }
 
     private static func jsonString(_ text: String) -> String {

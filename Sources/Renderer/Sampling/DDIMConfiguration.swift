@@ -1,4 +1,5 @@
 import Foundation
+import FileAccess
 
 /// The settings of diffusers' `DDIMScheduler`, read from a checkpoint's `scheduler/scheduler_config.json`.
 /// Defaults are diffusers' own constructor defaults; keys this scheduler does not use are ignored.
@@ -68,14 +69,39 @@ public struct DDIMConfiguration: Codable, Equatable, Sendable {
         self = d
     }
 
-    /// Reads `scheduler_config.json`; an unknown beta schedule, spacing or prediction type is an error naming it.
+    /// Reads `scheduler_config.json`; an unknown beta schedule, spacing or prediction type is an error naming it,
+    /// and so is a value outside its range.
     public static func load(from url: URL) throws -> DDIMConfiguration {
-        let data = try Data(contentsOf: url)
-        do {
-            return try JSONDecoder().decode(DDIMConfiguration.self, from: data)
-        } catch {
-            throw SchedulerError.invalidConfiguration("\(url.path): \(error)")
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw SchedulerError.invalidConfiguration("cannot read \(url.path)")
         }
+        let configuration: DDIMConfiguration
+        do {
+            configuration = try JSONDecoder().decode(DDIMConfiguration.self, from: data)
+        } catch {
+            throw SchedulerError.invalidConfiguration(FileErrorText.describe(error, path: url.path))
+        }
+        try configuration.validate(source: url.path)
+        return configuration
+    }
+
+    /// Ranges a run needs, checked before the schedule's tables are allocated (`num_train_timesteps: 1e12` would
+    /// otherwise abort in the allocation).
+    public func validate(source: String = "scheduler configuration") throws {
+        func fail(_ why: String) -> SchedulerError { .invalidConfiguration("\(source): \(why)") }
+        guard (2...100_000).contains(numTrainTimesteps) else { throw fail("num_train_timesteps must be 2...100000, got \(numTrainTimesteps)") }
+        guard betaStart.isFinite, betaEnd.isFinite, betaStart >= 0, betaEnd < 1, betaStart <= betaEnd else {
+            throw fail("betas need 0 <= beta_start <= beta_end < 1, got \(betaStart) and \(betaEnd)")
+        }
+        if let trainedBetas {
+            guard trainedBetas.count == numTrainTimesteps, trainedBetas.allSatisfy({ $0.isFinite && $0 >= 0 && $0 < 1 }) else {
+                throw fail("trained_betas must hold num_train_timesteps values in [0, 1)")
+            }
+        }
+        guard (0...numTrainTimesteps).contains(stepsOffset) else { throw fail("steps_offset must be 0...\(numTrainTimesteps)") }
+        guard dynamicThresholdingRatio > 0, dynamicThresholdingRatio <= 1 else { throw fail("dynamic_thresholding_ratio must be in (0, 1]") }
+        guard clipSampleRange.isFinite, clipSampleRange > 0 else { throw fail("clip_sample_range must be a positive number") }
+        guard sampleMaxValue.isFinite, sampleMaxValue > 0 else { throw fail("sample_max_value must be a positive number") }
     }
 }
 

@@ -13,6 +13,7 @@ public struct DDIMScheduler: Scheduler {
     public private(set) var inferenceStepCount = 0
 
     public init(configuration: DDIMConfiguration) throws {
+        try configuration.validate()
         self.configuration = configuration
         alphasCumprod = try Self.trainingAlphasCumprod(
             timesteps: configuration.numTrainTimesteps, betaStart: configuration.betaStart, betaEnd: configuration.betaEnd,

@@ -1,4 +1,5 @@
 import Foundation
+import FileAccess
 
 /// The settings of diffusers' `DPMSolverMultistepScheduler` that this implementation follows, with diffusers'
 /// constructor defaults. `fromCheckpoint(_:)` reads a checkpoint's `scheduler_config.json` (usually written for
@@ -49,7 +50,7 @@ public struct DPMSolverConfiguration: Equatable, Sendable {
     /// Reads a checkpoint's scheduler_config.json as `fromCheckpoint(_:)` does.
     public static func load(from url: URL) throws -> DPMSolverConfiguration {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw SchedulerError.invalidConfiguration("cannot read \(url.path): \(error.localizedDescription)") }
+        do { data = try Data(contentsOf: url) } catch { throw SchedulerError.invalidConfiguration("cannot read \(FileErrorText.describe(error, path: url.path))") }
         return try fromCheckpoint(data, source: url.path)
     }
 

@@ -47,6 +47,15 @@ public struct CLIPTextConfiguration: Decodable, Equatable, Sendable {
     }
 
     func validate() throws {
+        let name = "CLIP text"
+        try ConfigurationLimits.check(vocabSize, ConfigurationLimits.vocabulary, "vocab_size", in: name)
+        try ConfigurationLimits.check(hiddenSize, ConfigurationLimits.textHidden, "hidden_size", in: name)
+        try ConfigurationLimits.check(intermediateSize, ConfigurationLimits.textIntermediate, "intermediate_size", in: name)
+        try ConfigurationLimits.check(numHiddenLayers, ConfigurationLimits.textLayers, "num_hidden_layers", in: name)
+        try ConfigurationLimits.check(numAttentionHeads, ConfigurationLimits.attentionHeads, "num_attention_heads", in: name)
+        try ConfigurationLimits.check(maxPositionEmbeddings, ConfigurationLimits.positions, "max_position_embeddings", in: name)
+        try ConfigurationLimits.check(eosTokenId, 0...(vocabSize - 1), "eos_token_id", in: name)
+        try ConfigurationLimits.checkPositive(layerNormEps, below: 1, "layer_norm_eps", in: name)
         guard vocabSize > 0, hiddenSize > 0, intermediateSize > 0, numHiddenLayers > 0, maxPositionEmbeddings > 0,
               numAttentionHeads > 0, hiddenSize % numAttentionHeads == 0 else {
             throw ModelLoadingError.invalidConfiguration("CLIP text config sizes must be positive, with hidden_size divisible by num_attention_heads")
@@ -54,6 +63,15 @@ public struct CLIPTextConfiguration: Decodable, Equatable, Sendable {
         guard ["quick_gelu", "gelu"].contains(hiddenAct) else {
             throw ModelLoadingError.invalidConfiguration("CLIP text hidden_act \"\(hiddenAct)\" is not quick_gelu or gelu")
         }
+    }
+}
+
+extension CLIPTextConfiguration {
+    /// A lower bound on the scalars these settings need: the token and position tables and, per layer, the four
+    /// attention projections and the two MLP matrices. Only called after `validate`, so nothing overflows.
+    var minimumParameterCount: Int {
+        (vocabSize + maxPositionEmbeddings) * hiddenSize
+            + numHiddenLayers * (4 * hiddenSize * hiddenSize + 2 * hiddenSize * intermediateSize)
     }
 }
 

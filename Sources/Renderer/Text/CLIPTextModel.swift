@@ -1,5 +1,6 @@
 import CLIPTokenization
 import Foundation
+import FileAccess
 
 /// transformers' `CLIPTextModel`: token plus position embeddings, pre-norm transformer layers with causal
 /// self-attention and a quick-GELU (or GELU) MLP, and a final layer norm.
@@ -32,6 +33,8 @@ public final class CLIPTextModel: @unchecked Sendable {
     /// Loads weights named as transformers saves them, with or without the `text_model.` prefix.
     public init(configuration: CLIPTextConfiguration, weights: SafeTensorsFile) throws {
         try configuration.validate()
+        try ConfigurationLimits.checkParameters(needed: configuration.minimumParameterCount, available: weights.parameterCount,
+                                                in: "CLIP text")
         self.configuration = configuration
         let prefix = weights.entries["text_model.embeddings.token_embedding.weight"] != nil ? "text_model." : ""
         let hidden = configuration.hiddenSize
@@ -72,7 +75,7 @@ public final class CLIPTextModel: @unchecked Sendable {
         do {
             configuration = try JSONDecoder().decode(CLIPTextConfiguration.self, from: configData)
         } catch {
-            throw ModelLoadingError.invalidConfiguration("\(configURL.path): \(error)")
+            throw ModelLoadingError.invalidConfiguration(FileErrorText.describe(error, path: configURL.path))
         }
         let weightsURL = try DiffusersModelFolder.weightsFile(in: directory)
         try self.init(configuration: configuration, weights: SafeTensorsFile(contentsOf: weightsURL))

@@ -35,6 +35,7 @@ public final class UNet2DConditionModel: @unchecked Sendable {
 
     init(configuration: UNetConfiguration, source: WeightSource) throws {
         try configuration.validate()
+        try ConfigurationLimits.checkParameters(needed: configuration.minimumParameterCount, available: source.parameterCount, in: "UNet")
         self.configuration = configuration
         let weights = WeightReader(source: source)
         let widths = configuration.blockOutChannels

@@ -1,4 +1,5 @@
 import Foundation
+import FileAccess
 
 /// The fields of a diffusers `unet/config.json` (`UNet2DConditionModel`) that the SD1.5 family uses. Missing keys
 /// take diffusers' defaults; settings outside the family (class or addition embeddings, other block types) are
@@ -99,7 +100,7 @@ public struct UNetConfiguration: Decodable, Equatable, Sendable {
         } catch let error as ModelLoadingError {
             throw error
         } catch {
-            throw ModelLoadingError.invalidConfiguration("\(url.path): \(error)")
+            throw ModelLoadingError.invalidConfiguration(FileErrorText.describe(error, path: url.path))
         }
     }
 
@@ -116,6 +117,47 @@ public struct UNetConfiguration: Decodable, Equatable, Sendable {
         if let bad = downBlockTypes.first(where: { !["CrossAttnDownBlock2D", "DownBlock2D"].contains($0) }) { throw fail("down block type \(bad)") }
         if let bad = upBlockTypes.first(where: { !["CrossAttnUpBlock2D", "UpBlock2D"].contains($0) }) { throw fail("up block type \(bad)") }
         if let mid = midBlockType, mid != "UNetMidBlock2DCrossAttn" { throw fail("mid block type \(mid)") }
+        try checkRanges()
         guard blockOutChannels[0] % 2 == 0 else { throw fail("the first block width must be even (timestep embedding)") }
+    }
+
+    /// Every size within `ConfigurationLimits`, and the widths divisible by the group and head counts, so
+    /// building the network cannot trap or allocate without bound.
+    func checkRanges() throws {
+        let name = "UNet"
+        try ConfigurationLimits.check(blockOutChannels.count, ConfigurationLimits.blocks, "the number of blocks", in: name)
+        try ConfigurationLimits.check(inChannels, ConfigurationLimits.imageChannels, "in_channels", in: name)
+        try ConfigurationLimits.check(outChannels, ConfigurationLimits.imageChannels, "out_channels", in: name)
+        try ConfigurationLimits.check(blockOutChannels, ConfigurationLimits.channels, "block_out_channels", in: name)
+        try ConfigurationLimits.check(layersPerBlock, ConfigurationLimits.layersPerBlock, "layers_per_block", in: name)
+        try ConfigurationLimits.check(attentionHeads, ConfigurationLimits.attentionHeads, "num_attention_heads", in: name)
+        try ConfigurationLimits.check(crossAttentionDim, ConfigurationLimits.contextWidth, "cross_attention_dim", in: name)
+        try ConfigurationLimits.check(transformerLayersPerBlock, ConfigurationLimits.transformerLayersPerBlock,
+                                      "transformer_layers_per_block", in: name)
+        try ConfigurationLimits.check(normNumGroups, ConfigurationLimits.normGroups, "norm_num_groups", in: name)
+        try ConfigurationLimits.check(freqShift, ConfigurationLimits.frequencyShift, "freq_shift", in: name)
+        try ConfigurationLimits.check(downsamplePadding, ConfigurationLimits.padding, "downsample_padding", in: name)
+        if let sampleSize { try ConfigurationLimits.check(sampleSize, ConfigurationLimits.sampleSize, "sample_size", in: name) }
+        try ConfigurationLimits.checkPositive(normEps, below: 1, "norm_eps", in: name)
+        for (width, heads) in zip(blockOutChannels, attentionHeads) where width % normNumGroups != 0 || width % heads != 0 {
+            throw ModelLoadingError.invalidConfiguration(
+                "UNet config: block width \(width) must be divisible by norm_num_groups (\(normNumGroups)) and its head count (\(heads))")
+        }
+    }
+
+    /// A lower bound on the scalars these settings need: the second 3x3 convolution of every ResNet block and the
+    /// four projections of every self-attention. Only called after `checkRanges`, so nothing overflows.
+    var minimumParameterCount: Int {
+        var count = 0
+        for (index, width) in blockOutChannels.enumerated() {
+            count += layersPerBlock[index] * 9 * width * width
+            if downBlockTypes[index] == "CrossAttnDownBlock2D" {
+                count += layersPerBlock[index] * transformerLayersPerBlock[index] * 4 * width * width
+            }
+        }
+        for (index, width) in blockOutChannels.reversed().enumerated() {
+            count += (layersPerBlock.reversed()[index] + 1) * 9 * width * width
+        }
+        return count
     }
 }

@@ -33,6 +33,8 @@ public final class AutoencoderKL: @unchecked Sendable {
     }
 
     init(configuration: AutoencoderKLConfiguration, source: WeightSource) throws {
+        try configuration.validate()
+        try ConfigurationLimits.checkParameters(needed: configuration.minimumParameterCount, available: source.parameterCount, in: "VAE")
         self.configuration = configuration
         let weights = WeightReader(source: source)
         let widths = configuration.blockOutChannels

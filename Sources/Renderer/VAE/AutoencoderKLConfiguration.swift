@@ -1,4 +1,5 @@
 import Foundation
+import FileAccess
 
 /// The fields of a diffusers `vae/config.json` (`AutoencoderKL`) with diffusers' defaults for missing keys.
 public struct AutoencoderKLConfiguration: Decodable, Equatable, Sendable {
@@ -53,11 +54,38 @@ public struct AutoencoderKLConfiguration: Decodable, Equatable, Sendable {
     public static func load(from url: URL) throws -> AutoencoderKLConfiguration {
         guard let data = FileManager.default.contents(atPath: url.path) else { throw ModelLoadingError.missingFile(url.path) }
         do {
-            return try JSONDecoder().decode(AutoencoderKLConfiguration.self, from: data)
+            let configuration = try JSONDecoder().decode(AutoencoderKLConfiguration.self, from: data)
+            try configuration.validate()
+            return configuration
         } catch let error as ModelLoadingError {
             throw error
         } catch {
-            throw ModelLoadingError.invalidConfiguration("\(url.path): \(error)")
+            throw ModelLoadingError.invalidConfiguration(FileErrorText.describe(error, path: url.path))
         }
+    }
+
+    /// Every size within `ConfigurationLimits`, the widths divisible by the group count, the factors finite.
+    public func validate() throws {
+        let name = "VAE"
+        try ConfigurationLimits.check(blockOutChannels.count, ConfigurationLimits.blocks, "the number of blocks", in: name)
+        try ConfigurationLimits.check(inChannels, ConfigurationLimits.imageChannels, "in_channels", in: name)
+        try ConfigurationLimits.check(outChannels, ConfigurationLimits.imageChannels, "out_channels", in: name)
+        try ConfigurationLimits.check(latentChannels, ConfigurationLimits.imageChannels, "latent_channels", in: name)
+        try ConfigurationLimits.check(blockOutChannels, ConfigurationLimits.channels, "block_out_channels", in: name)
+        try ConfigurationLimits.check(layersPerBlock, ConfigurationLimits.layersPerBlock, "layers_per_block", in: name)
+        try ConfigurationLimits.check(normNumGroups, ConfigurationLimits.normGroups, "norm_num_groups", in: name)
+        try ConfigurationLimits.checkPositive(scalingFactor, below: 1000, "scaling_factor", in: name)
+        if let shiftFactor, !shiftFactor.isFinite {
+            throw ModelLoadingError.invalidConfiguration("VAE config: shift_factor must be a finite number")
+        }
+        if let width = blockOutChannels.first(where: { $0 % normNumGroups != 0 }) {
+            throw ModelLoadingError.invalidConfiguration("VAE config: block width \(width) must be divisible by norm_num_groups (\(normNumGroups))")
+        }
+    }
+
+    /// A lower bound on the scalars these settings need: the second 3x3 convolution of every ResNet block of the
+    /// encoder and the decoder (one more per decoder block). Only called after `validate`.
+    var minimumParameterCount: Int {
+        blockOutChannels.reduce(0) { $0 + (2 * layersPerBlock + 1) * 9 * $1 * $1 }
     }
 }

@@ -1,0 +1,45 @@
+import Foundation
+import XCTest
+@testable import Renderer
+
+/// Weights full of NaN used to render an all-black clip and report success; the renderer now refuses.
+final class NonFiniteRenderTests: XCTestCase {
+    /// A tiny random checkpoint whose UNet weights are all F16 NaN (0x7E00), header untouched.
+    private func poisonedCheckpoint() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-nan-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        try RandomCheckpoint.write(size: .tiny, seed: 0, to: url)
+        let weights = url.appendingPathComponent("unet/diffusion_pytorch_model.safetensors")
+        var bytes = try Data(contentsOf: weights)
+        let headerLength = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        var index = 8 + headerLength
+        while index + 1 < bytes.count {
+            bytes[index] = 0x00
+            bytes[index + 1] = 0x7E
+            index += 2
+        }
+        try bytes.write(to: weights)
+        return url
+    }
+
+    func testNaNWeightsFailTheRenderAndLeaveNoFiles() throws {
+        let model = try StableDiffusionModel(directory: try poisonedCheckpoint())
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-nan-out-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        var request = ClipRequest(prompts: ["a face", "a smiling face"])
+        request.frames = 2
+        request.sampling.steps = 2
+        XCTAssertThrowsError(try ClipRenderer(model: model).render(request, directory: directory, name: "clip")) { error in
+            guard case RenderError.nonFinite(let what) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(what.contains("frame 0"), what)
+        }
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        XCTAssertEqual(left, [], "a failed render leaves nothing behind")
+    }
+
+    func testFiniteCheckSeesNaNAndInfinity() {
+        XCTAssertTrue(Tensor(shape: [3], scalars: [0, -1, 2]).isFinite)
+        XCTAssertFalse(Tensor(shape: [3], scalars: [0, .nan, 2]).isFinite)
+        XCTAssertFalse(Tensor(shape: [2], scalars: [.infinity, 0]).isFinite)
+    }
+}

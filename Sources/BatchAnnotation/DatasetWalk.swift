@@ -10,6 +10,15 @@ enum DatasetWalk {
         var links: [String] = []
     }
 
+    /// How every scanner starts: the files under `root` (each relative path and its full path), and a result
+    /// whose skipped list already names each symbolic link.
+    static func scanStart(root: String) throws -> (result: ScanResult, files: [(relative: String, path: String)]) {
+        let listing = try list(under: root)
+        var result = ScanResult()
+        result.skipped = listing.links.map { SkippedFile(path: (root as NSString).appendingPathComponent($0), reason: "symbolic link (not followed)") }
+        return (result, listing.files.map { ($0, (root as NSString).appendingPathComponent($0)) })
+    }
+
     static func list(under root: String) throws -> Listing {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -7,11 +7,8 @@ public struct HDTFScanner: Sendable {
     public init() {}
 
     public func scan(root: String) throws -> ScanResult {
-        var result = ScanResult()
-        let listing = try DatasetWalk.list(under: root)
-        result.skipped += listing.links.map { SkippedFile(path: (root as NSString).appendingPathComponent($0), reason: "symbolic link (not followed)") }
-        for relative in listing.files {
-            let path = (root as NSString).appendingPathComponent(relative)
+        var (result, files) = try DatasetWalk.scanStart(root: root)
+        for (relative, path) in files {
             let name = (relative as NSString).lastPathComponent
             let fileExtension = (name as NSString).pathExtension.lowercased()
             if name.hasPrefix(".") {

@@ -8,11 +8,8 @@ public struct MEADScanner: Sendable {
     public init() {}
 
     public func scan(root: String) throws -> ScanResult {
-        var result = ScanResult()
-        let listing = try DatasetWalk.list(under: root)
-        result.skipped += listing.links.map { SkippedFile(path: (root as NSString).appendingPathComponent($0), reason: "symbolic link (not followed)") }
-        for relative in listing.files {
-            let path = (root as NSString).appendingPathComponent(relative)
+        var (result, files) = try DatasetWalk.scanStart(root: root)
+        for (relative, path) in files {
             switch classify(relative) {
             case .clip(let actor, let emotion, let level, let view):
                 result.clips.append(DatasetClip(dataset: .mead, path: path, actor: actor, emotion: emotion, level: level, view: view))

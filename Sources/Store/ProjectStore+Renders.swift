@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// A render job of one revision's prompts, recorded by the renderer.
-public struct NewRender: Codable, Sendable {
+public struct NewRender: Codable, Sendable, Equatable {
     public var annotationID: Int64
     public var revision: Int
     public var parametersJSON: String
@@ -24,20 +24,19 @@ public enum RenderStatus: String, Codable, Sendable, CaseIterable {
     case queued, running, done, failed
 }
 
+/// A recorded render: what was asked (`request`, whose fields read straight through) and how it went.
+@dynamicMemberLookup
 public struct RenderRecord: Codable, Sendable, Equatable {
     public var id: Int64
-    public var annotationID: Int64
-    public var revision: Int
-    public var parametersJSON: String
-    public var seed: Int64
-    public var modelPath: String
-    public var modelHash: String?
+    public var request: NewRender
     public var outputsJSON: String
     public var timingsJSON: String
     public var status: RenderStatus
     public var error: String?
     public var createdAt: Date
     public var updatedAt: Date
+
+    public subscript<Value>(dynamicMember keyPath: KeyPath<NewRender, Value>) -> Value { request[keyPath: keyPath] }
 }
 
 /// A clip of the dataset that an annotation describes; the batch annotator links every clip of a unit.
@@ -105,8 +104,11 @@ extension ProjectStore {
         return try pool.read { db in
             try request.fetchAll(db).map {
                 RenderRecord(
-                    id: $0.id!, annotationID: $0.annotationId, revision: $0.revision, parametersJSON: $0.parametersJson,
-                    seed: $0.seed, modelPath: $0.modelPath, modelHash: $0.modelHash, outputsJSON: $0.outputsJson,
+                    id: $0.id!,
+                    request: NewRender(
+                        annotationID: $0.annotationId, revision: $0.revision, parametersJSON: $0.parametersJson, seed: $0.seed,
+                        modelPath: $0.modelPath, modelHash: $0.modelHash),
+                    outputsJSON: $0.outputsJson,
                     timingsJSON: $0.timingsJson, status: RenderStatus(rawValue: $0.status)!, error: $0.error,
                     createdAt: $0.createdAt, updatedAt: $0.updatedAt)
             }

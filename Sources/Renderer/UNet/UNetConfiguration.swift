@@ -4,7 +4,7 @@ import FileAccess
 /// The fields of a diffusers `unet/config.json` (`UNet2DConditionModel`) that the SD1.5 family uses. Missing keys
 /// take diffusers' defaults; settings outside the family (class or addition embeddings, other block types) are
 /// refused by `validate()` rather than silently ignored.
-public struct UNetConfiguration: Decodable, Equatable, Sendable {
+public struct UNetConfiguration: ValidatedConfiguration, Equatable, Sendable {
     public var inChannels = 4
     public var outChannels = 4
     public var blockOutChannels = [320, 640, 1280, 1280]
@@ -92,16 +92,7 @@ public struct UNetConfiguration: Decodable, Equatable, Sendable {
     }
 
     public static func load(from url: URL) throws -> UNetConfiguration {
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw ModelLoadingError.missingFile(url.path) }
-        do {
-            let configuration = try JSONDecoder().decode(UNetConfiguration.self, from: data)
-            try configuration.validate()
-            return configuration
-        } catch let error as ModelLoadingError {
-            throw error
-        } catch {
-            throw ModelLoadingError.invalidConfiguration(FileErrorText.describe(error, path: url.path))
-        }
+        try loadValidated(from: url)
     }
 
     public func validate() throws {

@@ -2,7 +2,7 @@ import Foundation
 import FileAccess
 
 /// The fields of a diffusers `vae/config.json` (`AutoencoderKL`) with diffusers' defaults for missing keys.
-public struct AutoencoderKLConfiguration: Decodable, Equatable, Sendable {
+public struct AutoencoderKLConfiguration: ValidatedConfiguration, Equatable, Sendable {
     public var inChannels = 3
     public var outChannels = 3
     public var latentChannels = 4
@@ -52,16 +52,7 @@ public struct AutoencoderKLConfiguration: Decodable, Equatable, Sendable {
     }
 
     public static func load(from url: URL) throws -> AutoencoderKLConfiguration {
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw ModelLoadingError.missingFile(url.path) }
-        do {
-            let configuration = try JSONDecoder().decode(AutoencoderKLConfiguration.self, from: data)
-            try configuration.validate()
-            return configuration
-        } catch let error as ModelLoadingError {
-            throw error
-        } catch {
-            throw ModelLoadingError.invalidConfiguration(FileErrorText.describe(error, path: url.path))
-        }
+        try loadValidated(from: url)
     }
 
     /// Every size within `ConfigurationLimits`, the widths divisible by the group count, the factors finite.

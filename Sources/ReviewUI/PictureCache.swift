@@ -1,5 +1,6 @@
 import Store
 import Foundation
+import MediaIO
 
 /// Reference-frame pictures decoded off the screen's thread, so moving between items never waits on a decoder.
 final class PictureCache: @unchecked Sendable {
@@ -11,11 +12,33 @@ final class PictureCache: @unchecked Sendable {
     /// Rows per path and size; an empty array records a file that could not be decoded, so it is not tried again.
     private var rowsByKey: [String: [String]] = [:]
     private var requested: Set<String> = []
+    private var pngByKey: [String: Data] = [:]
 
     init(decoder: ReferenceFrameDecoder, color: TerminalColorSupport, onReady: @escaping @Sendable () -> Void) {
         self.decoder = decoder
         self.color = color
         self.onReady = onReady
+    }
+
+    /// The frame as a PNG of at most `side` x `side` pixels, for terminals that show real pictures; nil until
+    /// decoded (decoding starts on the first call) or when the file does not decode.
+    func png(for path: String?, side: Int) -> Data? {
+        guard let path, PictureSource.isPicture(path: path) else { return nil }
+        let key = "png \(side) \(path)"
+        lock.lock()
+        defer { lock.unlock() }
+        if let stored = pngByKey[key] { return stored.isEmpty ? nil : stored }
+        if requested.insert(key).inserted {
+            queue.async { [self] in
+                let pixels = try? decoder.decodeFrame(path: path, width: side, height: side)
+                let data = pixels.flatMap { try? ImageEncoding.png(RGBImage(width: $0.width, height: $0.height, pixels: $0.bytes)) } ?? Data()
+                lock.lock()
+                pngByKey[key] = data
+                lock.unlock()
+                onReady()
+            }
+        }
+        return nil
     }
 
     /// The rows at `columns` x `rows` cells when decoded; otherwise starts decoding and returns nil. A resize

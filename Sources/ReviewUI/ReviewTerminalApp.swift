@@ -14,6 +14,8 @@ public enum ReviewTerminalApp {
         let color = TerminalColorSupport.detect(environment)
         let pictures = PictureCache(decoder: MediaIOFrameDecoder(), color: color) { [weak terminal] in terminal?.notifyPictureReady() }
         let table = try? FACSTable.bundled()
+        let kitty = color != .none && KittyGraphics.isSupported(environment)
+        var transmittedPath: String?
         session.start()
         terminal.enterRawMode()
         defer {
@@ -23,11 +25,22 @@ public enum ReviewTerminalApp {
         while true {
             let size = terminal.size()
             let pictureSize = ReviewScreen.pictureSize(width: size.width, height: size.height)
-            let screen = ReviewScreen(
-                width: size.width, height: size.height, color: color,
-                picture: pictures.rows(for: session.detail?.subject.sourcePath, columns: pictureSize.columns, rows: pictureSize.rows),
-                table: table)
-            terminal.send(screen.frame(session))
+            let path = session.detail?.subject.sourcePath
+            // With kitty graphics the screen keeps the picture's cells blank and the real picture is placed on them.
+            let png = kitty ? pictures.png(for: path, side: 512) : nil
+            let picture = png != nil
+                ? Array(repeating: String(repeating: " ", count: pictureSize.columns), count: pictureSize.rows)
+                : pictures.rows(for: path, columns: pictureSize.columns, rows: pictureSize.rows)
+            let screen = ReviewScreen(width: size.width, height: size.height, color: color, picture: picture, table: table)
+            var output = (kitty ? KittyGraphics.clearPlacements : "") + screen.frame(session)
+            if let png, session.mode == .reviewing, session.scroll == 0 {
+                if transmittedPath != path {
+                    output += KittyGraphics.transmit(png: png)
+                    transmittedPath = path
+                }
+                output += KittyGraphics.place(row: 2, column: size.width - pictureSize.columns, columns: pictureSize.columns, rows: pictureSize.rows)
+            }
+            terminal.send(output)
             // A short wait first: when the curator pauses, the WAL is checkpointed (see ReviewSession.idle()).
             var event = terminal.next(timeout: 300)
             if case .timeout = event {

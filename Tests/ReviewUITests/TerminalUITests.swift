@@ -234,6 +234,26 @@ final class TerminalUITests: XCTestCase {
         try tmux.waitFor("approved #1")
     }
 
+    /// With two curators per item, a disagreement waits for the reviewer's queue, where `a` settles it.
+    func testReviewerQueueSettlesAConflict() throws {
+        _ = try store.addAnnotations([sampleAnnotation(0), sampleAnnotation(1)])
+        try store.setOverlap(2, curator: "lead")
+        try store.approve(id: 1, curator: "ann")
+        try store.reject(id: 1, curator: "bob", reason: .wrongEmotion)
+        XCTAssertEqual(try store.openConflicts(), [1])
+        let tbd = try BuiltProgram.url("tbd")
+        let tmux = try TmuxSession(
+            command: "\(tbd.path) review --db \(databasePath!) --role reviewer",
+            environment: ["TBD_CURATOR": "rita", "LANG": "C.UTF-8", "TERM": "tmux-256color"])
+        let screen = try tmux.waitFor("#1  PENDING")
+        XCTAssertTrue(screen.contains("1 pending here"), "only the conflict is in the reviewer's queue: \(screen)")
+        try tmux.type("a")
+        try tmux.waitFor("approved #1")
+        XCTAssertEqual(try store.show(id: 1).status, .approved)
+        XCTAssertEqual(try store.openConflicts(), [])
+        XCTAssertEqual(try store.show(id: 2).status, .pending, "the reviewer's queue holds conflicts only")
+    }
+
     /// A large terminal gets a picture large enough to judge whether an action unit is visible.
     func testPictureUsesTheRoomOfALargeTerminal() throws {
         let png = folder.appendingPathComponent("frame.png").path

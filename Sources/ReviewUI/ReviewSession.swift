@@ -40,6 +40,8 @@ public final class ReviewSession {
     public private(set) var decidedThisSession = 0
     private var firstDecisionAt: Date?
     private var lastDecisionAt: Date?
+    /// The store's status counts when `matchingFilter` was last counted.
+    private var countsAtFilterCount: StatusCounts?
 
     /// A reviewer's decisions are final and settle items whose curators disagreed.
     public let role: CuratorRole
@@ -72,6 +74,7 @@ public final class ReviewSession {
     }
 
     private func refreshFilterCount() {
+        countsAtFilterCount = try? store.statusCounts()
         matchingFilter = try? store.count(filter: filter)
     }
 
@@ -152,7 +155,9 @@ public final class ReviewSession {
     /// lands on a key press (the store is opened without automatic checkpoints). A failure only delays it.
     public func idle() {
         try? store.checkpoint()
-        refreshFilterCount()
+        // The filter's full count is the costly part (tens of milliseconds at 100,000 items); the status counts,
+        // kept by triggers, say cheaply whether anyone decided anything since it was taken.
+        if let current = try? store.statusCounts(), current != countsAtFilterCount { refreshFilterCount() }
     }
 
     // MARK: Keys

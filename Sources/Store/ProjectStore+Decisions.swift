@@ -37,7 +37,7 @@ extension ProjectStore {
             }
             try self.refuseOthersClaim(row, curator: curator)
             let current = try self.revisionRow(db, annotationID: id, number: row.currentRevision)
-            let currentAUs = try StoredJSON.decode(ScoredAUNotationList.self, from: current.ausJson).wrappedValue
+            let currentAUs = try ProjectJSON.decode(ScoredAUNotationList.self, from: current.ausJson).wrappedValue
             let newCoarse = coarse ?? current.coarsePrompt
             let newFine = fine ?? current.finePrompt
             let newAUs = aus ?? currentAUs
@@ -49,15 +49,15 @@ extension ProjectStore {
             }
             var findingsJSON = current.findingsJson
             if newAUs != currentAUs {
-                findingsJSON = try StoredJSON.encode(Self.findings(for: newAUs, emotion: row.emotion, level: row.level))
+                findingsJSON = try ProjectJSON.string(Self.findings(for: newAUs, emotion: row.emotion, level: row.level))
             }
             let number = (try Int.fetchOne(db, sql: "SELECT max(number) FROM revision WHERE annotation_id = ?", arguments: [id]) ?? 0) + 1
             let time = self.now
             try RevisionRow(
                 annotationId: id, number: number, coarsePrompt: newCoarse, finePrompt: newFine,
-                ausJson: try StoredJSON.encode(ScoredAUNotationList(wrappedValue: newAUs)), findingsJson: findingsJSON, author: curator, createdAt: time
+                ausJson: try ProjectJSON.string(ScoredAUNotationList(wrappedValue: newAUs)), findingsJson: findingsJSON, author: curator, createdAt: time
             ).insert(db)
-            let findings = try StoredJSON.decode([Finding].self, from: findingsJSON)
+            let findings = try ProjectJSON.decode([Finding].self, from: findingsJSON)
             try self.record(
                 db, row: row, curator: curator, action: .edit, reason: nil, note: nil, statusAfter: after,
                 revisionAfter: number, severity: Self.severityRank(findings), time: time,
@@ -93,7 +93,7 @@ extension ProjectStore {
             try self.refuseOthersClaim(row, curator: curator)
             let restored = ReviewStatus(rawValue: last.statusBefore)!
             let revision = try self.revisionRow(db, annotationID: row.id!, number: last.revisionBefore)
-            let findings = try StoredJSON.decode([Finding].self, from: revision.findingsJson)
+            let findings = try ProjectJSON.decode([Finding].self, from: revision.findingsJson)
             let time = self.now
             let decision = try self.record(
                 db, row: row, curator: curator, action: .undo, reason: nil, note: nil, statusAfter: restored,

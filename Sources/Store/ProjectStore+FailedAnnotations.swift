@@ -11,7 +11,7 @@ extension ProjectStore {
         guard !failure.subject.sourcePath.isEmpty else { throw StoreError.invalidInput("failed item rejected: subject.sourcePath is empty") }
         guard !failure.emotion.isEmpty else { throw StoreError.invalidInput("failed item rejected: emotion is empty") }
         guard failure.stageIndex >= 1 else { throw StoreError.invalidInput("failed item rejected: stage index \(failure.stageIndex) is below 1") }
-        let transcript = try StoredJSON.encode(failure.stages.sorted { $0.index < $1.index })
+        let transcript = try ProjectJSON.string(failure.stages.sorted { $0.index < $1.index })
         let time = now
         return try pool.write { db in
             try db.execute(
@@ -57,7 +57,7 @@ extension ProjectStore {
             emotion: row["emotion"], level: try StoredValue.level(row["level"]),
             mode: try StoredValue.decode(AnnotationMode.self, row["mode"]), backend: row["backend"],
             endpoint: row["endpoint"], model: row["model"], stageIndex: row["stage_index"], stageTitle: row["stage_title"],
-            error: row["error"], stages: try StoredJSON.decode([StageRecord].self, from: row["transcript_json"]),
+            error: row["error"], stages: try ProjectJSON.decode([StageRecord].self, from: row["transcript_json"]),
             recordPath: row["record_path"])
         item.id = row["id"]
         item.createdAt = row["created_at"]

@@ -81,9 +81,9 @@ extension ProjectStore {
                 subject: subjectRecord, emotion: row.emotion, level: try StoredValue.level(row.level),
                 mode: try StoredValue.decode(AnnotationMode.self, row.mode), backend: row.backend, endpoint: row.endpoint,
                 modelID: row.modelId, templateVersion: row.templateVersion,
-                stages: try StoredJSON.decode([StageRecord].self, from: row.stagesJson), coarsePrompt: current.coarsePrompt,
+                stages: try ProjectJSON.decode([StageRecord].self, from: row.stagesJson), coarsePrompt: current.coarsePrompt,
                 finePrompt: current.finePrompt, aus: current.aus, findings: current.findings,
-                provenance: try? StoredJSON.decode(AnnotationProvenance.self, from: row.provenanceJson))
+                provenance: try? ProjectJSON.decode(AnnotationProvenance.self, from: row.provenanceJson))
             return AnnotationDetail(
                 id: id, subjectID: subject.id!, annotation: annotation, provenanceJSON: row.provenanceJson,
                 status: ReviewStatus(rawValue: row.status)!, current: current, revisions: revisions, decisions: decisions,
@@ -207,7 +207,7 @@ extension ProjectStore {
     static func revision(_ row: RevisionRow) throws -> Revision {
         Revision(
             number: row.number, coarsePrompt: row.coarsePrompt, finePrompt: row.finePrompt,
-            aus: try StoredJSON.decode(ScoredAUNotationList.self, from: row.ausJson).wrappedValue,
-            findings: try StoredJSON.decode([Finding].self, from: row.findingsJson), author: row.author, createdAt: row.createdAt)
+            aus: try ProjectJSON.decode(ScoredAUNotationList.self, from: row.ausJson).wrappedValue,
+            findings: try ProjectJSON.decode([Finding].self, from: row.findingsJson), author: row.author, createdAt: row.createdAt)
     }
 }

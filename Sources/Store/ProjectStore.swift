@@ -127,9 +127,9 @@ public final class ProjectStore: @unchecked Sendable {
     }
 
     func insert(_ annotation: Annotation, db: Database) throws -> Int64 {
-        let stagesJSON = try StoredJSON.encode(annotation.stages.sorted { $0.index < $1.index })
-        let ausJSON = try StoredJSON.encode(annotation.aus.map(\.description))
-        let findingsJSON = try StoredJSON.encode(annotation.findings)
+        let stagesJSON = try ProjectJSON.string(annotation.stages.sorted { $0.index < $1.index })
+        let ausJSON = try ProjectJSON.string(annotation.aus.map(\.description))
+        let findingsJSON = try ProjectJSON.string(annotation.findings)
         let curator = "pipeline:\(annotation.backend)"
         let time = now
         let subjectID = try subjectID(for: annotation.subject, db: db, time: time)
@@ -203,14 +203,14 @@ public final class ProjectStore: @unchecked Sendable {
     func audit(_ db: Database, curator: String, action: String, annotationID: Int64?, before: AuditState?, after: AuditState?) throws {
         try AuditRow(
             id: nil, at: now, curator: curator, action: action, annotationId: annotationID,
-            beforeJson: try before.map(StoredJSON.encode), afterJson: try after.map(StoredJSON.encode)
+            beforeJson: try before.map { try ProjectJSON.string($0) }, afterJson: try after.map { try ProjectJSON.string($0) }
         ).insert(db)
     }
 
     func audit<Value: Encodable>(_ db: Database, curator: String, action: String, annotationID: Int64?, record: Value) throws {
         try AuditRow(
             id: nil, at: now, curator: curator, action: action, annotationId: annotationID, beforeJson: nil,
-            afterJson: try StoredJSON.encode(record)
+            afterJson: try ProjectJSON.string(record)
         ).insert(db)
     }
 

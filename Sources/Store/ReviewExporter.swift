@@ -141,7 +141,7 @@ public struct ReviewExporter {
                     actor: row["clip_actor"] ?? row["actor_id"], view: row["clip_view"] ?? row["view"],
                     emotion: row["clip_emotion"] ?? row["emotion"], level: row["clip_level"] ?? row["level"],
                     coarsePrompt: row["coarse_prompt"], finePrompt: row["fine_prompt"],
-                    aus: try StoredJSON.decode([String].self, from: row["aus_json"]),
+                    aus: try ProjectJSON.decode([String].self, from: row["aus_json"]),
                     status: ReviewStatus(rawValue: row["status"])!, curator: row["decided_by"],
                     decidedAt: decidedAt.map(formatter.string(from:)), reason: row["decision_reason"], note: row["decision_note"],
                     backend: row["backend"], modelID: row["model_id"],

@@ -115,14 +115,8 @@ struct ClipLinkRow: SnakeCaseRecord {
     var level: Int?
 }
 
-/// JSON in and out of TEXT columns, in the project's one JSON form.
+/// Whether a TEXT column's JSON is an object or an array, as render parameters, outputs and timings must be.
 enum StoredJSON {
-    static func encode<Value: Encodable>(_ value: Value) throws -> String { try ProjectJSON.string(value) }
-
-    static func decode<Value: Decodable>(_ type: Value.Type, from text: String) throws -> Value {
-        try ProjectJSON.decode(type, from: text)
-    }
-
     static func isValidObjectOrArray(_ text: String) -> Bool {
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) else { return false }
         return object is [String: Any] || object is [Any]

@@ -16,6 +16,12 @@ struct ExportCommand: ParsableCommand {
     var out: String?
     @OptionGroup var output: JSONOption
 
+    func validate() throws {
+        if status == .conflict {
+            throw ValidationError("--status conflict is a review queue (tbd review list --status conflict); export pending, approved, rejected or any")
+        }
+    }
+
     func run() throws {
         let exporter = ReviewExporter(store: try store.openExisting())
         let path = out ?? Self.defaultPath(database: store.path, format: format)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileAccess
 import Foundation
 import Renderer
 
@@ -72,6 +73,8 @@ extension RenderCommand {
                                             metadata: ["sampler": sampler.name, "steps": String(steps), "blend": blending.rawValue,
                                                        "split": split, "cfg": String(cfg)],
                                             to: URL(fileURLWithPath: out))
+            } catch let error as OutputFileError {
+                throw CLIError("\(error)")
             } catch {
                 throw CLIError("cannot write \(out): \(error)")
             }

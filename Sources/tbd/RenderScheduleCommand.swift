@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileAccess
 import Foundation
 import MediaIO
 import Renderer
@@ -52,9 +53,11 @@ extension RenderCommand {
             }
             if let plot {
                 do {
-                    try ImageEncoding.png(ScheduleChart(schedule: schedule).image).write(to: URL(fileURLWithPath: plot), options: .atomic)
+                    try OutputFile.write(ImageEncoding.png(ScheduleChart(schedule: schedule).image), to: plot)
+                } catch let error as OutputFileError {
+                    throw CLIError("\(error)")
                 } catch {
-                    throw CLIError("cannot write the plot to \(plot): \(error.localizedDescription)")
+                    throw CLIError("cannot write the plot to \(plot): \(error)")
                 }
             }
             let rows = (0..<steps).map { step in

@@ -128,4 +128,48 @@ extension ModelCommand {
             }
         }
     }
+
+    struct TalkingUNetRun: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "talking-unet",
+            abstract: "Run the talking-head denoiser with its ReferenceNet; writes out [1, 4, F, h, w].",
+            discussion: """
+                --model is a talking checkpoint. Inputs: sample [1, 4, F, h, w], timesteps [1], encoder_hidden_states \
+                [1, L, D], audio_tokens [1, F, N, D_a], reference_latents [R, 4, h, w] (reference first, then motion \
+                frames; the ReferenceNet runs on them at t = 0 with the same encoder_hidden_states), and optionally \
+                full_mask, face_mask, lip_mask [h, w] (default: ones).
+                """)
+
+        @OptionGroup var options: NetworkRunOptions
+
+        func run() throws {
+            let names = ["sample", "timesteps", "encoder_hidden_states", "audio_tokens", "reference_latents", "full_mask", "face_mask", "lip_mask"]
+            let inputs = try options.inputTensors(names)
+            guard let sample = inputs["sample"], let timesteps = inputs["timesteps"], let text = inputs["encoder_hidden_states"],
+                  let audio = inputs["audio_tokens"], let referenceLatents = inputs["reference_latents"] else {
+                throw CLIError("\(options.inputs) must hold sample, timesteps, encoder_hidden_states, audio_tokens and reference_latents")
+            }
+            guard timesteps.count == 1 else { throw CLIError("timesteps must hold one value, not \(timesteps.shape)") }
+            let maskNames = ["full_mask", "face_mask", "lip_mask"]
+            let masks: AudioMasks?
+            switch maskNames.compactMap({ inputs[$0] }).count {
+            case 0: masks = nil
+            case 3: masks = AudioMasks(full: inputs["full_mask"]!, face: inputs["face_mask"]!, lip: inputs["lip_mask"]!)
+            default: throw CLIError("\(options.inputs) must hold all of full_mask, face_mask and lip_mask, or none")
+            }
+            let started = Date()
+            do {
+                let checkpoint = try TalkingHeadCheckpoint(directory: URL(fileURLWithPath: options.model))
+                let bank = try checkpoint.referenceNet().bank(latents: referenceLatents, text: text)
+                let unet = try checkpoint.videoUNet()
+                let result = try unet(sample, timestep: timesteps.scalars[0], text: text, audio: audio, reference: bank,
+                                      referenceRows: Array(repeating: true, count: sample.shape.first ?? 0), masks: masks)
+                try options.finish(["out": result], started: started)
+            } catch let error as CLIError {
+                throw error
+            } catch {
+                throw CLIError("talking denoiser failed: \(error)")
+            }
+        }
+    }
 }

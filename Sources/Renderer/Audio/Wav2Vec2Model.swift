@@ -21,13 +21,18 @@ public final class Wav2Vec2Model: @unchecked Sendable {
 
     /// Loads weights named as transformers saves a `Wav2Vec2Model`, or under the `wav2vec2.` prefix of a
     /// `Wav2Vec2ForCTC` checkpoint (whose head is ignored).
-    public init(configuration: Wav2Vec2Configuration, preprocessor: Wav2Vec2Preprocessor = Wav2Vec2Preprocessor(),
-                weights: SafeTensorsFile) throws {
+    public convenience init(configuration: Wav2Vec2Configuration, preprocessor: Wav2Vec2Preprocessor = Wav2Vec2Preprocessor(),
+                            weights: SafeTensorsFile) throws {
+        try self.init(configuration: configuration, preprocessor: preprocessor, source: weights)
+    }
+
+    init(configuration: Wav2Vec2Configuration, preprocessor: Wav2Vec2Preprocessor = Wav2Vec2Preprocessor(),
+         source weights: WeightSource) throws {
         try configuration.validate()
         try preprocessor.validate()
         self.configuration = configuration
         self.preprocessor = preprocessor
-        let prefix = weights.entries["wav2vec2.feature_projection.projection.weight"] != nil ? "wav2vec2." : ""
+        let prefix = weights.contains("wav2vec2.feature_projection.projection.weight") ? "wav2vec2." : ""
         let root = WeightReader(source: weights, prefix: prefix)
         let hidden = configuration.hiddenSize
         let features = configuration.convDim.last!

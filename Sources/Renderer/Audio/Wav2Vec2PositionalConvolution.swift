@@ -18,17 +18,16 @@ struct Wav2Vec2PositionalConvolution {
     /// `conv.parametrizations.weight.original0` / `original1` (its parametrization form, transformers >= 4.36 on
     /// torch >= 2.1). transformers normalises over dim 2: one magnitude per kernel tap, the norm taken over all
     /// output and input channels of that tap.
-    init(_ weights: WeightReader, source: SafeTensorsFile, configuration: Wav2Vec2Configuration) throws {
+    init(_ weights: WeightReader, source: WeightSource, configuration: Wav2Vec2Configuration) throws {
         let (width, kernel, groups) = (configuration.hiddenSize, configuration.numConvPosEmbeddings, configuration.numConvPosEmbeddingGroups)
         (self.width, self.kernel, self.groups) = (width, kernel, groups)
         activation = configuration.featExtractActivation
         let groupWidth = width / groups
         let shape = [width, groupWidth, kernel]
         let folded: Tensor
-        let names = source.entries.keys
-        if names.contains(weights.prefix + "conv.weight_v") {
+        if source.contains(weights.prefix + "conv.weight_v") {
             folded = try Self.fold(magnitude: weights("conv.weight_g", shape: [1, 1, kernel]), direction: weights("conv.weight_v", shape: shape))
-        } else if names.contains(weights.prefix + "conv.parametrizations.weight.original1") {
+        } else if source.contains(weights.prefix + "conv.parametrizations.weight.original1") {
             folded = try Self.fold(magnitude: weights("conv.parametrizations.weight.original0", shape: [1, 1, kernel]),
                                    direction: weights("conv.parametrizations.weight.original1", shape: shape))
         } else {

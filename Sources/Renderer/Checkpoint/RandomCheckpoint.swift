@@ -28,28 +28,41 @@ public enum RandomCheckpoint {
                                      source: unetWeights)
         try unetWeights.write(to: root.appendingPathComponent("unet/diffusion_pytorch_model.safetensors"))
 
-        try writeJSON(vaeJSON, to: root.appendingPathComponent("vae/config.json"))
-        let vaeWeights = RandomWeights(seed: seed &+ 1)
-        _ = try AutoencoderKL(configuration: JSONDecoder().decode(AutoencoderKLConfiguration.self, from: JSONSerialization.data(withJSONObject: vaeJSON)),
-                              source: vaeWeights)
-        try vaeWeights.write(to: root.appendingPathComponent("vae/diffusion_pytorch_model.safetensors"))
+        try writeVAE(vaeJSON, seed: seed &+ 1, to: root.appendingPathComponent("vae"))
+        try writeTextEncoder(textJSON, seed: seed &+ 2, to: root.appendingPathComponent("text_encoder"))
+        try writeTokenizer(to: root.appendingPathComponent("tokenizer"))
+    }
 
-        try writeJSON(textJSON, to: root.appendingPathComponent("text_encoder/config.json"))
-        let textConfiguration = try JSONDecoder().decode(CLIPTextConfiguration.self, from: JSONSerialization.data(withJSONObject: textJSON))
-        let textWeights = RandomWeights(seed: seed &+ 2)
-        try generateTextEncoder(textConfiguration, into: textWeights)
-        try textWeights.write(to: root.appendingPathComponent("text_encoder/model.safetensors"))
+    /// `config.json` and random weights of an AutoencoderKL in `directory` (which must exist).
+    static func writeVAE(_ json: [String: Any], seed: UInt64, to directory: URL) throws {
+        try writeJSON(json, to: directory.appendingPathComponent("config.json"))
+        let weights = RandomWeights(seed: seed)
+        _ = try AutoencoderKL(configuration: JSONDecoder().decode(AutoencoderKLConfiguration.self, from: JSONSerialization.data(withJSONObject: json)),
+                              source: weights)
+        try weights.write(to: directory.appendingPathComponent("diffusion_pytorch_model.safetensors"))
+    }
 
+    /// `config.json` and random weights of a CLIP text encoder in `directory` (which must exist).
+    static func writeTextEncoder(_ json: [String: Any], seed: UInt64, to directory: URL) throws {
+        try writeJSON(json, to: directory.appendingPathComponent("config.json"))
+        let configuration = try JSONDecoder().decode(CLIPTextConfiguration.self, from: JSONSerialization.data(withJSONObject: json))
+        let weights = RandomWeights(seed: seed)
+        try generateTextEncoder(configuration, into: weights)
+        try weights.write(to: directory.appendingPathComponent("model.safetensors"))
+    }
+
+    /// SD1.5's CLIP vocabulary and merges (bundled) in `directory` (which must exist).
+    static func writeTokenizer(to directory: URL) throws {
         let tokenizer = try CLIPTokenizer.bundled()
         try JSONSerialization.data(withJSONObject: tokenizer.vocabulary, options: [.sortedKeys])
-            .write(to: root.appendingPathComponent("tokenizer/vocab.json"))
+            .write(to: directory.appendingPathComponent("vocab.json"))
         guard let merges = CLIPTokenizer.bundledMerges else {
             throw ModelLoadingError.missingFile("the bundled CLIP merges")
         }
-        try merges.write(to: root.appendingPathComponent("tokenizer/merges.txt"))
+        try merges.write(to: directory.appendingPathComponent("merges.txt"))
         try writeJSON(["_class_name": "CLIPTokenizer", "model_max_length": 77, "bos_token": "<|startoftext|>",
                        "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>", "unk_token": "<|endoftext|>"],
-                      to: root.appendingPathComponent("tokenizer/tokenizer_config.json"))
+                      to: directory.appendingPathComponent("tokenizer_config.json"))
     }
 
     static let modelIndex: [String: Any] = [

@@ -6,19 +6,33 @@ import Foundation
 ///
 /// Each tensor's values depend only on the seed and its name (SplitMix64 seeded with seed ^ FNV-1a(name), see
 /// `GaussianNoise`): matrices and kernels are N(0, 1/fan_in) so activations keep their scale through the
-/// untrained network; embedding tables N(0, 0.02^2); norm scales 1; biases and norm shifts 0.
+/// untrained network; embedding tables N(0, 0.02^2); norm scales 1; biases and norm shifts 0; a motion module's
+/// position table (`pos_encoder.pe`) its sinusoids. The F16 bytes go to a spool file as they are generated, so a
+/// multi-gigabyte network is held once (as the network's Float32 weights), not twice.
 final class RandomWeights: WeightSource {
-    private(set) var tensors: [(name: String, shape: [Int], halfBits: [UInt16])] = []
+    private(set) var entries: [(name: String, shape: [Int])] = []
     let seed: UInt64
+    private var spool: (url: URL, handle: FileHandle)?
 
     init(seed: UInt64) { self.seed = seed }
 
+    deinit {
+        if let spool {
+            try? spool.handle.close()
+            try? FileManager.default.removeItem(at: spool.url)
+        }
+    }
+
     var parameterCount: Int? { nil }
+
+    func contains(_ name: String) -> Bool { false }
 
     func tensor(named name: String, shape: [Int]) throws -> Tensor {
         let count = shape.reduce(1, *)
         var values: [Float]
-        if shape.count == 1 {
+        if name.hasSuffix("pos_encoder.pe"), shape.count == 3 {
+            values = MotionModule.sinusoidalTable(length: shape[1], width: shape[2]).scalars
+        } else if shape.count == 1 {
             let isScale = name.hasSuffix(".weight") && (name.contains("norm") || name.contains("layer_norm"))
             values = [Float](repeating: isScale ? 1 : 0, count: count)
         } else {
@@ -29,16 +43,27 @@ final class RandomWeights: WeightSource {
             for index in values.indices { values[index] *= standardDeviation }
         }
         let bits = values.map { Float16($0).bitPattern }
-        tensors.append((name, shape, bits))
+        try spoolHandle().write(contentsOf: bits.withUnsafeBytes { Data($0) })
+        entries.append((name, shape))
         return Tensor(shape: shape, scalars: bits.map { Float(Float16(bitPattern: $0)) })
     }
 
-    /// Writes the recorded tensors as an F16 safetensors file, streaming one tensor at a time.
+    private func spoolHandle() throws -> FileHandle {
+        if let spool { return spool.handle }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-random-weights-\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: url.path, contents: nil), let handle = FileHandle(forUpdatingAtPath: url.path) else {
+            throw ModelLoadingError.missingFile("cannot create the spool file \(url.path)")
+        }
+        spool = (url, handle)
+        return handle
+    }
+
+    /// Writes the recorded tensors as an F16 safetensors file: the header, then the spooled bytes in blocks.
     func write(to url: URL) throws {
         var header = "{\"__metadata__\":{\"format\":\"pt\"}"
         var offset = 0
-        for entry in tensors {
-            let bytes = entry.halfBits.count * 2
+        for entry in entries {
+            let bytes = entry.shape.reduce(1, *) * 2
             header += ",\"\(entry.name)\":{\"dtype\":\"F16\",\"shape\":[\(entry.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}"
             offset += bytes
         }
@@ -51,8 +76,11 @@ final class RandomWeights: WeightSource {
         var length = UInt64(header.utf8.count).littleEndian
         try handle.write(contentsOf: Data(bytes: &length, count: 8))
         try handle.write(contentsOf: Data(header.utf8))
-        for entry in tensors {
-            try entry.halfBits.withUnsafeBytes { try handle.write(contentsOf: Data($0)) }
+        if let spool {
+            try spool.handle.seek(toOffset: 0)
+            while let block = try spool.handle.read(upToCount: 1 << 24), !block.isEmpty {
+                try handle.write(contentsOf: block)
+            }
         }
     }
 }

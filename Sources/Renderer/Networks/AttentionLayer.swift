@@ -26,4 +26,28 @@ struct AttentionLayer {
         let attended = Attention.scaledDotProduct(query: query(input), key: key(source), value: value(source), heads: heads)
         return output(attended)
     }
+
+    /// Self-attention in which each item marked in `items` also attends to `extra` [1, L_extra, C]: its keys and
+    /// values are its own tokens followed by the extra ones (Hallo's reference attention). The extra tokens are
+    /// projected once; runs of items with the same mark share one attention call.
+    func callAsFunction(_ input: Tensor, appending extra: Tensor, forItems items: [Bool]) -> Tensor {
+        precondition(items.count == input.shape[0] && extra.rank == 3 && extra.shape[0] == 1,
+                     "reference attention: \(items.count) marks for \(input.shape), extra \(extra.shape)")
+        let (queries, keys, values) = (query(input), key(input), value(input))
+        let (extraKeys, extraValues) = (key(extra), value(extra))
+        var parts = [Tensor]()
+        var start = 0
+        while start < items.count {
+            var end = start + 1
+            while end < items.count, items[end] == items[start] { end += 1 }
+            let range = start..<end
+            let runKeys = keys.batchItems(range), runValues = values.batchItems(range)
+            parts.append(Attention.scaledDotProduct(
+                query: queries.batchItems(range),
+                key: items[start] ? Tensor.concatenateTokens(runKeys, extraKeys) : runKeys,
+                value: items[start] ? Tensor.concatenateTokens(runValues, extraValues) : runValues, heads: heads))
+            start = end
+        }
+        return output(parts.count == 1 ? parts[0] : Tensor.concatenateBatch(parts))
+    }
 }

@@ -1,13 +1,34 @@
 import Foundation
 
+/// diffusers' `FeedForward` with GEGLU as the diffusion UNets use it: a projection to 2 x 4 widths (value and
+/// gate), value * gelu(gate), and a projection back (`ff.net.0.proj`, `ff.net.2`).
+struct GEGLUFeedForward {
+    let projectionIn: LinearLayer
+    let projectionOut: LinearLayer
+
+    init(_ weights: WeightReader, width: Int) throws {
+        projectionIn = try LinearLayer(weights, "net.0.proj", input: width, output: 8 * width)
+        projectionOut = try LinearLayer(weights, "net.2", input: 4 * width, output: width)
+    }
+
+    func callAsFunction(_ input: Tensor) -> Tensor { projectionOut(projectionIn(input).geglu()) }
+}
+
+/// Reference attention for one transformer block (Hallo's ReferenceNet reader): the banked reference tokens
+/// [1, L_ref, C] that the self-attention of the items marked in `items` appends to its keys and values.
+struct ReferenceKeys {
+    let tokens: Tensor
+    let items: [Bool]
+}
+
 /// diffusers' `BasicTransformerBlock` as SD1.5 uses it: layer-normed self-attention, cross-attention on the text
 /// condition, and a GEGLU feed-forward (inner width 4x), each added back to its input.
 struct TransformerBlock {
     let norm1, norm2, norm3: LayerNormLayer
     let selfAttention: AttentionLayer
     let crossAttention: AttentionLayer
-    let feedForwardIn: LinearLayer
-    let feedForwardOut: LinearLayer
+    let feedForward: GEGLUFeedForward
+    let width: Int
 
     init(_ weights: WeightReader, width: Int, contextWidth: Int, heads: Int) throws {
         norm1 = try LayerNormLayer(weights, "norm1", width: width)
@@ -15,23 +36,33 @@ struct TransformerBlock {
         norm3 = try LayerNormLayer(weights, "norm3", width: width)
         selfAttention = try AttentionLayer(weights.scope("attn1"), width: width, contextWidth: width, heads: heads, projectionBias: false)
         crossAttention = try AttentionLayer(weights.scope("attn2"), width: width, contextWidth: contextWidth, heads: heads, projectionBias: false)
-        feedForwardIn = try LinearLayer(weights, "ff.net.0.proj", input: width, output: 8 * width)
-        feedForwardOut = try LinearLayer(weights, "ff.net.2", input: 4 * width, output: width)
+        feedForward = try GEGLUFeedForward(weights.scope("ff"), width: width)
+        self.width = width
     }
 
-    func callAsFunction(_ input: Tensor, context: Tensor) -> Tensor {
-        var hidden = input + selfAttention(norm1(input))
-        hidden = hidden + crossAttention(norm2(hidden), context: context)
-        return hidden + feedForwardOut(feedForwardIn(norm3(hidden)).geglu())
+    /// `record` receives the normalised tokens entering the self-attention (what Hallo's ReferenceNet banks);
+    /// `reference` turns the self-attention of its items into reference attention.
+    func callAsFunction(_ input: Tensor, context: Tensor, reference: ReferenceKeys? = nil,
+                        record: ((Tensor) -> Void)? = nil) -> Tensor {
+        let normed = norm1(input)
+        record?(normed)
+        var hidden = input
+        if let reference {
+            hidden += selfAttention(normed, appending: reference.tokens, forItems: reference.items)
+        } else {
+            hidden += selfAttention(normed)
+        }
+        hidden += crossAttention(norm2(hidden), context: context)
+        hidden += feedForward(norm3(hidden))
+        return hidden
     }
 }
 
-/// diffusers' `Transformer2DModel` on a feature map: group norm, a projection in (1x1 convolution, or linear
-/// with `use_linear_projection`), transformer blocks over the H*W tokens, a projection out, and the residual.
-struct SpatialTransformer {
+/// The frame of diffusers' `Transformer2DModel` and its video relatives: group norm, a projection in (1x1
+/// convolution, or linear), a body on the H*W tokens of each item, a projection out, and the residual.
+struct TokenProjection {
     let norm: GroupNormLayer
     let projectionIn: Projection
-    let blocks: [TransformerBlock]
     let projectionOut: Projection
 
     enum Projection {
@@ -39,34 +70,60 @@ struct SpatialTransformer {
         case linear(LinearLayer)
     }
 
-    init(_ weights: WeightReader, channels: Int, contextWidth: Int, heads: Int, layers: Int, groups: Int,
-         linearProjection: Bool) throws {
+    /// `innerWidth` is the token width between the projections (the channel count unless a module says otherwise).
+    init(_ weights: WeightReader, channels: Int, innerWidth: Int? = nil, groups: Int, linearProjection: Bool) throws {
+        let inner = innerWidth ?? channels
         norm = try GroupNormLayer(weights, "norm", groups: groups, epsilon: 1e-6, channels: channels)
-        func projection(_ name: String) throws -> Projection {
-            linearProjection ? .linear(try LinearLayer(weights, name, input: channels, output: channels))
-                             : .convolution(try Conv2DLayer(weights, name, input: channels, output: channels, kernel: 1))
+        func projection(_ name: String, _ input: Int, _ output: Int) throws -> Projection {
+            linearProjection ? .linear(try LinearLayer(weights, name, input: input, output: output))
+                             : .convolution(try Conv2DLayer(weights, name, input: input, output: output, kernel: 1))
         }
-        projectionIn = try projection("proj_in")
-        projectionOut = try projection("proj_out")
-        blocks = try (0..<layers).map {
-            try TransformerBlock(weights.scope("transformer_blocks.\($0)"), width: channels, contextWidth: contextWidth, heads: heads)
-        }
+        projectionIn = try projection("proj_in", channels, inner)
+        projectionOut = try projection("proj_out", inner, channels)
     }
 
-    /// `input` [N, C, H, W]; `context` [N, L, contextWidth].
-    func callAsFunction(_ input: Tensor, context: Tensor) -> Tensor {
+    /// `input` [N, C, H, W]; `body` maps tokens [N, H*W, inner] to tokens of the same shape.
+    func callAsFunction(_ input: Tensor, _ body: (Tensor) throws -> Tensor) rethrows -> Tensor {
         let (height, width) = (input.shape[2], input.shape[3])
         var tokens: Tensor
         switch projectionIn {
         case .convolution(let conv): tokens = conv(norm(input)).channelsLastTokens()
         case .linear(let linear): tokens = linear(norm(input).channelsLastTokens())
         }
-        for block in blocks { tokens = block(tokens, context: context) }
-        let output: Tensor
+        tokens = try body(tokens)
+        var output: Tensor
         switch projectionOut {
         case .convolution(let conv): output = conv(tokens.channelsFirstImage(height: height, width: width))
         case .linear(let linear): output = linear(tokens).channelsFirstImage(height: height, width: width)
         }
-        return output + input
+        output += input
+        return output
+    }
+}
+
+/// diffusers' `Transformer2DModel` on a feature map: `TokenProjection` around transformer blocks.
+struct SpatialTransformer {
+    let frame: TokenProjection
+    let blocks: [TransformerBlock]
+
+    init(_ weights: WeightReader, channels: Int, contextWidth: Int, heads: Int, layers: Int, groups: Int,
+         linearProjection: Bool) throws {
+        frame = try TokenProjection(weights, channels: channels, groups: groups, linearProjection: linearProjection)
+        blocks = try (0..<layers).map {
+            try TransformerBlock(weights.scope("transformer_blocks.\($0)"), width: channels, contextWidth: contextWidth, heads: heads)
+        }
+    }
+
+    /// `input` [N, C, H, W]; `context` [N, L, contextWidth]. `reference(layer)` gives a block's reference keys,
+    /// `record(layer, tokens)` receives each block's normalised self-attention input.
+    func callAsFunction(_ input: Tensor, context: Tensor, reference: (Int) -> ReferenceKeys? = { _ in nil },
+                        record: ((Int, Tensor) -> Void)? = nil) -> Tensor {
+        frame(input) { tokens in
+            var tokens = tokens
+            for (layer, block) in blocks.enumerated() {
+                tokens = block(tokens, context: context, reference: reference(layer), record: record.map { record in { record(layer, $0) } })
+            }
+            return tokens
+        }
     }
 }

@@ -97,3 +97,51 @@ private func transposePlanes(from source: [Float], into target: inout [Float], b
         }
     }
 }
+
+extension Tensor {
+    /// The items `range` of the first dimension, as one tensor.
+    func batchItems(_ range: Range<Int>) -> Tensor {
+        let size = count / max(1, shape[0])
+        var newShape = shape
+        newShape[0] = range.count
+        return Tensor(shape: newShape, scalars: Array(scalars[range.lowerBound * size..<range.upperBound * size]))
+    }
+
+    /// [N, L, C] followed by [1 or N, L2, C] along the tokens: [N, L + L2, C]; a single `extra` item is shared.
+    static func concatenateTokens(_ tokens: Tensor, _ extra: Tensor) -> Tensor {
+        precondition(tokens.rank == 3 && extra.rank == 3 && tokens.shape[2] == extra.shape[2]
+                     && (extra.shape[0] == 1 || extra.shape[0] == tokens.shape[0]),
+                     "cannot append tokens \(extra.shape) to \(tokens.shape)")
+        let (items, length, extraLength, width) = (tokens.shape[0], tokens.shape[1], extra.shape[1], tokens.shape[2])
+        var values = [Float]()
+        values.reserveCapacity(items * (length + extraLength) * width)
+        for item in 0..<items {
+            values += tokens.scalars[item * length * width..<(item + 1) * length * width]
+            let source = extra.shape[0] == 1 ? 0 : item
+            values += extra.scalars[source * extraLength * width..<(source + 1) * extraLength * width]
+        }
+        return Tensor(shape: [items, length + extraLength, width], scalars: values)
+    }
+
+    /// [A, X, Y, inner] to [A, Y, X, inner] (the shape given as those four sizes): frames and positions trade
+    /// places, as einops' "(b f) d c -> (b d) f c" and "b c f h w -> (b f) c h w" do.
+    func swappingMiddleAxes(outer: Int, first: Int, second: Int, inner: Int) -> Tensor {
+        precondition(outer * first * second * inner == count, "cannot read \(shape) as [\(outer), \(first), \(second), \(inner)]")
+        var result = [Float](repeating: 0, count: count)
+        result.withUnsafeMutableBufferPointer { out in
+            scalars.withUnsafeBufferPointer { inp in
+                let (source, target) = (inp.baseAddress!, out.baseAddress!)
+                concurrentChunks(count: outer * first, minimumChunk: max(1, 4096 / max(1, second * inner))) { range in
+                    for unit in range {
+                        let (a, x) = (unit / first, unit % first)
+                        for y in 0..<second {
+                            (target + ((a * second + y) * first + x) * inner)
+                                .update(from: source + ((a * first + x) * second + y) * inner, count: inner)
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [outer * second * first * inner], scalars: result)
+    }
+}

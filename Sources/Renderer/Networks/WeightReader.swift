@@ -6,6 +6,8 @@ protocol WeightSource {
     func tensor(named name: String, shape: [Int]) throws -> Tensor
     /// How many scalars the source holds in all, when it is a file; nil for generated weights.
     var parameterCount: Int? { get }
+    /// Whether a file holds `name` (for layouts with alternative names); generated weights hold none in advance.
+    func contains(_ name: String) -> Bool
 }
 
 extension SafeTensorsFile: WeightSource {
@@ -13,6 +15,8 @@ extension SafeTensorsFile: WeightSource {
         // From the byte ranges, which the header parser has already checked against the file's size.
         entries.values.reduce(0) { $0 + $1.byteRange.count / $1.dtype.byteSize }
     }
+
+    func contains(_ name: String) -> Bool { entries[name] != nil }
 
     func tensor(named name: String, shape: [Int]) throws -> Tensor {
         guard let entry = entries[name] else {

@@ -26,14 +26,16 @@ public final class UNet2DConditionModel: @unchecked Sendable {
     let downBlocks: [DownBlock]
     let midBlock: MidBlock?
     let upBlocks: [UpBlock]
-    let normOut: GroupNormLayer
-    let convOut: Conv2DLayer
+    /// Absent in a ReferenceNet: Hallo's reference UNet has no output head, its forward is never used.
+    let normOut: GroupNormLayer?
+    let convOut: Conv2DLayer?
 
     public convenience init(configuration: UNetConfiguration, weights file: SafeTensorsFile) throws {
         try self.init(configuration: configuration, source: file)
     }
 
-    init(configuration: UNetConfiguration, source: WeightSource) throws {
+    /// `outputHead` false builds the network without `conv_norm_out` and `conv_out` (Hallo's ReferenceNet).
+    init(configuration: UNetConfiguration, source: WeightSource, outputHead: Bool = true) throws {
         try configuration.validate()
         try ConfigurationLimits.checkParameters(needed: configuration.minimumParameterCount, available: source.parameterCount, in: "UNet")
         self.configuration = configuration
@@ -110,8 +112,8 @@ public final class UNet2DConditionModel: @unchecked Sendable {
             previous = output
         }
         self.upBlocks = upBlocks
-        normOut = try GroupNormLayer(weights, "conv_norm_out", groups: groups, epsilon: epsilon, channels: widths[0])
-        convOut = try Conv2DLayer(weights, "conv_out", input: widths[0], output: configuration.outChannels, kernel: 3)
+        normOut = outputHead ? try GroupNormLayer(weights, "conv_norm_out", groups: groups, epsilon: epsilon, channels: widths[0]) : nil
+        convOut = outputHead ? try Conv2DLayer(weights, "conv_out", input: widths[0], output: configuration.outChannels, kernel: 3) : nil
     }
 
     /// A folder with `config.json` and diffusers' weights file (a pipeline's `unet/`).
@@ -123,6 +125,7 @@ public final class UNet2DConditionModel: @unchecked Sendable {
     /// The predicted noise (or v) for `sample` [N, C, H, W] at `timesteps` (one per item, or one for all) under
     /// the text condition `context` [N, L, crossAttentionDim].
     public func callAsFunction(_ sample: Tensor, timesteps: [Float], context: Tensor) throws -> Tensor {
+        guard normOut != nil, convOut != nil else { throw TensorError.unsupported("a UNet built without its output head (a ReferenceNet)") }
         guard sample.rank == 4, sample.shape[1] == configuration.inChannels else {
             throw TensorError.shapeMismatch("UNet input \(sample.shape) is not [N, \(configuration.inChannels), H, W]")
         }
@@ -141,13 +144,49 @@ public final class UNet2DConditionModel: @unchecked Sendable {
             throw TensorError.shapeMismatch("\(timesteps.count) timesteps for a batch of \(batch)")
         }
         let embedding = time(timesteps.count == batch ? timesteps : Array(repeating: timesteps[0], count: batch))
+        return forward(sample, embedding: embedding, context: context, record: nil)!
+    }
 
+    /// The transformer blocks in the order PyTorch's module tree lists them (down blocks, up blocks, then the
+    /// middle block: diffusers registers `mid_block` after `up_blocks`), with their widths: the order Hallo's
+    /// ReferenceNet pairs writers with readers in.
+    var transformerSites: [ReferenceBank.Site] {
+        var sites = [ReferenceBank.Site]()
+        func add(_ prefix: String, _ attentions: [SpatialTransformer]) {
+            for (index, attention) in attentions.enumerated() {
+                for (layer, block) in attention.blocks.enumerated() {
+                    sites.append(.init(path: "\(prefix).attentions.\(index).transformer_blocks.\(layer)", width: block.width))
+                }
+            }
+        }
+        for (index, block) in downBlocks.enumerated() { add("down_blocks.\(index)", block.attentions) }
+        for (index, block) in upBlocks.enumerated() { add("up_blocks.\(index)", block.attentions) }
+        if let midBlock { add("mid_block", midBlock.layers.map(\.0)) }
+        return sites
+    }
+
+    /// Runs the network as Hallo's ReferenceNet writer: every transformer block's normalised self-attention input,
+    /// by its site path. Stops after the last transformer block (the rest of the forward is not needed).
+    func referenceWrites(_ sample: Tensor, timestep: Float, context: Tensor) -> [String: Tensor] {
+        var writes = [String: Tensor]()
+        let embedding = time(Array(repeating: timestep, count: sample.shape[0]))
+        _ = forward(sample, embedding: embedding, context: context) { writes[$0] = $1 }
+        return writes
+    }
+
+    /// The forward pass. With `record`, each transformer block's normalised self-attention input is handed over
+    /// with its site path, and the pass ends (returning nil) after the last transformer block.
+    private func forward(_ sample: Tensor, embedding: Tensor, context: Tensor, record: ((String, Tensor) -> Void)?) -> Tensor? {
+        func attend(_ attention: SpatialTransformer, _ hidden: Tensor, _ site: String) -> Tensor {
+            attention(hidden, context: context, record: record.map { record in { record("\(site).transformer_blocks.\($0)", $1) } })
+        }
+        let lastAttentionUpBlock = upBlocks.lastIndex { !$0.attentions.isEmpty }
         var hidden = convIn(sample)
         var skips = [hidden]
-        for block in downBlocks {
+        for (blockIndex, block) in downBlocks.enumerated() {
             for (index, resnet) in block.resnets.enumerated() {
                 hidden = resnet(hidden, timeEmbedding: embedding)
-                if !block.attentions.isEmpty { hidden = block.attentions[index](hidden, context: context) }
+                if !block.attentions.isEmpty { hidden = attend(block.attentions[index], hidden, "down_blocks.\(blockIndex).attentions.\(index)") }
                 skips.append(hidden)
             }
             if let downsampler = block.downsampler {
@@ -157,17 +196,19 @@ public final class UNet2DConditionModel: @unchecked Sendable {
         }
         if let midBlock {
             hidden = midBlock.first(hidden, timeEmbedding: embedding)
-            for (attention, resnet) in midBlock.layers {
-                hidden = resnet(attention(hidden, context: context), timeEmbedding: embedding)
+            for (index, (attention, resnet)) in midBlock.layers.enumerated() {
+                hidden = resnet(attend(attention, hidden, "mid_block.attentions.\(index)"), timeEmbedding: embedding)
             }
         }
-        for block in upBlocks {
+        if record != nil, lastAttentionUpBlock == nil { return nil }
+        for (blockIndex, block) in upBlocks.enumerated() {
             for (index, resnet) in block.resnets.enumerated() {
                 hidden = resnet(Tensor.concatenateChannels(hidden, skips.removeLast()), timeEmbedding: embedding)
-                if !block.attentions.isEmpty { hidden = block.attentions[index](hidden, context: context) }
+                if !block.attentions.isEmpty { hidden = attend(block.attentions[index], hidden, "up_blocks.\(blockIndex).attentions.\(index)") }
             }
+            if record != nil, blockIndex == lastAttentionUpBlock { return nil }
             if let upsampler = block.upsampler { hidden = upsampler(hidden.upsampleNearest(factor: 2)) }
         }
-        return convOut(normOut(hidden).silu())
+        return convOut!(normOut!(hidden).silu())
     }
 }

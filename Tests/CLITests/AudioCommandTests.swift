@@ -62,17 +62,8 @@ final class AudioCommandTests: XCTestCase {
         XCTAssertLessThanOrEqual(worst, 1e-4)
     }
 
-    /// One F32 tensor of a safetensors file: 8-byte header length, JSON header, data.
     private static func float32Tensor(_ name: String, in url: URL) throws -> (shape: [Int], values: [Float]) {
-        let data = try Data(contentsOf: url)
-        let headerLength = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
-        let header = try XCTUnwrap(JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as? [String: Any])
-        let entry = try XCTUnwrap(header[name] as? [String: Any], "\(name) in \(url.lastPathComponent)")
-        XCTAssertEqual(entry["dtype"] as? String, "F32")
-        let offsets = try XCTUnwrap(entry["data_offsets"] as? [Int])
-        let bytes = data.subdata(in: (8 + headerLength + offsets[0])..<(8 + headerLength + offsets[1]))
-        let values = bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-        return (try XCTUnwrap(entry["shape"] as? [Int]), values)
+        try float32SafeTensor(name, in: url)
     }
 
     func testBadAudioInputsAreClearErrors() throws {

@@ -56,22 +56,25 @@ struct AudioModule {
     /// `input` [N, C, h, w] (frames folded into N); `audio` [N, tokens, audioWidth], one item per frame;
     /// `masks` full, face and lip at this level, each [h * w] (used by the masked form only).
     func callAsFunction(_ input: Tensor, audio: Tensor, masks: [Tensor]) -> Tensor {
-        frame(input) { tokens in
-            var tokens = tokens
-            tokens += selfAttention(norm1(tokens))
-            let normed = norm2(tokens)
-            switch crossAttention {
-            case .single(let attention):
-                tokens += attention(normed, context: audio)
-            case .masked(let regions):
-                for (region, mask) in zip(regions, masks) {
-                    tokens += region.attention(normed, context: audio).scalingPositions(by: mask)
-                        .linear(weight: region.weight, bias: region.bias)
-                }
+        frame(input) { transformerBlock($0, audio: audio, masks: masks) }
+    }
+
+    /// The transformer block between the projections, on tokens [N, h * w, innerWidth].
+    func transformerBlock(_ input: Tensor, audio: Tensor, masks: [Tensor]) -> Tensor {
+        var tokens = input
+        tokens += selfAttention(norm1(tokens))
+        let normed = norm2(tokens)
+        switch crossAttention {
+        case .single(let attention):
+            tokens += attention(normed, context: audio)
+        case .masked(let regions):
+            for (region, mask) in zip(regions, masks) {
+                tokens += region.attention(normed, context: audio).scalingPositions(by: mask)
+                    .linear(weight: region.weight, bias: region.bias)
             }
-            tokens += feedForward(norm3(tokens))
-            return tokens
         }
+        tokens += feedForward(norm3(tokens))
+        return tokens
     }
 }
 

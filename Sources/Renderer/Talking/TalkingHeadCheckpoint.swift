@@ -87,11 +87,6 @@ public struct TalkingHeadCheckpoint: Sendable {
             }
             _ = try DiffusersModelFolder.weightsFile(in: folder)
         }
-        try Self.checking(directory, "tokenizer") { folder in
-            for file in ["vocab.json", "merges.txt"] where !FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path) {
-                throw ModelLoadingError.missingFile(folder.appendingPathComponent(file).path)
-            }
-        }
         try Self.checking(directory, "scheduler") { folder in
             _ = try DDIMConfiguration.load(from: folder.appendingPathComponent("scheduler_config.json"))
         }
@@ -109,9 +104,14 @@ public struct TalkingHeadCheckpoint: Sendable {
     public func vae() throws -> AutoencoderKL { try load("vae") { try AutoencoderKL(directory: $0) } }
     public func textEncoder() throws -> CLIPTextModel { try load("text_encoder") { try CLIPTextModel(directory: $0) } }
 
+    /// The folder's `vocab.json` and `merges.txt` when present, otherwise SD1.5's bundled tokenizer.
     public func tokenizer() throws -> CLIPTokenizer {
         try load("tokenizer") {
-            try CLIPTokenizer(vocabularyFile: $0.appendingPathComponent("vocab.json"), mergesFile: $0.appendingPathComponent("merges.txt"))
+            let (vocabulary, merges) = ($0.appendingPathComponent("vocab.json"), $0.appendingPathComponent("merges.txt"))
+            guard FileManager.default.fileExists(atPath: vocabulary.path), FileManager.default.fileExists(atPath: merges.path) else {
+                return try CLIPTokenizer.bundled()
+            }
+            return try CLIPTokenizer(vocabularyFile: vocabulary, mergesFile: merges)
         }
     }
 

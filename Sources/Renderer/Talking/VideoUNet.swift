@@ -163,9 +163,9 @@ public final class VideoUNet: @unchecked Sendable {
     }
 
     /// The prediction (v or noise) for `sample` [B, 4, F, h, w] at `timestep`. `text` [B, L, D]; `audio`
-    /// [B, F, N, Da] (nil: zeros); `reference` applies to the rows where `referenceRows[b]` is true, the others
-    /// run plain self-attention without motion frames, as Hallo's unconditional half; `masks` at the latent
-    /// resolution (nil: all ones).
+    /// [B, F, N, Da] (nil: zeros); `reference`'s reference tokens are read by the rows where `referenceRows[b]`
+    /// is true, the others run plain self-attention (Hallo's unconditional half), while its motion frames precede
+    /// every row's frames in the motion modules; `masks` at the latent resolution (nil: all ones).
     public func callAsFunction(_ sample: Tensor, timestep: Float, text: Tensor, audio: Tensor?,
                                reference: ReferenceBank?, referenceRows: [Bool], masks: AudioMasks?) throws -> Tensor {
         let sd = configuration.unet
@@ -248,32 +248,20 @@ public final class VideoUNet: @unchecked Sendable {
             hidden = audio(hidden, audio: pass.audio, masks: pass.masks[min(audio.level, 3)])
         }
         guard let motion = stage.motion else { return hidden }
-        // The bank's motion frames, as images, before the frames of each row that reads the reference.
-        var prefix: Tensor?
-        if let entry, entry.shape[0] > 1 {
-            guard entry.shape[1] == height * width else {
-                throw TensorError.shapeMismatch("reference bank tokens \(entry.shape) do not fit a \(height)x\(width) level")
-            }
-            prefix = entry.batchItems(1..<entry.shape[0]).channelsFirstImage(height: height, width: width)
+        // The bank's motion frames, as images, before the frames of every row (the unconditional one too, as
+        // the window fixture's README settles), dropped after the module.
+        guard let entry, entry.shape[0] > 1 else { return try motion(hidden, frames: frames) }
+        guard entry.shape[1] == height * width else {
+            throw TensorError.shapeMismatch("reference bank tokens \(entry.shape) do not fit a \(height)x\(width) level")
         }
-        let rowGroups: [[Int]] = Set(pass.referenceRows).count == 1 || prefix == nil
-            ? [Array(0..<pass.batch)] : (0..<pass.batch).map { [$0] }
-        var outputs = [Tensor]()
-        for rows in rowGroups {
-            let prepend = pass.referenceRows[rows[0]] ? prefix : nil
-            let extra = prepend?.shape[0] ?? 0
-            var sequences = [Tensor]()
-            for row in rows {
-                if let prepend { sequences.append(prepend) }
-                sequences.append(hidden.batchItems(row * frames..<(row + 1) * frames))
-            }
-            let moved = try motion(sequences.count == 1 ? sequences[0] : Tensor.concatenateBatch(sequences), frames: frames + extra)
-            for (position, _) in rows.enumerated() {
-                let start = position * (frames + extra) + extra
-                outputs.append(moved.batchItems(start..<start + frames))
-            }
-        }
-        return outputs.count == 1 ? outputs[0] : Tensor.concatenateBatch(outputs)
+        let prefix = entry.batchItems(1..<entry.shape[0]).channelsFirstImage(height: height, width: width)
+        let extra = prefix.shape[0]
+        let sequences = (0..<pass.batch).flatMap { [prefix, hidden.batchItems($0 * frames..<($0 + 1) * frames)] }
+        let moved = try motion(Tensor.concatenateBatch(sequences), frames: frames + extra)
+        return Tensor.concatenateBatch((0..<pass.batch).map {
+            let start = $0 * (frames + extra) + extra
+            return moved.batchItems(start..<start + frames)
+        })
     }
 }
 

@@ -16,7 +16,8 @@ no conv bias, even positional kernel, weight norm stored as parametrizations; `w
 encoder, stable layer norm, conv bias, odd positional kernel, weight norm stored as weight_g/weight_v under a
 `wav2vec2.` prefix as in a CTC checkpoint): the model folder (config.json, model.safetensors,
 preprocessor_config.json) and `NAME-expected.safetensors` with the normalised input, the CNN features, and
-`audio_features` [frames, L, D] (Hallo's hidden_states[1:] stacked) for the fixture speech at the listed fps.
+`audio_features` [frames, L, D] (Hallo's hidden_states[1:] stacked) for the fixture speech at the listed fps
+(and for w2v-group, `audio_features_fps25_window16`: padded to whole 16-frame windows as `preprocess(wav, 16)` does).
 Then `audio-proj/` (Hallo's AudioProjModel on random weights: config.json and its state dict) and
 `audio-proj-expected.safetensors` with `audio_windows` (Hallo's 5-frame windows of w2v-group's features) and
 `audio_tokens`. And `base-960h-config.json`, `speech.wav` (16 kHz mono s16) plus `speech.mp4` (the same speech as AAC beside a tiny video).
@@ -187,7 +188,7 @@ def main():
                     key = key.replace("parametrizations.weight.original0", "weight_g")
                     key = key.replace("parametrizations.weight.original1", "weight_v")
                     renamed["wav2vec2." + key] = value.contiguous()
-                renamed["lm_head.weight"] = torch.randn(5, settings["hidden_size"])
+                renamed["lm_head.weight"] = torch.randn(5, settings["hidden_size"], generator=torch.Generator().manual_seed(5))
                 save_file(renamed, os.path.join(folder, "model.safetensors"), metadata={"format": "pt"})
 
             # Hallo's AudioProcessor.preprocess without the vocal separator: normalise, frame count, encode.
@@ -204,6 +205,13 @@ def main():
                     expected[f"audio_features_fps{fps}"] = features
                     if name == "w2v-group" and fps == 25:
                         windows_source = features
+                        # preprocess(wav, clip_length=16): the missing frames' worth of silence (sample_rate // fps
+                        # samples each) appended to the normalised speech, seq_len rounded up to whole windows.
+                        missing = 16 - seq_len % 16
+                        padded = torch.nn.functional.pad(expected["input_values"], (0, missing * (16000 // fps)))
+                        output = model(padded[None], seq_len=seq_len + missing, output_hidden_states=True)
+                        features = torch.stack(output.hidden_states[1:], dim=1).squeeze(0).permute(1, 0, 2)
+                        expected["audio_features_fps25_window16"] = features.contiguous()
             save_file(expected, os.path.join(OUT, f"{name}-expected.safetensors"))
 
         projection = AudioProjModel(seq_len=5, blocks=2, channels=32, intermediate_dim=24, output_dim=8,

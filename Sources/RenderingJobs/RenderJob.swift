@@ -16,6 +16,8 @@ public struct RenderJob {
         case started(index: Int, count: Int, name: String)
         case progress(RenderProgress)
         case finished(name: String, result: ClipResult)
+        /// Something about the whole run the user should know (e.g. a checkpoint without motion modules).
+        case notice(String)
     }
 
     public let source: PairSource
@@ -67,44 +69,21 @@ public struct RenderJob {
                 throw RenderJobError.missingInput("cannot read the initial noise from \(path): \(error)")
             }
         }
-        let model: StableDiffusionModel
-        do { model = try StableDiffusionModel(directory: URL(fileURLWithPath: settings.modelPath), sampler: settings.sampler) } catch {
-            throw RenderJobError.model("cannot load the model from \(settings.modelPath): \(error)")
-        }
+        let loaded = try loadRenderer()
+        for notice in loaded.notices { report(.notice(notice)) }
         let modelPath = URL(fileURLWithPath: settings.modelPath).standardizedFileURL.path
         let modelHash = store == nil ? nil : try? ModelFingerprint.hex(of: URL(fileURLWithPath: settings.modelPath))
-        let renderer = ClipRenderer(model: model)
         let directory = URL(fileURLWithPath: settings.outputFolder)
         var outcomes: [RenderOutcome] = []
         for (index, pair) in work.enumerated() {
-            var request = ClipRequest(prompts: [pair.coarsePrompt, pair.finePrompt])
-            request.frames = settings.frames
-            request.fps = settings.fps
-            request.seed = settings.seed
-            request.initialNoise = initialNoise
-            request.sampling.steps = settings.steps
-            request.sampling.splits = [settings.split]
-            request.sampling.mode = settings.blend
-            request.sampling.alphaMax = settings.alphaMax
-            request.sampling.alphaMin = settings.alphaMin
-            request.sampling.guidanceScale = settings.guidanceScale
-            request.width = settings.size
-            request.height = settings.size
-            let referencePath = try Self.resolve(settings.reference, for: pair, what: "reference")
-            if let referencePath {
-                do { request.reference = try FrameReader.readFrame(path: referencePath, choice: .first) } catch {
-                    throw RenderJobError.missingInput("cannot read a reference frame from \(referencePath): \(error)")
-                }
-                request.sampling.strength = settings.strength
+            let prepared: PreparedClip
+            switch loaded {
+            case .perFrame(let renderer):
+                prepared = try preparePerFrame(pair, renderer: renderer, initialNoise: initialNoise, modelPath: modelPath)
+            case .talkingHead(let renderer):
+                prepared = try prepareTalkingHead(pair, renderer: renderer, modelPath: modelPath)
             }
-            request.audioPath = try Self.resolveAudio(settings.audio, for: pair)
-            let manifest = RenderManifest(
-                annotationId: pair.annotationID, revision: pair.revision, coarsePrompt: pair.coarsePrompt,
-                finePrompt: pair.finePrompt, model: modelPath, steps: settings.steps, split: settings.split,
-                blend: settings.blend.rawValue, alphaMax: settings.alphaMax, alphaMin: settings.alphaMin,
-                sampler: settings.sampler.name, cfg: settings.guidanceScale, seed: settings.seed, noise: settings.noisePath,
-                frames: settings.frames, fps: settings.fps, size: settings.size ?? model.defaultImageSize,
-                reference: referencePath, strength: referencePath == nil ? 1 : settings.strength, audio: request.audioPath)
+            let manifest = prepared.manifest
             let parametersJSON = try ProjectJSON.string(manifest)
             let name = Self.outputName(pair: pair, parametersJSON: parametersJSON)
             let manifestURL = directory.appendingPathComponent(name + ".json")
@@ -138,10 +117,16 @@ public struct RenderJob {
             report(.started(index: index, count: work.count, name: name))
             let result: ClipResult
             do {
-                result = try renderer.render(request, directory: directory, name: name) { progress in
+                result = try prepared.render(directory, name, { progress in
                     if shouldStop() { throw RenderError.cancelled }
                     report(.progress(progress))
-                }
+                }, { window, windows in
+                    // Each finished window is on disk; the store says how far the render got.
+                    if let store, let renderID {
+                        let timings = try ProjectJSON.string(["windows_done": window + 1, "window_count": windows])
+                        try storeCall { try store.updateRender(id: renderID, status: .running, timingsJSON: timings) }
+                    }
+                })
             } catch RenderError.cancelled {
                 recordFailure("interrupted")
                 throw RenderJobError.interrupted(name: name)
@@ -164,6 +149,125 @@ public struct RenderJob {
             outcomes.append(RenderOutcome(name: name, status: .rendered, result: result))
         }
         return outcomes
+    }
+
+    /// What rendering one pair takes: its manifest, and the call that renders it into a folder under a name.
+    private struct PreparedClip {
+        let manifest: RenderManifest
+        let render: (URL, String, (RenderProgress) throws -> Void, (Int, Int) throws -> Void) throws -> ClipResult
+    }
+
+    private enum LoadedRenderer {
+        case perFrame(ClipRenderer)
+        case talkingHead(TalkingClipRenderer)
+
+        /// What the output should say about the checkpoint's missing parts.
+        var notices: [String] {
+            switch self {
+            case .perFrame:
+                return ["this checkpoint is an image model: frames are sampled one by one (no ReferenceNet, motion or audio modules, so no lip sync)"]
+            case .talkingHead(let renderer):
+                let configuration = renderer.model.unet.configuration
+                var missing = [String]()
+                if !configuration.hasMotionModules { missing.append("no motion modules: frames of a window are not tied together in time") }
+                if !configuration.hasAudioModules { missing.append("no audio modules: the speech is muxed into the MP4 but does not drive the lips") }
+                return missing.map { "this talking-head checkpoint has \($0)" }
+            }
+        }
+    }
+
+    /// A talking-head checkpoint (by its model_index.json) gets the video renderer; any other diffusers
+    /// SD1.5-family folder the per-frame sampler.
+    private func loadRenderer() throws -> LoadedRenderer {
+        let url = URL(fileURLWithPath: settings.modelPath)
+        do {
+            if TalkingHeadModel.isTalkingHead(directory: url) {
+                return .talkingHead(TalkingClipRenderer(model: try TalkingHeadModel(directory: url, sampler: settings.sampler)))
+            }
+            return .perFrame(ClipRenderer(model: try StableDiffusionModel(directory: url, sampler: settings.sampler)))
+        } catch {
+            throw RenderJobError.model("cannot load the model from \(settings.modelPath): \(error)")
+        }
+    }
+
+    private func sampling() -> ProgressiveSampler.Parameters {
+        var sampling = ProgressiveSampler.Parameters()
+        sampling.steps = settings.steps
+        sampling.splits = [settings.split]
+        sampling.mode = settings.blend
+        sampling.alphaMax = settings.alphaMax
+        sampling.alphaMin = settings.alphaMin
+        sampling.guidanceScale = settings.guidanceScale
+        return sampling
+    }
+
+    private func preparePerFrame(_ pair: PromptPair, renderer: ClipRenderer, initialNoise: Tensor?, modelPath: String) throws -> PreparedClip {
+        var request = ClipRequest(prompts: [pair.coarsePrompt, pair.finePrompt])
+        request.frames = settings.frames
+        request.fps = settings.fps
+        request.seed = settings.seed
+        request.initialNoise = initialNoise
+        request.sampling = sampling()
+        request.width = settings.size
+        request.height = settings.size
+        let referencePath = try Self.resolve(settings.reference, for: pair, what: "reference")
+        if let referencePath {
+            request.reference = try Self.readReference(referencePath)
+            request.sampling.strength = settings.strength
+        }
+        request.audioPath = settings.audio == "none" ? nil : try Self.resolveAudio(settings.audio, for: pair)
+        let manifest = RenderManifest(
+            annotationId: pair.annotationID, revision: pair.revision, coarsePrompt: pair.coarsePrompt,
+            finePrompt: pair.finePrompt, model: modelPath, steps: settings.steps, split: settings.split,
+            blend: settings.blend.rawValue, alphaMax: settings.alphaMax, alphaMin: settings.alphaMin,
+            sampler: settings.sampler.name, cfg: settings.guidanceScale, seed: settings.seed, noise: settings.noisePath,
+            frames: settings.frames, fps: settings.fps, size: settings.size ?? renderer.model.defaultImageSize,
+            reference: referencePath, strength: referencePath == nil ? 1 : settings.strength, audio: request.audioPath)
+        return PreparedClip(manifest: manifest) { directory, name, progress, _ in
+            try renderer.render(request, directory: directory, name: name, progress: progress)
+        }
+    }
+
+    /// The portrait is the pair's own reference frame unless one is given; the speech is the pair's own unless a
+    /// file or "none" is given. With speech the clip has ceil(seconds · fps) frames.
+    private func prepareTalkingHead(_ pair: PromptPair, renderer: TalkingClipRenderer, modelPath: String) throws -> PreparedClip {
+        guard settings.noisePath == nil else {
+            throw RenderJobError.invalidSettings("--noise is for image checkpoints; a talking-head render seeds each window (--seed)")
+        }
+        guard let referencePath = try Self.resolve(settings.reference ?? "auto", for: pair, what: "reference") else {
+            throw RenderJobError.missingInput("a talking-head render needs a reference portrait")
+        }
+        var request = TalkingClipRequest(prompts: [pair.coarsePrompt, pair.finePrompt], reference: try Self.readReference(referencePath))
+        request.audioPath = settings.audio == "none" ? nil : try Self.resolveAudio(settings.audio ?? "auto", for: pair)
+        request.frames = settings.frames
+        request.fps = settings.fps
+        request.window = settings.window
+        request.motionFrames = settings.motionFrames
+        request.seed = settings.seed
+        request.sampling = sampling()
+        request.width = settings.size
+        request.height = settings.size
+        let frames: Int
+        do { frames = try renderer.frameCount(request) } catch { throw RenderJobError.missingInput("\(error)") }
+        var manifest = RenderManifest(
+            annotationId: pair.annotationID, revision: pair.revision, coarsePrompt: pair.coarsePrompt,
+            finePrompt: pair.finePrompt, model: modelPath, steps: settings.steps, split: settings.split,
+            blend: settings.blend.rawValue, alphaMax: settings.alphaMax, alphaMin: settings.alphaMin,
+            sampler: settings.sampler.name, cfg: settings.guidanceScale, seed: settings.seed, noise: nil,
+            frames: frames, fps: settings.fps, size: settings.size ?? renderer.model.defaultImageSize,
+            reference: referencePath, strength: 1, audio: request.audioPath)
+        manifest.renderer = "talking_head"
+        manifest.window = settings.window
+        manifest.motionFrames = settings.motionFrames
+        return PreparedClip(manifest: manifest) { directory, name, progress, windowFinished in
+            try renderer.render(request, directory: directory, name: name, progress: progress, windowFinished: windowFinished)
+        }
+    }
+
+    private static func readReference(_ path: String) throws -> RGBImage {
+        do { return try FrameReader.readFrame(path: path, choice: .first) } catch {
+            throw RenderJobError.missingInput("cannot read a reference frame from \(path): \(error)")
+        }
     }
 
     /// The earlier result when this pair was already rendered with these parameters: a done render in the store
@@ -201,7 +305,8 @@ public struct RenderJob {
         return option
     }
 
-    /// The audio to mux in: nil, "auto" (the source's audio when it has any, else none) or a path that must exist.
+    /// The audio to mux in (and, for a talking head, to drive it): nil, "auto" (the source's audio track, else a
+    /// MEAD unit's speech file, else none) or a path that must exist.
     static func resolveAudio(_ option: String?, for pair: PromptPair) throws -> String? {
         guard option == "auto" else { return try resolve(option, for: pair, what: "audio") }
         let source = try autoSource(for: pair, what: "audio")
@@ -210,8 +315,11 @@ public struct RenderJob {
         do { info = try MediaProbe.probe(path: source) } catch {
             throw RenderJobError.missingInput("cannot read the audio source \(source): \(error)")
         }
+        if info.hasAudio { return source }
+        // MEAD keeps a unit's speech beside its videos: ACTOR/audio/EMOTION/LEVEL/NNN.m4a.
+        if let speech = MEADSpeech.audioPath(forClip: source), FileManager.default.fileExists(atPath: speech) { return speech }
         // A silent clip or a still image has no audio to take: auto then means a clip without sound.
-        return info.hasAudio ? source : nil
+        return nil
     }
 
     /// The file "auto" stands for. A pair without a source (`--coarse/--fine`) has nothing to take it from.

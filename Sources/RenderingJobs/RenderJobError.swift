@@ -13,7 +13,7 @@ public enum RenderJobError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .invalidSettings(let message), .missingInput(let message), .model(let message): message
         case .store(let message): "review store: \(message)"
-        case .interrupted(let name): "interrupted: \(name) was not written; finished clips are kept and a re-run resumes"
+        case .interrupted(let name): "interrupted: \(name) was not written; finished clips (and a talking head's finished windows) are kept and a re-run resumes"
         case .renderFailed(let name, let reason): "rendering \(name) failed: \(reason)"
         case .writeFailed(let path, let reason): "cannot write \(path): \(reason)"
         }

@@ -23,6 +23,11 @@ public struct RenderManifest: Codable, Equatable, Sendable {
     public let reference: String?
     public let strength: Float
     public let audio: String?
+    /// "talking_head" for the video renderer; absent for frames sampled one by one (whose manifests, and so
+    /// whose file names, stay as they were).
+    public var renderer: String?
+    public var window: Int?
+    public var motionFrames: Int?
 }
 
 /// The manifest file: the parameters and what came out.

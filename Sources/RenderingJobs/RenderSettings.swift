@@ -16,14 +16,18 @@ public struct RenderSettings: Sendable {
     public var seed: UInt64 = 0
     /// A safetensors file whose "noise" tensor replaces the seeded initial latents.
     public var noisePath: String?
+    /// Frames of a clip without speech; a talking-head clip with speech has ceil(seconds · fps).
     public var frames = 16
     public var fps = 25
+    /// The talking-head renderer's window and the decoded frames carried from one window into the next.
+    public var window = WindowPlan.defaultWindow
+    public var motionFrames = WindowPlan.defaultMotionFrames
     /// Frame width and height; nil for the checkpoint's own.
     public var size: Int?
-    /// nil, "auto" (the pair's source) or a path.
+    /// nil, "auto" (the pair's source) or a path. A talking-head checkpoint takes nil as "auto".
     public var reference: String?
     public var strength: Float = 0.6
-    /// nil, "auto" (the pair's source) or a path.
+    /// nil, "auto" (the pair's own speech), "none" or a path. A talking-head checkpoint takes nil as "auto".
     public var audio: String?
     /// Only pairs of this emotion.
     public var emotion: String?
@@ -41,6 +45,9 @@ public struct RenderSettings: Sendable {
         guard (1...1000).contains(steps) else { throw refuse("--steps must be 1-1000, not \(steps)") }
         guard (1...10_000).contains(frames) else { throw refuse("--frames must be 1-10000, not \(frames)") }
         guard (1...240).contains(fps) else { throw refuse("--fps must be 1-240, not \(fps)") }
+        do { _ = try WindowPlan(frames: frames, window: window, motionFrames: motionFrames) } catch {
+            throw refuse("\(error)")
+        }
         guard split > 0, split < 1 else { throw refuse("--split must be in (0, 1), not \(split)") }
         guard strength > 0, strength <= 1 else { throw refuse("--strength must be in (0, 1], not \(strength)") }
         guard guidanceScale.isFinite, (0...100).contains(guidanceScale) else { throw refuse("--cfg must be 0-100, not \(guidanceScale)") }

@@ -1,7 +1,7 @@
 import Foundation
 import Renderer
 
-/// A one-line progress bar on stderr (redrawn in place on a terminal, one line per frame otherwise).
+/// A one-line progress bar on stderr (redrawn in place on a terminal, one line per finished frame or window otherwise).
 final class ProgressLine {
     private let label: String
     private let quiet: Bool
@@ -22,7 +22,8 @@ final class ProgressLine {
         let filled = Int(progress.fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         let eta = progress.remainingSeconds.map { Self.duration($0) } ?? "?"
-        let line = "\(label) [\(bar)] frame \(progress.frame + 1)/\(progress.frameCount) step \(progress.step)/\(progress.stepCount) ETA \(eta)"
+        let resumed = progress.firstFrame > 0 ? " (resumed at \(progress.unit.rawValue) \(progress.firstFrame + 1)/\(progress.frameCount))" : ""
+        let line = "\(label)\(resumed) [\(bar)] \(progress.unit.rawValue) \(progress.frame + 1)/\(progress.frameCount) step \(progress.step)/\(progress.stepCount) ETA \(eta)"
         FileHandle.standardError.write(Data((isTerminal ? "\r\u{1B}[K" + line : line + "\n").utf8))
     }
 

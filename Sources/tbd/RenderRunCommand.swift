@@ -8,7 +8,7 @@ extension RenderCommand {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "run",
-            abstract: "Render prompt pairs to MP4 clips with progressive-guidance sampling, DDIM or DPM-Solver++ (the default subcommand).",
+            abstract: "Render prompt pairs to talking-head MP4 clips with progressive-guidance sampling, DDIM or DPM-Solver++ (the default subcommand).",
             discussion: """
                 Pairs come from the review store (--approved, or --id N), a review-queue export (--pairs \
                 export.jsonl) or --coarse/--fine. Each pair becomes aID-rREV-HASH.mp4 (HASH: of every setting the clip is rendered with), .png (first frame), \
@@ -16,9 +16,16 @@ extension RenderCommand {
                 (--approved, --id, or --db with --pairs) every render is recorded there: parameters, seed, model \
                 path and fingerprint, outputs, timings, status. A pair already rendered with the same parameters \
                 (a done render in the store, or a matching .json without a store) is skipped, so an interrupted \
-                run resumes. Ctrl-C stops between denoising steps and leaves no partial file. Frames \
-                are sampled independently (no motion module): with a reference frame and a strength below 1 they \
-                are variations of it. Random-weight checkpoints (tbd model init-random) draw noise, not faces.
+                run resumes. Ctrl-C stops between denoising steps and leaves no partial file.
+
+                With a talking-head checkpoint (tbd model init-random --config talking-tiny|talking-sd15, or \
+                scripts/convert-hallo.py) each clip is driven by speech: --audio auto takes the pair's own (its \
+                clip's audio track, or the MEAD unit's ACTOR/audio/.../NNN.m4a), and the clip has ceil(seconds x \
+                fps) frames, rendered in windows of --window frames with --motion-frames carried between them. The \
+                ReferenceNet holds the identity of --reference (auto: the pair's reference frame). Each finished \
+                window is kept, so a killed render resumes at the next window. With an image checkpoint (a \
+                diffusers SD1.5 folder) frames are sampled independently (no motion, no lip sync): with a reference \
+                frame and a strength below 1 they are variations of it. Random-weight checkpoints draw noise, not faces.
                 """)
 
         @Flag(name: .long, help: "Render the approved annotations of the review store.")
@@ -35,7 +42,7 @@ extension RenderCommand {
         var emotion: String?
         @Option(name: .long, help: "Render at most N pairs.")
         var limit: Int?
-        @Option(name: .long, help: "A diffusers Stable Diffusion 1.5-family folder.")
+        @Option(name: .long, help: "A talking-head checkpoint folder, or a diffusers Stable Diffusion 1.5-family folder.")
         var model: String
         @Option(name: .long, help: "Output folder.")
         var out: String
@@ -52,17 +59,21 @@ extension RenderCommand {
         var seed: UInt64 = 0
         @Option(name: .long, help: "Initial latents from a safetensors file (tensor \"noise\", [frames or 1, 4, h, w]) instead of the seed.")
         var noise: String?
-        @Option(name: .long, help: "Frames per clip.")
+        @Option(name: .long, help: "Frames per clip (a talking-head clip with speech has as many as its speech lasts).")
         var frames = 16
         @Option(name: .long, help: "Frames per second.")
         var fps = 25
+        @Option(name: .long, help: "Talking head: frames the denoiser sees at once.")
+        var window = WindowPlan.defaultWindow
+        @Option(name: .customLong("motion-frames"), help: "Talking head: decoded frames carried from one window into the next.")
+        var motionFrames = WindowPlan.defaultMotionFrames
         @Option(name: .long, help: "Frame width and height in pixels (default: the checkpoint's, 512 for SD1.5).")
         var size: Int?
-        @Option(name: .long, help: "Reference frame: auto (the first frame of the pair's source clip) or an image/video path.")
+        @Option(name: .long, help: "Reference frame: auto (the first frame of the pair's source clip; a talking head's default) or an image/video path.")
         var reference: String?
         @Option(name: .long, help: "With a reference: how far it is noised (1 ignores it, 0.6 keeps its layout).")
         var strength: Float = 0.6
-        @Option(name: .long, help: "Audio to mux in: auto (the pair's source clip) or a media file path.")
+        @Option(name: .long, help: "Speech: auto (the pair's own; a talking head's default), none, or a media file path.")
         var audio: String?
         @Option(name: .long, help: "Project database for --approved/--id, and to record renders of --pairs (default with --approved/--id: $TBD_DB, else data/tbd.sqlite).")
         var db: String?
@@ -90,6 +101,8 @@ extension RenderCommand {
             settings.noisePath = noise
             settings.frames = frames
             settings.fps = fps
+            settings.window = window
+            settings.motionFrames = motionFrames
             settings.size = size
             settings.reference = reference
             settings.strength = strength
@@ -111,6 +124,8 @@ extension RenderCommand {
                         if !output.json { print("\(name): already rendered\(recorded ? " (recorded in the store)" : ""), skipped") }
                     case .started(let index, let count, let name):
                         bar = ProgressLine(label: "[\(index + 1)/\(count)] \(name)", quiet: output.json)
+                    case .notice(let text):
+                        if !output.json { FileHandle.standardError.write(Data("note: \(text)\n".utf8)) }
                     case .progress(let progress):
                         bar?.show(progress)
                     case .finished(let name, let result):

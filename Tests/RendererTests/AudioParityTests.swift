@@ -28,6 +28,13 @@ final class AudioParityTests: XCTestCase {
             let features = try model.audioFeatures(samples: audio.samples, sampleRate: 16_000, fps: Double(fps))
             assertClose(features, try expected.tensor(named: "audio_features_fps\(fps)"), "audio features at \(fps) fps")
         }
+        // The talking-head renderer pads the speech to whole 16-frame windows as Hallo's preprocess(wav, 16) does:
+        // 0.53 s at 25 fps is 14 frames, padded with 2 frames' worth of silence to 16.
+        let padded = try model.audioFeatures(samples: audio.samples, sampleRate: 16_000, fps: 25, paddingWindow: 16)
+        XCTAssertEqual(padded.shape[0], 16)
+        assertClose(padded, try expected.tensor(named: "audio_features_fps25_window16"), "audio features padded to a window")
+        let whole = try model.audioFeatures(samples: audio.samples, sampleRate: 16_000, fps: 25, paddingWindow: 7)
+        XCTAssertEqual(whole.shape[0], 14, "14 frames are already two whole windows of 7: no padding")
     }
 
     /// Layer-norm feature encoder with conv bias, stable (pre-norm) transformer, odd positional kernel, weight
@@ -76,6 +83,10 @@ final class AudioParityTests: XCTestCase {
         let windows = try AudioFrameAlignment.windows(features)
         XCTAssertEqual(windows.shape, [3, 5, 1, 1])
         XCTAssertEqual(windows.scalars, [10, 10, 10, 20, 30, 10, 10, 20, 30, 30, 10, 20, 30, 30, 30])
+        // A range takes those frames' windows, clamped to the whole sequence.
+        let last = try AudioFrameAlignment.windows(features, range: 2..<3)
+        XCTAssertEqual(last.scalars, Array(windows.scalars[10...]))
+        XCTAssertThrowsError(try AudioFrameAlignment.windows(features, range: 2..<4))
         let single = try AudioFrameAlignment.windows(Tensor(shape: [1, 2], scalars: [1, 2]))
         XCTAssertEqual(single.scalars, [1, 2, 1, 2, 1, 2, 1, 2, 1, 2])
     }

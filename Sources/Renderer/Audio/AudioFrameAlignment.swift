@@ -14,26 +14,31 @@ public enum AudioFrameAlignment {
     }
 
     /// [frames, L, D] features to [frames, 2r + 1, L, D] windows: frame i's window holds frames i - r ... i + r,
-    /// indices clamped to the first and last frame (Hallo's `process_audio_emb`).
-    public static func windows(_ features: Tensor, radius: Int = windowRadius) throws -> Tensor {
+    /// indices clamped to the first and last frame (Hallo's `process_audio_emb`). `range` picks the frames whose
+    /// windows are wanted (all by default); neighbours are still clamped to the whole sequence.
+    public static func windows(_ features: Tensor, radius: Int = windowRadius, range: Range<Int>? = nil) throws -> Tensor {
         guard features.rank >= 2, features.shape[0] > 0, radius >= 0 else {
             throw TensorError.shapeMismatch("audio windows need [frames, ...] features with at least one frame, got \(features.shape)")
         }
         let frames = features.shape[0]
+        let wanted = range ?? 0..<frames
+        guard wanted.lowerBound >= 0, wanted.upperBound <= frames, !wanted.isEmpty else {
+            throw TensorError.shapeMismatch("audio windows for frames \(wanted) of \(frames)")
+        }
         let perFrame = features.count / frames
         let span = 2 * radius + 1
-        var result = [Float](repeating: 0, count: frames * span * perFrame)
+        var result = [Float](repeating: 0, count: wanted.count * span * perFrame)
         features.scalars.withUnsafeBufferPointer { source in
             result.withUnsafeMutableBufferPointer { target in
-                for frame in 0..<frames {
+                for (row, frame) in wanted.enumerated() {
                     for offset in 0..<span {
                         let neighbour = min(max(frame + offset - radius, 0), frames - 1)
-                        (target.baseAddress! + (frame * span + offset) * perFrame)
+                        (target.baseAddress! + (row * span + offset) * perFrame)
                             .update(from: source.baseAddress! + neighbour * perFrame, count: perFrame)
                     }
                 }
             }
         }
-        return Tensor(shape: [frames, span] + features.shape.dropFirst(), scalars: result)
+        return Tensor(shape: [wanted.count, span] + features.shape.dropFirst(), scalars: result)
     }
 }

@@ -103,14 +103,22 @@ public final class Wav2Vec2Model: @unchecked Sendable {
     }
 
     /// Hallo's audio features for mono samples at the preprocessor's rate: [frames, L, D] with
-    /// frames = ceil(samples / rate * fps).
-    public func audioFeatures(samples: [Float], sampleRate: Int, fps: Double) throws -> Tensor {
+    /// frames = ceil(samples / rate * fps). With `paddingWindow` > 0 the frame count is rounded up to a multiple
+    /// of it, and the normalised speech gets the missing frames' worth of silence (sampleRate // fps samples each)
+    /// appended first, as Hallo's `AudioProcessor.preprocess(wav, clip_length)` pads a clip to whole windows.
+    public func audioFeatures(samples: [Float], sampleRate: Int, fps: Double, paddingWindow: Int = 0) throws -> Tensor {
         guard sampleRate == preprocessor.samplingRate else {
             throw AudioEncodingError.sampleRate(found: sampleRate, expected: preprocessor.samplingRate)
         }
         guard AudioFrameAlignment.fpsRange.contains(fps) else { throw AudioEncodingError.fps(fps) }
-        let frames = AudioFrameAlignment.frameCount(samples: samples.count, sampleRate: sampleRate, fps: fps)
-        let features = try convolutionalFeatures(preprocessor.normalized(samples))
+        var frames = AudioFrameAlignment.frameCount(samples: samples.count, sampleRate: sampleRate, fps: fps)
+        var input = preprocessor.normalized(samples)
+        if paddingWindow > 0, frames % paddingWindow != 0 {
+            let missing = paddingWindow - frames % paddingWindow
+            input += [Float](repeating: 0, count: missing * (sampleRate / max(1, Int(fps.rounded()))))
+            frames += missing
+        }
+        let features = try convolutionalFeatures(input)
         let states = encode(features.interpolatedRows(to: frames))
         return Self.stack(states)
     }

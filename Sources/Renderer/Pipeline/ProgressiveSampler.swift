@@ -20,12 +20,16 @@ public struct ProgressiveSampler: Sendable {
         public init() {}
     }
 
-    public let unet: UNet2DConditionModel
+    public let denoiser: any GuidedDenoiser
     public let scheduler: any Scheduler
 
-    public init(unet: UNet2DConditionModel, scheduler: any Scheduler) {
-        self.unet = unet
+    public init(denoiser: any GuidedDenoiser, scheduler: any Scheduler) {
+        self.denoiser = denoiser
         self.scheduler = scheduler
+    }
+
+    public init(unet: UNet2DConditionModel, scheduler: any Scheduler) {
+        self.init(denoiser: ImageDenoiser(unet: unet), scheduler: scheduler)
     }
 
     /// The timesteps that run for these parameters (after the strength cut), first to last.
@@ -52,7 +56,8 @@ public struct ProgressiveSampler: Sendable {
                                         alphaMax: parameters.alphaMax, alphaMin: parameters.alphaMin)
     }
 
-    /// Denoises `noise` [1, C, H, W] (or, with `reference` latents and strength < 1, the reference noised by it).
+    /// Denoises `noise` (an image's [1, C, H, W] or a window's [1, C, F, H, W], whichever the denoiser takes), or with
+    /// `reference` latents and strength < 1, the reference noised by it.
     /// `stageConditions` are the prompt embeddings [1, L, D], coarse first, one per schedule stage;
     /// `unconditional` is the negative prompt's. `progress` is told each finished step (index, count) and may
     /// throw to cancel between steps.
@@ -78,10 +83,8 @@ public struct ProgressiveSampler: Sendable {
         for index in 0..<count {
             let timestep = all[first + index]
             let condition = try schedule.condition(from: stageConditions, atStep: index)
-            // One batch of two, unconditional first, as diffusers' pipelines evaluate guidance.
-            let output = try unet(Tensor.concatenateBatch([latents, latents]), timesteps: [Float(timestep)],
-                                  context: Tensor.concatenateBatch([unconditional, condition]))
-            let guided = ClassifierFreeGuidance.combine(unconditional: output.batchItem(0), conditional: output.batchItem(1),
+            let output = try denoiser.predictions(latents: latents, timestep: timestep, condition: condition, unconditional: unconditional)
+            let guided = ClassifierFreeGuidance.combine(unconditional: output.unconditional, conditional: output.conditional,
                                                         scale: parameters.guidanceScale, rescale: parameters.guidanceRescale)
             latents = try scheduler.step(modelOutput: guided, stepIndex: first + index, sample: latents)
             try progress(index + 1, count)

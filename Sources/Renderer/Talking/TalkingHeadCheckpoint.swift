@@ -87,6 +87,11 @@ public struct TalkingHeadCheckpoint: Sendable {
             }
             _ = try DiffusersModelFolder.weightsFile(in: folder)
         }
+        try Self.checking(directory, "tokenizer") { folder in
+            // Both files, or neither (SD1.5's bundled vocabulary, which every SD1.5-family text encoder shares).
+            let missing = ["vocab.json", "merges.txt"].filter { !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
+            if missing.count == 1 { throw ModelLoadingError.missingFile(folder.appendingPathComponent(missing[0]).path) }
+        }
         try Self.checking(directory, "scheduler") { folder in
             _ = try DDIMConfiguration.load(from: folder.appendingPathComponent("scheduler_config.json"))
         }
@@ -104,15 +109,9 @@ public struct TalkingHeadCheckpoint: Sendable {
     public func vae() throws -> AutoencoderKL { try load("vae") { try AutoencoderKL(directory: $0) } }
     public func textEncoder() throws -> CLIPTextModel { try load("text_encoder") { try CLIPTextModel(directory: $0) } }
 
-    /// The folder's `vocab.json` and `merges.txt` when present, otherwise SD1.5's bundled tokenizer.
+    /// The checkpoint's own tokenizer files when present, otherwise SD1.5's bundled ones (as for image checkpoints).
     public func tokenizer() throws -> CLIPTokenizer {
-        try load("tokenizer") {
-            let (vocabulary, merges) = ($0.appendingPathComponent("vocab.json"), $0.appendingPathComponent("merges.txt"))
-            guard FileManager.default.fileExists(atPath: vocabulary.path), FileManager.default.fileExists(atPath: merges.path) else {
-                return try CLIPTokenizer.bundled()
-            }
-            return try CLIPTokenizer(vocabularyFile: vocabulary, mergesFile: merges)
-        }
+        try load("tokenizer") { _ in try DiffusersModelFolder(root: directory).tokenizer() }
     }
 
     /// The sampler `choice` names, from `scheduler/scheduler_config.json`.

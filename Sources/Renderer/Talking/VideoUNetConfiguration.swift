@@ -21,6 +21,11 @@ public struct VideoUNetConfiguration: ValidatedConfiguration, Sendable {
 
     public var hasMotionModules: Bool { useMotionModule }
     public var hasAudioModules: Bool { useAudioModule }
+    /// Frames (motion frames included) the motion modules' position encoding covers; nil without motion modules
+    /// or position encoding.
+    public var motionPositionLimit: Int? {
+        useMotionModule && motionModule.positionEncoding ? motionModule.positionEncodingLength : nil
+    }
 
     private enum CodingKeys: String, CodingKey {
         case useMotionModule = "use_motion_module", motionModuleResolutions = "motion_module_resolutions"

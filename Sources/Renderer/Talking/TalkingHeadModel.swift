@@ -1,0 +1,50 @@
+import CLIPTokenization
+import Foundation
+
+/// The parts of a talking-head checkpoint (`TalkingHeadCheckpoint`) that rendering uses, each loaded once.
+public final class TalkingHeadModel: @unchecked Sendable {
+    public let checkpoint: TalkingHeadCheckpoint
+    public let tokenizer: CLIPTokenizer
+    public let textEncoder: CLIPTextModel
+    public let referenceNet: ReferenceNet
+    public let unet: VideoUNet
+    public let vae: AutoencoderKL
+    /// The speech encoder and the projection to audio tokens; nil when the denoiser has no audio modules.
+    public let audioEncoder: Wav2Vec2Model?
+    public let audioProjection: AudioProjectionModel?
+    public let scheduler: any Scheduler
+
+    /// `sampler` picks the scheduler built from the checkpoint's scheduler_config.json (DDIM by default).
+    public init(directory: URL, sampler: SamplerChoice = .ddim) throws {
+        checkpoint = try TalkingHeadCheckpoint(directory: directory)
+        tokenizer = try checkpoint.tokenizer()
+        textEncoder = try checkpoint.textEncoder()
+        referenceNet = try checkpoint.referenceNet()
+        unet = try checkpoint.videoUNet()
+        vae = try checkpoint.vae()
+        if unet.configuration.hasAudioModules {
+            audioEncoder = try checkpoint.audioEncoder()
+            audioProjection = try checkpoint.audioProjection()
+        } else {
+            audioEncoder = nil
+            audioProjection = nil
+        }
+        scheduler = try checkpoint.scheduler(for: sampler)
+    }
+
+    /// Whether `directory` holds a talking-head checkpoint (by its model_index.json) rather than an image pipeline.
+    public static func isTalkingHead(directory: URL) -> Bool {
+        (try? DiffusersModelFolder(root: directory).pipelineClass) == TalkingHeadCheckpoint.pipelineClass
+    }
+
+    /// Pixels per latent position (8 for SD1.5).
+    public var vaeScale: Int { 1 << (vae.configuration.blockOutChannels.count - 1) }
+
+    /// The denoiser's sample size in pixels (512 for SD1.5), the default frame size.
+    public var defaultImageSize: Int { (unet.configuration.unet.sampleSize ?? 64) * vaeScale }
+
+    /// The text condition [1, 77, width] of one prompt.
+    public func embed(_ prompt: String) throws -> Tensor {
+        try textEncoder.condition([tokenizer.encode(prompt)], clipSkip: 0)
+    }
+}

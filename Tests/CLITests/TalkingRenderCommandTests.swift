@@ -1,0 +1,122 @@
+import Foundation
+import MediaIO
+import Store
+import TestSupport
+import XCTest
+
+/// `tbd render` with a talking-head checkpoint: speech sets the frame count and goes into the MP4, windows are
+/// kept as they finish so a killed render resumes, and a finished clip is recorded and skipped.
+final class TalkingRenderCommandTests: XCTestCase {
+    private func tbd(_ arguments: [String]) throws -> ProgramRun { try BuiltProgram.run("tbd", arguments) }
+
+    /// 16-bit mono PCM WAV of a tone with a little vibrato: `seconds` long at 16 kHz.
+    private func writeSpeech(_ url: URL, seconds: Double) throws {
+        let count = Int(seconds * 16_000)
+        var data = Data()
+        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
+        data.append(contentsOf: Array("RIFF".utf8)); append(UInt32(36 + 2 * count))
+        data.append(contentsOf: Array("WAVEfmt ".utf8)); append(UInt32(16)); append(UInt16(1)); append(UInt16(1))
+        append(UInt32(16_000)); append(UInt32(32_000)); append(UInt16(2)); append(UInt16(16))
+        data.append(contentsOf: Array("data".utf8)); append(UInt32(2 * count))
+        for index in 0..<count {
+            let time = Double(index) / 16_000
+            append(Int16(8_000 * sin(2 * .pi * (220 + 30 * sin(2 * .pi * 3 * time)) * time)))
+        }
+        try data.write(to: url)
+    }
+
+    private func approvedPair(in root: URL) throws -> (database: String, portrait: String) {
+        let database = root.appendingPathComponent("tbd.sqlite").path
+        let portrait = root.appendingPathComponent("face.png").path
+        try ImageEncoding.png(RGBImage(width: 64, height: 64, filledWith: (180, 140, 120))).write(to: URL(fileURLWithPath: portrait))
+        let annotated = try tbd(["annotate", "--image", portrait, "--emotion", "happy", "--db", database, "--json"])
+        XCTAssertEqual(annotated.status, 0, annotated.stderr)
+        XCTAssertEqual(try tbd(["review", "approve", "1", "--curator", "tester", "--db", database]).status, 0)
+        return (database, portrait)
+    }
+
+    func testApprovedPairAndSpeechGiveAClipAsLongAsTheSpeechRecordedAndSkipped() throws {
+        let root = try makeTemporaryFolder("tbd-talking-render")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (database, _) = try approvedPair(in: root)
+        let speech = root.appendingPathComponent("speech.wav")
+        try writeSpeech(speech, seconds: 1.7)
+        let model = root.appendingPathComponent("talking").path
+        let made = try tbd(["model", "init-random", "--config", "talking-tiny", "--out", model])
+        XCTAssertEqual(made.status, 0, made.stderr)
+
+        let out = root.appendingPathComponent("out").path
+        let render = ["render", "--approved", "--db", database, "--model", model, "--out", out, "--audio", speech.path,
+                      "--steps", "2", "--fps", "25", "--json"]
+        let first = try tbd(render)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let clips = try XCTUnwrap(first.json as? [[String: Any]], first.stdout)
+        XCTAssertEqual(clips.first?["status"] as? String, "rendered")
+        let result = try XCTUnwrap(clips.first?["result"] as? [String: Any])
+        XCTAssertEqual(result["frames"] as? Int, 43, "ceil(1.7 s x 25 fps)")
+        let video = try XCTUnwrap(result["video_path"] as? String)
+        let info = try MediaProbe.probe(path: video)
+        XCTAssertEqual(info.fps, 25, accuracy: 1e-6)
+        XCTAssertTrue(info.hasAudio, "the clip carries the speech")
+        XCTAssertEqual(try FrameReader.readAllFrames(path: video).count, 43)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: video.replacingOccurrences(of: ".mp4", with: ".windows")),
+                       "the finished clip's window frames are removed")
+
+        let store = try ProjectStore(path: database)
+        let renders = try store.renders(annotationID: 1, status: .done)
+        XCTAssertEqual(renders.count, 1)
+        XCTAssertTrue(renders[0].parametersJSON.contains("\"renderer\":\"talking_head\""), renders[0].parametersJSON)
+        XCTAssertTrue(renders[0].parametersJSON.contains("\"frames\":43"), renders[0].parametersJSON)
+
+        let second = try tbd(render)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertEqual((second.json as? [[String: Any]])?.first?["status"] as? String, "skipped", second.stdout)
+    }
+
+    func testAKilledRenderResumesAtTheNextWindow() throws {
+        let root = try makeTemporaryFolder("tbd-talking-resume")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (_, portrait) = try approvedPair(in: root)
+        let model = root.appendingPathComponent("talking").path
+        XCTAssertEqual(try tbd(["model", "init-random", "--config", "talking-tiny", "--out", model]).status, 0)
+        let out = root.appendingPathComponent("out")
+        // No speech: --frames decides, 3 windows of 4 with 1 motion frame.
+        let render = ["render", "--coarse", "a face", "--fine", "a smiling face", "--model", model, "--out", out.path,
+                      "--reference", portrait, "--audio", "none", "--frames", "10", "--window", "4", "--motion-frames", "1",
+                      "--steps", "20"]
+        let running = try BuiltProgram.start("tbd", render)
+        let deadline = Date().addingTimeInterval(120)
+        var windows: [String] = []
+        while Date() < deadline, running.process.isRunning {
+            let folders = (try? FileManager.default.contentsOfDirectory(atPath: out.path))?.filter { $0.hasSuffix(".windows") } ?? []
+            windows = folders.flatMap { folder in
+                ((try? FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent(folder).path)) ?? [])
+                    .filter { $0.hasPrefix("window-") }
+            }
+            if !windows.isEmpty { break }
+            usleep(20_000)
+        }
+        running.kill()
+        _ = running.finish()
+        XCTAssertFalse(windows.isEmpty, "a window was finished before the kill")
+        XCTAssertLessThan(windows.count, 3, "the kill landed before the last window")
+
+        let resumed = try tbd(render)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resumed at window \(windows.count + 1)/3"), resumed.stderr)
+        let videos = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".mp4") }
+        XCTAssertEqual(videos.count, 1)
+        XCTAssertEqual(try FrameReader.readAllFrames(path: out.appendingPathComponent(videos[0]).path).count, 10)
+    }
+
+    func testARenderWithoutAPortraitSaysWhatIsMissing() throws {
+        let root = try makeTemporaryFolder("tbd-talking-noref")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let model = root.appendingPathComponent("talking").path
+        XCTAssertEqual(try tbd(["model", "init-random", "--config", "talking-tiny", "--out", model]).status, 0)
+        let run = try tbd(["render", "--coarse", "a face", "--fine", "a smiling face", "--model", model,
+                           "--out", root.appendingPathComponent("out").path, "--audio", "none", "--steps", "1"])
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertTrue(run.stderr.contains("--reference auto takes the pair's source"), run.stderr)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import MediaIO
+@testable import Renderer
+import XCTest
+
+/// How a talking-head clip is cut into windows, kept on disk as they finish, and reported.
+final class WindowPlanTests: XCTestCase {
+    func testA17SecondClipAt25FPSIsThreeWindowsTheLastTrimmed() throws {
+        let frames = AudioFrameAlignment.frameCount(samples: 27_200, sampleRate: 16_000, fps: 25)
+        XCTAssertEqual(frames, 43, "ceil(1.7 s x 25)")
+        let plan = try WindowPlan(frames: frames)
+        XCTAssertEqual(plan.windowCount, 3)
+        XCTAssertEqual(plan.paddedFrames, 48)
+        XCTAssertEqual((0..<3).map { plan.keptFrames(ofWindow: $0) }, [0..<16, 16..<32, 32..<43])
+        XCTAssertEqual(try WindowPlan(frames: 32).windowCount, 2, "whole windows need no padding")
+        XCTAssertEqual(try WindowPlan(frames: 1, window: 4, motionFrames: 0).keptFrames(ofWindow: 0), 0..<1)
+    }
+
+    func testPlansThatCannotRunAreRefusedNamingTheOption() {
+        XCTAssertThrowsError(try WindowPlan(frames: 0)) { XCTAssertTrue("\($0)".contains("at least one frame"), "\($0)") }
+        XCTAssertThrowsError(try WindowPlan(frames: 10, window: 0)) { XCTAssertTrue("\($0)".contains("--window"), "\($0)") }
+        XCTAssertThrowsError(try WindowPlan(frames: 10, window: 4, motionFrames: 5)) {
+            XCTAssertTrue("\($0)".contains("--motion-frames"), "\($0)")
+        }
+    }
+
+    func testFinishedWindowsCountOnlyCompleteWindowsFromTheFirst() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-windows-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let windows = FinishedWindows(clipDirectory: folder, name: "clip")
+        let plan = try WindowPlan(frames: 10, window: 4, motionFrames: 1)
+        XCTAssertEqual(windows.completedCount(windows: plan.windowCount) { plan.keptFrames(ofWindow: $0).count }, 0)
+        let frames = (0..<4).map { RGBImage(width: 8, height: 8, filledWith: (UInt8(40 * $0), 10, 200)) }
+        try windows.write(window: 0, frames: frames)
+        // Window 2 without window 1 does not count: windows resume in order.
+        try windows.write(window: 2, frames: Array(frames.prefix(2)))
+        XCTAssertEqual(windows.completedCount(windows: plan.windowCount) { plan.keptFrames(ofWindow: $0).count }, 1)
+        try windows.write(window: 1, frames: frames)
+        XCTAssertEqual(windows.completedCount(windows: plan.windowCount) { plan.keptFrames(ofWindow: $0).count }, 3)
+        // PNG keeps the frames exactly, so motion frames read back equal the ones decoded.
+        XCTAssertEqual(try windows.frame(window: 1, position: 3).pixels, frames[3].pixels)
+        // A window cut off while writing leaves only its hidden staging folder, which does not count.
+        try FileManager.default.removeItem(at: windows.folder.appendingPathComponent("window-00001"))
+        try FileManager.default.createDirectory(at: windows.folder.appendingPathComponent(".window-00001.partial-1"),
+                                                withIntermediateDirectories: false)
+        XCTAssertEqual(windows.completedCount(windows: plan.windowCount) { plan.keptFrames(ofWindow: $0).count }, 1)
+        windows.remove()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: windows.folder.path))
+    }
+
+    func testTheEstimateOfAResumedRunCountsOnlyItsOwnWindows() {
+        // Window 3 of 4 (index 2), resumed at index 2, one of 10 steps done in 5 s: 19 steps left at 5 s each.
+        let resumed = RenderProgress(frame: 2, frameCount: 4, step: 1, stepCount: 10, elapsedSeconds: 5, unit: .window, firstFrame: 2)
+        XCTAssertEqual(resumed.remainingSeconds ?? -1, 95, accuracy: 1e-9)
+        let fresh = RenderProgress(frame: 0, frameCount: 4, step: 0, stepCount: 10, elapsedSeconds: 1)
+        XCTAssertNil(fresh.remainingSeconds)
+        XCTAssertEqual(fresh.unit, .frame)
+    }
+
+    func testVideoFrameTakesOneFrameOfEveryChannel() {
+        // [1, 2 channels, 3 frames, 1, 2]: value = channel * 100 + frame * 10 + position.
+        var values = [Float]()
+        for channel in 0..<2 { for frame in 0..<3 { for position in 0..<2 { values.append(Float(channel * 100 + frame * 10 + position)) } } }
+        let video = Tensor(shape: [1, 2, 3, 1, 2], scalars: values)
+        let frame = video.videoFrame(1)
+        XCTAssertEqual(frame.shape, [1, 2, 1, 2])
+        XCTAssertEqual(frame.scalars, [10, 11, 110, 111])
+    }
+}

@@ -50,28 +50,30 @@ extension ModelCommand {
             let reference = generator.tensor(shape: [1 + motionFrames, configuration.unet.inChannels, latent, latent])
             let audio = configuration.hasAudioModules
                 ? generator.tensor(shape: [2, frames, 32, configuration.audioAttentionDim]) : nil
-            var times = [Double]()
+            var times = [(reference: Double, denoiser: Double)]()
             for round in 0...repeats {
                 let start = Date()
                 let bank = try referenceNet.bank(latents: reference, text: text)
+                let banked = Date()
                 _ = try unet(Tensor.concatenateBatch([window, window]), timestep: 500, text: Tensor.concatenateBatch([text, text]),
                              audio: audio, reference: bank, referenceRows: [false, true], masks: nil)
                 let seconds = Date().timeIntervalSince(start)
-                if round > 0 { times.append(seconds) }
+                if round > 0 { times.append((banked.timeIntervalSince(start), Date().timeIntervalSince(banked))) }
                 if !output.json {
                     FileHandle.standardError.write(Data("\(round == 0 ? "warm-up" : "run \(round)") \(String(format: "%.2f", seconds)) s\n".utf8))
                 }
             }
-            times.sort()
+            func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
             let view = BenchTalkingView(
                 model: directory.path, latent: latent, frames: frames, motionFrames: motionFrames, parameters: parameters,
                 float32WeightBytes: parameters * 4, loadSeconds: loadSeconds, residentBytesAfterLoad: afterLoad,
-                seconds: times[times.count / 2], peakResidentBytes: PeakMemory.peakResidentBytes())
+                referenceSeconds: median(times.map(\.reference)), denoiserSeconds: median(times.map(\.denoiser)),
+                seconds: median(times.map { $0.reference + $0.denoiser }), peakResidentBytes: PeakMemory.peakResidentBytes())
             if output.json {
                 try printJSON(view)
             } else {
                 print("ReferenceNet + video UNet: \(parameters) parameters (\(parameters * 4 / 1_000_000) MB as Float32), loaded in \(String(format: "%.1f", loadSeconds)) s")
-                print("window of \(frames) frames at \(latent)x\(latent), CFG batch 2: \(String(format: "%.2f", view.seconds)) s; peak memory \(view.peakResidentBytes / 1_000_000) MB")
+                print("window of \(frames) frames at \(latent)x\(latent), CFG batch 2: \(String(format: "%.2f", view.seconds)) s (ReferenceNet \(String(format: "%.2f", view.referenceSeconds)) s, denoiser \(String(format: "%.2f", view.denoiserSeconds)) s); peak memory \(view.peakResidentBytes / 1_000_000) MB")
             }
         }
     }
@@ -86,6 +88,8 @@ private struct BenchTalkingView: Encodable {
     let float32WeightBytes: Int
     let loadSeconds: Double
     let residentBytesAfterLoad: Int
+    let referenceSeconds: Double
+    let denoiserSeconds: Double
     let seconds: Double
     let peakResidentBytes: Int
 }

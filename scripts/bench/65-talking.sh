@@ -1,0 +1,99 @@
+# Talking-head renderer: one denoising step of a 16-frame window (CFG batch 2) at TALKING_BENCH_LATENT (32 = 256
+# px) with the ReferenceNet run of that window included, on a random-weight talking checkpoint of SD1.5's sizes
+# (`tbd model init-random --config talking-sd15`, F16 on disk, not committed), against Hallo's own modules in
+# PyTorch eager (scripts/bench/talking-torch-reference.py, /work/venv-hallo or TALKING_BENCH_PYTHON) on the same
+# checkpoint and thread count, alternating the two sides for TALKING_BENCH_ROUNDS rounds; peak memory against
+# the Float32 weights; and seconds per output frame of a 40-step render, extrapolated from renders of 1 and 2
+# steps (their difference is one step of the whole clip; a full 40-step window takes an hour on 2 cores).
+#
+# Environment: TALKING_BENCH_LATENT (32), TALKING_BENCH_THREADS (2), TALKING_BENCH_ROUNDS (3),
+# TALKING_BENCH_RENDER_SIZES ("256"; add 512 for the 64x64 figure, which takes far longer).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+TBD_BIN="${TBD_BIN_DIR:?set TBD_BIN_DIR to the release bin directory}/tbd"
+LATENT="${TALKING_BENCH_LATENT:-32}"
+THREADS="${TALKING_BENCH_THREADS:-2}"
+ROUNDS="${TALKING_BENCH_ROUNDS:-3}"
+SIZES="${TALKING_BENCH_RENDER_SIZES:-256}"
+PY="${TALKING_BENCH_PYTHON:-/work/venv-hallo/bin/python}"
+MODEL=.build/bench-models/talking-sd15
+export OPENBLAS_NUM_THREADS="$THREADS"
+
+if [ ! -f "$MODEL/model_index.json" ]; then
+  echo "making the random-weight talking-sd15 checkpoint in $MODEL (several GB, not committed)"
+  "$TBD_BIN" model init-random --config talking-sd15 --out "$MODEL"
+fi
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-before"
+for round in $(seq "$ROUNDS"); do
+  "$TBD_BIN" model bench-talking --model "$MODEL" --latent "$LATENT" --repeats 1 --json > "$WORK/ours-$round.json"
+  if [ -x "$PY" ]; then
+    "$PY" scripts/bench/talking-torch-reference.py --model "$MODEL" --latent "$LATENT" --threads "$THREADS" \
+      --repeats 1 > "$WORK/torch-$round.json" 2>/dev/null
+  else
+    echo '{}' > "$WORK/torch-$round.json"
+  fi
+done
+cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-after"
+
+# Speech of 0.64 s at 25 fps: 16 frames, one window.
+ffmpeg -hide_banner -loglevel error -f lavfi -i "sine=frequency=220:duration=0.64" -ar 16000 -ac 1 "$WORK/speech.wav"
+ffmpeg -hide_banner -loglevel error -f lavfi -i "color=c=0xb48c78:s=512x512" -frames:v 1 "$WORK/face.png"
+for size in $SIZES; do
+  for steps in 1 2; do
+    /usr/bin/time -f "%M" -o "$WORK/render-$size-$steps.rss" "$TBD_BIN" render --coarse "a face" --fine "a smiling face" \
+      --model "$MODEL" --out "$WORK/render-$size-$steps" --audio "$WORK/speech.wav" --reference "$WORK/face.png" \
+      --size "$size" --steps "$steps" --json > "$WORK/render-$size-$steps.json"
+  done
+done
+
+python3 - "$WORK" "$THREADS" "$ROUNDS" "$SIZES" "$MODEL" <<'PY'
+import glob, json, statistics, struct, sys
+work, threads, rounds, sizes, model = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].split(), sys.argv[5]
+
+def parameters(path):
+    with open(path, "rb") as handle:
+        header = json.loads(handle.read(struct.unpack("<Q", handle.read(8))[0]))
+    total = 0
+    for key, entry in header.items():
+        if key != "__metadata__":
+            count = 1
+            for dimension in entry["shape"]:
+                count *= dimension
+            total += count
+    return total
+
+all_weights = 4 * sum(parameters(path) for path in glob.glob(f"{model}/*/*.safetensors"))
+load = lambda name: json.load(open(f"{work}/{name}.json"))
+first = load("ours-1")
+print(f"threads {threads}; ReferenceNet + video UNet {first['parameters'] / 1e6:.0f} M parameters, "
+      f"{first['float32_weight_bytes'] / 1e9:.2f} GB as Float32; window {first['frames']} frames + {first['motion_frames']} "
+      f"motion frames at {first['latent']}x{first['latent']} latents, CFG batch 2")
+print(f"load average before {open(f'{work}/load-before').read().strip()}, after {open(f'{work}/load-after').read().strip()}")
+print(f"{'round':>5} {'tbd ref s':>9} {'tbd unet s':>10} {'tbd s':>8} {'torch ref s':>11} {'torch unet s':>12} {'torch s':>8} {'ratio':>6} {'unet ratio':>10} {'tbd peak GB':>11} {'torch peak GB':>13}")
+ratios, unet_ratios = [], []
+for round in range(1, rounds + 1):
+    o, t = load(f"ours-{round}"), load(f"torch-{round}")
+    line = f"{round:>5} {o['reference_seconds']:9.2f} {o['denoiser_seconds']:10.2f} {o['seconds']:8.2f} "
+    if t:
+        ratios.append(o["seconds"] / t["seconds"])
+        unet_ratios.append(o["denoiser_seconds"] / t["denoiser_seconds"])
+        line += f"{t['reference_seconds']:11.2f} {t['denoiser_seconds']:12.2f} {t['seconds']:8.2f} {ratios[-1]:6.2f} {unet_ratios[-1]:10.2f} "
+    else:
+        line += f"{'':11} {'':12} {'':8} {'':6} {'':10} "
+    line += f"{o['peak_resident_bytes'] / 1e9:11.2f} " + (f"{t['peak_resident_bytes'] / 1e9:13.2f}" if t else "")
+    print(line)
+if ratios:
+    print(f"median ratio {statistics.median(ratios):.2f} (denoiser alone {statistics.median(unet_ratios):.2f}) over {len(ratios)} rounds")
+print(f"tbd peak {first['peak_resident_bytes'] / first['float32_weight_bytes']:.2f}x the two networks' Float32 weights")
+for size in sizes:
+    one, two = load(f"render-{size}-1")[0]["result"], load(f"render-{size}-2")[0]["result"]
+    step = two["seconds"] - one["seconds"]
+    fixed = one["seconds"] - step
+    frames = one["frames"]
+    rss = max(int(open(f"{work}/render-{size}-{s}.rss").read().split()[-1]) for s in (1, 2)) * 1024
+    print(f"render {size}x{size}, {frames} frames: 1 step {one['seconds']:.1f} s, 2 steps {two['seconds']:.1f} s -> "
+          f"40 steps ~{(fixed + 40 * step) / frames:.1f} s per output frame; render peak {rss / 1e9:.2f} GB = "
+          f"{rss / all_weights:.2f}x the Float32 weights of all networks ({all_weights / 1e9:.2f} GB)")
+PY

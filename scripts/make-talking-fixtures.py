@@ -131,12 +131,13 @@ def denoiser_config(folder):
     """Hallo's from_pretrained_2d view of a converted denoiser config: the 3D block types, the rest as written."""
     with open(os.path.join(folder, "denoising_unet", "config.json"), encoding="utf-8") as handle:
         config = json.load(handle)
-    config.update(down_block_types=["CrossAttnDownBlock3D"] * 3 + ["DownBlock3D"],
-                  up_block_types=["UpBlock3D"] + ["CrossAttnUpBlock3D"] * 3,
-                  mid_block_type="UNetMidBlock3DCrossAttn", _class_name="UNet3DConditionModel")
+    config.update(HALLO_3D_BLOCKS, _class_name="UNet3DConditionModel")
     return config
 
 
+HALLO_3D_BLOCKS = {"down_block_types": ["CrossAttnDownBlock3D"] * 3 + ["DownBlock3D"],
+                   "up_block_types": ["UpBlock3D"] + ["CrossAttnUpBlock3D"] * 3,
+                   "mid_block_type": "UNetMidBlock3DCrossAttn"}
 # talking-tiny-masked widens level 2 so that down_blocks.2 and up_blocks.1 show Hallo's narrower audio modules
 # (their attention width comes from the resnet's input channels, 32, not the block's 64).
 VARIANTS = [("talking-tiny-masked", ["up", "down", "mid"], [32, 32, 64, 32], 100),
@@ -171,8 +172,7 @@ def fake_pretrained(hallo, root, stack_names, channels, seed):
     reference = hallo.UNet2D.from_config({k: v for k, v in sd_config.items() if not k.startswith("_")})
     randomise(reference, seed)
     config = dict(sd_config, **settings)
-    config.update(down_block_types=["CrossAttnDownBlock3D"] * 3 + ["DownBlock3D"],
-                  up_block_types=["UpBlock3D"] + ["CrossAttnUpBlock3D"] * 3, mid_block_type="UNetMidBlock3DCrossAttn")
+    config.update(HALLO_3D_BLOCKS)
     denoiser = hallo.UNet3D.from_config({k: v for k, v in config.items() if not k.startswith("_")})
     randomise(denoiser, seed + 1)
     audio_proj = hallo.AudioProj(**AUDIO_PROJ)
@@ -201,6 +201,29 @@ def half_parameters(module):
     parameters = {name for name, _ in module.named_parameters()}
     return {name: value.to(torch.float16) if name in parameters else value
             for name, value in module.state_dict().items()}
+
+
+def check_full_size_tables(hallo):
+    """convert-hallo.py checks weights against its own tables of names and shapes; at SD1.5 size with Hallo's
+    unet.yaml these must be exactly the state dicts of Hallo's modules (built on the meta device: no memory)."""
+    import importlib.util
+    import torch
+    spec = importlib.util.spec_from_file_location("convert_hallo", CONVERTER)
+    converter = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(converter)
+    sd = dict(SD_UNET, block_out_channels=[320, 640, 1280, 1280], cross_attention_dim=768, layers_per_block=2,
+              norm_num_groups=32, sample_size=64)
+    settings = converter.read_unet_config(None)
+    config = {k: v for k, v in sd.items() if not k.startswith("_")}
+    with torch.device("meta"):
+        reference = hallo.UNet2D.from_config(config)
+        denoiser = hallo.UNet3D.from_config(dict(config, **settings, **HALLO_3D_BLOCKS))
+    unet = converter.reference_shapes(sd)
+    motion, audio = converter.denoiser_module_shapes(sd, settings)
+    shapes = lambda module: {k: tuple(v.shape) for k, v in module.state_dict().items()}
+    assert shapes(reference) == {k: v for k, v in unet.items() if not k.startswith(converter.REFERENCE_UNUSED)}
+    assert shapes(denoiser) == {**unet, **motion, **audio}
+    print(f"convert-hallo.py's tables match Hallo's SD1.5-size modules ({len(shapes(denoiser))} denoiser tensors)")
 
 
 def convert(pretrained, unet_yaml, out, extra=()):
@@ -265,10 +288,17 @@ def level_masks(mask, frames, batch=1):
 
 
 def save(tensors, name, metadata=None):
+    """A safetensors file whose bytes depend only on its content: safetensors writes the metadata in hash order,
+    so the header is rewritten with sorted keys (same length, same offsets)."""
     import torch
-    from safetensors.torch import save_file
-    save_file({key: value.detach().to(torch.float32).contiguous() for key, value in tensors.items()},
-              os.path.join(OUT, name), metadata={key: str(value) for key, value in (metadata or {}).items()})
+    from safetensors.torch import save
+    data = save({key: value.detach().to(torch.float32).contiguous() for key, value in tensors.items()},
+                metadata={key: str(value) for key, value in (metadata or {}).items()})
+    length = int.from_bytes(data[:8], "little")
+    header = json.dumps(json.loads(data[8:8 + length]), sort_keys=True, separators=(",", ":")).encode()
+    assert len(header) <= length
+    with open(os.path.join(OUT, name), "wb") as handle:
+        handle.write(data[:8] + header + b" " * (length - len(header)) + data[8 + length:])
 
 
 def motion_module_fixture(masked):
@@ -397,6 +427,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="hallo-talking-")
     try:
         hallo = import_hallo(args.hallo, workdir)
+        check_full_size_tables(hallo)
         os.makedirs(OUT, exist_ok=True)
         for entry in os.listdir(OUT):  # everything but the hand-written README.md is regenerated
             path = os.path.join(OUT, entry)

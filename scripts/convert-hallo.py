@@ -28,7 +28,8 @@ Output (the "talking checkpoint", format 1):
   audio_encoder/       config.json, model.safetensors, preprocessor_config.json (transformers' wav2vec2)
   vae/, text_encoder/, tokenizer/   copied as in a diffusers SD1.5 folder (pickled weights become safetensors)
   scheduler/           scheduler_config.json: Hallo's DDIM (v_prediction, zero-SNR, trailing, linear betas)
-Hallo's face locator and image projection are dropped: in Think-Before-Draw the face-embedding tokens are replaced
+Tensors keep the dtype they are stored in (an F16 net.pth gives F16 UNets); audio weights that --init-from-components
+creates take the SD UNet's dtype (audio_proj: F32). Hallo's face locator and image projection are dropped: in Think-Before-Draw the face-embedding tokens are replaced
 by the CLIP text embedding, so the denoiser's cross-attention reads the text encoder's output.
 
 With --init-from-components no net.pth is needed: the paper's initialisation. ReferenceNet and denoiser start from
@@ -120,7 +121,13 @@ def load_pickle(path):
     import torch
     require_file(path)
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        # Mapped, not read: net.pth is about 5 GB. Pickles older than torch's zip format cannot be mapped.
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        except RuntimeError as error:
+            if "mmap" not in str(error):
+                raise
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # a pickle that needs code to unpack is refused, never executed
         if "Weights only load failed" in str(error):
             reason = "unpacking it would run code, which weights_only=True refuses"
@@ -459,7 +466,9 @@ def convert(args):
             sources.append(f"denoising_unet: audio modules from {net_path} (denoising_unet.*audio_modules.*)")
             sources.append(f"audio_proj: from {net_path} (audioproj.)")
         else:
-            audio = default_init(audio_shapes, seed=args.seed)
+            # Stored in the UNet's precision, so the denoiser's file has one dtype.
+            unet_dtype = next(iter(sd_unet.values())).dtype
+            audio = {key: value.to(unet_dtype) for key, value in default_init(audio_shapes, seed=args.seed).items()}
             audio_proj = default_init(audio_proj_shapes(audio_proj_config), seed=args.seed + 1)
             sources.append("denoising_unet: audio modules initialised as Hallo's constructors do (zero_conv_* at zero), "
                 f"seed {args.seed}: no {net_path}")

@@ -6,7 +6,8 @@ git copy of it at run time into a temporary folder and imports it from there. No
 this repository.
 
     /work/venv-hallo/bin/python scripts/make-talking-fixtures.py [--hallo /work/.mirror/fudan-generative-vision+hallo/repo]
-    (the environment of scripts/make-audio-fixtures.py; run that one first: its tiny wav2vec2 is reused here)
+    (the environment of scripts/make-audio-fixtures.py; the committed tiny text encoder of tiny-pipeline/, the
+    tiny VAE of vae/ and the tiny wav2vec2 of audio/w2v-group/ are reused as the fake tree's components)
 
 It builds a fake, tiny `pretrained_models/` tree with random weights (hallo/net.pth and the AnimateDiff checkpoint as
 torch pickles, SD1.5-style folders), converts it with scripts/convert-hallo.py into `talking-tiny-masked/` (Hallo's

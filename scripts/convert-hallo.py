@@ -29,8 +29,9 @@ Output (the "talking checkpoint", format 1):
   vae/, text_encoder/, tokenizer/   copied as in a diffusers SD1.5 folder (pickled weights become safetensors)
   scheduler/           scheduler_config.json: Hallo's DDIM (v_prediction, zero-SNR, trailing, linear betas)
 Tensors keep the dtype they are stored in (an F16 net.pth gives F16 UNets); audio weights that --init-from-components
-creates take the SD UNet's dtype (audio_proj: F32). Hallo's face locator and image projection are dropped: in Think-Before-Draw the face-embedding tokens are replaced
-by the CLIP text embedding, so the denoiser's cross-attention reads the text encoder's output.
+creates take the SD UNet's dtype (audio_proj: F32). Hallo's face locator and image projection are dropped: in
+Think-Before-Draw the face-embedding tokens are replaced by the CLIP text embedding, so the denoiser's
+cross-attention reads the text encoder's output.
 
 With --init-from-components no net.pth is needed: the paper's initialisation. ReferenceNet and denoiser start from
 SD1.5's UNet, the motion modules from the AnimateDiff checkpoint, wav2vec2 from its folder; the audio modules and
@@ -439,7 +440,8 @@ def convert(args):
     wav2vec_config = read_json(os.path.join(wav2vec, "config.json"))
     # The projection reads every transformer layer's hidden state and writes audio_attention_dim-wide tokens.
     audio_proj_config = {**HALLO_AUDIO_PROJ, "blocks": wav2vec_config.get("num_hidden_layers", 12),
-                         "channels": wav2vec_config.get("hidden_size", 768), "output_dim": settings["audio_attention_dim"]}
+                         "channels": wav2vec_config.get("hidden_size", 768),
+                         "output_dim": settings["audio_attention_dim"]}
     if args.audio_proj_config is not None:
         audio_proj_config.update(read_json(args.audio_proj_config))
 
@@ -456,7 +458,8 @@ def convert(args):
         check_part(motion, motion_shapes, "motion modules", motion_path)
         reference = {key: value for key, value in sd_unet.items() if not key.startswith(REFERENCE_UNUSED)}
         denoiser = {**sd_unet, **motion}
-        sources.append(f"reference_unet: SD1.5 UNet from {sd_unet_path} (without conv_norm_out/conv_out, which it never uses)")
+        sources.append(f"reference_unet: SD1.5 UNet from {sd_unet_path} "
+                       "(without conv_norm_out/conv_out, which it never uses)")
         sources.append(f"denoising_unet: SD1.5 UNet from {sd_unet_path}; motion modules from {motion_path}")
         if os.path.isfile(net_path):
             parts = split_prefixes(load_pickle(net_path), net_path)
@@ -470,8 +473,8 @@ def convert(args):
             unet_dtype = next(iter(sd_unet.values())).dtype
             audio = {key: value.to(unet_dtype) for key, value in default_init(audio_shapes, seed=args.seed).items()}
             audio_proj = default_init(audio_proj_shapes(audio_proj_config), seed=args.seed + 1)
-            sources.append("denoising_unet: audio modules initialised as Hallo's constructors do (zero_conv_* at zero), "
-                f"seed {args.seed}: no {net_path}")
+            sources.append("denoising_unet: audio modules initialised as Hallo's constructors do "
+                           f"(zero_conv_* at zero), seed {args.seed}: no {net_path}")
             sources.append(f"audio_proj: initialised as Hallo's constructor does, seed {args.seed + 1}")
         denoiser.update(audio)
     else:
@@ -482,16 +485,23 @@ def convert(args):
         reference, denoiser, audio_proj = parts["reference_unet"], parts["denoising_unet"], parts["audioproj"]
         for prefix in ["face_locator", "imageproj"]:
             if prefix in parts:
-                sources.append(f"{prefix}: dropped ({len(parts[prefix])} tensors): the talking checkpoint conditions on "
+                sources.append(f"{prefix}: dropped ({len(parts[prefix])} tensors): the talking checkpoint "
+                               "conditions on "
                     "CLIP text instead of face embeddings")
         sources.append(f"reference_unet, denoising_unet (motion and audio modules), audio_proj: from {net_path}")
     reference_unet_shapes = {key: shape for key, shape in unet_shapes.items() if not key.startswith(REFERENCE_UNUSED)}
-    check_part(reference, reference_unet_shapes, "reference_unet", net_path if not args.init_from_components else sd_root)
+    check_part(reference, reference_unet_shapes, "reference_unet",
+               net_path if not args.init_from_components else sd_root)
     check_part(denoiser, {**unet_shapes, **motion_shapes, **audio_shapes}, "denoising_unet",
                net_path if not args.init_from_components else pretrained)
+
+    if args.audio_proj_config is None and "proj1.weight" in audio_proj and "proj3.weight" in audio_proj:
+        # A projection of other widths than Hallo's released one: its sizes are read off its weights.
+        audio_proj_config["intermediate_dim"] = int(audio_proj["proj1.weight"].shape[0])
+        tokens = int(audio_proj["proj3.weight"].shape[0]) // audio_proj_config["output_dim"]
+        audio_proj_config["context_tokens"] = tokens
     check_part(audio_proj, audio_proj_shapes(audio_proj_config), "audio_proj",
                net_path if os.path.isfile(net_path) else "its initialisation")
-
     for line in sources:
         log(line)
     write_json(sd_config, os.path.join(out, "reference_unet", "config.json"))

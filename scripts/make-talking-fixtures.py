@@ -5,7 +5,7 @@ Hallo (github.com/fudan-generative-vision/hallo, MIT) is not vendored: this scri
 git copy of it at run time into a temporary folder and imports it from there. Nothing of Hallo's is written into
 this repository.
 
-    /work/venv-hallo/bin/python scripts/make-talking-fixtures.py [--hallo /work/.mirror/fudan-generative-vision+hallo/repo]
+    /work/venv-hallo/bin/python scripts/make-talking-fixtures.py [--hallo HALLO_GIT_DIR]
     (the environment of scripts/make-audio-fixtures.py; the committed tiny text encoder of tiny-pipeline/, the
     tiny VAE of vae/ and the tiny wav2vec2 of audio/w2v-group/ are reused as the fake tree's components)
 
@@ -228,11 +228,9 @@ def check_full_size_tables(hallo):
 
 
 def convert(pretrained, unet_yaml, out, extra=()):
-    audio_proj_config = os.path.join(pretrained, "audio_proj.json")
-    with open(audio_proj_config, "w", encoding="utf-8") as handle:
-        json.dump(AUDIO_PROJ, handle)
+    """convert-hallo.py as a user runs it (the audio projection's sizes are read off net.pth's weights)."""
     subprocess.run([sys.executable, CONVERTER, "--pretrained", pretrained, "--out", out, "--unet-config", unet_yaml,
-                    "--audio-proj-config", audio_proj_config, *extra], check=True)
+                    *extra], check=True)
 
 
 class LoadedCheckpoint:
@@ -328,7 +326,8 @@ def audio_module_fixture(checkpoint, name, with_masks):
     masks = {}
     if with_masks:
         for index, kind in enumerate(["full_mask", "face_mask", "lip_mask"]):
-            tensors[kind] = torch.rand(LATENT, LATENT, dtype=torch.float64, generator=torch.Generator().manual_seed(index))
+            tensors[kind] = torch.rand(LATENT, LATENT, dtype=torch.float64,
+                                       generator=torch.Generator().manual_seed(index))
             masks[kind] = level_masks(tensors[kind], FRAMES)
     with torch.no_grad():
         tensors["output"] = block(tokens, encoder_hidden_states=audio[0], video_length=FRAMES, **masks)

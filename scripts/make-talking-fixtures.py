@@ -36,11 +36,11 @@ FIXTURES = os.path.join(ROOT, "Tests", "RendererTests", "Fixtures")
 OUT = os.path.join(FIXTURES, "talking")
 CONVERTER = os.path.join(ROOT, "scripts", "convert-hallo.py")
 
-# 4 levels (latent 8x8 gives the mask levels 8, 4, 2, 1); the text width is the tiny text encoder's (8 wide).
-# Motion modules normalise in 32 groups whatever the UNet says, so no level is narrower than 32 channels.
+# 4 levels (latent 8x8 gives the mask levels 8, 4, 2, 1; block_out_channels per variant below); the text width is
+# the tiny text encoder's (8 wide).
 SD_UNET = {
     "_class_name": "UNet2DConditionModel", "_diffusers_version": "0.27.2", "act_fn": "silu",
-    "attention_head_dim": 8, "block_out_channels": [32, 32, 64, 64], "center_input_sample": False,
+    "attention_head_dim": 8, "center_input_sample": False,
     "cross_attention_dim": 8, "down_block_types": ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D",
                                                    "CrossAttnDownBlock2D", "DownBlock2D"],
     "downsample_padding": 1, "flip_sin_to_cos": True, "freq_shift": 0, "in_channels": 4, "layers_per_block": 1,
@@ -53,11 +53,6 @@ AUDIO_PROJ = {"seq_len": 5, "blocks": 2, "channels": 32, "intermediate_dim": 24,
 TEXT_LENGTH = 77
 LATENT = 8
 FRAMES = 4
-
-
-def read_hallo(source, path):
-    return subprocess.run(["git", "--git-dir", source, "show", "HEAD:" + path],
-                          check=True, capture_output=True, text=True).stdout
 
 
 def import_hallo(source, workdir):
@@ -139,6 +134,7 @@ def denoiser_config(folder):
 HALLO_3D_BLOCKS = {"down_block_types": ["CrossAttnDownBlock3D"] * 3 + ["DownBlock3D"],
                    "up_block_types": ["UpBlock3D"] + ["CrossAttnUpBlock3D"] * 3,
                    "mid_block_type": "UNetMidBlock3DCrossAttn"}
+# Motion modules normalise in 32 groups whatever the UNet says, so no level is narrower than 32 channels.
 # talking-tiny-masked widens level 2 so that down_blocks.2 and up_blocks.1 show Hallo's narrower audio modules
 # (their attention width comes from the resnet's input channels, 32, not the block's 64).
 VARIANTS = [("talking-tiny-masked", ["up", "down", "mid"], [32, 32, 64, 32], 100),

@@ -28,8 +28,10 @@ Output (the "talking checkpoint", format 1):
   audio_encoder/       config.json, model.safetensors, preprocessor_config.json (transformers' wav2vec2)
   vae/, text_encoder/, tokenizer/   copied as in a diffusers SD1.5 folder (pickled weights become safetensors)
   scheduler/           scheduler_config.json: Hallo's DDIM (v_prediction, zero-SNR, trailing, linear betas)
-Hallo's face locator and image projection are dropped: in Think-Before-Draw the face-embedding tokens are replaced
-by the CLIP text embedding, so the denoiser's cross-attention reads the text encoder's output.
+Tensors keep the dtype they are stored in (an F16 net.pth gives F16 UNets); audio weights that --init-from-components
+creates take the SD UNet's dtype (audio_proj: F32). Hallo's face locator and image projection are dropped: in
+Think-Before-Draw the face-embedding tokens are replaced by the CLIP text embedding, so the denoiser's
+cross-attention reads the text encoder's output.
 
 With --init-from-components no net.pth is needed: the paper's initialisation. ReferenceNet and denoiser start from
 SD1.5's UNet, the motion modules from the AnimateDiff checkpoint, wav2vec2 from its folder; the audio modules and
@@ -118,10 +120,21 @@ def write_json(value, path):
 
 def load_pickle(path):
     import torch
+    require_file(path)
     try:
-        state = torch.load(require_file(path), map_location="cpu", weights_only=True)
+        # Mapped, not read: net.pth is about 5 GB. Pickles older than torch's zip format cannot be mapped.
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        except RuntimeError as error:
+            if "mmap" not in str(error):
+                raise
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # a pickle that needs code to unpack is refused, never executed
-        raise ConversionError(f"{path} cannot be read as plain tensors (weights_only=True): {error}") from error
+        if "Weights only load failed" in str(error):
+            reason = "unpacking it would run code, which weights_only=True refuses"
+        else:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ConversionError(f"{path} cannot be read as plain tensors: {reason}") from error
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
     if not isinstance(state, dict):
@@ -393,6 +406,10 @@ def copy_component(source, target, weights_names, out_weights):
 
 def convert(args):
     pretrained = args.pretrained
+    if not os.path.isdir(pretrained):
+        raise ConversionError(f"missing folder: {pretrained} (Hallo's pretrained_models/)")
+    if os.path.isdir(args.out) and os.listdir(args.out):
+        raise ConversionError(f"{args.out} exists and is not empty: choose a new folder")
     settings = read_unet_config(args.unet_config)
     sd_root = os.path.join(pretrained, "stable-diffusion-v1-5")
     sd_config_path = os.path.join(sd_root, "unet", "config.json")
@@ -403,19 +420,32 @@ def convert(args):
     if settings.get("motion_module_type", "Vanilla") != "Vanilla":
         raise ConversionError(f"{args.unet_config}: motion_module_type {settings['motion_module_type']} "
                               "is not supported (only Vanilla)")
+    text_encoder_config = os.path.join(sd_root, "text_encoder", "config.json")
+    hidden = read_json(text_encoder_config).get("hidden_size")
+    if hidden != sd_config["cross_attention_dim"]:
+        raise ConversionError(f"{text_encoder_config}: hidden_size {hidden} differs from the UNet's "
+                              f"cross_attention_dim {sd_config['cross_attention_dim']}")
+    for folder in [os.path.join(sd_root, "tokenizer"), os.path.join(pretrained, "sd-vae-ft-mse")]:
+        if not os.path.isdir(folder):
+            raise ConversionError(f"missing folder: {folder}")
+    require_file(os.path.join(pretrained, "wav2vec", "wav2vec2-base-960h", "preprocessor_config.json"))
     unet_shapes = reference_shapes(sd_config)
     motion_shapes, audio_shapes = denoiser_module_shapes(sd_config, settings)
-    out = args.out
-    os.makedirs(out, exist_ok=True)
+    # Written beside the target and renamed at the end, so a refused conversion leaves no half folder.
+    out = args.out.rstrip("/") + ".partial"
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
     net_path = os.path.join(pretrained, "hallo", "net.pth")
     wav2vec = os.path.join(pretrained, "wav2vec", "wav2vec2-base-960h")
     wav2vec_config = read_json(os.path.join(wav2vec, "config.json"))
     # The projection reads every transformer layer's hidden state and writes audio_attention_dim-wide tokens.
     audio_proj_config = {**HALLO_AUDIO_PROJ, "blocks": wav2vec_config.get("num_hidden_layers", 12),
-                         "channels": wav2vec_config.get("hidden_size", 768), "output_dim": settings["audio_attention_dim"]}
+                         "channels": wav2vec_config.get("hidden_size", 768),
+                         "output_dim": settings["audio_attention_dim"]}
     if args.audio_proj_config is not None:
         audio_proj_config.update(read_json(args.audio_proj_config))
 
+    sources = []
     if args.init_from_components:
         sd_unet, sd_unet_path = load_weights(os.path.join(sd_root, "unet"),
                                              ["diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin"])
@@ -428,21 +458,24 @@ def convert(args):
         check_part(motion, motion_shapes, "motion modules", motion_path)
         reference = {key: value for key, value in sd_unet.items() if not key.startswith(REFERENCE_UNUSED)}
         denoiser = {**sd_unet, **motion}
-        log(f"reference_unet: SD1.5 UNet from {sd_unet_path} (without conv_norm_out/conv_out, which it never uses)")
-        log(f"denoising_unet: SD1.5 UNet from {sd_unet_path}; motion modules from {motion_path}")
+        sources.append(f"reference_unet: SD1.5 UNet from {sd_unet_path} "
+                       "(without conv_norm_out/conv_out, which it never uses)")
+        sources.append(f"denoising_unet: SD1.5 UNet from {sd_unet_path}; motion modules from {motion_path}")
         if os.path.isfile(net_path):
             parts = split_prefixes(load_pickle(net_path), net_path)
             audio = {key: value for key, value in parts.get("denoising_unet", {}).items() if ".audio_modules." in key}
             check_part(audio, audio_shapes, "denoising_unet. audio modules", net_path)
             audio_proj = parts.get("audioproj", {})
-            log(f"denoising_unet: audio modules from {net_path} (denoising_unet.*audio_modules.*)")
-            log(f"audio_proj: from {net_path} (audioproj.)")
+            sources.append(f"denoising_unet: audio modules from {net_path} (denoising_unet.*audio_modules.*)")
+            sources.append(f"audio_proj: from {net_path} (audioproj.)")
         else:
-            audio = default_init(audio_shapes, seed=args.seed)
+            # Stored in the UNet's precision, so the denoiser's file has one dtype.
+            unet_dtype = next(iter(sd_unet.values())).dtype
+            audio = {key: value.to(unet_dtype) for key, value in default_init(audio_shapes, seed=args.seed).items()}
             audio_proj = default_init(audio_proj_shapes(audio_proj_config), seed=args.seed + 1)
-            log("denoising_unet: audio modules initialised as Hallo's constructors do (zero_conv_* at zero), "
-                f"seed {args.seed}: no {net_path}")
-            log(f"audio_proj: initialised as Hallo's constructor does, seed {args.seed + 1}")
+            sources.append("denoising_unet: audio modules initialised as Hallo's constructors do "
+                           f"(zero_conv_* at zero), seed {args.seed}: no {net_path}")
+            sources.append(f"audio_proj: initialised as Hallo's constructor does, seed {args.seed + 1}")
         denoiser.update(audio)
     else:
         parts = split_prefixes(load_pickle(net_path), net_path)
@@ -452,16 +485,25 @@ def convert(args):
         reference, denoiser, audio_proj = parts["reference_unet"], parts["denoising_unet"], parts["audioproj"]
         for prefix in ["face_locator", "imageproj"]:
             if prefix in parts:
-                log(f"{prefix}: dropped ({len(parts[prefix])} tensors): the talking checkpoint conditions on "
+                sources.append(f"{prefix}: dropped ({len(parts[prefix])} tensors): the talking checkpoint "
+                               "conditions on "
                     "CLIP text instead of face embeddings")
-        log(f"reference_unet, denoising_unet (motion and audio modules), audio_proj: from {net_path}")
+        sources.append(f"reference_unet, denoising_unet (motion and audio modules), audio_proj: from {net_path}")
     reference_unet_shapes = {key: shape for key, shape in unet_shapes.items() if not key.startswith(REFERENCE_UNUSED)}
-    check_part(reference, reference_unet_shapes, "reference_unet", net_path if not args.init_from_components else sd_root)
+    check_part(reference, reference_unet_shapes, "reference_unet",
+               net_path if not args.init_from_components else sd_root)
     check_part(denoiser, {**unet_shapes, **motion_shapes, **audio_shapes}, "denoising_unet",
                net_path if not args.init_from_components else pretrained)
+
+    if args.audio_proj_config is None and "proj1.weight" in audio_proj and "proj3.weight" in audio_proj:
+        # A projection of other widths than Hallo's released one: its sizes are read off its weights.
+        audio_proj_config["intermediate_dim"] = int(audio_proj["proj1.weight"].shape[0])
+        tokens = int(audio_proj["proj3.weight"].shape[0]) // audio_proj_config["output_dim"]
+        audio_proj_config["context_tokens"] = tokens
     check_part(audio_proj, audio_proj_shapes(audio_proj_config), "audio_proj",
                net_path if os.path.isfile(net_path) else "its initialisation")
-
+    for line in sources:
+        log(line)
     write_json(sd_config, os.path.join(out, "reference_unet", "config.json"))
     save_weights(reference, os.path.join(out, "reference_unet", "diffusion_pytorch_model.safetensors"))
     write_json({**sd_config, **settings}, os.path.join(out, "denoising_unet", "config.json"))
@@ -471,16 +513,11 @@ def convert(args):
 
     source = copy_component(wav2vec, os.path.join(out, "audio_encoder"), ["model.safetensors", "pytorch_model.bin"],
                             "model.safetensors")
-    require_file(os.path.join(out, "audio_encoder", "preprocessor_config.json"))
     log(f"audio_encoder: from {source}")
     source = copy_component(os.path.join(pretrained, "sd-vae-ft-mse"), os.path.join(out, "vae"),
                             ["diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin"],
                             "diffusion_pytorch_model.safetensors")
     log(f"vae: from {source}")
-    text_encoder = read_json(os.path.join(sd_root, "text_encoder", "config.json"))
-    if text_encoder.get("hidden_size") != sd_config["cross_attention_dim"]:
-        raise ConversionError(f"{sd_root}/text_encoder/config.json: hidden_size {text_encoder.get('hidden_size')} "
-                              f"differs from the UNet's cross_attention_dim {sd_config['cross_attention_dim']}")
     source = copy_component(os.path.join(sd_root, "text_encoder"), os.path.join(out, "text_encoder"),
                             ["model.safetensors", "pytorch_model.bin"], "model.safetensors")
     log(f"text_encoder: from {source}")
@@ -499,7 +536,10 @@ def convert(args):
         "tokenizer": ["transformers", "CLIPTokenizer"],
         "scheduler": ["diffusers", "DDIMScheduler"],
     }, os.path.join(out, "model_index.json"))
-    log(f"wrote {out}")
+    if os.path.isdir(args.out):
+        os.rmdir(args.out)  # checked empty above
+    os.rename(out, args.out)
+    log(f"wrote {args.out}")
 
 
 def main():
@@ -516,6 +556,7 @@ def main():
     try:
         convert(args)
     except ConversionError as error:
+        shutil.rmtree(args.out.rstrip("/") + ".partial", ignore_errors=True)
         sys.exit(f"convert-hallo: {error}")
 
 

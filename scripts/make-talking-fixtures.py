@@ -5,8 +5,9 @@ Hallo (github.com/fudan-generative-vision/hallo, MIT) is not vendored: this scri
 git copy of it at run time into a temporary folder and imports it from there. Nothing of Hallo's is written into
 this repository.
 
-    /work/venv-hallo/bin/python scripts/make-talking-fixtures.py [--hallo /work/.mirror/fudan-generative-vision+hallo/repo]
-    (the environment of scripts/make-audio-fixtures.py; run that one first: its tiny wav2vec2 is reused here)
+    /work/venv-hallo/bin/python scripts/make-talking-fixtures.py [--hallo HALLO_GIT_DIR]
+    (the environment of scripts/make-audio-fixtures.py; the committed tiny text encoder of tiny-pipeline/, the
+    tiny VAE of vae/ and the tiny wav2vec2 of audio/w2v-group/ are reused as the fake tree's components)
 
 It builds a fake, tiny `pretrained_models/` tree with random weights (hallo/net.pth and the AnimateDiff checkpoint as
 torch pickles, SD1.5-style folders), converts it with scripts/convert-hallo.py into `talking-tiny-masked/` (Hallo's
@@ -35,11 +36,11 @@ FIXTURES = os.path.join(ROOT, "Tests", "RendererTests", "Fixtures")
 OUT = os.path.join(FIXTURES, "talking")
 CONVERTER = os.path.join(ROOT, "scripts", "convert-hallo.py")
 
-# 4 levels (latent 8x8 gives the mask levels 8, 4, 2, 1); the text width is the tiny text encoder's (8 wide).
-# Motion modules normalise in 32 groups whatever the UNet says, so no level is narrower than 32 channels.
+# 4 levels (latent 8x8 gives the mask levels 8, 4, 2, 1; block_out_channels per variant below); the text width is
+# the tiny text encoder's (8 wide).
 SD_UNET = {
     "_class_name": "UNet2DConditionModel", "_diffusers_version": "0.27.2", "act_fn": "silu",
-    "attention_head_dim": 8, "block_out_channels": [32, 32, 64, 64], "center_input_sample": False,
+    "attention_head_dim": 8, "center_input_sample": False,
     "cross_attention_dim": 8, "down_block_types": ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D",
                                                    "CrossAttnDownBlock2D", "DownBlock2D"],
     "downsample_padding": 1, "flip_sin_to_cos": True, "freq_shift": 0, "in_channels": 4, "layers_per_block": 1,
@@ -52,11 +53,6 @@ AUDIO_PROJ = {"seq_len": 5, "blocks": 2, "channels": 32, "intermediate_dim": 24,
 TEXT_LENGTH = 77
 LATENT = 8
 FRAMES = 4
-
-
-def read_hallo(source, path):
-    return subprocess.run(["git", "--git-dir", source, "show", "HEAD:" + path],
-                          check=True, capture_output=True, text=True).stdout
 
 
 def import_hallo(source, workdir):
@@ -131,12 +127,14 @@ def denoiser_config(folder):
     """Hallo's from_pretrained_2d view of a converted denoiser config: the 3D block types, the rest as written."""
     with open(os.path.join(folder, "denoising_unet", "config.json"), encoding="utf-8") as handle:
         config = json.load(handle)
-    config.update(down_block_types=["CrossAttnDownBlock3D"] * 3 + ["DownBlock3D"],
-                  up_block_types=["UpBlock3D"] + ["CrossAttnUpBlock3D"] * 3,
-                  mid_block_type="UNetMidBlock3DCrossAttn", _class_name="UNet3DConditionModel")
+    config.update(HALLO_3D_BLOCKS, _class_name="UNet3DConditionModel")
     return config
 
 
+HALLO_3D_BLOCKS = {"down_block_types": ["CrossAttnDownBlock3D"] * 3 + ["DownBlock3D"],
+                   "up_block_types": ["UpBlock3D"] + ["CrossAttnUpBlock3D"] * 3,
+                   "mid_block_type": "UNetMidBlock3DCrossAttn"}
+# Motion modules normalise in 32 groups whatever the UNet says, so no level is narrower than 32 channels.
 # talking-tiny-masked widens level 2 so that down_blocks.2 and up_blocks.1 show Hallo's narrower audio modules
 # (their attention width comes from the resnet's input channels, 32, not the block's 64).
 VARIANTS = [("talking-tiny-masked", ["up", "down", "mid"], [32, 32, 64, 32], 100),
@@ -171,8 +169,7 @@ def fake_pretrained(hallo, root, stack_names, channels, seed):
     reference = hallo.UNet2D.from_config({k: v for k, v in sd_config.items() if not k.startswith("_")})
     randomise(reference, seed)
     config = dict(sd_config, **settings)
-    config.update(down_block_types=["CrossAttnDownBlock3D"] * 3 + ["DownBlock3D"],
-                  up_block_types=["UpBlock3D"] + ["CrossAttnUpBlock3D"] * 3, mid_block_type="UNetMidBlock3DCrossAttn")
+    config.update(HALLO_3D_BLOCKS)
     denoiser = hallo.UNet3D.from_config({k: v for k, v in config.items() if not k.startswith("_")})
     randomise(denoiser, seed + 1)
     audio_proj = hallo.AudioProj(**AUDIO_PROJ)
@@ -203,12 +200,33 @@ def half_parameters(module):
             for name, value in module.state_dict().items()}
 
 
+def check_full_size_tables(hallo):
+    """convert-hallo.py checks weights against its own tables of names and shapes; at SD1.5 size with Hallo's
+    unet.yaml these must be exactly the state dicts of Hallo's modules (built on the meta device: no memory)."""
+    import importlib.util
+    import torch
+    spec = importlib.util.spec_from_file_location("convert_hallo", CONVERTER)
+    converter = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(converter)
+    sd = dict(SD_UNET, block_out_channels=[320, 640, 1280, 1280], cross_attention_dim=768, layers_per_block=2,
+              norm_num_groups=32, sample_size=64)
+    settings = converter.read_unet_config(None)
+    config = {k: v for k, v in sd.items() if not k.startswith("_")}
+    with torch.device("meta"):
+        reference = hallo.UNet2D.from_config(config)
+        denoiser = hallo.UNet3D.from_config(dict(config, **settings, **HALLO_3D_BLOCKS))
+    unet = converter.reference_shapes(sd)
+    motion, audio = converter.denoiser_module_shapes(sd, settings)
+    shapes = lambda module: {k: tuple(v.shape) for k, v in module.state_dict().items()}
+    assert shapes(reference) == {k: v for k, v in unet.items() if not k.startswith(converter.REFERENCE_UNUSED)}
+    assert shapes(denoiser) == {**unet, **motion, **audio}
+    print(f"convert-hallo.py's tables match Hallo's SD1.5-size modules ({len(shapes(denoiser))} denoiser tensors)")
+
+
 def convert(pretrained, unet_yaml, out, extra=()):
-    audio_proj_config = os.path.join(pretrained, "audio_proj.json")
-    with open(audio_proj_config, "w", encoding="utf-8") as handle:
-        json.dump(AUDIO_PROJ, handle)
+    """convert-hallo.py as a user runs it (the audio projection's sizes are read off net.pth's weights)."""
     subprocess.run([sys.executable, CONVERTER, "--pretrained", pretrained, "--out", out, "--unet-config", unet_yaml,
-                    "--audio-proj-config", audio_proj_config, *extra], check=True)
+                    *extra], check=True)
 
 
 class LoadedCheckpoint:
@@ -265,10 +283,17 @@ def level_masks(mask, frames, batch=1):
 
 
 def save(tensors, name, metadata=None):
+    """A safetensors file whose bytes depend only on its content: safetensors writes the metadata in hash order,
+    so the header is rewritten with sorted keys (same length, same offsets)."""
     import torch
-    from safetensors.torch import save_file
-    save_file({key: value.detach().to(torch.float32).contiguous() for key, value in tensors.items()},
-              os.path.join(OUT, name), metadata={key: str(value) for key, value in (metadata or {}).items()})
+    from safetensors.torch import save
+    data = save({key: value.detach().to(torch.float32).contiguous() for key, value in tensors.items()},
+                metadata={key: str(value) for key, value in (metadata or {}).items()})
+    length = int.from_bytes(data[:8], "little")
+    header = json.dumps(json.loads(data[8:8 + length]), sort_keys=True, separators=(",", ":")).encode()
+    assert len(header) <= length
+    with open(os.path.join(OUT, name), "wb") as handle:
+        handle.write(data[:8] + header + b" " * (length - len(header)) + data[8 + length:])
 
 
 def motion_module_fixture(masked):
@@ -297,7 +322,8 @@ def audio_module_fixture(checkpoint, name, with_masks):
     masks = {}
     if with_masks:
         for index, kind in enumerate(["full_mask", "face_mask", "lip_mask"]):
-            tensors[kind] = torch.rand(LATENT, LATENT, dtype=torch.float64, generator=torch.Generator().manual_seed(index))
+            tensors[kind] = torch.rand(LATENT, LATENT, dtype=torch.float64,
+                                       generator=torch.Generator().manual_seed(index))
             masks[kind] = level_masks(tensors[kind], FRAMES)
     with torch.no_grad():
         tensors["output"] = block(tokens, encoder_hidden_states=audio[0], video_length=FRAMES, **masks)
@@ -397,6 +423,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="hallo-talking-")
     try:
         hallo = import_hallo(args.hallo, workdir)
+        check_full_size_tables(hallo)
         os.makedirs(OUT, exist_ok=True)
         for entry in os.listdir(OUT):  # everything but the hand-written README.md is regenerated
             path = os.path.join(OUT, entry)

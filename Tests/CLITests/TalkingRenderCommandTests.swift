@@ -119,4 +119,33 @@ final class TalkingRenderCommandTests: XCTestCase {
         XCTAssertNotEqual(run.status, 0)
         XCTAssertTrue(run.stderr.contains("--reference auto takes the pair's source"), run.stderr)
     }
+
+    /// A talking checkpoint whose denoiser has neither motion nor audio modules still renders, and says what it lacks.
+    func testACheckpointWithoutMotionOrAudioModulesRendersAndSaysSo() throws {
+        let root = try makeTemporaryFolder("tbd-talking-plain")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (_, portrait) = try approvedPair(in: root)
+        let model = root.appendingPathComponent("talking")
+        XCTAssertEqual(try tbd(["model", "init-random", "--config", "talking-tiny", "--out", model.path]).status, 0)
+        let configURL = model.appendingPathComponent("denoising_unet/config.json")
+        var config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
+        config["use_motion_module"] = false
+        config["use_audio_module"] = false
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        let speech = root.appendingPathComponent("speech.wav")
+        try writeSpeech(speech, seconds: 0.3)
+        let run = try tbd(["render", "--coarse", "a face", "--fine", "a smiling face", "--model", model.path,
+                           "--out", root.appendingPathComponent("out").path, "--reference", portrait, "--audio", speech.path,
+                           "--steps", "2", "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.isEmpty || !run.stderr.contains("note:"), "--json keeps notes off stderr: \(run.stderr)")
+        let result = try XCTUnwrap((run.json as? [[String: Any]])?.first?["result"] as? [String: Any], run.stdout)
+        XCTAssertEqual(result["frames"] as? Int, 8, "ceil(0.3 s x 25 fps)")
+        let plain = try tbd(["render", "--coarse", "a face", "--fine", "a smiling face", "--model", model.path,
+                             "--out", root.appendingPathComponent("out2").path, "--reference", portrait, "--audio", "none",
+                             "--frames", "2", "--steps", "2"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertTrue(plain.stderr.contains("has no motion modules"), plain.stderr)
+        XCTAssertTrue(plain.stderr.contains("has no audio modules"), plain.stderr)
+    }
 }

@@ -77,20 +77,7 @@ public struct ClipRenderer {
             writer.cancel()
             throw error
         }
-        let firstFrameURL = directory.appendingPathComponent(name + ".png")
-        let sheetURL = directory.appendingPathComponent(name + "-sheet.png")
-        do {
-            try OutputFile.write(ImageEncoding.png(frames[0]), to: firstFrameURL.path)
-            let sampled = stride(from: 0, to: frames.count, by: max(1, frames.count / 8)).prefix(8).map { frames[$0] }
-            let sheet = try ContactSheet.make(frames: sampled, columns: min(4, sampled.count), cellWidth: min(256, width))
-            try OutputFile.write(ImageEncoding.png(sheet), to: sheetURL.path)
-        } catch {
-            for url in [videoURL, firstFrameURL, sheetURL] { try? FileManager.default.removeItem(at: url) }
-            throw error
-        }
-        let seconds = Date().timeIntervalSince(start)
-        return ClipResult(videoPath: videoURL.path, firstFramePath: firstFrameURL.path, contactSheetPath: sheetURL.path,
-                          frames: summary.framesWritten, width: width, height: height, codec: summary.codecName,
-                          seconds: seconds, secondsPerFrame: seconds / Double(request.frames))
+        return try ClipStills.finish(video: videoURL, summary: summary, sampled: ClipStills.sheetFrames(of: frames.count).map { frames[$0] },
+                                     width: width, height: height, frames: request.frames, start: start)
     }
 }

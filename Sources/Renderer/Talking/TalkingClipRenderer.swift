@@ -145,9 +145,7 @@ public struct TalkingClipRenderer {
     private func writeClip(plan: WindowPlan, finished: FinishedWindows, directory: URL, name: String, width: Int, height: Int,
                            fps: Int, audioPath: String?, start: Date) throws -> ClipResult {
         let videoURL = directory.appendingPathComponent(name + ".mp4")
-        let firstFrameURL = directory.appendingPathComponent(name + ".png")
-        let sheetURL = directory.appendingPathComponent(name + "-sheet.png")
-        let sheetFrames = Set(stride(from: 0, to: plan.frames, by: max(1, plan.frames / 8)).prefix(8))
+        let sheetFrames = Set(ClipStills.sheetFrames(of: plan.frames))
         var sampled = [RGBImage]()
         let writer = try VideoWriter(path: videoURL.path, width: width, height: height, fps: fps, audioPath: audioPath)
         let summary: VideoWriterSummary
@@ -164,17 +162,7 @@ public struct TalkingClipRenderer {
             writer.cancel()
             throw error
         }
-        do {
-            try OutputFile.write(ImageEncoding.png(sampled[0]), to: firstFrameURL.path)
-            let sheet = try ContactSheet.make(frames: sampled, columns: min(4, sampled.count), cellWidth: min(256, width))
-            try OutputFile.write(ImageEncoding.png(sheet), to: sheetURL.path)
-        } catch {
-            for url in [videoURL, firstFrameURL, sheetURL] { try? FileManager.default.removeItem(at: url) }
-            throw error
-        }
-        let seconds = Date().timeIntervalSince(start)
-        return ClipResult(videoPath: videoURL.path, firstFramePath: firstFrameURL.path, contactSheetPath: sheetURL.path,
-                          frames: summary.framesWritten, width: width, height: height, codec: summary.codecName,
-                          seconds: seconds, secondsPerFrame: seconds / Double(plan.frames))
+        return try ClipStills.finish(video: videoURL, summary: summary, sampled: sampled, width: width, height: height,
+                                     frames: plan.frames, start: start)
     }
 }

@@ -13,6 +13,8 @@ struct MotionModule {
         var positionEncoding = false
         var positionEncodingLength = 24
         var attentionWidthDivisor = 1
+        /// AnimateDiff's cross-frame attention modes are not built; any value is refused.
+        var crossFrameAttentionMode: String?
 
         enum CodingKeys: String, CodingKey {
             case heads = "num_attention_heads", blocks = "num_transformer_block"
@@ -32,14 +34,13 @@ struct MotionModule {
             positionEncoding = try c.decodeIfPresent(Bool.self, forKey: .positionEncoding) ?? positionEncoding
             positionEncodingLength = try c.decodeIfPresent(Int.self, forKey: .positionEncodingLength) ?? positionEncodingLength
             attentionWidthDivisor = try c.decodeIfPresent(Int.self, forKey: .attentionWidthDivisor) ?? attentionWidthDivisor
-            if let mode = try c.decodeIfPresent(String.self, forKey: .crossFrameAttentionMode) {
-                attentionBlockTypes.append("cross_frame_attention_mode \(mode)")
-            }
+            crossFrameAttentionMode = try c.decodeIfPresent(String.self, forKey: .crossFrameAttentionMode)
         }
 
         func validate() throws {
             func fail(_ reason: String) -> ModelLoadingError { .invalidConfiguration("denoising UNet config: motion_module_kwargs \(reason)") }
             if let bad = attentionBlockTypes.first(where: { $0 != "Temporal_Self" }) { throw fail("attention block type \(bad) (only Temporal_Self)") }
+            if let mode = crossFrameAttentionMode { throw fail("cross_frame_attention_mode \(mode) (not supported)") }
             guard ConfigurationLimits.attentionHeads.contains(heads) else { throw fail("num_attention_heads \(heads)") }
             guard ConfigurationLimits.transformerLayersPerBlock.contains(blocks) else { throw fail("num_transformer_block \(blocks)") }
             guard ConfigurationLimits.positions.contains(positionEncodingLength) else { throw fail("temporal_position_encoding_max_len \(positionEncodingLength)") }

@@ -264,19 +264,3 @@ public final class VideoUNet: @unchecked Sendable {
         })
     }
 }
-
-extension Tensor {
-    /// Each item of the first dimension repeated `times` times in a row: [B, ...] to [B * times, ...] (einops'
-    /// "b n c -> (b f) n c").
-    func repeatingItems(_ times: Int) -> Tensor {
-        let size = count / max(1, shape[0])
-        var values = [Float]()
-        values.reserveCapacity(count * times)
-        for item in 0..<shape[0] {
-            for _ in 0..<times { values += scalars[item * size..<(item + 1) * size] }
-        }
-        var newShape = shape
-        newShape[0] *= times
-        return Tensor(shape: newShape, scalars: values)
-    }
-}

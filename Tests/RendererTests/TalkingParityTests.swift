@@ -3,7 +3,7 @@ import XCTest
 @testable import Renderer
 
 /// The talking-head networks against Hallo's own modules (fixtures from scripts/make-talking-fixtures.py, see
-/// Fixtures/talking/README.md). Tolerance: 1e-4 relative for the modules and the forward, 1e-3 for the window.
+/// Fixtures/talking/README.md). Tolerance: 1e-4 relative for the modules and the forward (the 3-step window: TalkingWindowParityTests).
 final class TalkingParityTests: XCTestCase {
     private func folder(_ name: String) -> URL { Fixture.url("talking/\(name)") }
 
@@ -86,34 +86,6 @@ final class TalkingParityTests: XCTestCase {
     func testDenoiserWithMaskedAudioAttention() throws { try checkDenoiser("masked") }
 
     func testDenoiserWithSingleAudioAttention() throws { try checkDenoiser("single") }
-
-    /// 3 DDIM steps of one window with classifier-free guidance, as the README of the fixtures describes: one
-    /// bank from step 0's conditional text; the unconditional row reads no reference tokens and zero audio.
-    func testThreeStepWindow() throws {
-        let io = try expected("window")
-        let checkpoint = try TalkingHeadCheckpoint(directory: folder("talking-tiny-masked"))
-        var scheduler = try DDIMScheduler(configuration: DDIMConfiguration.load(from: checkpoint.schedulerConfigurationFile))
-        try scheduler.setTimesteps(3)
-        XCTAssertEqual(scheduler.timesteps, [999, 666, 332])
-        let unet = try checkpoint.videoUNet()
-        let (coarse, fine, uncond, blend) = (try io.tensor(named: "coarse"), try io.tensor(named: "fine"), try io.tensor(named: "uncond"),
-                                             try io.tensor(named: "blend"))
-        let audio = try io.tensor(named: "audio_tokens")
-        var latents = try io.tensor(named: "noise")
-        var bank: ReferenceBank?
-        for (step, timestep) in scheduler.timesteps.enumerated() {
-            let text = coarse.scaledSum(blend.scalars[2 * step], fine, blend.scalars[2 * step + 1])
-            if bank == nil { bank = try checkpoint.referenceNet().bank(latents: io.tensor(named: "reference_latents"), text: text) }
-            let prediction = try unet(Tensor.concatenateBatch([latents, latents]), timestep: Float(timestep),
-                                      text: Tensor.concatenateBatch([uncond, text]),
-                                      audio: Tensor.concatenateBatch([Tensor(zeros: audio.shape), audio]),
-                                      reference: bank, referenceRows: [false, true], masks: nil)
-            let guided = ClassifierFreeGuidance.combine(unconditional: prediction.batchItems(0..<1),
-                                                        conditional: prediction.batchItems(1..<2), scale: 3.5)
-            latents = try scheduler.step(modelOutput: guided, stepIndex: step, sample: latents)
-        }
-        assertClose(latents, try io.tensor(named: "latents"), relative: 1e-3, "window latents")
-    }
 
     func testMasksPoolPerLevelAsTorchAveragePooling() {
         let mask = Tensor(shape: [4, 4], scalars: (0..<16).map(Float.init))

@@ -57,18 +57,8 @@ public struct TalkingHeadCheckpoint: Sendable {
             _ = try DiffusersModelFolder.weightsFile(in: folder)
         }
         try Self.checking(directory, "audio_encoder") { folder in
-            for file in ["config.json", "preprocessor_config.json"] {
-                let url = folder.appendingPathComponent(file)
-                guard let data = FileManager.default.contents(atPath: url.path) else { throw ModelLoadingError.missingFile(url.path) }
-                do {
-                    if file == "config.json" { try JSONDecoder().decode(Wav2Vec2Configuration.self, from: data).validate() }
-                    else { try JSONDecoder().decode(Wav2Vec2Preprocessor.self, from: data).validate() }
-                } catch let error as ModelLoadingError {
-                    throw error
-                } catch {
-                    throw ModelLoadingError.invalidConfiguration(FileErrorText.describe(error, path: url.path))
-                }
-            }
+            try Self.decode(Wav2Vec2Configuration.self, folder.appendingPathComponent("config.json")) { try $0.validate() }
+            try Self.decode(Wav2Vec2Preprocessor.self, folder.appendingPathComponent("preprocessor_config.json")) { try $0.validate() }
             _ = try DiffusersModelFolder.weightsFile(in: folder)
         }
         try Self.checking(directory, "vae") { folder in
@@ -76,15 +66,7 @@ public struct TalkingHeadCheckpoint: Sendable {
             _ = try DiffusersModelFolder.weightsFile(in: folder)
         }
         try Self.checking(directory, "text_encoder") { folder in
-            let url = folder.appendingPathComponent("config.json")
-            guard let data = FileManager.default.contents(atPath: url.path) else { throw ModelLoadingError.missingFile(url.path) }
-            do {
-                try JSONDecoder().decode(CLIPTextConfiguration.self, from: data).validate()
-            } catch let error as ModelLoadingError {
-                throw error
-            } catch {
-                throw ModelLoadingError.invalidConfiguration(FileErrorText.describe(error, path: url.path))
-            }
+            try Self.decode(CLIPTextConfiguration.self, folder.appendingPathComponent("config.json")) { try $0.validate() }
             _ = try DiffusersModelFolder.weightsFile(in: folder)
         }
         try Self.checking(directory, "tokenizer") { folder in
@@ -117,6 +99,15 @@ public struct TalkingHeadCheckpoint: Sendable {
     /// The sampler `choice` names, from `scheduler/scheduler_config.json`.
     public func scheduler(for choice: SamplerChoice) throws -> any Scheduler {
         try load("scheduler") { _ in try choice.scheduler(configurationFile: schedulerConfigurationFile) }
+    }
+
+    /// Decodes a component's JSON file and checks it; a missing file or bad JSON is an error naming the file.
+    private static func decode<Configuration: Decodable>(_ type: Configuration.Type, _ url: URL,
+                                                         check: (Configuration) throws -> Void) throws {
+        guard let data = FileManager.default.contents(atPath: url.path) else { throw ModelLoadingError.missingFile(url.path) }
+        do { try check(JSONDecoder().decode(type, from: data)) } catch let error as ModelLoadingError { throw error } catch {
+            throw ModelLoadingError.invalidConfiguration(FileErrorText.describe(error, path: url.path))
+        }
     }
 
     private func load<T>(_ component: String, _ body: (URL) throws -> T) throws -> T {

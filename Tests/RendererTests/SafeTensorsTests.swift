@@ -46,6 +46,20 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(file.metadata, ["format": "pt"])
     }
 
+    /// Reading a tensor releases the file pages it occupied; reading it (or a neighbour sharing a page) again
+    /// faults the same bytes back in. Tensors of several pages, and small ones between them, sharing pages.
+    func testTensorsReadAgainAfterTheirPagesAreReleasedAreUnchanged() throws {
+        let tensors = ["a": OperationBenchmarks.random([5000], seed: 41), "b": OperationBenchmarks.random([3], seed: 42),
+                       "c": OperationBenchmarks.random([3000, 2], seed: 43), "d": OperationBenchmarks.random([1025], seed: 44)]
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("renderer-release-\(UUID()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try SafeTensorsWriter.write(tensors: tensors, to: url)
+        let file = try SafeTensorsFile(contentsOf: url)
+        for _ in 0..<2 {
+            for name in tensors.keys.sorted() { XCTAssertEqual(try file.tensor(named: name), tensors[name], name) }
+        }
+    }
+
     // MARK: - Malformed input
 
     private func file(header: String, dataBytes: Int, declaredLength: UInt64? = nil) -> Data {

@@ -13,7 +13,7 @@ static int key_blocks(int key_count) { return (key_count + KEY_BLOCK - 1) / KEY_
 
 int fused_attention_supports(FusedAttentionVariant variant) {
 #if defined(__x86_64__)
-    __builtin_cpu_init();
+    // The processor's features are read by a constructor before main, so this needs no __builtin_cpu_init.
     switch (variant) {
     case FusedAttentionVariantAVX512:
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");

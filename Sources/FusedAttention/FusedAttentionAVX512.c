@@ -50,19 +50,15 @@ AVX512 static void scores(const float *queries, const float *keys, int head_dim,
 }
 
 AVX512 static void weigh(float *scores, int valid_keys, float *row_max, float *row_sum, float *rescale) {
-    __mmask16 visible[KEYS / 16];
-    for (int v = 0; v < KEYS / 16; v++) {
-        const int count = valid_keys - v * 16;
-        visible[v] = count >= 16 ? (__mmask16)0xFFFF : count <= 0 ? (__mmask16)0 : (__mmask16)((1u << count) - 1);
-    }
+    // Only the last block of a head has hidden keys.
+    if (valid_keys < KEYS)
+        for (int r = 0; r < TILE; r++)
+            for (int j = valid_keys; j < KEYS; j++) scores[r * KEYS + j] = -INFINITY;
     float previous[16] = {0}, current[16] = {0};
-    __m512 s[TILE][KEYS / 16];
     for (int r = 0; r < TILE; r++) {
-        __m512 top = _mm512_set1_ps(-INFINITY);
-        for (int v = 0; v < KEYS / 16; v++) {
-            s[r][v] = _mm512_mask_mov_ps(_mm512_set1_ps(-INFINITY), visible[v], _mm512_loadu_ps(scores + r * KEYS + v * 16));
-            top = _mm512_max_ps(top, s[r][v]);
-        }
+        const float *row = scores + r * KEYS;
+        __m512 top = _mm512_max_ps(_mm512_loadu_ps(row), _mm512_loadu_ps(row + 16));
+        top = _mm512_max_ps(top, _mm512_max_ps(_mm512_loadu_ps(row + 32), _mm512_loadu_ps(row + 48)));
         const float block_max = _mm512_reduce_max_ps(top);
         previous[r] = row_max[r];
         current[r] = block_max > row_max[r] ? block_max : row_max[r];
@@ -73,11 +69,12 @@ AVX512 static void weigh(float *scores, int valid_keys, float *row_max, float *r
     float factor[16];
     _mm512_storeu_ps(factor, factors);
     for (int r = 0; r < TILE; r++) {
+        float *row = scores + r * KEYS;
         const __m512 shift = _mm512_set1_ps(current[r]);
         __m512 total = _mm512_setzero_ps();
-        for (int v = 0; v < KEYS / 16; v++) {
-            const __m512 w = exp2_nonpositive(_mm512_sub_ps(s[r][v], shift));
-            _mm512_storeu_ps(scores + r * KEYS + v * 16, w);
+        for (int v = 0; v < KEYS; v += 16) {
+            const __m512 w = exp2_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(row + v), shift));
+            _mm512_storeu_ps(row + v, w);
             total = _mm512_add_ps(total, w);
         }
         row_sum[r] = row_sum[r] * factor[r] + _mm512_reduce_add_ps(total);

@@ -36,7 +36,8 @@ let package = Package(
         .executableTarget(name: "resource-embedder", path: "Sources/resource-embedder"),
         .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["resource-embedder"]),
 
-        // Level 0: knowledge, media, the annotation record, the tokenizer, text safety, hashing and output files.
+        // Level 0: knowledge, media, the annotation record, the tokenizer, text safety, hashing, output files and the
+        // fused attention kernel.
         .target(name: "FACSKnowledge", plugins: ["EmbedResources"]),
         .target(name: "ContentHashing", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "SafeText"),
@@ -45,6 +46,8 @@ let package = Package(
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "ContentHashing", "FileAccess"]),
         .target(name: "AnnotationRecord", dependencies: ["FACSKnowledge"]),
         .target(name: "CLIPTokenization", dependencies: ["FileAccess"], plugins: ["EmbedResources"]),
+        // Attention for long sequences in C: per-function target attributes (AVX-512, AVX2), chosen at run time.
+        .target(name: "FusedAttention"),
 
         // Level 1: the reasoning pipeline, the project's database, the renderer's numerics.
         .target(
@@ -58,7 +61,8 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: ["FACSKnowledge", "AnnotationRecord", "SafeText", "FileAccess", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Renderer", dependencies: ["MediaIO", "CLIPTokenization", "ContentHashing", "FileAccess", "COpenBLAS"]),
+        .target(
+            name: "Renderer", dependencies: ["MediaIO", "CLIPTokenization", "ContentHashing", "FileAccess", "FusedAttention", "COpenBLAS"]),
 
         // Level 2: the review UI, batch annotation and rendering jobs.
         .target(name: "ReviewUI", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "MediaIO", "CLIPTokenization", "SafeText"]),

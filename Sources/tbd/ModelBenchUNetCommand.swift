@@ -64,7 +64,8 @@ extension ModelCommand {
     }
 }
 
-/// Resident memory from /proc/self/status: now (VmRSS) and the peak (VmHWM).
+/// Resident memory from /proc/self/status: now (VmRSS) and the peak (VmHWM). The fields are "VmHWM:\t  123 kB",
+/// a tab and as many spaces as the number leaves room for (none from 10 GB up).
 enum PeakMemory {
     static func residentBytes() -> Int { field("VmRSS:") }
     static func peakResidentBytes() -> Int { field("VmHWM:") }
@@ -72,7 +73,7 @@ enum PeakMemory {
     private static func field(_ name: String) -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name) }),
-              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
+              let kilobytes = Int(line.split(whereSeparator: \.isWhitespace).dropFirst().first ?? "") else { return 0 }
         return kilobytes * 1024
     }
 }

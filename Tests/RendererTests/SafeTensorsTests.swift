@@ -46,6 +46,61 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(file.metadata, ["format": "pt"])
     }
 
+    /// Reading a tensor releases the file pages it occupied; reading it (or a neighbour sharing a page) again
+    /// faults the same bytes back in. Tensors of several pages, and small ones between them, sharing pages.
+    func testTensorsReadAgainAfterTheirPagesAreReleasedAreUnchanged() throws {
+        let tensors = ["a": OperationBenchmarks.random([5000], seed: 41), "b": OperationBenchmarks.random([3], seed: 42),
+                       "c": OperationBenchmarks.random([3000, 2], seed: 43), "d": OperationBenchmarks.random([1025], seed: 44)]
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("renderer-release-\(UUID()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try SafeTensorsWriter.write(tensors: tensors, to: url)
+        let file = try SafeTensorsFile(contentsOf: url)
+        for _ in 0..<2 {
+            for name in tensors.keys.sorted() { XCTAssertEqual(try file.tensor(named: name), tensors[name], name) }
+        }
+    }
+
+    #if os(Linux)
+    /// After its tensors are read, the file's mapping holds (almost) no pages: the weights live once, as the
+    /// Float32 copies. Measured on the mapping itself (its `Rss` in /proc/self/smaps), so allocations elsewhere
+    /// in the test process do not blur it.
+    func testReadTensorsLeaveTheirPagesOutOfTheMapping() throws {
+        let tensors = (0..<4).reduce(into: [String: Tensor]()) { $0["t\($1)"] = OperationBenchmarks.random([262_144], seed: 50 + UInt64($1)) }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("renderer-resident-\(UUID()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try SafeTensorsWriter.write(tensors: tensors, to: url)
+        let file = try SafeTensorsFile(contentsOf: url)
+        var copies: [Tensor] = []
+        for name in tensors.keys.sorted() { copies.append(try file.tensor(named: name)) }
+        XCTAssertEqual(copies.map(\.count).reduce(0, +), 4 * 262_144)
+        let resident = try XCTUnwrap(mappedResidentKilobytes(of: url.path), "the 4 MB file is not mapped")
+        // The header's page and the pages two tensors share stay; 4 MB of data must not.
+        XCTAssertLessThanOrEqual(resident, 32, "kB of the file still resident in the mapping")
+        withExtendedLifetime(file) {}
+    }
+
+    /// The `Rss` of the mapping of `path` in /proc/self/smaps, in kB; nil when the file is not mapped. Read line
+    /// by line with getline: Foundation reads a /proc file's first chunk only.
+    private func mappedResidentKilobytes(of path: String) -> Int? {
+        guard let stream = fopen("/proc/self/smaps", "r") else { return nil }
+        defer { fclose(stream) }
+        var buffer: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(buffer) }
+        var inMapping = false
+        while getline(&buffer, &capacity, stream) > 0, let buffer {
+            let line = String(cString: buffer).trimmingCharacters(in: .whitespacesAndNewlines)
+            // A mapping's first line starts with its address range, "start-end" in hex; its fields follow.
+            if let range = line.split(separator: " ").first, range.contains("-"), range.allSatisfy({ $0.isHexDigit || $0 == "-" }) {
+                inMapping = line.hasSuffix(path)
+            } else if inMapping, line.hasPrefix("Rss:") {
+                return Int(line.split(separator: " ")[1])
+            }
+        }
+        return nil
+    }
+    #endif
+
     // MARK: - Malformed input
 
     private func file(header: String, dataBytes: Int, declaredLength: UInt64? = nil) -> Data {

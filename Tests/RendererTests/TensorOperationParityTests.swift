@@ -94,41 +94,13 @@ final class TensorOperationParityTests: XCTestCase {
     /// Long sequences go through attention in several query blocks; compare with a direct double-precision
     /// evaluation (the PyTorch fixtures are too short to need more than one block). Tolerance: 1e-4 relative.
     func testBlockedAttentionMatchesDirectEvaluation() {
-        func direct(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int, causal: Bool) -> Tensor {
-            let (lq, lk, width) = (q.shape[1], k.shape[1], q.shape[2])
-            let d = width / heads
-            var out = Tensor(zeros: q.shape)
-            var scores = [Double](repeating: 0, count: lk)
-            for h in 0..<heads {
-                for i in 0..<lq {
-                    var top = -Double.infinity
-                    for j in 0..<lk {
-                        var dot = 0.0
-                        for c in 0..<d { dot += Double(q.scalars[i * width + h * d + c]) * Double(k.scalars[j * width + h * d + c]) }
-                        scores[j] = causal && j > i ? -.infinity : dot / Double(d).squareRoot()
-                        top = max(top, scores[j])
-                    }
-                    var total = 0.0
-                    for j in 0..<lk {
-                        scores[j] = exp(scores[j] - top)
-                        total += scores[j]
-                    }
-                    for c in 0..<d {
-                        var sum = 0.0
-                        for j in 0..<lk { sum += scores[j] * Double(v.scalars[j * width + h * d + c]) }
-                        out.scalars[i * width + h * d + c] = Float(sum / total)
-                    }
-                }
-            }
-            return out
-        }
         // Blocks hold 2^19 / keys query rows: 127 rows for 4100 keys, 655 for 800.
         let q = OperationBenchmarks.random([1, 130, 4], seed: 21), k = OperationBenchmarks.random([1, 4100, 4], seed: 22)
         let v = OperationBenchmarks.random([1, 4100, 4], seed: 23)
-        assertClose(Attention.scaledDotProduct(query: q, key: k, value: v, heads: 2), direct(q, k, v, heads: 2, causal: false),
+        assertClose(Attention.scaledDotProduct(query: q, key: k, value: v, heads: 2), directAttention(q, k, v, heads: 2, causal: false),
                     "130 queries over 4100 keys (2 blocks)")
         let x = OperationBenchmarks.random([1, 800, 4], seed: 24)
-        assertClose(Attention.scaledDotProduct(query: x, key: x, value: x, heads: 2, causal: true), direct(x, x, x, heads: 2, causal: true),
+        assertClose(Attention.scaledDotProduct(query: x, key: x, value: x, heads: 2, causal: true), directAttention(x, x, x, heads: 2, causal: true),
                     "causal over 800 tokens (2 blocks)")
     }
 

@@ -55,6 +55,8 @@ public enum OperationBenchmarks {
         let pointwise = random([640, 320, 1, 1], seed: 12)
         let q = random([1, 4096, 320], seed: 13), k = random([1, 4096, 320], seed: 14), v = random([1, 4096, 320], seed: 15)
         let context = random([1, 77, 320], seed: 16)
+        // ReferenceNet's attention at 64x64 latents: the frame's tokens attend to themselves and the reference's.
+        let referenceK = random([1, 8192, 320], seed: 19), referenceV = random([1, 8192, 320], seed: 20)
         let clipQ = random([2, 77, 768], seed: 17)
         let scores = random([4096, 4096], seed: 18)
         let operations: [Operation] = [
@@ -65,6 +67,8 @@ public enum OperationBenchmarks {
             ("conv2d 1x1 320->640 at 64x64", 2 * 640 * 320 * 64 * 64, { _ = image.conv2d(weight: pointwise, bias: nil) }),
             ("self-attention 4096 tokens, 8 heads x 40", 2 * 2 * 8 * 4096 * 4096 * 40,
              { _ = Attention.scaledDotProduct(query: q, key: k, value: v, heads: 8) }),
+            ("reference attention 4096x8192 tokens, 8 heads x 40", 2 * 2 * 8 * 4096 * 8192 * 40,
+             { _ = Attention.scaledDotProduct(query: q, key: referenceK, value: referenceV, heads: 8) }),
             ("cross-attention 4096x77 tokens, 8 heads x 40", 2 * 2 * 8 * 4096 * 77 * 40,
              { _ = Attention.scaledDotProduct(query: q, key: context, value: context, heads: 8) }),
             ("softmax 4096 rows x 4096 (one head's scores)", 0, { _ = scores.softmaxLastDimension() }),

@@ -8,6 +8,8 @@ import Glibc
 final class MappedBytes: @unchecked Sendable {
     let base: UnsafeRawPointer
     let count: Int
+    /// Whether `base` is a mapping of the file, whose pages `discard` may drop.
+    private let isMapped: Bool
     private let release: () -> Void
 
     init(contentsOf url: URL) throws {
@@ -29,6 +31,7 @@ final class MappedBytes: @unchecked Sendable {
             let empty = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 16)
             base = UnsafeRawPointer(empty)
             count = 0
+            isMapped = false
             release = { empty.deallocate() }
             return
         }
@@ -37,6 +40,7 @@ final class MappedBytes: @unchecked Sendable {
         }
         base = UnsafeRawPointer(mapped)
         count = size
+        isMapped = true
         release = { munmap(mapped, size) }
     }
 
@@ -47,7 +51,20 @@ final class MappedBytes: @unchecked Sendable {
         }
         base = UnsafeRawPointer(buffer)
         count = data.count
+        isMapped = false
         release = { buffer.deallocate() }
+    }
+
+    /// Drops the pages wholly inside `range` from this process's memory once they have been copied out, so
+    /// loading a checkpoint holds each weight once (as Float32) rather than twice (mapped and copied). The
+    /// mapping is private and never written, so a later read faults the same bytes back in from the file.
+    func discard(_ range: Range<Int>) {
+        guard isMapped, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (Int(bitPattern: base) + range.lowerBound + page - 1) / page * page
+        let end = (Int(bitPattern: base) + range.upperBound) / page * page
+        guard end > start, let address = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        madvise(address, end - start, Int32(MADV_DONTNEED))
     }
 
     deinit { release() }

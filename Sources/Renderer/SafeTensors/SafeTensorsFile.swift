@@ -56,7 +56,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
         return entry.shape
     }
 
-    /// The tensor `name` as Float32 (F32 copied, F16 and BF16 widened exactly).
+    /// The tensor `name` as Float32 (F32 copied, F16 and BF16 widened exactly). The file's pages the tensor
+    /// occupied are released after the copy: a model holds its weights once, as Float32.
     public func tensor(named name: String) throws -> Tensor {
         guard let entry = entries[name] else { throw SafeTensorsError.missingTensor(name) }
         guard entry.dtype.convertsToFloat32 else {
@@ -87,6 +88,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
                 break
             }
         }
+        bytes.discard((dataStart + entry.byteRange.lowerBound)..<(dataStart + entry.byteRange.upperBound))
         return Tensor(shape: entry.shape, scalars: values)
     }
 

@@ -1,0 +1,132 @@
+#include "FusedAttention.h"
+#include "FusedAttentionKernels.h"
+
+#include <math.h>
+#include <string.h>
+
+#define KEY_BLOCK FUSED_ATTENTION_KEY_BLOCK
+/// The largest tile of any variant, so one workspace size fits them all.
+#define MAX_TILE_ROWS 8
+
+static int padded_width(int head_dim) { return (head_dim + 7) / 8 * 8; }
+static int key_blocks(int key_count) { return (key_count + KEY_BLOCK - 1) / KEY_BLOCK; }
+
+int fused_attention_supports(FusedAttentionVariant variant) {
+#if defined(__x86_64__)
+    // The processor's features are read by a constructor before main, so this needs no __builtin_cpu_init.
+    switch (variant) {
+    case FusedAttentionVariantAVX512:
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
+    case FusedAttentionVariantAVX2:
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    default:
+        return 0;
+    }
+#else
+    (void)variant;
+    return 0;
+#endif
+}
+
+FusedAttentionVariant fused_attention_best_variant(void) {
+    if (fused_attention_supports(FusedAttentionVariantAVX512)) return FusedAttentionVariantAVX512;
+    if (fused_attention_supports(FusedAttentionVariantAVX2)) return FusedAttentionVariantAVX2;
+    return FusedAttentionVariantNone;
+}
+
+size_t fused_attention_packed_count(int key_count, int head_dim) {
+    return (size_t)key_blocks(key_count) * KEY_BLOCK * (size_t)(head_dim + padded_width(head_dim));
+}
+
+void fused_attention_pack(const float *key, ptrdiff_t key_stride, const float *value, ptrdiff_t value_stride,
+                          int key_count, int head_dim, int first_key, int last_key, float *packed) {
+    const int width = padded_width(head_dim);
+    const int end = last_key < key_count ? last_key : key_blocks(key_count) * KEY_BLOCK;
+    float *keys = packed;
+    float *values = packed + (size_t)key_blocks(key_count) * KEY_BLOCK * head_dim;
+    for (int j = first_key; j < end; j++) {
+        // Keys go in transposed: block b holds [head_dim][64], so a vector load covers consecutive keys.
+        float *key_column = keys + (size_t)(j / KEY_BLOCK) * KEY_BLOCK * head_dim + j % KEY_BLOCK;
+        float *value_row = values + (size_t)j * width;
+        if (j < key_count) {
+            const float *k = key + (ptrdiff_t)j * key_stride, *v = value + (ptrdiff_t)j * value_stride;
+            for (int c = 0; c < head_dim; c++) key_column[c * KEY_BLOCK] = k[c];
+            memcpy(value_row, v, sizeof(float) * head_dim);
+            memset(value_row + head_dim, 0, sizeof(float) * (width - head_dim));
+        } else {
+            for (int c = 0; c < head_dim; c++) key_column[c * KEY_BLOCK] = 0;
+            memset(value_row, 0, sizeof(float) * width);
+        }
+    }
+}
+
+size_t fused_attention_workspace_count(int rows, int head_dim) {
+    const size_t padded_rows = (size_t)(rows + MAX_TILE_ROWS - 1) / MAX_TILE_ROWS * MAX_TILE_ROWS;
+    return padded_rows * (size_t)(head_dim + padded_width(head_dim) + 2) + MAX_TILE_ROWS * (KEY_BLOCK + 1);
+}
+
+static const FusedAttentionKernels *kernels_for(FusedAttentionVariant variant) {
+    if (!fused_attention_supports(variant)) return NULL;
+    switch (variant) {
+    case FusedAttentionVariantAVX512: return &fused_attention_avx512_kernels;
+    case FusedAttentionVariantAVX2: return &fused_attention_avx2_kernels;
+    default: return NULL;
+    }
+}
+
+int fused_attention_rows(FusedAttentionVariant variant, const float *packed, int key_count, int head_dim,
+                         const float *query, ptrdiff_t query_stride, int rows, float scale,
+                         float *output, ptrdiff_t output_stride, float *workspace) {
+    const FusedAttentionKernels *kernels = kernels_for(variant);
+    if (kernels == NULL) return -1;
+    const int tile_rows = kernels->tile_rows;
+    const int tiles = (rows + tile_rows - 1) / tile_rows;
+    const int padded_rows = tiles * tile_rows;
+    const int width = padded_width(head_dim);
+    const int blocks = key_blocks(key_count);
+
+    float *queries = workspace;
+    float *accumulated = queries + (size_t)padded_rows * head_dim;
+    float *row_max = accumulated + (size_t)padded_rows * width;
+    float *row_sum = row_max + padded_rows;
+    float *scores = row_sum + padded_rows;
+    float *rescale = scores + tile_rows * KEY_BLOCK;
+
+    // Scores in base 2 cost one multiplication less per weight than e^x.
+    const float factor = scale * 1.4426950408889634f;
+    for (int r = 0; r < padded_rows; r++) {
+        float *q = queries + (size_t)r * head_dim;
+        if (r < rows) {
+            const float *source = query + (ptrdiff_t)r * query_stride;
+            for (int c = 0; c < head_dim; c++) q[c] = source[c] * factor;
+        } else {
+            memset(q, 0, sizeof(float) * head_dim);
+        }
+        row_max[r] = -INFINITY;
+        row_sum[r] = 0;
+    }
+    memset(accumulated, 0, sizeof(float) * (size_t)padded_rows * width);
+
+    const float *values = packed + (size_t)blocks * KEY_BLOCK * head_dim;
+    // Key blocks outside, tiles inside: a block's keys and values (64 x head_dim each) stay in L1 while every
+    // tile of this call's rows passes over them.
+    for (int b = 0; b < blocks; b++) {
+        const float *block_keys = packed + (size_t)b * KEY_BLOCK * head_dim;
+        const float *block_values = values + (size_t)b * KEY_BLOCK * width;
+        const int valid = key_count - b * KEY_BLOCK < KEY_BLOCK ? key_count - b * KEY_BLOCK : KEY_BLOCK;
+        for (int t = 0; t < tiles; t++) {
+            const int first = t * tile_rows;
+            kernels->scores(queries + (size_t)first * head_dim, block_keys, head_dim, scores);
+            kernels->weigh(scores, valid, row_max + first, row_sum + first, rescale);
+            kernels->accumulate(scores, block_values, width, rescale, accumulated + (size_t)first * width);
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        // A NaN sum stays NaN, so non-finite inputs show in the output.
+        const float inverse = row_sum[r] == 0 ? 0 : 1 / row_sum[r];
+        const float *a = accumulated + (size_t)r * width;
+        float *o = output + (ptrdiff_t)r * output_stride;
+        for (int c = 0; c < head_dim; c++) o[c] = a[c] * inverse;
+    }
+    return 0;
+}

@@ -3,8 +3,8 @@
 # (.venv, see docs/renderer.md); without it only this package's figures are printed.
 #
 # The machine is shared, so load changes between runs: the operations are measured once per side, back to back;
-# the text encoder, the headline figure, in ROUNDS alternating rounds (tbd, then PyTorch, under the same load),
-# reporting each round's ratio and their median.
+# the attention cases and the text encoder, the headline figures, in ROUNDS alternating rounds (tbd, then
+# PyTorch, under the same load), reporting each round's ratio and their median, with the load average.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TBD_BIN="${TBD_BIN_DIR:?set TBD_BIN_DIR to the release bin directory}/tbd"
@@ -22,11 +22,15 @@ fi
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-before"
 "$TBD_BIN" model bench --repeats "$REPEATS" --json > "$WORK/ours.json"
 if [ -x "$PY" ]; then
   "$PY" scripts/bench/renderer-torch-reference.py --threads "$THREADS" --repeats "$REPEATS" > "$WORK/torch.json" 2>/dev/null
   if [ -f "$MODEL/model.safetensors" ]; then
     for round in $(seq "$ROUNDS"); do
+      "$TBD_BIN" model bench --repeats "$REPEATS" --filter attention --json > "$WORK/ours-attention-$round.json"
+      "$PY" scripts/bench/renderer-torch-reference.py --threads "$THREADS" --repeats "$REPEATS" --filter attention \
+        > "$WORK/torch-attention-$round.json" 2>/dev/null
       "$TBD_BIN" model bench --repeats "$REPEATS" --filter "CLIP text" --model "$MODEL" --json > "$WORK/ours-clip-$round.json"
       "$PY" scripts/bench/renderer-torch-reference.py --threads "$THREADS" --repeats "$REPEATS" --model "$MODEL" --only-model \
         > "$WORK/torch-clip-$round.json" 2>/dev/null
@@ -36,6 +40,7 @@ else
   echo '{"results": []}' > "$WORK/torch.json"
 fi
 
+cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-after"
 python3 - "$WORK" "$THREADS" "$ROUNDS" <<'PY'
 import json, os, sys
 work, threads, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -44,6 +49,7 @@ ours = load("ours.json")
 reference = {r["name"]: r["seconds"] for r in load("torch.json")}
 peak = ours[0]["gflops_per_second"]
 print(f"threads: {threads}; sgemm peak {peak:.1f} GFLOP/s; ratio = tbd time / PyTorch time (under 1.0: tbd faster)")
+print(f"load average before {open(os.path.join(work, 'load-before')).read().strip()}, after {open(os.path.join(work, 'load-after')).read().strip()}")
 print(f"{'operation':52} {'tbd s':>9} {'GFLOP/s':>8} {'% peak':>7} {'torch s':>9} {'ratio':>6}")
 for r in ours:
     torch_s = reference.get(r["name"])
@@ -51,6 +57,18 @@ for r in ours:
     line = f"{r['name']:52} {r['seconds']:9.4f} {gflops:8.1f} {100 * gflops / peak:6.0f}%" if r["flops"] else f"{r['name']:52} {r['seconds']:9.4f} {'':8} {'':7}"
     line += f" {torch_s:9.4f} {r['seconds'] / torch_s:6.2f}" if torch_s else f" {'-':>9} {'-':>6}"
     print(line)
+if os.path.exists(os.path.join(work, "ours-attention-1.json")):
+    print("\nAttention, alternating rounds (tbd, then PyTorch):")
+    names = [r["name"] for r in load("ours-attention-1.json") if "attention" in r["name"]]
+    for name in names:
+        ratios = []
+        for i in range(1, rounds + 1):
+            mine = next(r["seconds"] for r in load(f"ours-attention-{i}.json") if r["name"] == name)
+            theirs = next((r["seconds"] for r in load(f"torch-attention-{i}.json") if r["name"] == name), None)
+            if theirs:
+                ratios.append(mine / theirs)
+        if ratios:
+            print(f"  {name:52} rounds {', '.join(f'{x:.2f}' for x in ratios)}; median ratio {sorted(ratios)[len(ratios) // 2]:.2f}")
 if os.path.exists(os.path.join(work, "ours-clip-1.json")):
     print("\nCLIP text encoder (SD1.5 size, random weights), 2 x 77 tokens per call, alternating rounds:")
     ratios = []

@@ -3,8 +3,8 @@
 # (`tbd model init-random --config talking-sd15`, F16 on disk, not committed), against Hallo's own modules in
 # PyTorch eager (scripts/bench/talking-torch-reference.py, /work/venv-hallo or TALKING_BENCH_PYTHON) on the same
 # checkpoint and thread count, alternating the two sides for TALKING_BENCH_ROUNDS rounds; peak memory against
-# the Float32 weights; and seconds per output frame of a 40-step render, extrapolated from renders of 1 and 2
-# steps (their difference is one step of the whole clip; a full 40-step window takes an hour on 2 cores).
+# the Float32 weights; and seconds per output frame of a 40-step render, extrapolated from renders of 2 and 3
+# steps (their difference is one step of the whole clip; a 2-stage schedule needs 2 at least; a full 40-step window takes an hour on 2 cores).
 #
 # Environment: TALKING_BENCH_LATENT (32), TALKING_BENCH_THREADS (2), TALKING_BENCH_ROUNDS (3),
 # TALKING_BENCH_RENDER_SIZES ("256"; add 512 for the 64x64 figure, which takes far longer).
@@ -41,7 +41,7 @@ cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-after"
 ffmpeg -hide_banner -loglevel error -f lavfi -i "sine=frequency=220:duration=0.64" -ar 16000 -ac 1 "$WORK/speech.wav"
 ffmpeg -hide_banner -loglevel error -f lavfi -i "color=c=0xb48c78:s=512x512" -frames:v 1 "$WORK/face.png"
 for size in $SIZES; do
-  for steps in 1 2; do
+  for steps in 2 3; do
     /usr/bin/time -f "%M" -o "$WORK/render-$size-$steps.rss" "$TBD_BIN" render --coarse "a face" --fine "a smiling face" \
       --model "$MODEL" --out "$WORK/render-$size-$steps" --audio "$WORK/speech.wav" --reference "$WORK/face.png" \
       --size "$size" --steps "$steps" --json > "$WORK/render-$size-$steps.json"
@@ -88,12 +88,12 @@ if ratios:
     print(f"median ratio {statistics.median(ratios):.2f} (denoiser alone {statistics.median(unet_ratios):.2f}) over {len(ratios)} rounds")
 print(f"tbd peak {first['peak_resident_bytes'] / first['float32_weight_bytes']:.2f}x the two networks' Float32 weights")
 for size in sizes:
-    one, two = load(f"render-{size}-1")[0]["result"], load(f"render-{size}-2")[0]["result"]
+    one, two = load(f"render-{size}-2")[0]["result"], load(f"render-{size}-3")[0]["result"]
     step = two["seconds"] - one["seconds"]
-    fixed = one["seconds"] - step
+    fixed = one["seconds"] - 2 * step
     frames = one["frames"]
-    rss = max(int(open(f"{work}/render-{size}-{s}.rss").read().split()[-1]) for s in (1, 2)) * 1024
-    print(f"render {size}x{size}, {frames} frames: 1 step {one['seconds']:.1f} s, 2 steps {two['seconds']:.1f} s -> "
+    rss = max(int(open(f"{work}/render-{size}-{s}.rss").read().split()[-1]) for s in (2, 3)) * 1024
+    print(f"render {size}x{size}, {frames} frames: 2 steps {one['seconds']:.1f} s, 3 steps {two['seconds']:.1f} s -> "
           f"40 steps ~{(fixed + 40 * step) / frames:.1f} s per output frame; render peak {rss / 1e9:.2f} GB = "
           f"{rss / all_weights:.2f}x the Float32 weights of all networks ({all_weights / 1e9:.2f} GB)")
 PY

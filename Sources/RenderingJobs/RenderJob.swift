@@ -248,7 +248,7 @@ public struct RenderJob {
         request.width = settings.size
         request.height = settings.size
         let frames: Int
-        do { frames = try renderer.frameCount(request) } catch { throw RenderJobError.missingInput("\(error)") }
+        do { frames = try renderer.prepareSpeech(&request) } catch { throw RenderJobError.missingInput("\(error)") }
         var manifest = RenderManifest(
             annotationId: pair.annotationID, revision: pair.revision, coarsePrompt: pair.coarsePrompt,
             finePrompt: pair.finePrompt, model: modelPath, steps: settings.steps, split: settings.split,

@@ -13,10 +13,13 @@ public struct TalkingClipRenderer {
 
     public init(model: TalkingHeadModel) { self.model = model }
 
-    /// The frames the clip will have: from the speech's length when there is speech, else `request.frames`.
-    public func frameCount(_ request: TalkingClipRequest) throws -> Int {
+    /// Decodes `request.audioPath` once, at the audio encoder's rate, into `request.speech` (a bad file fails here,
+    /// before any sampling), and returns the frames the clip will have: from the speech's length when there is
+    /// speech, else `request.frames`.
+    public func prepareSpeech(_ request: inout TalkingClipRequest) throws -> Int {
         guard let audioPath = request.audioPath else { return request.frames }
-        let speech = try decodeSpeech(audioPath)
+        let speech = try request.speech ?? decodeSpeech(audioPath)
+        request.speech = speech
         return AudioFrameAlignment.frameCount(samples: speech.samples.count, sampleRate: speech.sampleRate, fps: Double(request.fps))
     }
 
@@ -42,10 +45,9 @@ public struct TalkingClipRenderer {
         }
 
         // The speech first: its length decides the frame count, and a bad file should fail before any sampling.
-        let speech = try request.audioPath.map { try decodeSpeech($0) }
-        let frames = speech.map {
-            AudioFrameAlignment.frameCount(samples: $0.samples.count, sampleRate: $0.sampleRate, fps: Double(request.fps))
-        } ?? request.frames
+        var request = request
+        let frames = try prepareSpeech(&request)
+        let speech = request.speech
         let plan = try WindowPlan(frames: frames, window: request.window, motionFrames: request.motionFrames)
         let audioFeatures = try speech.flatMap { try features(of: $0, plan: plan, fps: request.fps) }
 

@@ -10,6 +10,8 @@ public struct TalkingClipRequest: Sendable {
     /// The speech that drives the clip; its length sets the frame count. nil renders `frames` frames with the
     /// audio condition left unconditional (zero tokens), and a silent MP4.
     public var audioPath: String?
+    /// `audioPath` decoded at the audio encoder's rate (`TalkingClipRenderer.prepareSpeech`), so it is read once.
+    public var speech: AudioSamples?
     public var frames = 16
     public var fps = 25
     public var window = WindowPlan.defaultWindow

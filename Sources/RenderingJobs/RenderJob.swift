@@ -302,7 +302,8 @@ public struct RenderJob {
         guard let option else { return nil }
         if option == "auto" { return try autoSource(for: pair, what: what) }
         guard FileManager.default.fileExists(atPath: option) else { throw RenderJobError.missingInput("the \(what) file \(option) does not exist") }
-        return option
+        // Absolute, so the manifest (and the render the store records from it) means the same file from any folder.
+        return URL(fileURLWithPath: option).standardizedFileURL.path
     }
 
     /// The audio to mux in (and, for a talking head, to drive it): nil, "auto" (the source's audio track, else a

@@ -26,8 +26,8 @@ extension ModelCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            guard latent > 0, frames > 0, motionFrames >= 0, repeats > 0 else {
-                throw CLIError("--latent, --frames and --repeats must be positive, --motion-frames not negative")
+            guard (1...256).contains(latent), (1...256).contains(frames), (0...frames).contains(motionFrames), (1...100).contains(repeats) else {
+                throw CLIError("--latent and --frames must be 1-256, --motion-frames 0 to --frames, --repeats 1-100")
             }
             let directory = URL(fileURLWithPath: model)
             let loadStart = Date()

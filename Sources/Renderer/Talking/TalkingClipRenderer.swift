@@ -64,6 +64,8 @@ public struct TalkingClipRenderer {
         let portrait = request.reference.width == width && request.reference.height == height
             ? request.reference : try request.reference.scaled(width: width, height: height)
         let latentShape = [1, model.unet.configuration.unet.inChannels, plan.window, height / scale, width / scale]
+        // The portrait's latent is the same for every window; only the motion frames change.
+        let portraitLatent = try model.vae.encode(ImageTensorConversion.tensor(from: portrait))
 
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
             throw RenderError.invalid("cannot create the output folder \(FileErrorText.describe(error, path: directory.path))")
@@ -72,17 +74,18 @@ public struct TalkingClipRenderer {
         let finished = FinishedWindows(clipDirectory: directory, name: name)
         let resumeAt = finished.completedCount(windows: plan.windowCount) { plan.keptFrames(ofWindow: $0).count }
         for index in resumeAt..<plan.windowCount {
-            let motion: [RGBImage]
+            let motionLatents: [Tensor]
             if index == 0 {
-                motion = Array(repeating: portrait, count: plan.motionFrames)
+                motionLatents = Array(repeating: portraitLatent, count: plan.motionFrames)
             } else {
                 let previous = plan.keptFrames(ofWindow: index - 1)
-                motion = try (previous.count - plan.motionFrames..<previous.count).map {
+                let motion = try (previous.count - plan.motionFrames..<previous.count).map {
                     try finished.frame(window: index - 1, position: $0)
                 }
+                motionLatents = motion.isEmpty ? [] : [try model.vae.encode(
+                    Tensor.concatenateBatch(motion.map { ImageTensorConversion.tensor(from: $0) }))]
             }
-            let referenceLatents = try model.vae.encode(
-                Tensor.concatenateBatch(([portrait] + motion).map { ImageTensorConversion.tensor(from: $0) }))
+            let referenceLatents = Tensor.concatenateBatch([portraitLatent] + motionLatents)
             let bank = try model.referenceNet.bank(latents: referenceLatents, text: referenceText)
             let audio = try audioFeatures.map { try audioTokens($0, window: index, plan: plan) }
                 ?? (model.unet.configuration.hasAudioModules ? silentTokens(plan: plan) : nil)

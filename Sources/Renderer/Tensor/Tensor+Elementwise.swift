@@ -99,9 +99,5 @@ extension Tensor {
     }
 
     /// The item at `index` of the first dimension.
-    public func batchItem(_ index: Int) -> Tensor {
-        let tail = Array(shape.dropFirst())
-        let size = tail.reduce(1, *)
-        return Tensor(shape: [1] + tail, scalars: Array(scalars[index * size..<(index + 1) * size]))
-    }
+    public func batchItem(_ index: Int) -> Tensor { batchItems(index..<(index + 1)) }
 }

@@ -28,6 +28,7 @@ let package = Package(
         // C shims: one system library each, linked against Debian's packages.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(
             name: "CFFmpeg", pkgConfig: "libavformat",
             providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev", "libswresample-dev", "libavutil-dev"])]),
@@ -48,6 +49,10 @@ let package = Package(
         .target(name: "CLIPTokenization", dependencies: ["FileAccess"], plugins: ["EmbedResources"]),
         // Attention for long sequences in C: per-function target attributes (AVX-512, AVX2), chosen at run time.
         .target(name: "FusedAttention"),
+        // 2-D convolution computed directly on a padded layout, in C for the same reason.
+        .target(name: "DirectConvolution"),
+        // Matrix products against weights packed once at load, in C for the same reason.
+        .target(name: "PackedMatrixProduct"),
 
         // Level 1: the reasoning pipeline, the project's database, the renderer's numerics.
         .target(
@@ -62,7 +67,7 @@ let package = Package(
             name: "Store",
             dependencies: ["FACSKnowledge", "AnnotationRecord", "SafeText", "FileAccess", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
-            name: "Renderer", dependencies: ["MediaIO", "CLIPTokenization", "ContentHashing", "FileAccess", "FusedAttention", "COpenBLAS"]),
+            name: "Renderer", dependencies: ["MediaIO", "CLIPTokenization", "ContentHashing", "FileAccess", "FusedAttention", "DirectConvolution", "PackedMatrixProduct", "COpenBLAS", "CMalloc"]),
 
         // Level 2: the review UI, batch annotation and rendering jobs.
         .target(name: "ReviewUI", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "MediaIO", "CLIPTokenization", "SafeText"]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Renderer
 
 @main
 struct TBD: ParsableCommand {
@@ -10,6 +11,11 @@ struct TBD: ParsableCommand {
             FACSCommand.self, AnnotateCommand.self, BatchCommand.self, ReviewCommand.self, ExportCommand.self,
             RenderCommand.self, ModelCommand.self, MediaCommand.self,
         ])
+
+    static func main() {
+        HeapReuse.keepFreedBlocks()
+        main(nil)
+    }
 
     /// The release of the command line and its JSON contracts (docs/cli-json.md).
     static let version = "0.1.0"

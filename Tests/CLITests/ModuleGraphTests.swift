@@ -49,6 +49,7 @@ final class ModuleGraphTests: XCTestCase {
             ("AnnotationRecord", ["COpenBLAS", "GRDB", "CCurl", "CFFmpeg"]),
             ("CLIPTokenization", ["COpenBLAS", "GRDB", "CCurl", "CFFmpeg"]),
             ("FusedAttention", ["COpenBLAS", "GRDB", "CCurl", "CFFmpeg", "Renderer"]),
+            ("DirectConvolution", ["COpenBLAS", "GRDB", "CCurl", "CFFmpeg", "Renderer"]),
         ]
         for (target, never) in rules {
             XCTAssertNotNil(graph[target], "\(target) is not a target of the package")
@@ -66,6 +67,6 @@ final class ModuleGraphTests: XCTestCase {
                       "tbd reaches only \(everything.sorted())")
         XCTAssertTrue(closure(of: "CoTFA", in: graph).isSuperset(of: ["CCurl", "FACSKnowledge", "AnnotationRecord", "Logging"]))
         XCTAssertTrue(closure(of: "Store", in: graph).contains("GRDB"))
-        XCTAssertTrue(closure(of: "Renderer", in: graph).isSuperset(of: ["COpenBLAS", "FusedAttention"]))
+        XCTAssertTrue(closure(of: "Renderer", in: graph).isSuperset(of: ["COpenBLAS", "FusedAttention", "DirectConvolution"]))
     }
 }

@@ -10,12 +10,13 @@ final class TensorOperationParityTests: XCTestCase {
     private func t(_ name: String) throws -> Tensor { try ops.tensor(named: name) }
 
     func testLinearAndMatmul() throws {
-        assertClose(try t("linear.x").linear(weight: t("linear.w"), bias: t("linear.b")), try t("linear.out"), "linear")
-        assertClose(try t("linear.x").linear(weight: t("linear.w"), bias: nil),
-                    try t("linear.out") - t("linear.b"), "linear without bias")
+        for packing in [true, false] {
+            let weight = PackedLinearWeight(try t("linear.w"), packing: packing)
+            assertClose(try t("linear.x").linear(weight, bias: t("linear.b")), try t("linear.out"), "linear, packed \(weight.isPacked)")
+            assertClose(try t("linear.x").linear(weight, bias: nil), try t("linear.out") - t("linear.b"), "linear without bias")
+            XCTAssertEqual(weight.unpacked, try t("linear.w"))
+        }
         assertClose(try t("matmul.a").matmul(t("matmul.b")), try t("matmul.out"), "matmul")
-        assertClose(try t("linear.x").linear(transposedWeight: t("linear.w").transposed(), bias: t("linear.b")),
-                    try t("linear.out"), "linear with a pre-transposed weight")
         XCTAssertEqual(try t("linear.w").transposed().transposed(), try t("linear.w"))
         var sum = try t("linear.out")
         sum += try t("linear.out")
@@ -55,8 +56,9 @@ final class TensorOperationParityTests: XCTestCase {
         }
     }
 
-    /// Large inputs are unfolded in bands of output rows; compare a several-band case (2 images x 2 bands) with
-    /// a direct double-precision convolution. Tolerance: 1e-4 relative.
+    /// The unfolded path (strided convolutions, processors without the direct kernel) unfolds large inputs in bands
+    /// of output rows; compare a several-band case (2 images x 2 bands) with a direct double-precision convolution.
+    /// Tolerance: 1e-4 relative.
     func testBandedConvolutionMatchesDirectEvaluation() {
         let x = OperationBenchmarks.random([2, 512, 16, 16], seed: 31)
         let w = OperationBenchmarks.random([3, 512, 3, 3], seed: 32), b = OperationBenchmarks.random([3], seed: 33)
@@ -72,7 +74,7 @@ final class TensorOperationParityTests: XCTestCase {
                 expected.scalars[((n * 3 + o) * 16 + oy) * 16 + ox] = Float(sum)
             } } } }
         }
-        assertClose(x.conv2d(weight: w, bias: b, padding: 1), expected, "3x3 over 512 channels in bands")
+        assertClose(x.unfoldedConv2d(weight: w, bias: b, stride: 1, padding: 1), expected, "3x3 over 512 channels in bands")
     }
 
     func testActivations() throws {

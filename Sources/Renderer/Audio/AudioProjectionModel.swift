@@ -12,7 +12,7 @@ public final class AudioProjectionModel: @unchecked Sendable {
     public let intermediateWidth: Int
     public let contextTokens: Int
     public let outputWidth: Int
-    private let proj1, proj2, proj3: (weight: Tensor, bias: Tensor)
+    private let proj1, proj2, proj3: (weight: PackedLinearWeight, bias: Tensor)
     private let norm: LayerNormLayer
 
     /// Hallo's `nn.LayerNorm(output_dim)`: PyTorch's default epsilon.
@@ -38,8 +38,8 @@ public final class AudioProjectionModel: @unchecked Sendable {
         intermediateWidth = first[0]
         outputWidth = normShape[0]
         contextTokens = third[0] / outputWidth
-        func linear(_ name: String, _ input: Int, _ output: Int) throws -> (weight: Tensor, bias: Tensor) {
-            (try reader(name + ".weight", shape: [output, input]).transposed(), try reader(name + ".bias", shape: [output]))
+        func linear(_ name: String, _ input: Int, _ output: Int) throws -> (weight: PackedLinearWeight, bias: Tensor) {
+            (PackedLinearWeight(try reader(name + ".weight", shape: [output, input])), try reader(name + ".bias", shape: [output]))
         }
         proj1 = try linear("proj1", inputWidth, intermediateWidth)
         proj2 = try linear("proj2", intermediateWidth, intermediateWidth)
@@ -80,11 +80,11 @@ public final class AudioProjectionModel: @unchecked Sendable {
                 "audio windows \(windows.shape) do not flatten to the projection's input width \(inputWidth) per frame")
         }
         let frames = windows.shape[0]
-        var hidden = windows.reshaped([frames, inputWidth]).linear(transposedWeight: proj1.weight, bias: proj1.bias)
+        var hidden = windows.reshaped([frames, inputWidth]).linear(proj1.weight, bias: proj1.bias)
         Wav2Vec2FeatureEncoder.activate(&hidden.scalars, "relu")
-        hidden = hidden.linear(transposedWeight: proj2.weight, bias: proj2.bias)
+        hidden = hidden.linear(proj2.weight, bias: proj2.bias)
         Wav2Vec2FeatureEncoder.activate(&hidden.scalars, "relu")
-        let tokens = hidden.linear(transposedWeight: proj3.weight, bias: proj3.bias)
+        let tokens = hidden.linear(proj3.weight, bias: proj3.bias)
         return norm(tokens.reshaped([frames, contextTokens, outputWidth]))
     }
 

@@ -56,7 +56,6 @@ struct Conv1DLayer {
             if let bias {
                 for row in 0..<rows { (outBase + row * outChannels).update(from: bias, count: outChannels) }
             }
-            let beta: Float = bias == nil ? 0 : 1
             let patch = kernel * inChannels
             if patch <= Self.unfoldLimit {
                 // Row t of the patch matrix is input[t * stride ..< t * stride + kernel] (contiguous in time-major).
@@ -64,16 +63,17 @@ struct Conv1DLayer {
                 defer { columns.deallocate() }
                 for row in 0..<rows { (columns + row * patch).update(from: input + row * stride * inChannels, count: patch) }
                 unfoldedWeight.withUnsafeBufferPointer { w in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outChannels), Int32(patch),
-                                1, columns, Int32(patch), w.baseAddress, Int32(patch), beta, outBase, Int32(outChannels))
+                    splitSGEMM(transposeRight: true, rows: rows, columns: outChannels, inner: patch,
+                               left: columns, leftStride: patch, right: w.baseAddress!, rightStride: patch,
+                               accumulate: bias != nil, output: outBase, outputStride: outChannels)
                 }
             } else {
                 taps.withUnsafeBufferPointer { w in
                     for k in 0..<kernel {
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outChannels), Int32(inChannels),
-                                    1, input + k * inChannels, Int32(stride * inChannels),
-                                    w.baseAddress! + k * outChannels * inChannels, Int32(inChannels),
-                                    k == 0 ? beta : 1, outBase, Int32(outChannels))
+                        splitSGEMM(transposeRight: true, rows: rows, columns: outChannels, inner: inChannels,
+                                   left: input + k * inChannels, leftStride: stride * inChannels,
+                                   right: w.baseAddress! + k * outChannels * inChannels, rightStride: inChannels,
+                                   accumulate: k > 0 || bias != nil, output: outBase, outputStride: outChannels)
                     }
                 }
             }

@@ -4,8 +4,8 @@ import Foundation
 /// feed-forward block (`intermediate_dense`, activation, `output_dense`). Post-norm (`Wav2Vec2EncoderLayer`):
 /// norm after each residual sum; pre-norm (`Wav2Vec2EncoderLayerStableLayerNorm`): norm before each block.
 struct Wav2Vec2EncoderLayer {
-    /// Weights transposed once at load, [in, out] (see `linear(transposedWeight:bias:)`).
-    private let query, key, value, output, intermediate, outputDense: (weight: Tensor, bias: Tensor)
+    /// Weights packed once at load (`PackedLinearWeight`).
+    private let query, key, value, output, intermediate, outputDense: (weight: PackedLinearWeight, bias: Tensor)
     private let attentionNorm: LayerNormLayer
     private let finalNorm: LayerNormLayer
     private let heads: Int
@@ -15,8 +15,8 @@ struct Wav2Vec2EncoderLayer {
     init(_ weights: WeightReader, configuration: Wav2Vec2Configuration) throws {
         let hidden = configuration.hiddenSize
         let inner = configuration.intermediateSize
-        func linear(_ name: String, _ input: Int, _ output: Int) throws -> (weight: Tensor, bias: Tensor) {
-            (try weights(name + ".weight", shape: [output, input]).transposed(), try weights(name + ".bias", shape: [output]))
+        func linear(_ name: String, _ input: Int, _ output: Int) throws -> (weight: PackedLinearWeight, bias: Tensor) {
+            (PackedLinearWeight(try weights(name + ".weight", shape: [output, input])), try weights(name + ".bias", shape: [output]))
         }
         query = try linear("attention.q_proj", hidden, hidden)
         key = try linear("attention.k_proj", hidden, hidden)
@@ -50,15 +50,15 @@ struct Wav2Vec2EncoderLayer {
 
     private func attend(_ input: Tensor) -> Tensor {
         let attended = Attention.scaledDotProduct(
-            query: input.linear(transposedWeight: query.weight, bias: query.bias),
-            key: input.linear(transposedWeight: key.weight, bias: key.bias),
-            value: input.linear(transposedWeight: value.weight, bias: value.bias), heads: heads)
-        return attended.linear(transposedWeight: output.weight, bias: output.bias)
+            query: input.linear(query.weight, bias: query.bias),
+            key: input.linear(key.weight, bias: key.bias),
+            value: input.linear(value.weight, bias: value.bias), heads: heads)
+        return attended.linear(output.weight, bias: output.bias)
     }
 
     private func feedForward(_ input: Tensor) -> Tensor {
-        var inner = input.linear(transposedWeight: intermediate.weight, bias: intermediate.bias)
+        var inner = input.linear(intermediate.weight, bias: intermediate.bias)
         Wav2Vec2FeatureEncoder.activate(&inner.scalars, activation)
-        return inner.linear(transposedWeight: outputDense.weight, bias: outputDense.bias)
+        return inner.linear(outputDense.weight, bias: outputDense.bias)
     }
 }

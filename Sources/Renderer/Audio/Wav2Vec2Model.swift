@@ -14,7 +14,7 @@ public final class Wav2Vec2Model: @unchecked Sendable {
     /// Internal and mutable so tests can shrink its blocks and check that blocking changes nothing.
     var featureEncoder: Wav2Vec2FeatureEncoder
     private let projectionNorm: LayerNormLayer
-    private let projection: (weight: Tensor, bias: Tensor)
+    private let projection: (weight: PackedLinearWeight, bias: Tensor)
     private let positionalConvolution: Wav2Vec2PositionalConvolution
     private let encoderNorm: LayerNormLayer
     private let layers: [Wav2Vec2EncoderLayer]
@@ -39,7 +39,7 @@ public final class Wav2Vec2Model: @unchecked Sendable {
         let epsilon = Float(configuration.layerNormEps)
         featureEncoder = try Wav2Vec2FeatureEncoder(root.scope("feature_extractor"), configuration: configuration)
         projectionNorm = try LayerNormLayer(root.scope("feature_projection"), "layer_norm", width: features, epsilon: epsilon)
-        projection = (try root("feature_projection.projection.weight", shape: [hidden, features]).transposed(),
+        projection = (PackedLinearWeight(try root("feature_projection.projection.weight", shape: [hidden, features])),
                       try root("feature_projection.projection.bias", shape: [hidden]))
         positionalConvolution = try Wav2Vec2PositionalConvolution(
             root.scope("encoder.pos_conv_embed"), source: weights, configuration: configuration)
@@ -88,7 +88,7 @@ public final class Wav2Vec2Model: @unchecked Sendable {
     /// [T, D] (transformers' `hidden_states[1:]`; with stable layer norm the last one is after the final norm).
     public func encode(_ features: Tensor) -> [Tensor] {
         let length = features.shape[0]
-        var hidden = projectionNorm(features).linear(transposedWeight: projection.weight, bias: projection.bias)
+        var hidden = projectionNorm(features).linear(projection.weight, bias: projection.bias)
         hidden += positionalConvolution(hidden)
         if !configuration.doStableLayerNorm { hidden = encoderNorm(hidden) }
         var state = hidden.reshaped([1, length, configuration.hiddenSize])

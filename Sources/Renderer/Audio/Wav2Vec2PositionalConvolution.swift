@@ -84,9 +84,9 @@ struct Wav2Vec2PositionalConvolution {
                         }
                     }
                     groupWeights[group].withUnsafeBufferPointer { w in
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(length), Int32(groupWidth), Int32(patch),
-                                    1, columns, Int32(patch), w.baseAddress, Int32(patch),
-                                    1, out.baseAddress! + group * groupWidth, Int32(width))
+                        splitSGEMM(transposeRight: true, rows: length, columns: groupWidth, inner: patch,
+                                   left: columns, leftStride: patch, right: w.baseAddress!, rightStride: patch,
+                                   accumulate: true, output: out.baseAddress! + group * groupWidth, outputStride: width)
                     }
                 }
             }

@@ -59,10 +59,12 @@ public enum OperationBenchmarks {
         let referenceK = random([1, 8192, 320], seed: 19), referenceV = random([1, 8192, 320], seed: 20)
         let clipQ = random([2, 77, 768], seed: 17)
         let scores = random([4096, 4096], seed: 18)
+        // Weights packed as the models pack them at load.
+        let clipLinear = PackedLinearWeight(clipWeight), unetLinear = PackedLinearWeight(unetWeight)
         let operations: [Operation] = [
             ("sgemm 2048x2048x2048", 2 * pow(2048, 3), { _ = square.matmul(squareB) }),
-            ("linear CLIP MLP [154,768]x[768,3072]", 2 * 154 * 768 * 3072, { _ = clipInput.linear(weight: clipWeight, bias: clipBias) }),
-            ("linear UNet FF [8192,320]x[320,1280]", 2 * 8192 * 320 * 1280, { _ = unetInput.linear(weight: unetWeight, bias: unetBias) }),
+            ("linear CLIP MLP [154,768]x[768,3072]", 2 * 154 * 768 * 3072, { _ = clipInput.linear(clipLinear, bias: clipBias) }),
+            ("linear UNet FF [8192,320]x[320,1280]", 2 * 8192 * 320 * 1280, { _ = unetInput.linear(unetLinear, bias: unetBias) }),
             ("conv2d 3x3 320->320 at 64x64", 2 * 320 * 320 * 9 * 64 * 64, { _ = image.conv2d(weight: kernel, bias: kernelBias, padding: 1) }),
             ("conv2d 1x1 320->640 at 64x64", 2 * 640 * 320 * 64 * 64, { _ = image.conv2d(weight: pointwise, bias: nil) }),
             ("self-attention 4096 tokens, 8 heads x 40", 2 * 2 * 8 * 4096 * 4096 * 40,

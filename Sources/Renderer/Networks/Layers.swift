@@ -21,17 +21,17 @@ struct Conv2DLayer {
     }
 }
 
-/// A linear layer (`NAME.weight` [out, in], and `NAME.bias` when it has one).
+/// A linear layer (`NAME.weight` [out, in], and `NAME.bias` when it has one), its weight packed at load.
 struct LinearLayer {
-    let weight: Tensor
+    let weight: PackedLinearWeight
     let bias: Tensor?
 
     init(_ weights: WeightReader, _ name: String, input: Int, output: Int, bias hasBias: Bool = true) throws {
-        weight = try weights.scope(name)("weight", shape: [output, input])
+        weight = PackedLinearWeight(try weights.scope(name)("weight", shape: [output, input]))
         bias = hasBias ? try weights.scope(name)("bias", shape: [output]) : nil
     }
 
-    func callAsFunction(_ input: Tensor) -> Tensor { input.linear(weight: weight, bias: bias) }
+    func callAsFunction(_ input: Tensor) -> Tensor { input.linear(weight, bias: bias) }
 }
 
 /// Group normalisation with affine parameters (`NAME.weight`, `NAME.bias`).

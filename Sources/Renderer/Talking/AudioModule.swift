@@ -11,7 +11,7 @@ struct AudioModule {
     enum CrossAttention {
         case single(AttentionLayer)
         /// Full, face, lip: each attention with its 1x1 convolution read as a linear map on the tokens.
-        case masked([(attention: AttentionLayer, weight: Tensor, bias: Tensor)])
+        case masked([(attention: AttentionLayer, weight: PackedLinearWeight, bias: Tensor)])
     }
 
     let frame: TokenProjection
@@ -39,7 +39,7 @@ struct AudioModule {
         if masked {
             crossAttention = .masked(try (0..<3).map { index in
                 (try AttentionLayer(block.scope("attn2_\(index)"), width: innerWidth, contextWidth: audioWidth, heads: heads, projectionBias: false),
-                 convolutions[index].weight.reshaped([innerWidth, innerWidth]), convolutions[index].bias)
+                 PackedLinearWeight(convolutions[index].weight.reshaped([innerWidth, innerWidth])), convolutions[index].bias)
             })
         } else {
             crossAttention = .single(try AttentionLayer(block.scope("attn2"), width: innerWidth, contextWidth: audioWidth, heads: heads, projectionBias: false))
@@ -70,7 +70,7 @@ struct AudioModule {
         case .masked(let regions):
             for (region, mask) in zip(regions, masks) {
                 tokens += region.attention(normed, context: audio).scalingPositions(by: mask)
-                    .linear(weight: region.weight, bias: region.bias)
+                    .linear(region.weight, bias: region.bias)
             }
         }
         tokens += feedForward(norm3(tokens))

@@ -116,11 +116,9 @@ public enum Attention {
         let units = pairs * blocksPerHead
         let workers = min(units, max(1, ProcessInfo.processInfo.activeProcessorCount))
         let perWorker = (units + workers - 1) / workers
-        // Blocks already occupy every core; OpenBLAS's own threads on top would make concurrent callers queue for
-        // its thread pool (measured: 20x slower at CLIP's sizes). Each block's products run on their own core.
-        let blasThreads = BLASThreads.count
-        if workers > 1 { BLASThreads.count = 1 }
-        defer { if workers > 1 { BLASThreads.count = blasThreads } }
+        // Blocks already occupy every core, so each block's products are single `sgemm` calls on their own core
+        // (OpenBLAS runs single-threaded: `BLASThreads`).
+        _ = BLASThreads.count
 
         query.scalars.withUnsafeBufferPointer { q in
             key.scalars.withUnsafeBufferPointer { k in

@@ -5,8 +5,18 @@ extension Tensor {
     /// 1e-6; at large |x| the result still goes to x or 0).
     public func silu() -> Tensor { sigmoidGated(slope: 1) }
 
-    /// The exact GELU, x * Phi(x) with the error function (PyTorch's default `approximate="none"`).
-    public func gelu() -> Tensor { map { 0.5 * $0 * (1 + erff($0 * 0.70710678118654752)) } }
+    /// The exact GELU, x * Phi(x) with the error function (PyTorch's default `approximate="none"`), through the
+    /// vectorisable form `gaussianErrorLinearUnit` (absolute error of erf under 1.5e-7).
+    public func gelu() -> Tensor {
+        var result = self
+        result.scalars.withUnsafeMutableBufferPointer { buffer in
+            let values = buffer.baseAddress!
+            concurrentChunks(count: buffer.count) { range in
+                for index in range { values[index] = gaussianErrorLinearUnit(values[index]) }
+            }
+        }
+        return result
+    }
 
     /// GELU's sigmoid approximation x * sigmoid(1.702 x), used by OpenAI's CLIP.
     public func quickGELU() -> Tensor { sigmoidGated(slope: 1.702) }
@@ -29,9 +39,26 @@ extension Tensor {
 
     /// The gated GELU of the transformer feed-forward in diffusion UNets: the last dimension holds
     /// [value, gate]; the result is value * gelu(gate).
+    /// One pass over each row, with the vectorisable GELU (`gaussianErrorLinearUnit`): splitting the halves and
+    /// calling `erff` per element made this 5% of a UNet evaluation.
     public func geglu() -> Tensor {
-        let halves = chunkedLastDimension(2)
-        return halves[0].zip(halves[1]) { value, gate in value * 0.5 * gate * (1 + erff(gate * 0.70710678118654752)) }
+        precondition(lastDimension % 2 == 0, "geglu takes an even last dimension, got \(shape)")
+        let width = lastDimension / 2
+        let rows = rowCount
+        var result = Tensor(zeros: Array(shape.dropLast()) + [width])
+        guard width > 0 else { return result }
+        scalars.withUnsafeBufferPointer { input in
+            result.scalars.withUnsafeMutableBufferPointer { output in
+                let inBase = input.baseAddress!, outBase = output.baseAddress!
+                concurrentChunks(count: rows, minimumChunk: max(1, 16_384 / width)) { range in
+                    for row in range {
+                        let values = inBase + row * 2 * width, gates = values + width, out = outBase + row * width
+                        for index in 0..<width { out[index] = values[index] * gaussianErrorLinearUnit(gates[index]) }
+                    }
+                }
+            }
+        }
+        return result
     }
 
     /// Applies an activation named as in Hugging Face configs (`hidden_act`, `act_fn`).

@@ -1,19 +1,33 @@
 import COpenBLAS
+import DirectConvolution
 import Foundation
 
 extension Tensor {
     /// 2-D convolution of [N, C, H, W] with weight [O, C, kh, kw] and optional bias [O], zero padding on every side.
     ///
-    /// Lowered to matrix products: weight [O, C*kh*kw] times the unfolded input (im2col). The unfolding is done a
-    /// band of output rows at a time, sized so the band's columns (about 4 MB) are still in cache when sgemm reads
-    /// them, and bands run in parallel across cores. A 1x1 kernel at stride 1 multiplies the input directly.
+    /// Odd kernels at stride 1 that keep the image size (every 3x3 of the UNet and VAE) run in the direct kernel
+    /// (`ConvolutionKernel`) where the processor has one. The rest are lowered to matrix products.
     public func conv2d(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
         precondition(rank == 4 && weight.rank == 4, "conv2d takes [N, C, H, W] and [O, C, kh, kw]")
+        precondition(weight.shape[1] == shape[1], "conv2d weight \(weight.shape) does not fit input \(shape)")
+        precondition(bias.map { $0.count == weight.shape[0] } ?? true, "conv2d bias does not fit \(weight.shape[0]) outputs")
+        precondition(stride > 0 && padding >= 0, "conv2d stride must be positive and padding non-negative")
+        let (kernelH, kernelW) = (weight.shape[2], weight.shape[3])
+        if stride == 1, kernelH == kernelW, kernelH > 1, kernelH % 2 == 1, padding == kernelH / 2,
+           let kernel = ConvolutionKernel.fastest {
+            return directConv2d(weight: weight, bias: bias, kernel: kernel)
+        }
+        return unfoldedConv2d(weight: weight, bias: bias, stride: stride, padding: padding)
+    }
+
+    /// The convolution through matrix products: weight [O, C*kh*kw] times the unfolded input (im2col).
+    ///
+    /// The unfolding is done a band of output rows at a time, sized so the band's columns (about 4 MB) are still in
+    /// cache when sgemm reads them, and bands run in parallel across cores. A 1x1 kernel at stride 1 multiplies the
+    /// input directly.
+    func unfoldedConv2d(weight: Tensor, bias: Tensor?, stride: Int, padding: Int) -> Tensor {
         let (batch, channels, height, width) = (shape[0], shape[1], shape[2], shape[3])
         let (outChannels, kernelH, kernelW) = (weight.shape[0], weight.shape[2], weight.shape[3])
-        precondition(weight.shape[1] == channels, "conv2d weight \(weight.shape) does not fit input \(shape)")
-        precondition(bias.map { $0.count == outChannels } ?? true, "conv2d bias does not fit \(outChannels) outputs")
-        precondition(stride > 0 && padding >= 0, "conv2d stride must be positive and padding non-negative")
         let outH = (height + 2 * padding - kernelH) / stride + 1
         let outW = (width + 2 * padding - kernelW) / stride + 1
         precondition(outH > 0 && outW > 0, "conv2d kernel larger than padded input")
@@ -26,10 +40,9 @@ extension Tensor {
         let units = batch * bands
         let workers = direct ? 1 : min(units, max(1, ProcessInfo.processInfo.activeProcessorCount))
         let perWorker = (units + workers - 1) / workers
-        // Bands already occupy every core, so each band's sgemm runs single-threaded (see Attention).
-        let blasThreads = BLASThreads.count
-        if workers > 1 { BLASThreads.count = 1 }
-        defer { if workers > 1 { BLASThreads.count = blasThreads } }
+        // Bands occupy the cores, each band's sgemm on its own (OpenBLAS runs single-threaded: `BLASThreads`); a
+        // 1x1 kernel is one product split across the cores.
+        _ = BLASThreads.count
 
         scalars.withUnsafeBufferPointer { input in
             weight.scalars.withUnsafeBufferPointer { w in
@@ -58,10 +71,16 @@ extension Tensor {
                             } else {
                                 unfolded = source
                             }
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                                        Int32(outChannels), Int32(bandPositions), Int32(patch), 1,
-                                        wBase, Int32(patch), unfolded, Int32(bandPositions),
-                                        bias == nil ? 0 : 1, target, Int32(positions))
+                            if columns == nil {
+                                splitSGEMM(transposeRight: false, rows: outChannels, columns: bandPositions, inner: patch,
+                                           left: wBase, leftStride: patch, right: unfolded, rightStride: bandPositions,
+                                           accumulate: bias != nil, output: target, outputStride: positions)
+                            } else {
+                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                                            Int32(outChannels), Int32(bandPositions), Int32(patch), 1,
+                                            wBase, Int32(patch), unfolded, Int32(bandPositions),
+                                            bias == nil ? 0 : 1, target, Int32(positions))
+                            }
                         }
                     }
                 }
@@ -102,6 +121,69 @@ extension Tensor {
                 }
             }
         }
+    }
+
+    /// The convolution in the direct kernel on `kernel`'s instruction set, which must run on this processor: the
+    /// input is copied into the kernel's padded layout, tiles of output channels and positions are computed across
+    /// the cores, and the valid outputs copied back. Stride 1, an odd square kernel, padding kernel / 2.
+    func directConv2d(weight: Tensor, bias: Tensor?, kernel: ConvolutionKernel) -> Tensor {
+        precondition(kernel.isSupported, "the \(kernel.rawValue) convolution kernel does not run on this processor")
+        let (batch, channels, height, width) = (shape[0], shape[1], shape[2], shape[3])
+        let outChannels = weight.shape[0]
+        var plan = DirectConvolutionPlan()
+        let planned = direct_convolution_plan(Int32(batch), Int32(channels), Int32(height), Int32(width), Int32(outChannels),
+                                              Int32(weight.shape[2]), Int32(weight.shape[3]), &plan)
+        precondition(planned == 0, "the direct convolution kernel does not take \(shape) with weight \(weight.shape)")
+        var result = Tensor(zeros: [batch, outChannels, height, width])
+        let padded = UnsafeMutablePointer<Float>.allocate(capacity: direct_convolution_padded_count(&plan, Int32(channels)))
+        defer { padded.deallocate() }
+        let flat = UnsafeMutablePointer<Float>.allocate(capacity: direct_convolution_padded_count(&plan, Int32(outChannels)))
+        defer { flat.deallocate() }
+        let planeFloats = Int(plan.plane_stride)
+
+        scalars.withUnsafeBufferPointer { input in
+            let inBase = input.baseAddress!
+            concurrentChunks(count: channels, minimumChunk: max(1, 65_536 / planeFloats)) { range in
+                direct_convolution_pad(&plan, inBase, Int32(range.lowerBound), Int32(range.upperBound), padded)
+            }
+        }
+        weight.scalars.withUnsafeBufferPointer { w in
+            let biasScalars = bias?.scalars ?? []
+            biasScalars.withUnsafeBufferPointer { b in
+                let wBase = w.baseAddress!, bBase = bias == nil ? nil : b.baseAddress
+                let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+                let tileRows = kernel.tileRows
+                let tile = Int(DIRECT_CONVOLUTION_POSITION_TILE)
+                let positionCount = Int(plan.position_count)
+                let positionTiles = (positionCount + tile - 1) / tile
+                // Output channels split between the cores while each gets several full tiles (every UNet and VAE
+                // layer); otherwise positions do (the 4-channel output layers).
+                let splitChannels = outChannels >= 4 * tileRows * workers || positionTiles < workers
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    var firstOut = 0, lastOut = outChannels, firstTile = 0, lastTile = positionTiles
+                    if splitChannels {
+                        let rowTiles = (outChannels + tileRows - 1) / tileRows
+                        firstOut = min(outChannels, rowTiles * worker / workers * tileRows)
+                        lastOut = min(outChannels, rowTiles * (worker + 1) / workers * tileRows)
+                    } else {
+                        firstTile = positionTiles * worker / workers
+                        lastTile = positionTiles * (worker + 1) / workers
+                    }
+                    guard firstOut < lastOut, firstTile < lastTile else { return }
+                    let status = direct_convolution_compute(
+                        kernel.variant, &plan, padded, wBase, bBase, Int32(firstOut), Int32(lastOut),
+                        firstTile * tile, min(positionCount, lastTile * tile), flat)
+                    precondition(status == 0, "the \(kernel.rawValue) convolution kernel refused to run")
+                }
+            }
+        }
+        result.scalars.withUnsafeMutableBufferPointer { output in
+            let outBase = output.baseAddress!
+            concurrentChunks(count: outChannels, minimumChunk: max(1, 65_536 / planeFloats)) { range in
+                direct_convolution_unpad(&plan, flat, Int32(range.lowerBound), Int32(range.upperBound), outBase)
+            }
+        }
+        return result
     }
 
     /// Nearest-neighbour upsampling of [N, C, H, W] by an integer factor (PyTorch's `interpolate(mode="nearest")`).

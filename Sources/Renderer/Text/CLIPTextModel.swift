@@ -16,11 +16,15 @@ public final class CLIPTextModel: @unchecked Sendable {
 
     private struct Layer {
         let norm1Weight, norm1Bias, norm2Weight, norm2Bias: Tensor
-        /// Weights are stored transposed, [in, out] (see `linear(transposedWeight:bias:)`); the q, k and v
-        /// projections side by side, [hidden, 3 hidden]: one wider sgemm instead of three.
-        let projectionWeight, projectionBias: Tensor
-        let outWeight, outBias: Tensor
-        let fc1Weight, fc1Bias, fc2Weight, fc2Bias: Tensor
+        /// The q, k and v projections stacked, [3 hidden, hidden]: one wider product instead of three.
+        let projectionWeight: PackedLinearWeight
+        let projectionBias: Tensor
+        let outWeight: PackedLinearWeight
+        let outBias: Tensor
+        let fc1Weight: PackedLinearWeight
+        let fc1Bias: Tensor
+        let fc2Weight: PackedLinearWeight
+        let fc2Bias: Tensor
     }
 
     public let configuration: CLIPTextConfiguration
@@ -51,15 +55,15 @@ public final class CLIPTextModel: @unchecked Sendable {
             return Layer(
                 norm1Weight: try load(p + "layer_norm1.weight", [hidden]), norm1Bias: try load(p + "layer_norm1.bias", [hidden]),
                 norm2Weight: try load(p + "layer_norm2.weight", [hidden]), norm2Bias: try load(p + "layer_norm2.bias", [hidden]),
-                projectionWeight: Tensor(shape: [3 * hidden, hidden], scalars: try ["q", "k", "v"].flatMap {
+                projectionWeight: PackedLinearWeight(Tensor(shape: [3 * hidden, hidden], scalars: try ["q", "k", "v"].flatMap {
                     try load(p + "self_attn.\($0)_proj.weight", [hidden, hidden]).scalars
-                }).transposed(),
+                })),
                 projectionBias: Tensor(shape: [3 * hidden], scalars: try ["q", "k", "v"].flatMap {
                     try load(p + "self_attn.\($0)_proj.bias", [hidden]).scalars
                 }),
-                outWeight: try load(p + "self_attn.out_proj.weight", [hidden, hidden]).transposed(), outBias: try load(p + "self_attn.out_proj.bias", [hidden]),
-                fc1Weight: try load(p + "mlp.fc1.weight", [inner, hidden]).transposed(), fc1Bias: try load(p + "mlp.fc1.bias", [inner]),
-                fc2Weight: try load(p + "mlp.fc2.weight", [hidden, inner]).transposed(), fc2Bias: try load(p + "mlp.fc2.bias", [hidden]))
+                outWeight: PackedLinearWeight(try load(p + "self_attn.out_proj.weight", [hidden, hidden])), outBias: try load(p + "self_attn.out_proj.bias", [hidden]),
+                fc1Weight: PackedLinearWeight(try load(p + "mlp.fc1.weight", [inner, hidden])), fc1Bias: try load(p + "mlp.fc1.bias", [inner]),
+                fc2Weight: PackedLinearWeight(try load(p + "mlp.fc2.weight", [hidden, inner])), fc2Bias: try load(p + "mlp.fc2.bias", [hidden]))
         }
         finalNormWeight = try load("final_layer_norm.weight", [hidden])
         finalNormBias = try load("final_layer_norm.bias", [hidden])
@@ -97,13 +101,13 @@ public final class CLIPTextModel: @unchecked Sendable {
         let epsilon = Float(configuration.layerNormEps)
         for layer in layers {
             let normed = state.layerNorm(weight: layer.norm1Weight, bias: layer.norm1Bias, epsilon: epsilon)
-            let projected = normed.linear(transposedWeight: layer.projectionWeight, bias: layer.projectionBias).chunkedLastDimension(3)
+            let projected = normed.linear(layer.projectionWeight, bias: layer.projectionBias).chunkedLastDimension(3)
             let attended = Attention.scaledDotProduct(query: projected[0], key: projected[1], value: projected[2],
                                                       heads: configuration.numAttentionHeads, causal: true)
-            state += attended.linear(transposedWeight: layer.outWeight, bias: layer.outBias)
+            state += attended.linear(layer.outWeight, bias: layer.outBias)
             let normed2 = state.layerNorm(weight: layer.norm2Weight, bias: layer.norm2Bias, epsilon: epsilon)
-            let activated = try normed2.linear(transposedWeight: layer.fc1Weight, bias: layer.fc1Bias).activation(named: configuration.hiddenAct)
-            state += activated.linear(transposedWeight: layer.fc2Weight, bias: layer.fc2Bias)
+            let activated = try normed2.linear(layer.fc1Weight, bias: layer.fc1Bias).activation(named: configuration.hiddenAct)
+            state += activated.linear(layer.fc2Weight, bias: layer.fc2Bias)
             hiddenStates.append(state)
         }
         let last = state.layerNorm(weight: finalNormWeight, bias: finalNormBias, epsilon: epsilon)

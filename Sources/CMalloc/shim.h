@@ -1,0 +1,5 @@
+#ifndef TBD_CMALLOC_SHIM_H
+#define TBD_CMALLOC_SHIM_H
+// glibc's allocator settings (mallopt), which the Glibc module does not export.
+#include <malloc.h>
+#endif

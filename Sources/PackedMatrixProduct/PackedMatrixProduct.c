@@ -1,0 +1,149 @@
+#include "PackedMatrixProduct.h"
+
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#define PANEL PACKED_MATRIX_PANEL
+/// Rows per tile: 12 rows x 2 vectors of 16 columns = 24 accumulators, two panel loads and 12 broadcasts per k.
+#define TILE_ROWS 12
+/// Inner values per block: a panel's block (256 x 32 floats, 32 KB) stays in L1 while every tile of a row block
+/// passes over it.
+#define INNER_BLOCK 256
+/// Rows per block: the packed left block (288 x 256 floats, 288 KB) stays in L2 while every panel reads it.
+#define ROW_BLOCK 288
+
+int packed_matrix_supports(PackedMatrixVariant variant) {
+#if defined(__x86_64__)
+    // The processor's features are read by a constructor before main, so this needs no __builtin_cpu_init.
+    return variant == PackedMatrixVariantAVX512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+#else
+    (void)variant;
+    return 0;
+#endif
+}
+
+PackedMatrixVariant packed_matrix_best_variant(void) {
+    return packed_matrix_supports(PackedMatrixVariantAVX512) ? PackedMatrixVariantAVX512 : PackedMatrixVariantNone;
+}
+
+static int panels(int columns) { return (columns + PANEL - 1) / PANEL; }
+
+size_t packed_matrix_count(int inner, int columns) { return (size_t)panels(columns) * PANEL * (size_t)inner; }
+
+void packed_matrix_pack(const float *weight, ptrdiff_t column_stride, ptrdiff_t inner_stride, int inner, int columns,
+                        int first_column, int last_column, float *packed) {
+    const int end = last_column < columns ? last_column : panels(columns) * PANEL;
+    for (int j = first_column; j < end; j++) {
+        float *column = packed + (size_t)(j / PANEL) * PANEL * inner + j % PANEL;
+        if (j < columns) {
+            const float *source = weight + (ptrdiff_t)j * column_stride;
+            for (int k = 0; k < inner; k++) column[(size_t)k * PANEL] = source[(ptrdiff_t)k * inner_stride];
+        } else {
+            for (int k = 0; k < inner; k++) column[(size_t)k * PANEL] = 0;
+        }
+    }
+}
+
+size_t packed_matrix_workspace_count(int inner) {
+    (void)inner;
+    return (size_t)(ROW_BLOCK + TILE_ROWS) * INNER_BLOCK;
+}
+
+#if defined(__x86_64__)
+#define AVX512 __attribute__((target("avx512f,avx2,fma")))
+
+/// One tile: `rows` (<= 12) rows of the packed left block [depth][12] times the panel block [depth][32], added
+/// to `output` or started from `start` (32 values: the bias, or zeros); `columns` (<= 32) are stored.
+AVX512 static void tile(int depth, const float *left, const float *panel, const float *start, int rows, int columns,
+                        float *output, ptrdiff_t output_stride) {
+    const __mmask16 low = columns >= 16 ? 0xFFFF : (__mmask16)((1u << columns) - 1);
+    const __mmask16 high = columns >= 32 ? 0xFFFF : columns <= 16 ? 0 : (__mmask16)((1u << (columns - 16)) - 1);
+    __m512 acc[TILE_ROWS][2];
+    for (int r = 0; r < TILE_ROWS; r++) {
+        if (start != NULL || r >= rows) {
+            acc[r][0] = start != NULL ? _mm512_loadu_ps(start) : _mm512_setzero_ps();
+            acc[r][1] = start != NULL ? _mm512_loadu_ps(start + 16) : _mm512_setzero_ps();
+        } else {
+            acc[r][0] = _mm512_maskz_loadu_ps(low, output + r * output_stride);
+            acc[r][1] = _mm512_maskz_loadu_ps(high, output + r * output_stride + 16);
+        }
+    }
+    for (int k = 0; k < depth; k++) {
+        const __m512 b0 = _mm512_loadu_ps(panel + k * PANEL);
+        const __m512 b1 = _mm512_loadu_ps(panel + k * PANEL + 16);
+        const float *a = left + k * TILE_ROWS;
+        for (int r = 0; r < TILE_ROWS; r++) {
+            const __m512 x = _mm512_set1_ps(a[r]);
+            acc[r][0] = _mm512_fmadd_ps(x, b0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(x, b1, acc[r][1]);
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        _mm512_mask_storeu_ps(output + r * output_stride, low, acc[r][0]);
+        _mm512_mask_storeu_ps(output + r * output_stride + 16, high, acc[r][1]);
+    }
+}
+
+AVX512 static void product(const float *left, ptrdiff_t left_stride, int rows, int inner, const float *packed,
+                           int columns, int first_panel, int last_panel, const float *bias, float *output,
+                           ptrdiff_t output_stride, float *workspace) {
+    float start[PANEL];
+    for (int k0 = 0; k0 < inner; k0 += INNER_BLOCK) {
+        const int depth = inner - k0 < INNER_BLOCK ? inner - k0 : INNER_BLOCK;
+        for (int m0 = 0; m0 < rows; m0 += ROW_BLOCK) {
+            const int block_rows = rows - m0 < ROW_BLOCK ? rows - m0 : ROW_BLOCK;
+            const int tiles = (block_rows + TILE_ROWS - 1) / TILE_ROWS;
+            // The left block packed per tile as [depth][12], rows past the end as zeros.
+            for (int t = 0; t < tiles; t++) {
+                float *target = workspace + (size_t)t * depth * TILE_ROWS;
+                for (int r = 0; r < TILE_ROWS; r++) {
+                    const int row = t * TILE_ROWS + r;
+                    if (row < block_rows) {
+                        const float *source = left + (ptrdiff_t)(m0 + row) * left_stride + k0;
+                        for (int k = 0; k < depth; k++) target[k * TILE_ROWS + r] = source[k];
+                    } else {
+                        for (int k = 0; k < depth; k++) target[k * TILE_ROWS + r] = 0;
+                    }
+                }
+            }
+            for (int p = first_panel; p < last_panel; p++) {
+                const int first_column = p * PANEL;
+                const int valid = columns - first_column < PANEL ? columns - first_column : PANEL;
+                const float *from = NULL;
+                if (k0 == 0) {
+                    for (int j = 0; j < PANEL; j++) start[j] = bias != NULL && j < valid ? bias[first_column + j] : 0;
+                    from = start;
+                }
+                const float *panel = packed + (size_t)p * PANEL * inner + (size_t)k0 * PANEL;
+                for (int t = 0; t < tiles; t++) {
+                    const int tile_rows = block_rows - t * TILE_ROWS < TILE_ROWS ? block_rows - t * TILE_ROWS : TILE_ROWS;
+                    tile(depth, workspace + (size_t)t * depth * TILE_ROWS, panel, from, tile_rows, valid,
+                         output + (ptrdiff_t)(m0 + t * TILE_ROWS) * output_stride + first_column, output_stride);
+                }
+            }
+        }
+    }
+}
+#endif
+
+int packed_matrix_product(PackedMatrixVariant variant, const float *left, ptrdiff_t left_stride, int rows, int inner,
+                          const float *packed, int columns, int first_panel, int last_panel, const float *bias,
+                          float *output, ptrdiff_t output_stride, float *workspace) {
+    if (!packed_matrix_supports(variant)) return -1;
+#if defined(__x86_64__)
+    if (rows <= 0 || first_panel >= last_panel) return 0;
+    if (inner <= 0) {
+        for (int r = 0; r < rows; r++)
+            for (int j = first_panel * PANEL; j < last_panel * PANEL && j < columns; j++)
+                output[(ptrdiff_t)r * output_stride + j] = bias != NULL ? bias[j] : 0;
+        return 0;
+    }
+    product(left, left_stride, rows, inner, packed, columns, first_panel, last_panel, bias, output, output_stride, workspace);
+    return 0;
+#else
+    return -1;
+#endif
+}

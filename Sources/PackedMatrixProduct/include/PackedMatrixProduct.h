@@ -1,0 +1,48 @@
+#ifndef PACKED_MATRIX_PRODUCT_H
+#define PACKED_MATRIX_PRODUCT_H
+
+#include <stddef.h>
+
+/// The matrix product of a layer input [rows, inner] with a weight packed once at load: output [rows, columns]
+/// = bias + left x weight^T. The weight is stored in panels of 32 output columns, each panel [inner][32]
+/// contiguous, so the product never repacks it (a general sgemm packs its whole right operand on every call,
+/// which dominates at the few rows of a text encoder).
+///
+/// Use: pack (`packed_matrix_pack`) once, then compute any range of panels (`packed_matrix_product`), one call per
+/// thread on disjoint panel ranges, each with its own workspace. Strides count floats.
+
+/// The instruction-set variants. `PackedMatrixVariantNone` means the caller must use its own path.
+typedef enum {
+    PackedMatrixVariantNone = 0,
+    PackedMatrixVariantAVX512 = 2,
+} PackedMatrixVariant;
+
+/// Output columns per panel.
+#define PACKED_MATRIX_PANEL 32
+
+/// The fastest variant this processor runs, or `PackedMatrixVariantNone`.
+PackedMatrixVariant packed_matrix_best_variant(void);
+
+/// Whether this processor runs `variant`.
+int packed_matrix_supports(PackedMatrixVariant variant);
+
+/// Floats of a packed weight: `columns` rounded up to whole panels, times `inner`.
+size_t packed_matrix_count(int inner, int columns);
+
+/// Packs weight rows `first_column..<last_column` (whole panels, except at the end) of `weight`, which holds
+/// column j's `inner` values at `weight + j * column_stride + k * inner_stride` ([columns, inner] with
+/// column_stride = inner and inner_stride = 1 for PyTorch's linear weight; [inner, columns] transposed). Padding
+/// columns of the last panel are written as zeros.
+void packed_matrix_pack(const float *weight, ptrdiff_t column_stride, ptrdiff_t inner_stride, int inner, int columns,
+                        int first_column, int last_column, float *packed);
+
+/// Floats of workspace one `packed_matrix_product` call needs.
+size_t packed_matrix_workspace_count(int inner);
+
+/// output[r][j] = bias[j] + sum over k of left[r][k] * weight[j][k], for every row and the columns of panels
+/// `first_panel..<last_panel`. `bias` may be NULL. Returns 0, or -1 when `variant` does not run here.
+int packed_matrix_product(PackedMatrixVariant variant, const float *left, ptrdiff_t left_stride, int rows, int inner,
+                          const float *packed, int columns, int first_panel, int last_panel, const float *bias,
+                          float *output, ptrdiff_t output_stride, float *workspace);
+
+#endif

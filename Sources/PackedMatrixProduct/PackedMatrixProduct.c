@@ -8,7 +8,7 @@
 
 #define PANEL PACKED_MATRIX_PANEL
 /// Rows per tile: 12 rows x 2 vectors of 16 columns = 24 accumulators, two panel loads and 12 broadcasts per k.
-#define TILE_ROWS 12
+#define TILE_ROWS PACKED_MATRIX_TILE_ROWS
 /// Inner values per block: a panel's block (256 x 32 floats, 32 KB) stays in L1 while every tile of a row block
 /// passes over it.
 #define INNER_BLOCK 256
@@ -44,6 +44,40 @@ void packed_matrix_pack(const float *weight, ptrdiff_t column_stride, ptrdiff_t 
         } else {
             for (int k = 0; k < inner; k++) column[(size_t)k * PANEL] = 0;
         }
+    }
+}
+
+/// Writes tiles `first_tile..<last_tile` (12 rows each, counted from `left`) of inner values `k0..<k0 + depth`,
+/// each tile [depth][12] at `target + (t - first_tile) * depth * 12`; rows past `rows` as zeros.
+static void pack_tiles(const float *left, ptrdiff_t left_stride, int rows, int k0, int depth, int first_tile,
+                       int last_tile, float *target) {
+    for (int t = first_tile; t < last_tile; t++) {
+        float *tile_target = target + (size_t)(t - first_tile) * depth * TILE_ROWS;
+        for (int r = 0; r < TILE_ROWS; r++) {
+            const int row = t * TILE_ROWS + r;
+            if (row < rows) {
+                const float *source = left + (ptrdiff_t)row * left_stride + k0;
+                for (int k = 0; k < depth; k++) tile_target[k * TILE_ROWS + r] = source[k];
+            } else {
+                for (int k = 0; k < depth; k++) tile_target[k * TILE_ROWS + r] = 0;
+            }
+        }
+    }
+}
+
+static int row_tiles(int rows) { return (rows + TILE_ROWS - 1) / TILE_ROWS; }
+
+size_t packed_matrix_left_count(int rows, int inner) { return (size_t)row_tiles(rows) * TILE_ROWS * (size_t)inner; }
+
+void packed_matrix_pack_left(const float *left, ptrdiff_t left_stride, int rows, int inner, int first_tile,
+                             int last_tile, float *packed_left) {
+    // Inner block by inner block, all tiles of a block together: tile t of the block at k0 sits at
+    // k0 * tiles * 12 + t * depth * 12.
+    const int tiles = row_tiles(rows);
+    for (int k0 = 0; k0 < inner; k0 += INNER_BLOCK) {
+        const int depth = inner - k0 < INNER_BLOCK ? inner - k0 : INNER_BLOCK;
+        pack_tiles(left, left_stride, rows, k0, depth, first_tile, last_tile,
+                   packed_left + (size_t)k0 * tiles * TILE_ROWS + (size_t)first_tile * depth * TILE_ROWS);
     }
 }
 
@@ -87,27 +121,22 @@ AVX512 static void tile(int depth, const float *left, const float *panel, const 
     }
 }
 
-AVX512 static void product(const float *left, ptrdiff_t left_stride, int rows, int inner, const float *packed,
-                           int columns, int first_panel, int last_panel, const float *bias, float *output,
-                           ptrdiff_t output_stride, float *workspace) {
+AVX512 static void product(const float *left, ptrdiff_t left_stride, int rows, int inner, const float *packed_left,
+                           const float *packed, int columns, int first_panel, int last_panel, const float *bias,
+                           float *output, ptrdiff_t output_stride, float *workspace) {
     float start[PANEL];
+    const int all_tiles = row_tiles(rows);
     for (int k0 = 0; k0 < inner; k0 += INNER_BLOCK) {
         const int depth = inner - k0 < INNER_BLOCK ? inner - k0 : INNER_BLOCK;
         for (int m0 = 0; m0 < rows; m0 += ROW_BLOCK) {
             const int block_rows = rows - m0 < ROW_BLOCK ? rows - m0 : ROW_BLOCK;
-            const int tiles = (block_rows + TILE_ROWS - 1) / TILE_ROWS;
-            // The left block packed per tile as [depth][12], rows past the end as zeros.
-            for (int t = 0; t < tiles; t++) {
-                float *target = workspace + (size_t)t * depth * TILE_ROWS;
-                for (int r = 0; r < TILE_ROWS; r++) {
-                    const int row = t * TILE_ROWS + r;
-                    if (row < block_rows) {
-                        const float *source = left + (ptrdiff_t)(m0 + row) * left_stride + k0;
-                        for (int k = 0; k < depth; k++) target[k * TILE_ROWS + r] = source[k];
-                    } else {
-                        for (int k = 0; k < depth; k++) target[k * TILE_ROWS + r] = 0;
-                    }
-                }
+            const int tiles = row_tiles(block_rows);
+            const float *block;
+            if (packed_left != NULL) {
+                block = packed_left + (size_t)k0 * all_tiles * TILE_ROWS + (size_t)(m0 / TILE_ROWS) * depth * TILE_ROWS;
+            } else {
+                pack_tiles(left + (ptrdiff_t)m0 * left_stride, left_stride, block_rows, k0, depth, 0, tiles, workspace);
+                block = workspace;
             }
             for (int p = first_panel; p < last_panel; p++) {
                 const int first_column = p * PANEL;
@@ -120,7 +149,7 @@ AVX512 static void product(const float *left, ptrdiff_t left_stride, int rows, i
                 const float *panel = packed + (size_t)p * PANEL * inner + (size_t)k0 * PANEL;
                 for (int t = 0; t < tiles; t++) {
                     const int tile_rows = block_rows - t * TILE_ROWS < TILE_ROWS ? block_rows - t * TILE_ROWS : TILE_ROWS;
-                    tile(depth, workspace + (size_t)t * depth * TILE_ROWS, panel, from, tile_rows, valid,
+                    tile(depth, block + (size_t)t * depth * TILE_ROWS, panel, from, tile_rows, valid,
                          output + (ptrdiff_t)(m0 + t * TILE_ROWS) * output_stride + first_column, output_stride);
                 }
             }
@@ -130,7 +159,7 @@ AVX512 static void product(const float *left, ptrdiff_t left_stride, int rows, i
 #endif
 
 int packed_matrix_product(PackedMatrixVariant variant, const float *left, ptrdiff_t left_stride, int rows, int inner,
-                          const float *packed, int columns, int first_panel, int last_panel, const float *bias,
+                          const float *packed_left, const float *packed, int columns, int first_panel, int last_panel, const float *bias,
                           float *output, ptrdiff_t output_stride, float *workspace) {
     if (!packed_matrix_supports(variant)) return -1;
 #if defined(__x86_64__)
@@ -141,7 +170,7 @@ int packed_matrix_product(PackedMatrixVariant variant, const float *left, ptrdif
                 output[(ptrdiff_t)r * output_stride + j] = bias != NULL ? bias[j] : 0;
         return 0;
     }
-    product(left, left_stride, rows, inner, packed, columns, first_panel, last_panel, bias, output, output_stride, workspace);
+    product(left, left_stride, rows, inner, packed_left, packed, columns, first_panel, last_panel, bias, output, output_stride, workspace);
     return 0;
 #else
     return -1;

@@ -19,6 +19,8 @@ typedef enum {
 
 /// Output columns per panel.
 #define PACKED_MATRIX_PANEL 32
+/// Rows per tile of the packed left operand.
+#define PACKED_MATRIX_TILE_ROWS 12
 
 /// The fastest variant this processor runs, or `PackedMatrixVariantNone`.
 PackedMatrixVariant packed_matrix_best_variant(void);
@@ -36,13 +38,24 @@ size_t packed_matrix_count(int inner, int columns);
 void packed_matrix_pack(const float *weight, ptrdiff_t column_stride, ptrdiff_t inner_stride, int inner, int columns,
                         int first_column, int last_column, float *packed);
 
+/// Floats of a packed left operand of `rows` rows (tiles of 12 rows, every inner value).
+size_t packed_matrix_left_count(int rows, int inner);
+
+/// Packs tiles `first_tile..<last_tile` (rows 12 * first_tile on) of the left operand [rows, inner] for
+/// `packed_matrix_product`; threads may pack disjoint tile ranges of one buffer. Worth it when several calls share
+/// one left operand (the text encoder's few rows split by panels): otherwise each call packs its own.
+void packed_matrix_pack_left(const float *left, ptrdiff_t left_stride, int rows, int inner, int first_tile,
+                             int last_tile, float *packed_left);
+
 /// Floats of workspace one `packed_matrix_product` call needs.
 size_t packed_matrix_workspace_count(int inner);
 
 /// output[r][j] = bias[j] + sum over k of left[r][k] * weight[j][k], for every row and the columns of panels
-/// `first_panel..<last_panel`. `bias` may be NULL. Returns 0, or -1 when `variant` does not run here.
+/// `first_panel..<last_panel`. With `packed_left` (from `packed_matrix_pack_left`) the left operand is read from it
+/// and `left` may be NULL; otherwise it is packed block by block into `workspace`. `bias` may be NULL. Returns 0, or
+/// -1 when `variant` does not run here.
 int packed_matrix_product(PackedMatrixVariant variant, const float *left, ptrdiff_t left_stride, int rows, int inner,
-                          const float *packed, int columns, int first_panel, int last_panel, const float *bias,
+                          const float *packed_left, const float *packed, int columns, int first_panel, int last_panel, const float *bias,
                           float *output, ptrdiff_t output_stride, float *workspace);
 
 #endif

@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 
 /// A 1-D convolution without padding on time-major signals: input [T, C] row-major, output [T', O] with

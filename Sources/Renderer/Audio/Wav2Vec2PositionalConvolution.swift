@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 
 /// wav2vec 2.0's relative positional embedding (`Wav2Vec2PositionalConvEmbedding`): a grouped 1-D convolution

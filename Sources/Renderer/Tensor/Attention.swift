@@ -116,9 +116,8 @@ public enum Attention {
         let units = pairs * blocksPerHead
         let workers = min(units, max(1, ProcessInfo.processInfo.activeProcessorCount))
         let perWorker = (units + workers - 1) / workers
-        // Blocks already occupy every core, so each block's products are single `sgemm` calls on their own core
-        // (OpenBLAS runs single-threaded: `BLASThreads`).
-        _ = BLASThreads.count
+        // Blocks already occupy every core, so each block's products are single `sgemm` calls on their own core.
+        BLASThreads.keepLibrarySingleThreaded()
 
         query.scalars.withUnsafeBufferPointer { q in
             key.scalars.withUnsafeBufferPointer { k in

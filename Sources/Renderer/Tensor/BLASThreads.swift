@@ -14,10 +14,13 @@ public enum BLASThreads {
     }()
     nonisolated(unsafe) private static var chosen: Int?
 
+    /// Puts OpenBLAS in single-threaded mode (once per process) before a caller runs `cblas_sgemm` itself.
+    static func keepLibrarySingleThreaded() { _ = initial }
+
     public static var count: Int {
         get { chosen ?? initial }
         set {
-            _ = initial
+            keepLibrarySingleThreaded()
             chosen = max(1, newValue)
         }
     }

@@ -21,13 +21,14 @@ public struct PackedLinearWeight: @unchecked Sendable {
         }
         let (inner, columns) = (inputWidth, outputWidth)
         var panels = [Float](repeating: 0, count: packed_matrix_count(Int32(inner), Int32(columns)))
-        let panelCount = (columns + 31) / 32
+        let panel = Self.panelWidth
+        let panelCount = (columns + panel - 1) / panel
         panels.withUnsafeMutableBufferPointer { target in
             weight.scalars.withUnsafeBufferPointer { source in
                 let targetBase = target.baseAddress!, sourceBase = source.baseAddress!
-                concurrentChunks(count: panelCount, minimumChunk: max(1, 65_536 / max(1, inner * 32))) { range in
-                    packed_matrix_pack(sourceBase, inner, 1, Int32(inner), Int32(columns), Int32(range.lowerBound * 32),
-                                       Int32(min(columns, range.upperBound * 32)), targetBase)
+                concurrentChunks(count: panelCount, minimumChunk: max(1, 65_536 / max(1, inner * panel))) { range in
+                    packed_matrix_pack(sourceBase, inner, 1, Int32(inner), Int32(columns), Int32(range.lowerBound * panel),
+                                       Int32(min(columns, range.upperBound * panel)), targetBase)
                 }
             }
         }
@@ -41,14 +42,16 @@ public struct PackedLinearWeight: @unchecked Sendable {
         var values = [Float](repeating: 0, count: outputWidth * inputWidth)
         packed!.withUnsafeBufferPointer { panels in
             for column in 0..<outputWidth {
-                let panel = panels.baseAddress! + (column / 32) * 32 * inputWidth + column % 32
-                for k in 0..<inputWidth { values[column * inputWidth + k] = panel[k * 32] }
+                let width = Self.panelWidth
+                let panel = panels.baseAddress! + (column / width) * width * inputWidth + column % width
+                for k in 0..<inputWidth { values[column * inputWidth + k] = panel[k * width] }
             }
         }
         return Tensor(shape: [outputWidth, inputWidth], scalars: values)
     }
 
     static let variant = packed_matrix_best_variant()
+    static let panelWidth = Int(PACKED_MATRIX_PANEL)
     /// Whether this processor runs the packed-product kernel.
     public static let kernelRuns = variant != PackedMatrixVariantNone
     /// Whether this weight is in the kernel's panels (else transposed for OpenBLAS).
@@ -67,16 +70,30 @@ public struct PackedLinearWeight: @unchecked Sendable {
             }
             return
         }
-        let panelCount = (outputWidth + 31) / 32
+        let panelCount = (outputWidth + Self.panelWidth - 1) / Self.panelWidth
         let threads = BLASThreads.count
         let byPanels = rows < 2 * 288 * threads && panelCount >= 2 * threads
         let parts = byPanels ? threads : min(threads, max(1, rows / 48))
         let workspaceCount = packed_matrix_workspace_count(Int32(inputWidth))
+        // Split by panels, every core reads the whole input: it is packed once, shared, rather than once per core
+        // (at the text encoder's sizes the duplicate packing cost 3-12% of a product).
+        var sharedLeft: UnsafeMutablePointer<Float>?
+        if byPanels && parts > 1 {
+            let tileRows = Int(PACKED_MATRIX_TILE_ROWS)
+            let tiles = (rows + tileRows - 1) / tileRows
+            let shared = UnsafeMutablePointer<Float>.allocate(capacity: packed_matrix_left_count(Int32(rows), Int32(inputWidth)))
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                packed_matrix_pack_left(input, inputWidth, Int32(rows), Int32(inputWidth), Int32(tiles * part / parts),
+                                        Int32(tiles * (part + 1) / parts), shared)
+            }
+            sharedLeft = shared
+        }
+        defer { sharedLeft?.deallocate() }
         packed.withUnsafeBufferPointer { panels in
             let panelBase = panels.baseAddress!
             func run(part: Int) {
-                let workspace = UnsafeMutablePointer<Float>.allocate(capacity: workspaceCount)
-                defer { workspace.deallocate() }
+                let workspace = sharedLeft == nil ? UnsafeMutablePointer<Float>.allocate(capacity: workspaceCount) : nil
+                defer { workspace?.deallocate() }
                 var firstRow = 0, lastRow = rows, firstPanel = 0, lastPanel = panelCount
                 if byPanels {
                     (firstPanel, lastPanel) = (panelCount * part / parts, panelCount * (part + 1) / parts)
@@ -86,7 +103,7 @@ public struct PackedLinearWeight: @unchecked Sendable {
                 guard firstRow < lastRow, firstPanel < lastPanel else { return }
                 let status = packed_matrix_product(
                     Self.variant, input + firstRow * inputWidth, inputWidth, Int32(lastRow - firstRow), Int32(inputWidth),
-                    panelBase, Int32(outputWidth), Int32(firstPanel), Int32(lastPanel), bias,
+                    sharedLeft, panelBase, Int32(outputWidth), Int32(firstPanel), Int32(lastPanel), bias,
                     output + firstRow * outputWidth, outputWidth, workspace)
                 precondition(status == 0, "the packed matrix product refused to run")
             }

@@ -40,9 +40,8 @@ extension Tensor {
         let units = batch * bands
         let workers = direct ? 1 : min(units, max(1, ProcessInfo.processInfo.activeProcessorCount))
         let perWorker = (units + workers - 1) / workers
-        // Bands occupy the cores, each band's sgemm on its own (OpenBLAS runs single-threaded: `BLASThreads`); a
-        // 1x1 kernel is one product split across the cores.
-        _ = BLASThreads.count
+        // Bands occupy the cores, each band's sgemm on its own; a 1x1 kernel is one product split across the cores.
+        BLASThreads.keepLibrarySingleThreaded()
 
         scalars.withUnsafeBufferPointer { input in
             weight.scalars.withUnsafeBufferPointer { w in

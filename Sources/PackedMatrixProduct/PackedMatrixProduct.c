@@ -12,8 +12,7 @@
 /// Inner values per block: a panel's block (256 x 32 floats, 32 KB) stays in L1 while every tile of a row block
 /// passes over it.
 #define INNER_BLOCK 256
-/// Rows per block: the packed left block (288 x 256 floats, 288 KB) stays in L2 while every panel reads it.
-#define ROW_BLOCK 288
+#define ROW_BLOCK PACKED_MATRIX_ROW_BLOCK
 
 int packed_matrix_supports(PackedMatrixVariant variant) {
 #if defined(__x86_64__)

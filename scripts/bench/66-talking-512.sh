@@ -4,12 +4,12 @@
 # --latent 64`, CFG batch 2, ReferenceNet included): 40 steps = the 2-step render + 38 more evaluations. Its
 # peak memory against the Float32 weights of all networks. Same random-weight checkpoint as 65-talking.sh.
 #
-# It takes about 25 minutes on 2 cores, so it runs only with TALKING_BENCH_512=1.
+# It takes about 35 minutes on 2 cores, so it runs only with TALKING_BENCH_512=1.
 # Environment: TALKING_BENCH_THREADS (2).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "${TALKING_BENCH_512:-0}" != 1 ]; then
-  echo "skipped: set TALKING_BENCH_512=1 to measure a 512x512 talking-head render (about 25 minutes)"
+  echo "skipped: set TALKING_BENCH_512=1 to measure a 512x512 talking-head render (about 35 minutes)"
   exit 0
 fi
 TBD_BIN="${TBD_BIN_DIR:?set TBD_BIN_DIR to the release bin directory}/tbd"

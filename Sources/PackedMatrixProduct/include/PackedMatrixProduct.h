@@ -21,6 +21,9 @@ typedef enum {
 #define PACKED_MATRIX_PANEL 32
 /// Rows per tile of the packed left operand.
 #define PACKED_MATRIX_TILE_ROWS 12
+/// Rows per block of the left operand: a packed block (288 x 256 floats, 288 KB) stays in L2 while every panel
+/// reads it.
+#define PACKED_MATRIX_ROW_BLOCK 288
 
 /// The fastest variant this processor runs, or `PackedMatrixVariantNone`.
 PackedMatrixVariant packed_matrix_best_variant(void);

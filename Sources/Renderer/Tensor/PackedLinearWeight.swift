@@ -36,7 +36,7 @@ public struct PackedLinearWeight: @unchecked Sendable {
         transposed = nil
     }
 
-    /// The weight back in PyTorch's layout [out, in] (for checks and for fusing layers).
+    /// The weight back in PyTorch's layout [out, in] (for checks).
     public var unpacked: Tensor {
         if let transposed { return transposed.transposed() }
         var values = [Float](repeating: 0, count: outputWidth * inputWidth)
@@ -72,14 +72,15 @@ public struct PackedLinearWeight: @unchecked Sendable {
         }
         let panelCount = (outputWidth + Self.panelWidth - 1) / Self.panelWidth
         let threads = BLASThreads.count
-        let byPanels = rows < 2 * 288 * threads && panelCount >= 2 * threads
-        let parts = byPanels ? threads : min(threads, max(1, rows / 48))
+        let tileRows = Int(PACKED_MATRIX_TILE_ROWS)
+        let byPanels = rows < 2 * Int(PACKED_MATRIX_ROW_BLOCK) * threads && panelCount >= 2 * threads
+        // Split by rows, each core gets at least 4 tiles.
+        let parts = byPanels ? threads : min(threads, max(1, rows / (4 * tileRows)))
         let workspaceCount = packed_matrix_workspace_count(Int32(inputWidth))
         // Split by panels, every core reads the whole input: it is packed once, shared, rather than once per core
         // (at the text encoder's sizes the duplicate packing cost 3-12% of a product).
         var sharedLeft: UnsafeMutablePointer<Float>?
         if byPanels && parts > 1 {
-            let tileRows = Int(PACKED_MATRIX_TILE_ROWS)
             let tiles = (rows + tileRows - 1) / tileRows
             let shared = UnsafeMutablePointer<Float>.allocate(capacity: packed_matrix_left_count(Int32(rows), Int32(inputWidth)))
             DispatchQueue.concurrentPerform(iterations: parts) { part in

@@ -25,9 +25,11 @@ final class SplitSGEMMTests: XCTestCase {
             } }
             for count in [1, 2, 3] {
                 BLASThreads.count = count
+                XCTAssertEqual(BLASThreads.count, count)
                 let name = "\(rows)x\(inner)x\(columns) on \(count) threads"
                 for packing in [true, false] {
                     let weight = PackedLinearWeight(w, packing: packing)
+                    XCTAssertEqual(weight.isPacked, packing && PackedLinearWeight.kernelRuns)
                     assertClose(x.linear(weight, bias: b), expected, "linear \(name), packed \(weight.isPacked)")
                 }
                 assertClose(x.matmul(w, transposeRight: true) + b, expected, "matmul \(name)")

@@ -150,7 +150,8 @@ extension Tensor {
             let biasScalars = bias?.scalars ?? []
             biasScalars.withUnsafeBufferPointer { b in
                 let wBase = w.baseAddress!, bBase = bias == nil ? nil : b.baseAddress
-                let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+                // The same core count as the matrix products, so one setting (`BLASThreads`) governs both.
+                let workers = BLASThreads.count
                 let tileRows = kernel.tileRows
                 let tile = Int(DIRECT_CONVOLUTION_POSITION_TILE)
                 let positionCount = Int(plan.position_count)

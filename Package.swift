@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "RenderingJobs", targets: ["RenderingJobs"]),
         .library(name: "Renderer", targets: ["Renderer"]),
         .library(name: "MediaIO", targets: ["MediaIO"]),
+        .library(name: "Tensors", targets: ["Tensors"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,6 +54,11 @@ let package = Package(
         .target(name: "DirectConvolution"),
         // Matrix products against weights packed once at load, in C for the same reason.
         .target(name: "PackedMatrixProduct"),
+        // The tensor runtime every network builds on: tensors, the C kernels' Swift side, safetensors, weight
+        // reading and the generic layers. No diffusion code: a face detector or a metric network links only this.
+        .target(
+            name: "Tensors",
+            dependencies: ["ContentHashing", "FileAccess", "FusedAttention", "DirectConvolution", "PackedMatrixProduct", "COpenBLAS", "CMalloc"]),
 
         // Level 1: the reasoning pipeline, the project's database, the renderer's numerics.
         .target(
@@ -67,7 +73,7 @@ let package = Package(
             name: "Store",
             dependencies: ["FACSKnowledge", "AnnotationRecord", "SafeText", "FileAccess", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
-            name: "Renderer", dependencies: ["MediaIO", "CLIPTokenization", "ContentHashing", "FileAccess", "FusedAttention", "DirectConvolution", "PackedMatrixProduct", "COpenBLAS", "CMalloc"]),
+            name: "Renderer", dependencies: ["Tensors", "MediaIO", "CLIPTokenization", "ContentHashing", "FileAccess"]),
 
         // Level 2: the review UI, batch annotation and rendering jobs.
         .target(name: "ReviewUI", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "MediaIO", "CLIPTokenization", "SafeText"]),
@@ -77,14 +83,14 @@ let package = Package(
                 "FACSKnowledge", "AnnotationRecord", "CoTFA", "Store", "MediaIO", "ContentHashing", "SafeText", "WorkerThreads",
                 .product(name: "CSV", package: "CSV.swift"),
             ]),
-        .target(name: "RenderingJobs", dependencies: ["Renderer", "Store", "AnnotationRecord", "MediaIO", "ContentHashing", "FileAccess"]),
+        .target(name: "RenderingJobs", dependencies: ["Renderer", "Tensors", "Store", "AnnotationRecord", "MediaIO", "ContentHashing", "FileAccess"]),
 
         // Level 3: the command line.
         .executableTarget(
             name: "tbd",
             dependencies: [
                 "FACSKnowledge", "AnnotationRecord", "CLIPTokenization", "CoTFA", "Store", "ReviewUI", "Renderer",
-                "RenderingJobs", "MediaIO", "BatchAnnotation", "SafeText", "FileAccess",
+                "RenderingJobs", "Tensors", "MediaIO", "BatchAnnotation", "SafeText", "FileAccess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -115,7 +121,10 @@ let package = Package(
             ]),
         .testTarget(name: "FileAccessTests", dependencies: ["FileAccess", "TestSupport"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RendererTests", dependencies: ["Renderer", "CLIPTokenization"], resources: [.copy("Fixtures")]),
+        // What the tensor-level test targets share: fixture folders and the relative-tolerance comparison.
+        .target(name: "TensorTesting", dependencies: ["Tensors"], path: "Tests/TensorTesting"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "CLIPTokenization"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RenderingJobsTests", dependencies: ["RenderingJobs", "Renderer", "Store", "AnnotationRecord", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "SafeText", "TestSupport"]),
         .testTarget(

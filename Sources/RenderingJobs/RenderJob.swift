@@ -4,6 +4,7 @@ import Foundation
 import MediaIO
 import FileAccess
 import Renderer
+import Tensors
 import Store
 
 /// Renders prompt pairs to MP4 clips: chooses the pairs, resolves each one's reference and audio, skips what is

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MediaIO
 import Renderer
+import Tensors
 
 /// `tbd model bench-audio`: times the audio path in-process, for scripts/bench/60-audio.sh to set beside
 /// PyTorch and the ffmpeg tool.

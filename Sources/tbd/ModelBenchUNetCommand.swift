@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Renderer
+import Tensors
 
 extension ModelCommand {
     struct BenchUNet: ParsableCommand {

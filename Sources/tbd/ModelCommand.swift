@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import CLIPTokenization
-import Renderer
+@_spi(Development) import Renderer
+@_spi(Development) import Tensors
 import SafeText
 import FileAccess
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MediaIO
 import Renderer
+import Tensors
 
 /// `tbd model run audio-encoder` and `audio-proj`: the audio path of the renderer (wav2vec 2.0 with Hallo's
 /// alignment, then Hallo's audio projection), one stage at a time, for comparison with Hallo.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Renderer
+import Tensors
 import FileAccess
 
 /// `tbd model run unet|vae-decode|vae-encode`: one network on tensors from a safetensors file, for comparison

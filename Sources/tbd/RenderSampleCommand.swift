@@ -2,6 +2,7 @@ import ArgumentParser
 import FileAccess
 import Foundation
 import Renderer
+import Tensors
 
 extension RenderCommand {
     struct Sample: ParsableCommand {

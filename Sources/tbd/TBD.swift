@@ -1,5 +1,6 @@
 import ArgumentParser
 import Renderer
+import Tensors
 
 @main
 struct TBD: ParsableCommand {

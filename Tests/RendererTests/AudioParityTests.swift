@@ -2,6 +2,8 @@ import Foundation
 import MediaIO
 import XCTest
 @testable import Renderer
+import Tensors
+import TensorTesting
 
 /// wav2vec 2.0 with Hallo's alignment, and Hallo's AudioProjModel, against Hallo's own modules run by
 /// scripts/make-audio-fixtures.py on tiny random-weight models.

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import Renderer
+import Tensors
+import TensorTesting
 
 /// transformers 5.24 `CLIPTextModel` with tiny random weights (clip-text-expected.safetensors). The quick-GELU
 /// model stores F16 weights and uses SD1.5's real vocabulary size and legacy eos id; the GELU one stores BF16.

@@ -2,6 +2,7 @@ import Foundation
 import MediaIO
 import XCTest
 @testable import Renderer
+import Tensors
 
 /// The pipeline end to end on a tiny random-weight checkpoint written by `RandomCheckpoint`: real MP4 and PNG
 /// files through FFmpeg's libraries, decoded back with MediaIO.

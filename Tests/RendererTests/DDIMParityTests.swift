@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import Renderer
+import Tensors
+import TensorTesting
 
 /// diffusers 0.42.1 `DDIMScheduler` on 14 configurations (every spacing with every prediction type, zero-SNR
 /// rescaling, cosine betas with clipping, eta with given noise, dynamic thresholding, one-step runs): timesteps

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import Renderer
+import Tensors
+import TensorTesting
 
 /// diffusers 0.42.1 `DPMSolverMultistepScheduler.from_config(config, algorithm_type="dpmsolver++", solver_order=2)`
 /// on 8 checkpoint-style configurations (dpm.json, dpm.safetensors): SD1.5 epsilon with leading spacing, with and

@@ -1,37 +1,6 @@
 import Foundation
-import XCTest
-@testable import Renderer
+import TensorTesting
 
-/// Access to the committed parity fixtures (written by scripts/make-parity-fixtures.py).
-enum Fixture {
-    static func url(_ name: String) -> URL {
-        Bundle.module.resourceURL!.appendingPathComponent("Fixtures").appendingPathComponent(name)
-    }
-
-    static func safetensors(_ name: String) throws -> SafeTensorsFile {
-        try SafeTensorsFile(contentsOf: url(name))
-    }
-
-    static func json(_ name: String) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: url(name))) as! [String: Any]
-    }
-}
-
-/// Asserts |actual - expected| <= relative * max(|expected|, mean |expected|) for every element: a relative
-/// tolerance whose floor is the tensor's typical magnitude, so values that cross zero are judged at its scale.
-func assertClose(_ actual: Tensor, _ expected: Tensor, relative: Float = 1e-4, _ message: String = "",
-                 file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(actual.shape, expected.shape, "shape \(message)", file: file, line: line)
-    guard actual.shape == expected.shape else { return }
-    let scale = expected.scalars.reduce(0) { $0 + abs($1) } / Float(max(1, expected.count))
-    var worst: (index: Int, excess: Float)?
-    for index in 0..<expected.count {
-        let bound = relative * max(abs(expected.scalars[index]), scale)
-        let error = abs(actual.scalars[index] - expected.scalars[index])
-        if !(error <= bound), error - bound > (worst?.excess ?? -1) { worst = (index, error - bound) }
-    }
-    if let worst {
-        XCTFail("\(message): element \(worst.index) is \(actual.scalars[worst.index]), expected \(expected.scalars[worst.index]) (relative tolerance \(relative))",
-                file: file, line: line)
-    }
-}
+/// This target's committed parity fixtures (scripts/make-parity-fixtures.py, make-network-fixtures.py,
+/// make-audio-fixtures.py, make-talking-fixtures.py).
+let Fixture = FixtureFolder(bundle: .module)

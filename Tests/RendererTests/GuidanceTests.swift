@@ -1,5 +1,7 @@
 import XCTest
 @testable import Renderer
+import Tensors
+import TensorTesting
 
 final class ClassifierFreeGuidanceParityTests: XCTestCase {
     /// Against diffusers' guidance arithmetic and `rescale_noise_cfg` (cfg.safetensors). Tolerance: 1e-4 relative.

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import Renderer
+import Tensors
+import TensorTesting
 
 /// The whole `tbd render sample` loop against reference loops written with diffusers (render-sample.json,
 /// render-sample.safetensors): the tiny pipeline's tokenizer, text encoder and UNet, classifier-free guidance,

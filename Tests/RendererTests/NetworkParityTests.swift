@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import Renderer
+import Tensors
+import TensorTesting
 
 /// UNet2DConditionModel and AutoencoderKL against diffusers 0.42.1 (fixtures from scripts/make-network-fixtures.py).
 /// Tolerance: 1e-4 relative (see `assertClose`).

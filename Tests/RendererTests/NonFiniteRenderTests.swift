@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Renderer
+import Tensors
 
 /// Weights full of NaN used to render an all-black clip and report success; the renderer now refuses.
 final class NonFiniteRenderTests: XCTestCase {

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import Renderer
+import Tensors
+import TensorTesting
 
 /// The talking checkpoint folder: a random talking-tiny checkpoint loads and runs end to end, and a folder that
 /// does not fit is refused with an error naming the part.

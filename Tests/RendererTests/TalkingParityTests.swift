@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import Renderer
+import Tensors
+import TensorTesting
 
 /// The talking-head networks against Hallo's own modules (fixtures from scripts/make-talking-fixtures.py, see
 /// Fixtures/talking/README.md). Tolerance: 1e-4 relative for the modules and the forward (the 3-step window: TalkingWindowParityTests).

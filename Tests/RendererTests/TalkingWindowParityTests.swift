@@ -1,6 +1,7 @@
 import Foundation
 @testable import Renderer
 import XCTest
+import TensorTesting
 
 /// Three DDIM steps of one talking-head window against Hallo's pipeline loop on the tiny masked checkpoint
 /// (scripts/make-talking-fixtures.py): ReferenceNet at t = 0 on the portrait and motion latents, a batch of two

@@ -2,6 +2,7 @@ import Foundation
 import MediaIO
 @testable import Renderer
 import XCTest
+import Tensors
 
 /// How a talking-head clip is cut into windows, kept on disk as they finish, and reported.
 final class WindowPlanTests: XCTestCase {

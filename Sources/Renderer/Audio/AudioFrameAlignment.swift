@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// How audio lines up with video frames in Hallo: one feature per video frame, and per frame a window of its
 /// neighbours.

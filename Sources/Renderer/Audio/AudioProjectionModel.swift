@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Hallo's `AudioProjModel`: each frame's window of audio features [window, L, D], flattened, goes through
 /// Linear -> ReLU -> Linear -> ReLU -> Linear to `contextTokens x outputWidth`, then LayerNorm over each token:
@@ -23,7 +24,7 @@ public final class AudioProjectionModel: @unchecked Sendable {
         let reader = WeightReader(source: weights, prefix: prefix)
         func shape(_ name: String) throws -> [Int] {
             guard let entry = weights.entries[prefix + name] else {
-                throw ModelLoadingError.invalidConfiguration("audio projection weights lack \"\(prefix + name)\"")
+                throw ModelLoadingError.missingWeight(name: prefix + name)
             }
             return entry.shape
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// The fields of a transformers `Wav2Vec2Config` (`config.json`) that the encoder needs. Defaults are
 /// transformers' own, which are `facebook/wav2vec2-base-960h`'s architecture.

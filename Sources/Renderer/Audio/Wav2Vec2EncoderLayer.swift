@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// One transformer layer of wav2vec 2.0's encoder: self-attention (q/k/v/out projections with bias) and a
 /// feed-forward block (`intermediate_dense`, activation, `output_dense`). Post-norm (`Wav2Vec2EncoderLayer`):

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// wav2vec 2.0's convolutional feature encoder (transformers' `Wav2Vec2FeatureEncoder`): a stack of strided 1-D
 /// convolutions over the waveform, each followed by GELU, with group norm (one group per channel, statistics over

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// wav2vec 2.0 (transformers' `Wav2Vec2Model`) with Hallo's frame alignment: the waveform is normalised, the
 /// convolutional features are interpolated to one step per video frame *before* the feature projection, and

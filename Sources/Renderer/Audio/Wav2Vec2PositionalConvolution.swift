@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// wav2vec 2.0's relative positional embedding (`Wav2Vec2PositionalConvEmbedding`): a grouped 1-D convolution
 /// over time with weight normalisation, zero padding kernel / 2 on both sides, the last step dropped for an even

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// transformers' `Wav2Vec2FeatureExtractor` as Hallo uses it (`preprocessor_config.json`): audio at
 /// `sampling_rate` and, with `do_normalize`, zero mean and unit variance over the whole utterance.

@@ -1,5 +1,6 @@
 import CLIPTokenization
 import Foundation
+import Tensors
 
 /// Writes a complete diffusers Stable Diffusion folder with random weights (F16): `model_index.json`, `unet/`,
 /// `vae/`, `text_encoder/`, `tokenizer/` (SD1.5's vocabulary and merges) and `scheduler/` (SD1.5's DDIM settings).

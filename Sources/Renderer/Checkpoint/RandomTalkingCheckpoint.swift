@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Writes a complete talking checkpoint (`TalkingHeadCheckpoint`'s format) with random weights: the SD parts as
 /// `RandomCheckpoint` writes them, a ReferenceNet and a denoiser with Hallo's motion and audio modules, a
@@ -64,7 +65,10 @@ public enum RandomTalkingCheckpoint {
     /// Builds a network on fresh random weights (which records them), then writes them; the network is dropped first.
     private static func generate(seed: UInt64, into directory: URL, file: String = "diffusion_pytorch_model.safetensors",
                                  _ build: (RandomWeights) throws -> Void) throws {
-        let weights = RandomWeights(seed: seed)
+        // A motion module's position table is its sinusoids, not a learned tensor.
+        let weights = RandomWeights(seed: seed) { name, shape in
+            name.hasSuffix("pos_encoder.pe") && shape.count == 3 ? MotionModule.sinusoidalTable(length: shape[1], width: shape[2]).reshaped(shape) : nil
+        }
         try build(weights)
         try weights.write(to: directory.appendingPathComponent(file))
     }

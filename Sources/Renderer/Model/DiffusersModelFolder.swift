@@ -1,5 +1,6 @@
 import CLIPTokenization
 import Foundation
+import Tensors
 
 /// A diffusers pipeline folder: `model_index.json` names the components; each lives in a subfolder with its
 /// own config (`config.json`, or `scheduler_config.json` for the scheduler) and weights.

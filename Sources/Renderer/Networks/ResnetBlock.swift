@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// diffusers' `ResnetBlock2D` (default "default" time-embedding norm, output scale 1): two norm-SiLU-conv stages,
 /// the projected time embedding added between them, and a 1x1 shortcut when the channel count changes.

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// diffusers' `FeedForward` with GEGLU as the diffusion UNets use it: a projection to 2 x 4 widths (value and
 /// gate), value * gelu(gate), and a projection back (`ff.net.0.proj`, `ff.net.2`).

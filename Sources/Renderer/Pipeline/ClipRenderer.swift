@@ -1,6 +1,7 @@
+import FileAccess
 import Foundation
 import MediaIO
-import FileAccess
+import Tensors
 
 /// Renders a clip: per frame, progressive-guidance sampling with the model's scheduler (from noise, or from the
 /// reference frame's latent at a strength), VAE decoding, and MP4 encoding; then a PNG of the first frame and a contact sheet.

@@ -1,5 +1,6 @@
 import Foundation
 import MediaIO
+import Tensors
 
 /// Everything that decides one rendered clip.
 public struct ClipRequest: Sendable {

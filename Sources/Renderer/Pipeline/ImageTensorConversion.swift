@@ -1,5 +1,6 @@
 import Foundation
 import MediaIO
+import Tensors
 
 /// Conversions between 8-bit RGB images and the VAE's [1, 3, H, W] tensors in [-1, 1].
 public enum ImageTensorConversion {

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// One run of the sampling loop without the VAE (`tbd render sample`): prompts as stages, the starting noise,
 /// the schedule, the sampler and the guidance scale.

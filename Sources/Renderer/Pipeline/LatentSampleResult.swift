@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// What `LatentSampling.run` produced: the final latent before VAE decoding, and the schedule it followed.
 public struct LatentSampleResult: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// The whole sampling loop of a diffusers folder without the VAE, for parity checks against a reference loop:
 /// tokenizer, text encoder, UNet and the chosen scheduler (a folder needs no `vae/` for this).

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// The denoising loop: scheduler steps (DDIM or DPM-Solver++) with classifier-free guidance, the text condition
 /// moving from the coarse to the fine prompt(s) by a `ProgressiveGuidanceSchedule`, from pure noise or from a

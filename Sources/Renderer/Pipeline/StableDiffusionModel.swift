@@ -1,5 +1,6 @@
 import CLIPTokenization
 import Foundation
+import Tensors
 
 /// The parts of a diffusers Stable Diffusion 1.5-family folder that rendering uses, each loaded once.
 public final class StableDiffusionModel: @unchecked Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Classifier-free guidance as diffusers' Stable Diffusion pipelines apply it.
 public enum ClassifierFreeGuidance {

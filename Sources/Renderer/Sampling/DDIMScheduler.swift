@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Denoising diffusion implicit models, step for step as diffusers' `DDIMScheduler` (0.42): the same betas,
 /// timestep grid, and update, so a latent sampled here follows the PyTorch reference within float rounding.

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// DPM-Solver++ (Lu et al. 2022), multistep, first or second order, as diffusers' `DPMSolverMultistepScheduler`
 /// (0.42) runs it with `algorithm_type="dpmsolver++"`: the same timesteps and sigmas for every spacing (Karras

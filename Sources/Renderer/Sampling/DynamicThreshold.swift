@@ -1,3 +1,5 @@
+import Tensors
+
 /// Imagen's dynamic thresholding of a predicted x0 (diffusers' `_threshold_sample`): per batch item, s is the
 /// `ratio` quantile of |x0| clamped to [1, maximum]; x0 is clamped to [-s, s] and divided by s.
 enum DynamicThreshold {

@@ -1,3 +1,5 @@
+import Tensors
+
 /// The network half of a guided denoising step: its outputs for the unconditional and the conditional input at one
 /// timestep. The sampler owns the schedule, the guidance and the scheduler; a denoiser owns how the network runs.
 public protocol GuidedDenoiser: Sendable {

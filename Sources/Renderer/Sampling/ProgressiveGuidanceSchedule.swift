@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// How the text condition moves from the coarse prompt to the fine prompt(s) over a sampling run.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// What the sampling loop needs from a noise scheduler, so `ProgressiveSampler` runs DDIM and DPM-Solver++ alike.
 /// Steps are addressed by their index in `timesteps` rather than by timestep value: multistep solvers keep a

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// The three regions Hallo's masked audio attention weights (full frame, face, lips), each [h, w] at the latent
 /// resolution with values in 0...1. UNet level l reads them average-pooled by 2^l (torch `avg_pool2d(mask, 2**l)`).

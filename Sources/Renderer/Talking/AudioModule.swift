@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Hallo's audio module (a `Transformer3DModel` with an `AudioTemporalBasicTransformerBlock`), per frame: group
 /// norm, a projection in to the module's width, self-attention, audio cross-attention, a GEGLU feed-forward

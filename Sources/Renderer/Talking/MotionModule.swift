@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// AnimateDiff's "Vanilla" motion module (`VanillaTemporalModule` in Hallo): per-frame group norm (32 groups),
 /// a linear projection in, temporal transformer blocks (each: temporal self-attentions with sinusoidal position

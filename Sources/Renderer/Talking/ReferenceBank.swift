@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// What Hallo's ReferenceNet hands the denoiser: for every self-attention of the reference UNet, the normalised
 /// tokens entering it (`norm1` output), one item per reference latent (the reference image first, then the

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Hallo's ReferenceNet: an SD UNet (`reference_unet/`) run once per window at timestep 0 on the latents of the
 /// reference image and the motion frames, with the text condition, banking the normalised tokens entering each

@@ -1,6 +1,7 @@
 import FileAccess
 import Foundation
 import MediaIO
+import Tensors
 
 /// Renders a talking-head clip as Hallo's inference does: the speech's wav2vec 2.0 features projected to audio
 /// tokens, frames = ceil(seconds · fps), cut into windows; per window the ReferenceNet banks the portrait and the

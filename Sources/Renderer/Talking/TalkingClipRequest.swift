@@ -1,4 +1,5 @@
 import MediaIO
+import Tensors
 
 /// Everything that decides one talking-head clip.
 public struct TalkingClipRequest: Sendable {

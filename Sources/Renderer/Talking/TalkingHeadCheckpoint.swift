@@ -1,6 +1,7 @@
 import CLIPTokenization
 import FileAccess
 import Foundation
+import Tensors
 
 /// A talking-head checkpoint folder ("talking checkpoint", `_tbd_format` 1): `model_index.json` and the
 /// components `reference_unet/`, `denoising_unet/`, `audio_proj/`, `audio_encoder/`, `vae/`, `text_encoder/`,

@@ -1,5 +1,6 @@
 import CLIPTokenization
 import Foundation
+import Tensors
 
 /// The parts of a talking-head checkpoint (`TalkingHeadCheckpoint`) that rendering uses, each loaded once.
 public final class TalkingHeadModel: @unchecked Sendable {

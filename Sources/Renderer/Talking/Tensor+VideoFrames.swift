@@ -1,3 +1,5 @@
+import Tensors
+
 extension Tensor {
     /// Frame `index` of a video tensor [1, C, F, H, W] as an image tensor [1, C, H, W].
     func videoFrame(_ index: Int) -> Tensor {

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Hallo's `UNet3DConditionModel` on video latents [B, 4, F, h, w], run as Hallo's inference runs it (training
 /// mode with gradient checkpointing, FACTS section 10). Frames are folded into the batch ([B*F, C, h, w]) for

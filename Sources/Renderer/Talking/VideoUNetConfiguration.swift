@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// `denoising_unet/config.json`: the SD UNet keys (read by `UNetConfiguration`; Hallo's 3D block type names are
 /// accepted for the 2D ones) plus every key of Hallo's `unet_additional_kwargs` (`configs/unet/unet.yaml`) at the

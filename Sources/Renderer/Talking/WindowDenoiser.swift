@@ -1,3 +1,5 @@
+import Tensors
+
 /// The talking-head denoiser for one window, as Hallo's pipeline guides it: a batch of two, the unconditional row
 /// with the negative prompt, zero audio tokens and plain self-attention (no reference), the conditional row with
 /// the text condition, the window's audio tokens and the ReferenceNet's bank.

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// The fields of a transformers `CLIPTextConfig` (`text_encoder/config.json`) that the encoder needs.
 public struct CLIPTextConfiguration: Decodable, Equatable, Sendable {
@@ -72,19 +73,5 @@ extension CLIPTextConfiguration {
     var minimumParameterCount: Int {
         (vocabSize + maxPositionEmbeddings) * hiddenSize
             + numHiddenLayers * (4 * hiddenSize * hiddenSize + 2 * hiddenSize * intermediateSize)
-    }
-}
-
-public enum ModelLoadingError: Error, Equatable, CustomStringConvertible {
-    case invalidConfiguration(String)
-    case missingFile(String)
-    case weightShape(name: String, expected: [Int], found: [Int])
-
-    public var description: String {
-        switch self {
-        case .invalidConfiguration(let reason): return "invalid model configuration: \(reason)"
-        case .missingFile(let path): return "missing model file: \(path)"
-        case .weightShape(let name, let expected, let found): return "weight \(name) has shape \(found), expected \(expected)"
-        }
     }
 }

@@ -1,6 +1,7 @@
 import CLIPTokenization
-import Foundation
 import FileAccess
+import Foundation
+import Tensors
 
 /// transformers' `CLIPTextModel`: token plus position embeddings, pre-norm transformer layers with causal
 /// self-attention and a quick-GELU (or GELU) MLP, and a final layer norm.

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// diffusers' sinusoidal `Timesteps` projection followed by `TimestepEmbedding` (linear, SiLU, linear).
 struct TimestepEmbedding {

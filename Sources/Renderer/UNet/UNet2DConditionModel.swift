@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// diffusers' `UNet2DConditionModel` for the Stable Diffusion 1.5 family, built from `unet/config.json` and
 /// weights with diffusers' names (F32, F16 or BF16, each converted once to Float32).

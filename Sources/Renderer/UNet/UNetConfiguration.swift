@@ -1,5 +1,6 @@
-import Foundation
 import FileAccess
+import Foundation
+import Tensors
 
 /// The fields of a diffusers `unet/config.json` (`UNet2DConditionModel`) that the SD1.5 family uses. Missing keys
 /// take diffusers' defaults; settings outside the family (class or addition embeddings, other block types) are

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// diffusers' `AutoencoderKL`: the encoder maps RGB images in [-1, 1] to the latent distribution's mean, the
 /// decoder maps latents back to RGB in about [-1, 1]. `encode`/`decode` apply the configured scaling factor

@@ -1,5 +1,6 @@
-import Foundation
 import FileAccess
+import Foundation
+import Tensors
 
 /// The fields of a diffusers `vae/config.json` (`AutoencoderKL`) with diffusers' defaults for missing keys.
 public struct AutoencoderKLConfiguration: ValidatedConfiguration, Equatable, Sendable {

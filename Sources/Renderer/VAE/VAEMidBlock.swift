@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// The single-head spatial self-attention of the VAE's middle block (diffusers `Attention` with a group norm and
 /// a residual connection): every position attends to every other.

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Where a network's weights come from: a checkpoint file, or generated values (random checkpoints).
+package protocol WeightSource {
+    /// The tensor `name`, which must have `shape`.
+    func tensor(named name: String, shape: [Int]) throws -> Tensor
+    /// How many scalars the source holds in all, when it is a file; nil for generated weights.
+    var parameterCount: Int? { get }
+    /// Whether a file holds `name` (for layouts with alternative names); generated weights hold none in advance.
+    func contains(_ name: String) -> Bool
+}
+
+extension SafeTensorsFile: WeightSource {
+    package var parameterCount: Int? {
+        // From the byte ranges, which the header parser has already checked against the file's size.
+        entries.values.reduce(0) { $0 + $1.byteRange.count / $1.dtype.byteSize }
+    }
+
+    package func contains(_ name: String) -> Bool { entries[name] != nil }
+
+    package func tensor(named name: String, shape: [Int]) throws -> Tensor {
+        guard let entry = entries[name] else {
+            throw ModelLoadingError.missingWeight(name: name)
+        }
+        guard entry.shape == shape else { throw ModelLoadingError.weightShape(name: name, expected: shape, found: entry.shape) }
+        return try tensor(named: name)
+    }
+}
+
+/// Reads a network's weights by their diffusers names, each converted once to Float32 with its shape checked.
+package struct WeightReader {
+    package let source: WeightSource
+    package let prefix: String
+
+    package init(source: WeightSource, prefix: String = "") {
+        self.source = source
+        self.prefix = prefix
+    }
+
+    /// The reader for a sub-module: names below `name.`.
+    package func scope(_ name: String) -> WeightReader {
+        WeightReader(source: source, prefix: prefix + name + ".")
+    }
+
+    package func callAsFunction(_ name: String, shape: [Int]) throws -> Tensor {
+        try source.tensor(named: prefix + name, shape: shape)
+    }
+}

@@ -8,7 +8,8 @@
       Hallo's `hallo/net.pth` -> DST with the `audioproj.` weights (proj1, proj2, proj3, norm) as model.safetensors
       and config.json with Hallo's AudioProjModel arguments derived from their shapes (seq_len 5, 12 blocks, as Hallo)
 
-Needs torch and safetensors (any recent version). Tensors are written as stored (F32 or F16); names are kept.
+Needs torch and safetensors (any recent version). Pickles are read with `torch.load(..., weights_only=True)`
+(scripts/tbdref/pickles.py): nothing in them is executed. Tensors are written as stored (F32 or F16); names are kept.
 """
 import argparse
 import json
@@ -16,11 +17,14 @@ import os
 import shutil
 import sys
 
+from tbdref.pickles import UnreadablePickle, load_state_dict
+
 
 def load_pickle(path):
-    import torch
-    # weights_only refuses arbitrary pickled code: a checkpoint is data, not a program.
-    return torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        return load_state_dict(path)
+    except UnreadablePickle as error:
+        sys.exit(str(error))
 
 
 def convert_wav2vec(source, target):
@@ -30,11 +34,11 @@ def convert_wav2vec(source, target):
         sys.exit(f"{weights}: not found")
     if not os.path.isfile(os.path.join(source, "config.json")):
         sys.exit(f"{os.path.join(source, 'config.json')}: not found")
+    state = load_pickle(weights)  # before anything is written: an unreadable pickle leaves no half folder
     os.makedirs(target, exist_ok=True)
     for name in ["config.json", "preprocessor_config.json"]:
         if os.path.isfile(os.path.join(source, name)):
             shutil.copyfile(os.path.join(source, name), os.path.join(target, name))
-    state = load_pickle(weights)
     save_file({key: value.contiguous() for key, value in state.items()}, os.path.join(target, "model.safetensors"),
               metadata={"format": "pt"})
     print(f"wrote {target}: {len(state)} tensors")

@@ -12,7 +12,7 @@ Input (laid out as Hallo's `pretrained_models/`, https://huggingface.co/fudan-ge
   sd-vae-ft-mse/                     the VAE
   wav2vec/wav2vec2-base-960h/        the audio encoder
 `--unet-config` is Hallo's `configs/unet/unet.yaml`; without it the values of Hallo's released file are used.
-Pickles are read with `torch.load(..., weights_only=True)`: nothing in them is executed.
+Pickles are read with `torch.load(..., weights_only=True)` (scripts/tbdref/pickles.py): nothing in them is executed.
 
 Output (the "talking checkpoint", format 1):
   model_index.json     {"_class_name": "TalkingHeadPipeline", "_tbd_format": 1, component: [library, class], ...}
@@ -31,7 +31,8 @@ Output (the "talking checkpoint", format 1):
 Tensors keep the dtype they are stored in (an F16 net.pth gives F16 UNets); audio weights that --init-from-components
 creates take the SD UNet's dtype (audio_proj: F32). Hallo's face locator and image projection are dropped: in
 Think-Before-Draw the face-embedding tokens are replaced by the CLIP text embedding, so the denoiser's
-cross-attention reads the text encoder's output.
+cross-attention reads the text encoder's output. The folder is written as `.NAME.partial-XXXXXXXX` beside --out
+and renamed to --out at the end: a refused or failed conversion removes that folder, its own, and nothing else.
 
 With --init-from-components no net.pth is needed: the paper's initialisation. ReferenceNet and denoiser start from
 SD1.5's UNet, the motion modules from the AnimateDiff checkpoint, wav2vec2 from its folder; the audio modules and
@@ -43,11 +44,15 @@ No trained Think-Before-Draw weights are public: a converted Hallo checkpoint re
 training behind a text-conditioned cross-attention, and --init-from-components gives the untrained starting point.
 """
 import argparse
+import contextlib
 import json
 import math
 import os
 import shutil
 import sys
+import tempfile
+
+from tbdref.pickles import UnreadablePickle, load_state_dict as load_pickle
 
 FORMAT = 1
 # Hallo's configs/unet/unet.yaml (commit 8fd7c57), `unet_additional_kwargs`.
@@ -116,30 +121,6 @@ def write_json(value, path):
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(value, handle, indent=2, sort_keys=True)
         handle.write("\n")
-
-
-def load_pickle(path):
-    import torch
-    require_file(path)
-    try:
-        # Mapped, not read: net.pth is about 5 GB. Pickles older than torch's zip format cannot be mapped.
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-        except RuntimeError as error:
-            if "mmap" not in str(error):
-                raise
-            state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # a pickle that needs code to unpack is refused, never executed
-        if "Weights only load failed" in str(error):
-            reason = "unpacking it would run code, which weights_only=True refuses"
-        else:
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ConversionError(f"{path} cannot be read as plain tensors: {reason}") from error
-    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
-        state = state["state_dict"]
-    if not isinstance(state, dict):
-        raise ConversionError(f"{path} holds {type(state).__name__}, not a state dict")
-    return state
 
 
 def load_weights(folder, names):
@@ -404,6 +385,25 @@ def copy_component(source, target, weights_names, out_weights):
     return source
 
 
+@contextlib.contextmanager
+def folder_written_beside(target):
+    """A new folder beside TARGET, renamed to TARGET when the block completes and removed when it fails, so a
+    refused conversion leaves no half folder. It is made here (mkdtemp, a name no one else has), so a failure
+    removes only what this run wrote, never an older folder of any name."""
+    target = os.path.abspath(target)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    work = tempfile.mkdtemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.partial-")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(work, 0o777 & ~umask)  # mkdtemp's folder is private; the checkpoint gets the usual permissions
+    try:
+        yield work
+        os.rename(work, target)  # TARGET is absent or an empty folder (checked before), which rename replaces
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
 def convert(args):
     pretrained = args.pretrained
     if not os.path.isdir(pretrained):
@@ -431,114 +431,108 @@ def convert(args):
     require_file(os.path.join(pretrained, "wav2vec", "wav2vec2-base-960h", "preprocessor_config.json"))
     unet_shapes = reference_shapes(sd_config)
     motion_shapes, audio_shapes = denoiser_module_shapes(sd_config, settings)
-    # Written beside the target and renamed at the end, so a refused conversion leaves no half folder.
-    out = args.out.rstrip("/") + ".partial"
-    shutil.rmtree(out, ignore_errors=True)
-    os.makedirs(out)
-    net_path = os.path.join(pretrained, "hallo", "net.pth")
-    wav2vec = os.path.join(pretrained, "wav2vec", "wav2vec2-base-960h")
-    wav2vec_config = read_json(os.path.join(wav2vec, "config.json"))
-    # The projection reads every transformer layer's hidden state and writes audio_attention_dim-wide tokens.
-    audio_proj_config = {**HALLO_AUDIO_PROJ, "blocks": wav2vec_config.get("num_hidden_layers", 12),
-                         "channels": wav2vec_config.get("hidden_size", 768),
-                         "output_dim": settings["audio_attention_dim"]}
-    if args.audio_proj_config is not None:
-        audio_proj_config.update(read_json(args.audio_proj_config))
+    with folder_written_beside(args.out) as out:
+        net_path = os.path.join(pretrained, "hallo", "net.pth")
+        wav2vec = os.path.join(pretrained, "wav2vec", "wav2vec2-base-960h")
+        wav2vec_config = read_json(os.path.join(wav2vec, "config.json"))
+        # The projection reads every transformer layer's hidden state and writes audio_attention_dim-wide tokens.
+        audio_proj_config = {**HALLO_AUDIO_PROJ, "blocks": wav2vec_config.get("num_hidden_layers", 12),
+                             "channels": wav2vec_config.get("hidden_size", 768),
+                             "output_dim": settings["audio_attention_dim"]}
+        if args.audio_proj_config is not None:
+            audio_proj_config.update(read_json(args.audio_proj_config))
 
-    sources = []
-    if args.init_from_components:
-        sd_unet, sd_unet_path = load_weights(os.path.join(sd_root, "unet"),
-                                             ["diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin"])
-        check_part(sd_unet, unet_shapes, "SD1.5 UNet", sd_unet_path)
-        motion_path = os.path.join(pretrained, "motion_module", "mm_sd_v15_v2.ckpt")
-        motion = load_pickle(motion_path)
-        for key, shape in motion_shapes.items():
-            if key.endswith("pos_encoder.pe") and key not in motion:
-                motion[key] = sinusoid_table(shape[1], shape[2])
-        check_part(motion, motion_shapes, "motion modules", motion_path)
-        reference = {key: value for key, value in sd_unet.items() if not key.startswith(REFERENCE_UNUSED)}
-        denoiser = {**sd_unet, **motion}
-        sources.append(f"reference_unet: SD1.5 UNet from {sd_unet_path} "
-                       "(without conv_norm_out/conv_out, which it never uses)")
-        sources.append(f"denoising_unet: SD1.5 UNet from {sd_unet_path}; motion modules from {motion_path}")
-        if os.path.isfile(net_path):
-            parts = split_prefixes(load_pickle(net_path), net_path)
-            audio = {key: value for key, value in parts.get("denoising_unet", {}).items() if ".audio_modules." in key}
-            check_part(audio, audio_shapes, "denoising_unet. audio modules", net_path)
-            audio_proj = parts.get("audioproj", {})
-            sources.append(f"denoising_unet: audio modules from {net_path} (denoising_unet.*audio_modules.*)")
-            sources.append(f"audio_proj: from {net_path} (audioproj.)")
+        sources = []
+        if args.init_from_components:
+            sd_unet, sd_unet_path = load_weights(os.path.join(sd_root, "unet"),
+                                                 ["diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin"])
+            check_part(sd_unet, unet_shapes, "SD1.5 UNet", sd_unet_path)
+            motion_path = os.path.join(pretrained, "motion_module", "mm_sd_v15_v2.ckpt")
+            motion = load_pickle(motion_path)
+            for key, shape in motion_shapes.items():
+                if key.endswith("pos_encoder.pe") and key not in motion:
+                    motion[key] = sinusoid_table(shape[1], shape[2])
+            check_part(motion, motion_shapes, "motion modules", motion_path)
+            reference = {key: value for key, value in sd_unet.items() if not key.startswith(REFERENCE_UNUSED)}
+            denoiser = {**sd_unet, **motion}
+            sources.append(f"reference_unet: SD1.5 UNet from {sd_unet_path} "
+                           "(without conv_norm_out/conv_out, which it never uses)")
+            sources.append(f"denoising_unet: SD1.5 UNet from {sd_unet_path}; motion modules from {motion_path}")
+            if os.path.isfile(net_path):
+                parts = split_prefixes(load_pickle(net_path), net_path)
+                audio = {key: value for key, value in parts.get("denoising_unet", {}).items() if ".audio_modules." in key}
+                check_part(audio, audio_shapes, "denoising_unet. audio modules", net_path)
+                audio_proj = parts.get("audioproj", {})
+                sources.append(f"denoising_unet: audio modules from {net_path} (denoising_unet.*audio_modules.*)")
+                sources.append(f"audio_proj: from {net_path} (audioproj.)")
+            else:
+                # Stored in the UNet's precision, so the denoiser's file has one dtype.
+                unet_dtype = next(iter(sd_unet.values())).dtype
+                audio = {key: value.to(unet_dtype) for key, value in default_init(audio_shapes, seed=args.seed).items()}
+                audio_proj = default_init(audio_proj_shapes(audio_proj_config), seed=args.seed + 1)
+                sources.append("denoising_unet: audio modules initialised as Hallo's constructors do "
+                               f"(zero_conv_* at zero), seed {args.seed}: no {net_path}")
+                sources.append(f"audio_proj: initialised as Hallo's constructor does, seed {args.seed + 1}")
+            denoiser.update(audio)
         else:
-            # Stored in the UNet's precision, so the denoiser's file has one dtype.
-            unet_dtype = next(iter(sd_unet.values())).dtype
-            audio = {key: value.to(unet_dtype) for key, value in default_init(audio_shapes, seed=args.seed).items()}
-            audio_proj = default_init(audio_proj_shapes(audio_proj_config), seed=args.seed + 1)
-            sources.append("denoising_unet: audio modules initialised as Hallo's constructors do "
-                           f"(zero_conv_* at zero), seed {args.seed}: no {net_path}")
-            sources.append(f"audio_proj: initialised as Hallo's constructor does, seed {args.seed + 1}")
-        denoiser.update(audio)
-    else:
-        parts = split_prefixes(load_pickle(net_path), net_path)
-        for prefix in ["reference_unet", "denoising_unet", "audioproj"]:
-            if not parts.get(prefix):
-                raise ConversionError(f"{net_path}: no keys under `{prefix}.`")
-        reference, denoiser, audio_proj = parts["reference_unet"], parts["denoising_unet"], parts["audioproj"]
-        for prefix in ["face_locator", "imageproj"]:
-            if prefix in parts:
-                sources.append(f"{prefix}: dropped ({len(parts[prefix])} tensors): the talking checkpoint "
-                               "conditions on "
-                    "CLIP text instead of face embeddings")
-        sources.append(f"reference_unet, denoising_unet (motion and audio modules), audio_proj: from {net_path}")
-    reference_unet_shapes = {key: shape for key, shape in unet_shapes.items() if not key.startswith(REFERENCE_UNUSED)}
-    check_part(reference, reference_unet_shapes, "reference_unet",
-               net_path if not args.init_from_components else sd_root)
-    check_part(denoiser, {**unet_shapes, **motion_shapes, **audio_shapes}, "denoising_unet",
-               net_path if not args.init_from_components else pretrained)
+            parts = split_prefixes(load_pickle(net_path), net_path)
+            for prefix in ["reference_unet", "denoising_unet", "audioproj"]:
+                if not parts.get(prefix):
+                    raise ConversionError(f"{net_path}: no keys under `{prefix}.`")
+            reference, denoiser, audio_proj = parts["reference_unet"], parts["denoising_unet"], parts["audioproj"]
+            for prefix in ["face_locator", "imageproj"]:
+                if prefix in parts:
+                    sources.append(f"{prefix}: dropped ({len(parts[prefix])} tensors): the talking checkpoint "
+                                   "conditions on "
+                        "CLIP text instead of face embeddings")
+            sources.append(f"reference_unet, denoising_unet (motion and audio modules), audio_proj: from {net_path}")
+        reference_unet_shapes = {key: shape for key, shape in unet_shapes.items() if not key.startswith(REFERENCE_UNUSED)}
+        check_part(reference, reference_unet_shapes, "reference_unet",
+                   net_path if not args.init_from_components else sd_root)
+        check_part(denoiser, {**unet_shapes, **motion_shapes, **audio_shapes}, "denoising_unet",
+                   net_path if not args.init_from_components else pretrained)
 
-    if args.audio_proj_config is None and "proj1.weight" in audio_proj and "proj3.weight" in audio_proj:
-        # A projection of other widths than Hallo's released one: its sizes are read off its weights.
-        audio_proj_config["intermediate_dim"] = int(audio_proj["proj1.weight"].shape[0])
-        tokens = int(audio_proj["proj3.weight"].shape[0]) // audio_proj_config["output_dim"]
-        audio_proj_config["context_tokens"] = tokens
-    check_part(audio_proj, audio_proj_shapes(audio_proj_config), "audio_proj",
-               net_path if os.path.isfile(net_path) else "its initialisation")
-    for line in sources:
-        log(line)
-    write_json(sd_config, os.path.join(out, "reference_unet", "config.json"))
-    save_weights(reference, os.path.join(out, "reference_unet", "diffusion_pytorch_model.safetensors"))
-    write_json({**sd_config, **settings}, os.path.join(out, "denoising_unet", "config.json"))
-    save_weights(denoiser, os.path.join(out, "denoising_unet", "diffusion_pytorch_model.safetensors"))
-    write_json(audio_proj_config, os.path.join(out, "audio_proj", "config.json"))
-    save_weights(audio_proj, os.path.join(out, "audio_proj", "diffusion_pytorch_model.safetensors"))
+        if args.audio_proj_config is None and "proj1.weight" in audio_proj and "proj3.weight" in audio_proj:
+            # A projection of other widths than Hallo's released one: its sizes are read off its weights.
+            audio_proj_config["intermediate_dim"] = int(audio_proj["proj1.weight"].shape[0])
+            tokens = int(audio_proj["proj3.weight"].shape[0]) // audio_proj_config["output_dim"]
+            audio_proj_config["context_tokens"] = tokens
+        check_part(audio_proj, audio_proj_shapes(audio_proj_config), "audio_proj",
+                   net_path if os.path.isfile(net_path) else "its initialisation")
+        for line in sources:
+            log(line)
+        write_json(sd_config, os.path.join(out, "reference_unet", "config.json"))
+        save_weights(reference, os.path.join(out, "reference_unet", "diffusion_pytorch_model.safetensors"))
+        write_json({**sd_config, **settings}, os.path.join(out, "denoising_unet", "config.json"))
+        save_weights(denoiser, os.path.join(out, "denoising_unet", "diffusion_pytorch_model.safetensors"))
+        write_json(audio_proj_config, os.path.join(out, "audio_proj", "config.json"))
+        save_weights(audio_proj, os.path.join(out, "audio_proj", "diffusion_pytorch_model.safetensors"))
 
-    source = copy_component(wav2vec, os.path.join(out, "audio_encoder"), ["model.safetensors", "pytorch_model.bin"],
-                            "model.safetensors")
-    log(f"audio_encoder: from {source}")
-    source = copy_component(os.path.join(pretrained, "sd-vae-ft-mse"), os.path.join(out, "vae"),
-                            ["diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin"],
-                            "diffusion_pytorch_model.safetensors")
-    log(f"vae: from {source}")
-    source = copy_component(os.path.join(sd_root, "text_encoder"), os.path.join(out, "text_encoder"),
-                            ["model.safetensors", "pytorch_model.bin"], "model.safetensors")
-    log(f"text_encoder: from {source}")
-    copy_component(os.path.join(sd_root, "tokenizer"), os.path.join(out, "tokenizer"), None, None)
-    log(f"tokenizer: from {os.path.join(sd_root, 'tokenizer')}")
-    write_json(HALLO_SCHEDULER, os.path.join(out, "scheduler", "scheduler_config.json"))
-    log("scheduler: Hallo's DDIM settings (v_prediction, zero-SNR, trailing)")
-    write_json({
-        "_class_name": "TalkingHeadPipeline", "_tbd_format": FORMAT,
-        "reference_unet": ["diffusers", "UNet2DConditionModel"],
-        "denoising_unet": ["hallo", "UNet3DConditionModel"],
-        "audio_proj": ["hallo", "AudioProjModel"],
-        "audio_encoder": ["transformers", "Wav2Vec2Model"],
-        "vae": ["diffusers", "AutoencoderKL"],
-        "text_encoder": ["transformers", "CLIPTextModel"],
-        "tokenizer": ["transformers", "CLIPTokenizer"],
-        "scheduler": ["diffusers", "DDIMScheduler"],
-    }, os.path.join(out, "model_index.json"))
-    if os.path.isdir(args.out):
-        os.rmdir(args.out)  # checked empty above
-    os.rename(out, args.out)
+        source = copy_component(wav2vec, os.path.join(out, "audio_encoder"), ["model.safetensors", "pytorch_model.bin"],
+                                "model.safetensors")
+        log(f"audio_encoder: from {source}")
+        source = copy_component(os.path.join(pretrained, "sd-vae-ft-mse"), os.path.join(out, "vae"),
+                                ["diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin"],
+                                "diffusion_pytorch_model.safetensors")
+        log(f"vae: from {source}")
+        source = copy_component(os.path.join(sd_root, "text_encoder"), os.path.join(out, "text_encoder"),
+                                ["model.safetensors", "pytorch_model.bin"], "model.safetensors")
+        log(f"text_encoder: from {source}")
+        copy_component(os.path.join(sd_root, "tokenizer"), os.path.join(out, "tokenizer"), None, None)
+        log(f"tokenizer: from {os.path.join(sd_root, 'tokenizer')}")
+        write_json(HALLO_SCHEDULER, os.path.join(out, "scheduler", "scheduler_config.json"))
+        log("scheduler: Hallo's DDIM settings (v_prediction, zero-SNR, trailing)")
+        write_json({
+            "_class_name": "TalkingHeadPipeline", "_tbd_format": FORMAT,
+            "reference_unet": ["diffusers", "UNet2DConditionModel"],
+            "denoising_unet": ["hallo", "UNet3DConditionModel"],
+            "audio_proj": ["hallo", "AudioProjModel"],
+            "audio_encoder": ["transformers", "Wav2Vec2Model"],
+            "vae": ["diffusers", "AutoencoderKL"],
+            "text_encoder": ["transformers", "CLIPTextModel"],
+            "tokenizer": ["transformers", "CLIPTokenizer"],
+            "scheduler": ["diffusers", "DDIMScheduler"],
+        }, os.path.join(out, "model_index.json"))
     log(f"wrote {args.out}")
 
 
@@ -555,8 +549,7 @@ def main():
     args = parser.parse_args()
     try:
         convert(args)
-    except ConversionError as error:
-        shutil.rmtree(args.out.rstrip("/") + ".partial", ignore_errors=True)
+    except (ConversionError, UnreadablePickle) as error:
         sys.exit(f"convert-hallo: {error}")
 
 

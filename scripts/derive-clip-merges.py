@@ -13,6 +13,7 @@ format: a "#version" first line, then one "left right" pair per line, rank order
 
 Usage: scripts/derive-clip-merges.py bpe_simple_vocab_16e6.txt.gz Resources/clip-merges.txt
 """
+import argparse
 import gzip
 import hashlib
 import sys
@@ -22,7 +23,11 @@ MERGE_COUNT = 49152 - 256 - 2
 
 
 def main() -> None:
-    source, target = sys.argv[1], sys.argv[2]
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("source", help="bpe_simple_vocab_16e6.txt.gz")
+    parser.add_argument("target", help="the merges file to write (Resources/clip-merges.txt)")
+    args = parser.parse_args()
+    source, target = args.source, args.target
     raw = open(source, "rb").read()
     digest = hashlib.sha256(raw).hexdigest()
     if digest != EXPECTED_SHA256:

@@ -3,13 +3,14 @@
 
 Hallo (github.com/fudan-generative-vision/hallo, MIT) is not vendored: this script reads `hallo/models/wav2vec.py`,
 `hallo/models/audio_proj.py` and the window function of `scripts/inference.py` out of a git copy of it at run time
-into a temporary folder and imports them from there. Nothing of Hallo's is written into this repository.
+into a temporary folder and imports them from there (scripts/tbdref/hallo_source.py). Nothing of Hallo's is written
+into this repository.
 
-    python3 -m venv /work/venv-hallo
-    /work/venv-hallo/bin/pip install 'torch==2.13.0+cpu' 'diffusers==0.27.2' 'transformers==4.39.2' \
+    python3 -m venv .venv-hallo
+    .venv-hallo/bin/pip install 'torch==2.13.0+cpu' 'diffusers==0.27.2' 'transformers==4.39.2' \
         'huggingface_hub<0.26' 'numpy<2' einops omegaconf safetensors
     git clone https://github.com/fudan-generative-vision/hallo /tmp/hallo-src     # or a bare mirror
-    /work/venv-hallo/bin/python scripts/make-audio-fixtures.py --hallo /tmp/hallo-src
+    .venv-hallo/bin/python scripts/make-audio-fixtures.py --hallo /tmp/hallo-src   # or TBD_HALLO_SRC=/tmp/hallo-src
 
 What it writes, per tiny random-weight wav2vec 2.0 (`w2v-group`: group-norm feature encoder, post-LN transformer,
 no conv bias, even positional kernel, weight norm stored as parametrizations; `w2v-layer`: layer-norm feature
@@ -29,59 +30,30 @@ import math
 import os
 import shutil
 import subprocess
-import sys
-import tempfile
-import wave
 
-EXPECTED = {"torch": "2.13.0+cpu", "transformers": "4.39.2", "diffusers": "0.27.2", "numpy": "1.26."}
+from tbdref import hallo_source
+from tbdref.fixtures import RENDERER, hallo_fixture_run
+from tbdref.tensors import randomise
+from tbdref.wav import write_mono16
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "Tests", "RendererTests", "Fixtures", "audio")
+PINNED = {"torch": "2.13.0+cpu", "transformers": "4.39.2", "diffusers": "0.27.2", "numpy": "1.26."}
+
+OUT = os.path.join(RENDERER, "audio")
 HALLO_FILES = ["hallo/models/wav2vec.py", "hallo/models/audio_proj.py", "scripts/inference.py"]
-
-
-def read_hallo(source, path):
-    """One file of Hallo, from a checkout or from a bare git directory."""
-    if os.path.isfile(os.path.join(source, path)):
-        with open(os.path.join(source, path), encoding="utf-8") as handle:
-            return handle.read()
-    return subprocess.run(["git", "--git-dir", source, "show", "HEAD:" + path],
-                          check=True, capture_output=True, text=True).stdout
 
 
 def import_hallo(source, workdir):
     """Puts Hallo's two model files into WORKDIR/hallo/models and returns its modules and window function."""
-    package = os.path.join(workdir, "hallo", "models")
-    os.makedirs(package)
-    for init in [os.path.join(workdir, "hallo", "__init__.py"), os.path.join(package, "__init__.py")]:
-        open(init, "w").close()
-    for path in HALLO_FILES[:2]:
-        with open(os.path.join(workdir, path), "w", encoding="utf-8") as handle:
-            handle.write(read_hallo(source, path))
-    sys.path.insert(0, workdir)
-    import diffusers  # noqa: F401  (imported before Hallo, as its own scripts do)
+    hallo_source.import_into(source, HALLO_FILES[:2], workdir)
     from hallo.models.audio_proj import AudioProjModel
     from hallo.models.wav2vec import Wav2VecModel
     # scripts/inference.py imports the whole pipeline; only its window function is needed, so that one
     # definition is taken from the file's syntax tree and run on its own.
-    tree = ast.parse(read_hallo(source, HALLO_FILES[2]))
+    tree = ast.parse(hallo_source.read(source, HALLO_FILES[2]))
     function = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "process_audio_emb")
     namespace = {"torch": __import__("torch")}
     exec(compile(ast.Module(body=[function], type_ignores=[]), "hallo/scripts/inference.py", "exec"), namespace)
     return Wav2VecModel, AudioProjModel, namespace["process_audio_emb"]
-
-
-def check_versions():
-    import diffusers
-    import numpy
-    import torch
-    import transformers
-    found = {"torch": torch.__version__, "transformers": transformers.__version__,
-             "diffusers": diffusers.__version__, "numpy": numpy.__version__}
-    for name, want in EXPECTED.items():
-        if not found[name].startswith(want):
-            sys.exit(f"{name} {found[name]} found; this script is pinned to {want} (see its docstring)")
-    return found
 
 
 def speech(samples, rate=16000, seed=7):
@@ -95,31 +67,6 @@ def speech(samples, rate=16000, seed=7):
     syllables = 0.5 * (1 - np.cos(2 * np.pi * 4.0 * t)) ** 2
     signal = 0.25 * voiced * syllables + 0.02 * rng.standard_normal(samples)
     return np.round(np.clip(signal, -1, 1) * 20000).astype(np.int16)
-
-
-def write_wav(path, pcm, rate=16000):
-    with wave.open(path, "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(rate)
-        handle.writeframes(pcm.tobytes())
-
-
-def randomise(module, seed):
-    """Every parameter drawn at a scale that keeps activations of order one: fan-in scaled kernels, norms near 1."""
-    import torch
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, parameter in module.named_parameters():
-            noise = torch.randn(parameter.shape, generator=generator)
-            if "original0" in name or name.endswith("weight_g"):
-                parameter.copy_(1 + 0.2 * noise.abs())
-            elif parameter.dim() > 1:
-                parameter.copy_(noise / math.sqrt(parameter[0].numel()))
-            elif "norm" in name and name.endswith("weight"):
-                parameter.copy_(1 + 0.1 * noise)
-            else:
-                parameter.copy_(0.1 * noise)
 
 
 WAV2VEC_CONFIGS = {
@@ -139,18 +86,13 @@ FPS = {"w2v-group": [25, 30], "w2v-layer": [25]}
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--hallo", default="/work/.mirror/fudan-generative-vision+hallo/repo",
-                        help="a Hallo checkout or bare git directory (commit 8fd7c57 was used)")
-    args = parser.parse_args()
-    versions = check_versions()
-    import numpy as np
-    import torch
-    from safetensors.torch import load_file, save_file
-    from transformers import Wav2Vec2Config, Wav2Vec2FeatureExtractor
+    with hallo_fixture_run(parser, PINNED, OUT, prefix="hallo-") as (args, workdir):
+        import numpy as np
+        import torch
+        from safetensors.torch import load_file, save_file
+        from transformers import Wav2Vec2Config, Wav2Vec2FeatureExtractor
 
-    torch.manual_seed(0)
-    workdir = tempfile.mkdtemp(prefix="hallo-")
-    try:
+        torch.manual_seed(0)
         Wav2VecModel, AudioProjModel, process_audio_emb = import_hallo(args.hallo, workdir)
         if os.path.isdir(OUT):
             shutil.rmtree(OUT)
@@ -159,7 +101,7 @@ def main():
         # 0.53 s: 8480 samples, 13.25 video frames at 25 fps, so ceil() matters and a few samples more or less
         # (AAC's padding) cannot change the frame count.
         pcm = speech(8480)
-        write_wav(os.path.join(OUT, "speech.wav"), pcm)
+        write_mono16(os.path.join(OUT, "speech.wav"), pcm)
         subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
                         "-f", "lavfi", "-i", "color=c=0x808080:s=16x16:r=25:d=0.6",
                         "-i", os.path.join(OUT, "speech.wav"), "-c:v", "libx264", "-pix_fmt", "yuv420p",
@@ -237,16 +179,6 @@ def main():
         # (a CTC model with a 32-letter vocabulary), for the loader test.
         with open(os.path.join(OUT, "base-960h-config.json"), "w", encoding="utf-8") as handle:
             handle.write(Wav2Vec2Config(architectures=["Wav2Vec2ForCTC"], vocab_size=32).to_json_string())
-
-        with open(os.path.join(OUT, "VERSIONS.json"), "w", encoding="utf-8") as handle:
-            json.dump({**versions, "hallo": subprocess.run(
-                ["git", "--git-dir", args.hallo, "rev-parse", "--short", "HEAD"], capture_output=True,
-                text=True).stdout.strip() or "checkout"}, handle, indent=1, sort_keys=True)
-            handle.write("\n")
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(OUT) for f in fs)
-    print(f"wrote {OUT} ({total / 1024:.0f} KB)")
 
 
 if __name__ == "__main__":

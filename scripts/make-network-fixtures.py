@@ -8,19 +8,19 @@ scripts/make-parity-fixtures.py (see docs/renderer.md):
 
     .venv/bin/python scripts/make-network-fixtures.py
 """
+import argparse
 import json
 import os
-import sys
 
 import torch
-import diffusers
-import safetensors
 from safetensors.torch import save_file
 from diffusers import AutoencoderKL, DDIMScheduler, UNet2DConditionModel
 
+from tbdref import versions
+from tbdref.fixtures import RENDERER as FIXTURES
+from tbdref.tensors import float32_contiguous, perturb
+
 PINNED = {"torch": "2.13.0+cpu", "diffusers": "0.42.1", "safetensors": "0.8.0"}
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FIXTURES = os.path.join(ROOT, "Tests", "RendererTests", "Fixtures")
 
 # Three layouts: cross-attention first or last, two or three levels, head counts 1 to 4, context widths 12 to
 # 24, conv or linear projections, one or two transformer layers, with and without a middle block, and the
@@ -43,29 +43,10 @@ VAE = dict(block_out_channels=(8, 16), down_block_types=("DownEncoderBlock2D",) 
            sample_size=16, scaling_factor=0.18215)
 
 
-def check_versions() -> None:
-    found = {"torch": torch.__version__, "diffusers": diffusers.__version__, "safetensors": safetensors.__version__}
-    if found != PINNED:
-        sys.exit(f"reference versions differ from the pinned ones: {found} vs {PINNED}")
-
-
-def perturb(model, seed):
-    """Default initialisation leaves norms at 1/0 and some layers tiny; noise on every parameter exercises them."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for parameter in model.parameters():
-            parameter.add_(torch.randn(parameter.shape, generator=g) * 0.1)
-    return model
-
-
 def saved(model, folder, dtype):
     """Saves in `dtype` and returns the Float32 model with exactly the stored (rounded) weights."""
     model.to(dtype).save_pretrained(folder, safe_serialization=True)
     return model.to(torch.float32).eval()
-
-
-def contiguous(tensors):
-    return {name: value.detach().to(torch.float32).contiguous().clone() for name, value in tensors.items()}
 
 
 def make_unets(tensors) -> None:
@@ -145,17 +126,18 @@ def make_sampling(vae) -> None:
         with torch.no_grad():
             tensors[f"{run}.image"] = vae.decode(latents / vae.config.scaling_factor).sample
         runs[run] = {"strength": strength, "timesteps": [int(t) for t in timesteps], "weights": weights}
-    save_file(contiguous(tensors), os.path.join(FIXTURES, "sampling.safetensors"))
+    save_file(float32_contiguous(tensors), os.path.join(FIXTURES, "sampling.safetensors"))
     with open(os.path.join(FIXTURES, "sampling.json"), "w") as out:
         json.dump({"steps": steps, "cfg": scale, "split": split, "mode": "paper", "runs": runs}, out, indent=1)
 
 
 def main() -> None:
-    check_versions()
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
+    versions.require(PINNED)
     tensors = {}
     make_unets(tensors)
     vae = make_vae(tensors)
-    save_file(contiguous(tensors), os.path.join(FIXTURES, "networks.safetensors"))
+    save_file(float32_contiguous(tensors), os.path.join(FIXTURES, "networks.safetensors"))
     make_sampling(vae)
 
 

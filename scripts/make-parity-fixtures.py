@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Builds the Renderer parity fixtures from the PyTorch reference stack.
 
-Writes small inputs and expected outputs under Tests/RendererTests/Fixtures/ so the Swift tests can check the
-tensor operations, safetensors dtype conversion, DDIM, DPM-Solver++, classifier-free guidance, the CLIP tokenizer,
-the CLIP text encoder and the whole `tbd render sample` loop (tiny pipeline, progressive guidance) without Python. With --bench-model DIR it instead writes a full-size SD1.5 text encoder with random
-weights (about 500 MB, never committed) for scripts/bench/50-renderer.sh.
+Writes small inputs and expected outputs so the Swift tests can check without Python the tensor operations and
+safetensors dtype conversion (under Tests/TensorsTests/Fixtures/), and DDIM, DPM-Solver++, classifier-free guidance,
+the CLIP tokenizer, the CLIP text encoder and the whole `tbd render sample` loop (tiny pipeline, progressive guidance)
+(under Tests/RendererTests/Fixtures/). With --bench-model DIR it instead writes a full-size SD1.5 text encoder with
+random weights (about 500 MB, never committed) for scripts/bench/50-renderer.sh.
 
 Environment (versions pinned; see docs/renderer.md):
     python3 -m venv .venv
@@ -14,33 +15,21 @@ Environment (versions pinned; see docs/renderer.md):
 import argparse
 import json
 import os
-import sys
 
 import numpy as np
 import torch
 import diffusers
-import transformers
-import safetensors
 from safetensors.torch import save_file
 from diffusers import DDIMScheduler, DPMSolverMultistepScheduler, UNet2DConditionModel
 from diffusers.pipelines.stable_diffusion.pipeline_stable_diffusion import rescale_noise_cfg
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
+from tbdref import versions
+from tbdref.fixtures import RENDERER as FIXTURES, ROOT, TENSORS
+from tbdref.tensors import float32_contiguous, perturb
+
 PINNED = {"torch": "2.13.0+cpu", "diffusers": "0.42.1", "transformers": "5.24.0", "safetensors": "0.8.0"}
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FIXTURES = os.path.join(ROOT, "Tests", "RendererTests", "Fixtures")
 MERGES = os.path.join(ROOT, "Resources", "clip-merges.txt")
-
-
-def check_versions() -> None:
-    found = {"torch": torch.__version__, "diffusers": diffusers.__version__,
-             "transformers": transformers.__version__, "safetensors": safetensors.__version__}
-    if found != PINNED:
-        sys.exit(f"reference versions differ from the pinned ones: {found} vs {PINNED}")
-
-
-def contiguous(tensors):
-    return {name: value.detach().to(torch.float32).contiguous().clone() for name, value in tensors.items()}
 
 
 # --- tensor operations -------------------------------------------------------------------------------------
@@ -93,7 +82,7 @@ def make_ops() -> None:
     ids = torch.tensor([3, 0, 9, 3])
     t.update({"embedding.table": table, "embedding.ids": ids.float(),
               "embedding.out": torch.nn.functional.embedding(ids, table)})
-    save_file(contiguous(t), os.path.join(FIXTURES, "ops.safetensors"))
+    save_file(float32_contiguous(t), os.path.join(TENSORS, "ops.safetensors"))
 
 
 def make_dtypes() -> None:
@@ -101,7 +90,7 @@ def make_dtypes() -> None:
     tensors = {"f32": special.clone(), "f16": special.to(torch.float16), "bf16": special.to(torch.bfloat16),
                "f16_as_f32": special.to(torch.float16).float(), "bf16_as_f32": special.to(torch.bfloat16).float(),
                "i64": torch.arange(6, dtype=torch.int64).reshape(2, 3), "empty": torch.zeros(0, 3)}
-    save_file(tensors, os.path.join(FIXTURES, "dtypes.safetensors"), metadata={"source": "make-parity-fixtures.py"})
+    save_file(tensors, os.path.join(TENSORS, "dtypes.safetensors"), metadata={"source": "make-parity-fixtures.py"})
 
 
 # --- DDIM and guidance -------------------------------------------------------------------------------------
@@ -155,7 +144,7 @@ def make_ddim() -> None:
         cases.append({"name": name, "config": config_used, "steps": steps, "eta": eta,
                       "timesteps": timesteps, "checked_steps": chosen, "add_noise_timestep": t_noise,
                       "final_alpha_cumprod": float(scheduler.final_alpha_cumprod)})
-    save_file(contiguous(tensors), os.path.join(FIXTURES, "ddim.safetensors"))
+    save_file(float32_contiguous(tensors), os.path.join(FIXTURES, "ddim.safetensors"))
     with open(os.path.join(FIXTURES, "ddim.json"), "w") as out:
         json.dump({"cases": cases}, out, indent=1, default=lambda v: list(v) if isinstance(v, tuple) else str(v))
 
@@ -169,7 +158,7 @@ def make_cfg() -> None:
         tensors[f"scale{scale}"] = guided
         for phi in (0.0, 0.7, 1.0):
             tensors[f"scale{scale}.rescale{phi}"] = rescale_noise_cfg(guided, cond, guidance_rescale=phi)
-    save_file(contiguous(tensors), os.path.join(FIXTURES, "cfg.safetensors"))
+    save_file(float32_contiguous(tensors), os.path.join(FIXTURES, "cfg.safetensors"))
 
 
 # --- CLIP tokenizer and text encoder -----------------------------------------------------------------------
@@ -285,7 +274,7 @@ def make_text_encoder(tokenizer) -> None:
         out = gelu(small_ids)
     tensors.update({"gelu.ids": small_ids.float(), "gelu.last_hidden_state": out.last_hidden_state,
                     "gelu.pooled": out.pooler_output})
-    save_file(contiguous(tensors), os.path.join(FIXTURES, "clip-text-expected.safetensors"))
+    save_file(float32_contiguous(tensors), os.path.join(FIXTURES, "clip-text-expected.safetensors"))
     with open(os.path.join(FIXTURES, "clip-text-prompts.json"), "w") as out:
         json.dump({"prompts": prompts}, out, indent=1)
 
@@ -337,7 +326,7 @@ def make_dpm() -> None:
                         f"{prefix}.add_noise.out": fresh.add_noise(original, noise, fresh.timesteps[middle:middle + 1])})
         cases.append({"name": name, "config": config, "steps": steps, "timesteps": timesteps,
                       "add_noise_step": middle, "init_noise_sigma": float(scheduler.init_noise_sigma)})
-    save_file(contiguous(tensors), os.path.join(FIXTURES, "dpm.safetensors"))
+    save_file(float32_contiguous(tensors), os.path.join(FIXTURES, "dpm.safetensors"))
     with open(os.path.join(FIXTURES, "dpm.json"), "w") as out:
         json.dump({"cases": cases}, out, indent=1)
 
@@ -384,11 +373,7 @@ def make_sample_loop(tokenizer) -> None:
     encoded by the pipeline's text encoder, embeddings blended per step, CFG, DDIM or DPM-Solver++ steps."""
     pipeline = os.path.join(FIXTURES, "tiny-pipeline")
     torch.manual_seed(600)
-    unet = UNet2DConditionModel(**TINY_UNET)
-    g = torch.Generator().manual_seed(601)
-    with torch.no_grad():  # default init leaves norms at 1/0 and some layers tiny; noise exercises them
-        for parameter in unet.parameters():
-            parameter.add_(torch.randn(parameter.shape, generator=g) * 0.1)
+    unet = perturb(UNet2DConditionModel(**TINY_UNET), 601)  # default init leaves norms at 1/0 and some layers tiny
     unet.to(torch.float16).save_pretrained(os.path.join(pipeline, "unet"), safe_serialization=True)
     unet = unet.to(torch.float32).eval()  # the reference runs on exactly the stored (rounded) weights
     encoder = CLIPTextModel.from_pretrained(os.path.join(pipeline, "text_encoder")).to(torch.float32).eval()
@@ -425,7 +410,7 @@ def make_sample_loop(tokenizer) -> None:
         runs.append({"name": name, "sampler": sampler, "karras": karras, "prompts": prompts, "negative": negative,
                      "steps": steps, "splits": splits, "mode": mode, "alpha_max": alpha_max, "alpha_min": alpha_min,
                      "cfg": cfg, "timesteps": [int(t) for t in scheduler.timesteps], "weights": weights})
-    save_file(contiguous(tensors), os.path.join(FIXTURES, "render-sample.safetensors"))
+    save_file(float32_contiguous(tensors), os.path.join(FIXTURES, "render-sample.safetensors"))
     with open(os.path.join(FIXTURES, "render-sample.json"), "w") as out:
         json.dump({"noise": "render-sample-noise.safetensors", "model": "tiny-pipeline", "runs": runs}, out, indent=1)
 
@@ -443,11 +428,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bench-model", metavar="DIR", help="write the full-size random text encoder there and stop")
     args = parser.parse_args()
-    check_versions()
+    versions.require(PINNED)
     if args.bench_model:
         make_bench_model(args.bench_model)
         return
     os.makedirs(FIXTURES, exist_ok=True)
+    os.makedirs(TENSORS, exist_ok=True)
     torch.set_num_threads(1)
     make_ops()
     make_dtypes()

@@ -2,10 +2,10 @@
 """Writes the talking-head parity fixtures (Tests/RendererTests/Fixtures/talking) from Hallo's own model code.
 
 Hallo (github.com/fudan-generative-vision/hallo, MIT) is not vendored: this script extracts `hallo/models/` out of a
-git copy of it at run time into a temporary folder and imports it from there. Nothing of Hallo's is written into
-this repository.
+git copy of it at run time into a temporary folder and imports it from there (scripts/tbdref/hallo_source.py).
+Nothing of Hallo's is written into this repository.
 
-    /work/venv-hallo/bin/python scripts/make-talking-fixtures.py [--hallo HALLO_GIT_DIR]
+    .venv-hallo/bin/python scripts/make-talking-fixtures.py --hallo HALLO_DIR    # or TBD_HALLO_SRC=HALLO_DIR
     (the environment of scripts/make-audio-fixtures.py; the committed tiny text encoder of tiny-pipeline/, the
     tiny VAE of vae/ and the tiny wav2vec2 of audio/w2v-group/ are reused as the fake tree's components)
 
@@ -18,21 +18,19 @@ ReferenceNet writing and the denoiser reading through ReferenceAttentionControl(
 beside the fixtures lists every file.
 """
 import argparse
-import io
 import json
-import math
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
-import tempfile
 import types
 
-EXPECTED = {"torch": "2.13.0+cpu", "transformers": "4.39.2", "diffusers": "0.27.2", "numpy": "1.26."}
+from tbdref import hallo_source
+from tbdref.fixtures import RENDERER as FIXTURES, ROOT, hallo_fixture_run
+from tbdref.tensors import randomise, save_stable
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FIXTURES = os.path.join(ROOT, "Tests", "RendererTests", "Fixtures")
+PINNED = {"torch": "2.13.0+cpu", "transformers": "4.39.2", "diffusers": "0.27.2", "numpy": "1.26."}
+
 OUT = os.path.join(FIXTURES, "talking")
 CONVERTER = os.path.join(ROOT, "scripts", "convert-hallo.py")
 
@@ -56,56 +54,15 @@ FRAMES = 4
 
 
 def import_hallo(source, workdir):
-    """Extracts hallo/models from the git copy into WORKDIR and imports it, with an empty xformers stand-in:
-    motion_module.py imports xformers at module level but never calls it on CPU."""
-    archive = subprocess.run(["git", "--git-dir", source, "archive", "HEAD", "hallo/models"],
-                             check=True, capture_output=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(workdir)
-    open(os.path.join(workdir, "hallo", "__init__.py"), "w").close()
-    import importlib.machinery
-    import diffusers  # noqa: F401  (imported before Hallo, as its own scripts do)
-    for name in ["xformers", "xformers.ops"]:
-        stub = types.ModuleType(name)
-        stub.__spec__ = importlib.machinery.ModuleSpec(name, None)
-        sys.modules[name] = stub
-    sys.modules["xformers"].ops = sys.modules["xformers.ops"]
-    sys.path.insert(0, workdir)
+    """Copies hallo/models out of the Hallo copy into WORKDIR and imports it (xformers stubbed: Hallo's
+    motion_module.py imports it at module level but never calls it on CPU)."""
+    hallo_source.import_into(source, ["hallo/models"], workdir, xformers_stub=True)
     import hallo.models.mutual_self_attention as mutual
     from hallo.models.audio_proj import AudioProjModel
     from hallo.models.unet_2d_condition import UNet2DConditionModel
     from hallo.models.unet_3d import UNet3DConditionModel
     return types.SimpleNamespace(UNet2D=UNet2DConditionModel, UNet3D=UNet3DConditionModel,
                                  AudioProj=AudioProjModel, mutual=mutual)
-
-
-def check_versions():
-    import diffusers
-    import numpy
-    import torch
-    import transformers
-    found = {"torch": torch.__version__, "transformers": transformers.__version__,
-             "diffusers": diffusers.__version__, "numpy": numpy.__version__}
-    for name, want in EXPECTED.items():
-        if not found[name].startswith(want):
-            sys.exit(f"{name} {found[name]} found; this script is pinned to {want} (see its docstring)")
-    return found
-
-
-def randomise(module, seed):
-    """Every parameter drawn away from zero at a scale that keeps activations of order one (fan-in scaled kernels,
-    norms near one): Hallo zero-initialises zero_conv_* and the motion modules' proj_out, which would hide them."""
-    import torch
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, parameter in module.named_parameters():
-            noise = torch.randn(parameter.shape, generator=generator, dtype=torch.float64).to(parameter.dtype)
-            if parameter.dim() > 1:
-                parameter.copy_(noise / math.sqrt(parameter[0].numel()))
-            elif "norm" in name and name.endswith("weight"):
-                parameter.copy_(1 + 0.1 * noise)
-            else:
-                parameter.copy_(0.1 * noise)
 
 
 def unet_settings(stack_names):
@@ -167,13 +124,15 @@ def fake_pretrained(hallo, root, stack_names, channels, seed):
 
     torch.manual_seed(seed)
     reference = hallo.UNet2D.from_config({k: v for k, v in sd_config.items() if not k.startswith("_")})
-    randomise(reference, seed)
+    # Every parameter drawn away from zero: Hallo zero-initialises zero_conv_* and the motion modules' proj_out,
+    # which would hide them from the fixtures.
+    randomise(reference, seed, noise_dtype=torch.float64)
     config = dict(sd_config, **settings)
     config.update(HALLO_3D_BLOCKS)
     denoiser = hallo.UNet3D.from_config({k: v for k, v in config.items() if not k.startswith("_")})
-    randomise(denoiser, seed + 1)
+    randomise(denoiser, seed + 1, noise_dtype=torch.float64)
     audio_proj = hallo.AudioProj(**AUDIO_PROJ)
-    randomise(audio_proj, seed + 2)
+    randomise(audio_proj, seed + 2, noise_dtype=torch.float64)
     reference_state, denoiser_state = half_parameters(reference), half_parameters(denoiser)
     net = {f"reference_unet.{k}": v for k, v in reference_state.items()}
     net.update({f"denoising_unet.{k}": v for k, v in denoiser_state.items()})
@@ -283,17 +242,8 @@ def level_masks(mask, frames, batch=1):
 
 
 def save(tensors, name, metadata=None):
-    """A safetensors file whose bytes depend only on its content: safetensors writes the metadata in hash order,
-    so the header is rewritten with sorted keys (same length, same offsets)."""
-    import torch
-    from safetensors.torch import save
-    data = save({key: value.detach().to(torch.float32).contiguous() for key, value in tensors.items()},
-                metadata={key: str(value) for key, value in (metadata or {}).items()})
-    length = int.from_bytes(data[:8], "little")
-    header = json.dumps(json.loads(data[8:8 + length]), sort_keys=True, separators=(",", ":")).encode()
-    assert len(header) <= length
-    with open(os.path.join(OUT, name), "wb") as handle:
-        handle.write(data[:8] + header + b" " * (length - len(header)) + data[8 + length:])
+    """NAME in the talking fixtures, float32, with bytes that depend only on the content."""
+    save_stable(tensors, os.path.join(OUT, name), metadata)
 
 
 def motion_module_fixture(masked):
@@ -413,15 +363,10 @@ def window_fixture(masked, folder, inputs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--hallo", default="/work/.mirror/fudan-generative-vision+hallo/repo",
-                        help="a bare git directory of Hallo (commit 8fd7c57 was used)")
-    args = parser.parse_args()
-    versions = check_versions()
-    import torch
-    from safetensors.torch import load_file
+    with hallo_fixture_run(parser, PINNED, OUT, prefix="hallo-talking-") as (args, workdir):
+        import torch
+        from safetensors.torch import load_file
 
-    workdir = tempfile.mkdtemp(prefix="hallo-talking-")
-    try:
         hallo = import_hallo(args.hallo, workdir)
         check_full_size_tables(hallo)
         os.makedirs(OUT, exist_ok=True)
@@ -469,16 +414,6 @@ def main():
             assert torch.equal(first, second), "a fixture differs between two runs"
         for value in results[0]:
             assert torch.isfinite(value).all() and value.abs().max() < 1e4, "a fixture is not of order one"
-
-        with open(os.path.join(OUT, "VERSIONS.json"), "w", encoding="utf-8") as handle:
-            json.dump({**versions, "hallo": subprocess.run(
-                ["git", "--git-dir", args.hallo, "rev-parse", "--short", "HEAD"], capture_output=True,
-                text=True).stdout.strip()}, handle, indent=1, sort_keys=True)
-            handle.write("\n")
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(OUT) for f in fs)
-    print(f"wrote {OUT} ({total / 1024:.0f} KB)")
 
 
 if __name__ == "__main__":

@@ -1,34 +1,29 @@
 # Talking-head renderer: one denoising step of a 16-frame window (CFG batch 2) at TALKING_BENCH_LATENT (32 = 256
 # px) with the ReferenceNet run of that window included, on a random-weight talking checkpoint of SD1.5's sizes
 # (`tbd model init-random --config talking-sd15`, F16 on disk, not committed), against Hallo's own modules in
-# PyTorch eager (scripts/bench/talking-torch-reference.py, /work/venv-hallo or TALKING_BENCH_PYTHON) on the same
+# PyTorch eager (scripts/bench/talking-torch-reference.py, .venv-hallo or TALKING_BENCH_PYTHON) on the same
 # checkpoint and thread count, alternating the two sides for TALKING_BENCH_ROUNDS rounds; peak memory against
 # the Float32 weights; and seconds per output frame of a 40-step render, extrapolated from renders of 2 and 3
 # steps (their difference is one step of the whole clip; a 2-stage schedule needs 2 at least; a full 40-step window takes an hour on 2 cores).
 #
 # Environment: TALKING_BENCH_LATENT (32), TALKING_BENCH_THREADS (2), TALKING_BENCH_ROUNDS (3),
-# TALKING_BENCH_RENDER_SIZES ("256"; add 512 for the 64x64 figure, which takes far longer).
+# TALKING_BENCH_RENDER_SIZES ("256"; add 512 for the 64x64 figure, which takes far longer), TBD_HALLO_SRC (a Hallo
+# checkout or bare git directory: without it, tbd's figures only).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-TBD_BIN="${TBD_BIN_DIR:?set TBD_BIN_DIR to the release bin directory}/tbd"
+source scripts/bench/talking-common.bash
 LATENT="${TALKING_BENCH_LATENT:-32}"
-THREADS="${TALKING_BENCH_THREADS:-2}"
 ROUNDS="${TALKING_BENCH_ROUNDS:-3}"
 SIZES="${TALKING_BENCH_RENDER_SIZES:-256}"
-PY="${TALKING_BENCH_PYTHON:-/work/venv-hallo/bin/python}"
-MODEL=.build/bench-models/talking-sd15
-export OPENBLAS_NUM_THREADS="$THREADS"
-
-if [ ! -f "$MODEL/model_index.json" ]; then
-  echo "making the random-weight talking-sd15 checkpoint in $MODEL (several GB, not committed)"
-  "$TBD_BIN" model init-random --config talking-sd15 --out "$MODEL"
+PY="${TALKING_BENCH_PYTHON:-.venv-hallo/bin/python}"
+if [ ! -x "$PY" ] || [ -z "${TBD_HALLO_SRC:-}" ]; then
+  echo "(no PyTorch side: it needs $PY and TBD_HALLO_SRC)"
 fi
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+
 cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-before"
 for round in $(seq "$ROUNDS"); do
   "$TBD_BIN" model bench-talking --model "$MODEL" --latent "$LATENT" --repeats 1 --json > "$WORK/ours-$round.json"
-  if [ -x "$PY" ]; then
+  if [ -x "$PY" ] && [ -n "${TBD_HALLO_SRC:-}" ]; then
     "$PY" scripts/bench/talking-torch-reference.py --model "$MODEL" --latent "$LATENT" --threads "$THREADS" \
       --repeats 1 > "$WORK/torch-$round.json" 2>/dev/null
   else
@@ -37,9 +32,7 @@ for round in $(seq "$ROUNDS"); do
 done
 cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-after"
 
-# Speech of 0.64 s at 25 fps: 16 frames, one window.
-ffmpeg -hide_banner -loglevel error -f lavfi -i "sine=frequency=220:duration=0.64" -ar 16000 -ac 1 "$WORK/speech.wav"
-ffmpeg -hide_banner -loglevel error -f lavfi -i "color=c=0xb48c78:s=512x512" -frames:v 1 "$WORK/face.png"
+talking_inputs
 for size in $SIZES; do
   for steps in 2 3; do
     /usr/bin/time -f "%M" -o "$WORK/render-$size-$steps.rss" "$TBD_BIN" render --coarse "a face" --fine "a smiling face" \
@@ -48,23 +41,9 @@ for size in $SIZES; do
   done
 done
 
-python3 - "$WORK" "$THREADS" "$ROUNDS" "$SIZES" "$MODEL" <<'PY'
-import glob, json, statistics, struct, sys
-work, threads, rounds, sizes, model = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].split(), sys.argv[5]
-
-def parameters(path):
-    with open(path, "rb") as handle:
-        header = json.loads(handle.read(struct.unpack("<Q", handle.read(8))[0]))
-    total = 0
-    for key, entry in header.items():
-        if key != "__metadata__":
-            count = 1
-            for dimension in entry["shape"]:
-                count *= dimension
-            total += count
-    return total
-
-all_weights = 4 * sum(parameters(path) for path in glob.glob(f"{model}/*/*.safetensors"))
+python3 - "$WORK" "$THREADS" "$ROUNDS" "$SIZES" "$(float32_weight_bytes)" <<'PY'
+import json, statistics, sys
+work, threads, rounds, sizes, all_weights = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].split(), int(sys.argv[5])
 load = lambda name: json.load(open(f"{work}/{name}.json"))
 first = load("ours-1")
 print(f"threads {threads}; ReferenceNet + video UNet {first['parameters'] / 1e6:.0f} M parameters, "

@@ -12,19 +12,8 @@ if [ "${TALKING_BENCH_512:-0}" != 1 ]; then
   echo "skipped: set TALKING_BENCH_512=1 to measure a 512x512 talking-head render (about 35 minutes)"
   exit 0
 fi
-TBD_BIN="${TBD_BIN_DIR:?set TBD_BIN_DIR to the release bin directory}/tbd"
-THREADS="${TALKING_BENCH_THREADS:-2}"
-MODEL=.build/bench-models/talking-sd15
-export OPENBLAS_NUM_THREADS="$THREADS"
-if [ ! -f "$MODEL/model_index.json" ]; then
-  echo "making the random-weight talking-sd15 checkpoint in $MODEL (several GB, not committed)"
-  "$TBD_BIN" model init-random --config talking-sd15 --out "$MODEL"
-fi
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-# Speech of 0.64 s at 25 fps: 16 frames, one window.
-ffmpeg -hide_banner -loglevel error -f lavfi -i "sine=frequency=220:duration=0.64" -ar 16000 -ac 1 "$WORK/speech.wav"
-ffmpeg -hide_banner -loglevel error -f lavfi -i "color=c=0xb48c78:s=512x512" -frames:v 1 "$WORK/face.png"
+source scripts/bench/talking-common.bash
+talking_inputs
 cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-before"
 /usr/bin/time -f "%M" -o "$WORK/render.rss" "$TBD_BIN" render --coarse "a face" --fine "a smiling face" \
   --model "$MODEL" --out "$WORK/render" --audio "$WORK/speech.wav" --reference "$WORK/face.png" \
@@ -32,23 +21,9 @@ cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-before"
 "$TBD_BIN" model bench-talking --model "$MODEL" --latent 64 --repeats 1 --json > "$WORK/step.json"
 cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-after"
 
-python3 - "$WORK" "$THREADS" "$MODEL" <<'PY'
-import glob, json, struct, sys
-work, threads, model = sys.argv[1], sys.argv[2], sys.argv[3]
-
-def parameters(path):
-    with open(path, "rb") as handle:
-        header = json.loads(handle.read(struct.unpack("<Q", handle.read(8))[0]))
-    total = 0
-    for key, entry in header.items():
-        if key != "__metadata__":
-            count = 1
-            for dimension in entry["shape"]:
-                count *= dimension
-            total += count
-    return total
-
-all_weights = 4 * sum(parameters(path) for path in glob.glob(f"{model}/*/*.safetensors"))
+python3 - "$WORK" "$THREADS" "$(float32_weight_bytes)" <<'PY'
+import json, sys
+work, threads, all_weights = sys.argv[1], sys.argv[2], int(sys.argv[3])
 render = json.load(open(f"{work}/render.json"))[0]["result"]
 step = json.load(open(f"{work}/step.json"))
 rss = int(open(f"{work}/render.rss").read().split()[-1]) * 1024

@@ -13,10 +13,14 @@
 import argparse
 import json
 import math
+import os
 import resource
 import sys
 import time
 import wave
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the shared tbdref package
+from tbdref.wav import write_mono16  # noqa: E402
 
 
 def make_model(folder):
@@ -39,11 +43,7 @@ def make_speech(path, seconds=10.0, rate=16000):
     syllables = np.clip(np.sin(2 * np.pi * 2.3 * t) + 0.3, 0, None)
     signal = 0.3 * voiced * syllables + 0.01 * rng.standard_normal(t.size)
     pcm = np.round(np.clip(signal / np.abs(signal).max() * 0.8, -1, 1) * 32767).astype(np.int16)
-    with wave.open(path, "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(rate)
-        handle.writeframes(pcm.tobytes())
+    write_mono16(path, pcm, rate)
 
 
 def time_model(folder, path, threads, repeats, fps):

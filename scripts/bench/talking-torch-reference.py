@@ -7,22 +7,27 @@ it once per window: on [reference, motion frames] repeated for both guidance row
 [2, 4, frames, h, w] with the reference read by the conditional row only (uc_mask). Prints JSON with the seconds of
 each part and the process's peak resident memory.
 
-    /work/venv-hallo/bin/python scripts/bench/talking-torch-reference.py --model DIR --hallo HALLO_GIT_DIR
+    .venv-hallo/bin/python scripts/bench/talking-torch-reference.py --model DIR --hallo HALLO_DIR   # or TBD_HALLO_SRC
 """
 import argparse
+import atexit
 import importlib.util
 import json
 import os
 import resource
+import shutil
 import statistics
+import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCRIPTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, SCRIPTS)  # the shared tbdref package, which make-talking-fixtures.py imports too
+from tbdref import hallo_source  # noqa: E402
 
 
 def fixture_script():
-    spec = importlib.util.spec_from_file_location("make_talking_fixtures", os.path.join(ROOT, "scripts", "make-talking-fixtures.py"))
+    spec = importlib.util.spec_from_file_location("make_talking_fixtures", os.path.join(SCRIPTS, "make-talking-fixtures.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -31,19 +36,22 @@ def fixture_script():
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", required=True, help="a talking checkpoint folder")
-    parser.add_argument("--hallo", default=os.environ.get("HALLO_GIT", "/work/.mirror/fudan-generative-vision+hallo/repo"))
+    hallo_source.add_argument(parser)
     parser.add_argument("--latent", type=int, default=32)
     parser.add_argument("--frames", type=int, default=16)
     parser.add_argument("--motion-frames", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
+    hallo_source.require(args.hallo)
 
     import torch
     from safetensors.torch import load_file
     torch.set_num_threads(args.threads)
     fixtures = fixture_script()
-    hallo = fixtures.import_hallo(args.hallo, tempfile.mkdtemp(prefix="hallo-bench-"))
+    workdir = tempfile.mkdtemp(prefix="hallo-bench-")
+    atexit.register(shutil.rmtree, workdir, True)  # the copy of Hallo's code is this run's own
+    hallo = fixtures.import_hallo(args.hallo, workdir)
     start = time.perf_counter()
     with open(os.path.join(args.model, "reference_unet", "config.json"), encoding="utf-8") as handle:
         reference_config = {k: v for k, v in json.load(handle).items() if not k.startswith("_")}

@@ -1,15 +1,16 @@
 import FileAccess
 import Foundation
 import MediaIO
+import Renderer
 
 /// The decoded frames of each finished window of one clip, kept on disk beside the clip (`NAME.windows/`) until
 /// the clip is complete, so a killed render resumes at the next window instead of starting over. A window's
 /// folder appears under its name only when all its frames are written (a directory rename), so a window cut off
 /// mid-write is simply rendered again.
-public struct FinishedWindows {
-    public let folder: URL
+struct FinishedWindows {
+    let folder: URL
 
-    public init(clipDirectory: URL, name: String) {
+    init(clipDirectory: URL, name: String) {
         folder = clipDirectory.appendingPathComponent(name + ".windows", isDirectory: true)
     }
 
@@ -22,7 +23,7 @@ public struct FinishedWindows {
     }
 
     /// How many windows, counted from the first, are complete with `framesPerWindow(k)` frames each.
-    public func completedCount(windows: Int, framesPerWindow: (Int) -> Int) -> Int {
+    func completedCount(windows: Int, framesPerWindow: (Int) -> Int) -> Int {
         var count = 0
         while count < windows,
               (0..<framesPerWindow(count)).allSatisfy({ FileManager.default.fileExists(atPath: framePath(window: count, frame: $0)) }) {
@@ -32,7 +33,7 @@ public struct FinishedWindows {
     }
 
     /// Writes one window's frames; the window counts as finished only once this returns.
-    public func write(window index: Int, frames: [RGBImage]) throws {
+    func write(window index: Int, frames: [RGBImage]) throws {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let target = windowFolder(index)
@@ -51,7 +52,7 @@ public struct FinishedWindows {
     }
 
     /// One kept frame of a finished window.
-    public func frame(window index: Int, position: Int) throws -> RGBImage {
+    func frame(window index: Int, position: Int) throws -> RGBImage {
         let path = framePath(window: index, frame: position)
         do { return try FrameReader.readFrame(path: path, choice: .first) } catch {
             throw RenderError.invalid("cannot read the finished frame \(path): \(error)")
@@ -59,7 +60,7 @@ public struct FinishedWindows {
     }
 
     /// Removes the folder once the clip is complete.
-    public func remove() {
+    func remove() {
         try? FileManager.default.removeItem(at: folder)
     }
 }

@@ -40,7 +40,7 @@ public struct RenderJob {
         case .approved, .annotation:
             let wanted: Int64? = if case .annotation(let id) = source { id } else { nil }
             found = []
-            try storeCall {
+            try RenderRecording.storeCall {
                 try ReviewExporter(store: store!).forEachRecord(status: wanted == nil ? .approved : nil, unit: .subject) { record in
                     guard wanted == nil || record.annotationID == wanted else { return }
                     found.append(PromptPair(
@@ -61,8 +61,8 @@ public struct RenderJob {
         return found
     }
 
-    /// Renders every pair in order. `shouldStop` is asked between denoising steps; a stop leaves no partial
-    /// file and marks the render in progress as failed ("interrupted").
+    /// Renders every pair in order. `shouldStop` is asked between denoising steps; a stop keeps the finished
+    /// windows for the next run and marks the render in progress as failed ("interrupted").
     public func run(shouldStop: @escaping () -> Bool = { false }, report: (Event) -> Void = { _ in }) throws -> [RenderOutcome] {
         let work = try pairs()
         let initialNoise = try settings.noisePath.map { path -> Tensor in
@@ -70,69 +70,55 @@ public struct RenderJob {
                 throw RenderJobError.missingInput("cannot read the initial noise from \(path): \(error)")
             }
         }
-        let loaded = try loadRenderer()
-        for notice in loaded.notices { report(.notice(notice)) }
+        let renderer: any ClipRenderer
+        do { renderer = try loadClipRenderer(directory: URL(fileURLWithPath: settings.modelPath), sampler: settings.sampler) } catch {
+            throw RenderJobError.model("cannot load the model from \(settings.modelPath): \(error)")
+        }
+        for notice in renderer.notices { report(.notice(notice)) }
         let modelPath = URL(fileURLWithPath: settings.modelPath).standardizedFileURL.path
         let modelHash = store == nil ? nil : try? ModelFingerprint.hex(of: URL(fileURLWithPath: settings.modelPath))
         let directory = URL(fileURLWithPath: settings.outputFolder)
         var outcomes: [RenderOutcome] = []
         for (index, pair) in work.enumerated() {
-            let prepared: PreparedClip
-            switch loaded {
-            case .perFrame(let renderer):
-                prepared = try preparePerFrame(pair, renderer: renderer, initialNoise: initialNoise, modelPath: modelPath)
-            case .talkingHead(let renderer):
-                prepared = try prepareTalkingHead(pair, renderer: renderer, modelPath: modelPath)
-            }
-            let manifest = prepared.manifest
+            let (clip, manifest) = try prepare(pair, renderer: renderer, initialNoise: initialNoise, modelPath: modelPath)
             let parametersJSON = try ProjectJSON.string(manifest)
-            let name = Self.outputName(pair: pair, parametersJSON: parametersJSON)
+            let files = ClipFiles(directory: directory, name: Self.outputName(pair: pair, parametersJSON: parametersJSON))
+            let name = files.name
             let manifestURL = directory.appendingPathComponent(name + ".json")
             if let previous = try previousResult(pair: pair, manifest: manifest, parametersJSON: parametersJSON, manifestURL: manifestURL) {
                 report(.skipped(name: name, recordedInStore: store != nil))
                 outcomes.append(RenderOutcome(name: name, status: .skipped, result: previous))
                 continue
             }
-            // A run killed outright (SIGKILL, SIGTERM) left its record running; no live process holds its video's
-            // temporary file, so it is marked failed before this run starts its own.
-            if let store, !PartialFile.isHeld(beside: directory.appendingPathComponent(name + ".mp4").path) {
-                try storeCall {
-                    for stale in try store.renders(annotationID: pair.annotationID, status: .running)
-                    where stale.revision == pair.revision && stale.parametersJSON == parametersJSON {
-                        try store.updateRender(id: stale.id, status: .failed, error: "interrupted: the process rendering it ended before finishing")
-                    }
-                }
+            // A run killed outright (SIGKILL, SIGTERM) left its record running and its claim unheld; that record is
+            // marked failed as this run starts its own.
+            let abandoned = !files.isBeingRendered
+            let claim: PartialFile
+            do { claim = try files.claim() } catch {
+                throw RenderJobError.writeFailed(path: files.video.path, reason: "\(error)")
             }
-            let renderID = try store.map { store in
-                try storeCall {
-                    let id = try store.addRender(NewRender(
-                        annotationID: pair.annotationID, revision: pair.revision, parametersJSON: parametersJSON,
-                        seed: Int64(bitPattern: settings.seed), modelPath: modelPath, modelHash: modelHash))
-                    try store.updateRender(id: id, status: .running)
-                    return id
-                }
-            }
-            func recordFailure(_ reason: String) {
-                if let store, let renderID { try? store.updateRender(id: renderID, status: .failed, error: reason) }
+            defer { files.release(claim) }
+            let record = try RenderRecording(store: store) {
+                try $0.startRender(
+                    NewRender(annotationID: pair.annotationID, revision: pair.revision, parametersJSON: parametersJSON,
+                              seed: Int64(bitPattern: settings.seed), modelPath: modelPath, modelHash: modelHash),
+                    isAbandoned: abandoned)
             }
             report(.started(index: index, count: work.count, name: name))
             let result: ClipResult
             do {
-                result = try prepared.render(directory, name, { progress in
+                result = try files.render(clip, with: renderer, progress: { progress in
                     if shouldStop() { throw RenderError.cancelled }
                     report(.progress(progress))
-                }, { window, windows in
+                }, windowFinished: { done, count in
                     // Each finished window is on disk; the store says how far the render got.
-                    if let store, let renderID {
-                        let timings = try ProjectJSON.string(["windows_done": window + 1, "window_count": windows])
-                        try storeCall { try store.updateRender(id: renderID, status: .running, timingsJSON: timings) }
-                    }
+                    try record.update { try $0.finishWindow(renderID: $1, done: done, of: count) }
                 })
             } catch RenderError.cancelled {
-                recordFailure("interrupted")
+                record.fail("interrupted")
                 throw RenderJobError.interrupted(name: name)
             } catch {
-                recordFailure("\(error)")
+                record.fail("\(error)")
                 throw RenderJobError.renderFailed(name: name, reason: "\(error)")
             }
             do {
@@ -141,54 +127,17 @@ public struct RenderJob {
             } catch {
                 throw RenderJobError.writeFailed(path: manifestURL.path, reason: error is OutputFileError ? (error as! OutputFileError).reason : FileErrorText.reason(error))
             }
-            if let store, let renderID {
-                let outputs = try ProjectJSON.string([result.videoPath, result.firstFramePath, result.contactSheetPath, manifestURL.path])
-                let timings = try ProjectJSON.string(["seconds": result.seconds, "seconds_per_frame": result.secondsPerFrame])
-                try storeCall { try store.updateRender(id: renderID, status: .done, outputsJSON: outputs, timingsJSON: timings) }
+            try record.update {
+                try $0.finishRender(
+                    id: $1,
+                    outputs: RenderOutputs(video: result.videoPath, firstFrame: result.firstFramePath,
+                                           contactSheet: result.contactSheetPath, manifest: manifestURL.path),
+                    timings: RenderTimings(seconds: result.seconds, secondsPerFrame: result.secondsPerFrame))
             }
             report(.finished(name: name, result: result))
             outcomes.append(RenderOutcome(name: name, status: .rendered, result: result))
         }
         return outcomes
-    }
-
-    /// What rendering one pair takes: its manifest, and the call that renders it into a folder under a name.
-    private struct PreparedClip {
-        let manifest: RenderManifest
-        let render: (URL, String, (RenderProgress) throws -> Void, (Int, Int) throws -> Void) throws -> ClipResult
-    }
-
-    private enum LoadedRenderer {
-        case perFrame(ClipRenderer)
-        case talkingHead(TalkingClipRenderer)
-
-        /// What the output should say about the checkpoint's missing parts.
-        var notices: [String] {
-            switch self {
-            case .perFrame:
-                return ["this checkpoint is an image model: frames are sampled one by one (no ReferenceNet, motion or audio modules, so no lip sync)"]
-            case .talkingHead(let renderer):
-                let configuration = renderer.model.unet.configuration
-                var missing = [String]()
-                if !configuration.hasMotionModules { missing.append("no motion modules: frames of a window are not tied together in time") }
-                if !configuration.hasAudioModules { missing.append("no audio modules: the speech is muxed into the MP4 but does not drive the lips") }
-                return missing.map { "this talking-head checkpoint has \($0)" }
-            }
-        }
-    }
-
-    /// A talking-head checkpoint (by its model_index.json) gets the video renderer; any other diffusers
-    /// SD1.5-family folder the per-frame sampler.
-    private func loadRenderer() throws -> LoadedRenderer {
-        let url = URL(fileURLWithPath: settings.modelPath)
-        do {
-            if TalkingHeadModel.isTalkingHead(directory: url) {
-                return .talkingHead(TalkingClipRenderer(model: try TalkingHeadModel(directory: url, sampler: settings.sampler)))
-            }
-            return .perFrame(ClipRenderer(model: try StableDiffusionModel(directory: url, sampler: settings.sampler)))
-        } catch {
-            throw RenderJobError.model("cannot load the model from \(settings.modelPath): \(error)")
-        }
     }
 
     private func sampling() -> ProgressiveSampler.Parameters {
@@ -202,7 +151,15 @@ public struct RenderJob {
         return sampling
     }
 
-    private func preparePerFrame(_ pair: PromptPair, renderer: ClipRenderer, initialNoise: Tensor?, modelPath: String) throws -> PreparedClip {
+    /// One pair's request, prepared by the renderer (the speech read, the frame count fixed), and its manifest.
+    /// A talking head takes the pair's own reference frame and speech unless others are given, and has
+    /// ceil(seconds · fps) frames with speech; an image checkpoint uses a reference only when one is named.
+    private func prepare(_ pair: PromptPair, renderer: any ClipRenderer, initialNoise: Tensor?,
+                         modelPath: String) throws -> (PreparedClip, RenderManifest) {
+        let talking = renderer.progressUnit == .window
+        if talking, settings.noisePath != nil {
+            throw RenderJobError.invalidSettings("--noise is for image checkpoints; a talking-head render seeds each window (--seed)")
+        }
         var request = ClipRequest(prompts: [pair.coarsePrompt, pair.finePrompt])
         request.frames = settings.frames
         request.fps = settings.fps
@@ -211,58 +168,28 @@ public struct RenderJob {
         request.sampling = sampling()
         request.width = settings.size
         request.height = settings.size
-        let referencePath = try Self.resolve(settings.reference, for: pair, what: "reference")
-        if let referencePath {
-            request.reference = try Self.readReference(referencePath)
-            request.sampling.strength = settings.strength
-        }
-        request.audioPath = settings.audio == "none" ? nil : try Self.resolveAudio(settings.audio, for: pair)
-        let manifest = RenderManifest(
-            annotationId: pair.annotationID, revision: pair.revision, coarsePrompt: pair.coarsePrompt,
-            finePrompt: pair.finePrompt, model: modelPath, steps: settings.steps, split: settings.split,
-            blend: settings.blend.rawValue, alphaMax: settings.alphaMax, alphaMin: settings.alphaMin,
-            sampler: settings.sampler.name, cfg: settings.guidanceScale, seed: settings.seed, noise: settings.noisePath,
-            frames: settings.frames, fps: settings.fps, size: settings.size ?? renderer.model.defaultImageSize,
-            reference: referencePath, strength: referencePath == nil ? 1 : settings.strength, audio: request.audioPath)
-        return PreparedClip(manifest: manifest) { directory, name, progress, _ in
-            try renderer.render(request, directory: directory, name: name, progress: progress)
-        }
-    }
-
-    /// The portrait is the pair's own reference frame unless one is given; the speech is the pair's own unless a
-    /// file or "none" is given. With speech the clip has ceil(seconds · fps) frames.
-    private func prepareTalkingHead(_ pair: PromptPair, renderer: TalkingClipRenderer, modelPath: String) throws -> PreparedClip {
-        guard settings.noisePath == nil else {
-            throw RenderJobError.invalidSettings("--noise is for image checkpoints; a talking-head render seeds each window (--seed)")
-        }
-        guard let referencePath = try Self.resolve(settings.reference ?? "auto", for: pair, what: "reference") else {
-            throw RenderJobError.missingInput("a talking-head render needs a reference portrait")
-        }
-        var request = TalkingClipRequest(prompts: [pair.coarsePrompt, pair.finePrompt], reference: try Self.readReference(referencePath))
-        request.audioPath = settings.audio == "none" ? nil : try Self.resolveAudio(settings.audio ?? "auto", for: pair)
-        request.frames = settings.frames
-        request.fps = settings.fps
         request.window = settings.window
         request.motionFrames = settings.motionFrames
-        request.seed = settings.seed
-        request.sampling = sampling()
-        request.width = settings.size
-        request.height = settings.size
-        let frames: Int
-        do { frames = try renderer.prepareSpeech(&request) } catch { throw RenderJobError.missingInput("\(error)") }
+        let referencePath = try Self.resolve(talking ? settings.reference ?? "auto" : settings.reference, for: pair, what: "reference")
+        if talking, referencePath == nil { throw RenderJobError.missingInput("a talking-head render needs a reference portrait") }
+        request.reference = try referencePath.map(Self.readReference)
+        if !talking, referencePath != nil { request.sampling.strength = settings.strength }
+        request.audioPath = settings.audio == "none" ? nil : try Self.resolveAudio(talking ? settings.audio ?? "auto" : settings.audio, for: pair)
+        let clip: PreparedClip
+        do { clip = try renderer.prepare(request) } catch { throw RenderJobError.missingInput("\(error)") }
         var manifest = RenderManifest(
             annotationId: pair.annotationID, revision: pair.revision, coarsePrompt: pair.coarsePrompt,
             finePrompt: pair.finePrompt, model: modelPath, steps: settings.steps, split: settings.split,
             blend: settings.blend.rawValue, alphaMax: settings.alphaMax, alphaMin: settings.alphaMin,
-            sampler: settings.sampler.name, cfg: settings.guidanceScale, seed: settings.seed, noise: nil,
-            frames: frames, fps: settings.fps, size: settings.size ?? renderer.model.defaultImageSize,
-            reference: referencePath, strength: 1, audio: request.audioPath)
-        manifest.renderer = "talking_head"
-        manifest.window = settings.window
-        manifest.motionFrames = settings.motionFrames
-        return PreparedClip(manifest: manifest) { directory, name, progress, windowFinished in
-            try renderer.render(request, directory: directory, name: name, progress: progress, windowFinished: windowFinished)
+            sampler: settings.sampler.name, cfg: settings.guidanceScale, seed: settings.seed, noise: talking ? nil : settings.noisePath,
+            frames: clip.plan.frames, fps: settings.fps, size: settings.size ?? renderer.defaultImageSize,
+            reference: referencePath, strength: request.sampling.strength, audio: request.audioPath)
+        if talking {
+            manifest.renderer = "talking_head"
+            manifest.window = settings.window
+            manifest.motionFrames = settings.motionFrames
         }
+        return (clip, manifest)
     }
 
     private static func readReference(_ path: String) throws -> RGBImage {
@@ -280,7 +207,7 @@ public struct RenderJob {
               let previous = try? ProjectJSON.decoder().decode(RenderManifestFile.self, from: data)
         else { return nil }
         if let store {
-            let recorded = try storeCall {
+            let recorded = try RenderRecording.storeCall {
                 try store.renders(annotationID: pair.annotationID, status: .done)
                     .contains { $0.revision == pair.revision && $0.parametersJSON == parametersJSON }
             }
@@ -340,11 +267,5 @@ public struct RenderJob {
             throw RenderJobError.missingInput("the \(what) source \(source) of annotation \(pair.annotationID) holds no video or image")
         }
         return URL(fileURLWithPath: source).appendingPathComponent(first).path
-    }
-
-    private func storeCall<Value>(_ body: () throws -> Value) throws -> Value {
-        do { return try body() } catch let error as RenderJobError { throw error } catch {
-            throw RenderJobError.store("\(error)")
-        }
     }
 }

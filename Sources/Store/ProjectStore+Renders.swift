@@ -1,3 +1,4 @@
+import AnnotationRecord
 import Foundation
 import GRDB
 
@@ -24,13 +25,45 @@ public enum RenderStatus: String, Codable, Sendable, CaseIterable {
     case queued, running, done, failed
 }
 
+/// The files a finished render left, stored as the JSON array [video, first frame, contact sheet, manifest].
+public struct RenderOutputs: Sendable, Equatable {
+    public var video: String
+    public var firstFrame: String
+    public var contactSheet: String
+    public var manifest: String
+
+    public init(video: String, firstFrame: String, contactSheet: String, manifest: String) {
+        (self.video, self.firstFrame, self.contactSheet, self.manifest) = (video, firstFrame, contactSheet, manifest)
+    }
+
+    var paths: [String] { [video, firstFrame, contactSheet, manifest] }
+
+    init?(paths: [String]) {
+        guard paths.count == 4 else { return nil }
+        self.init(video: paths[0], firstFrame: paths[1], contactSheet: paths[2], manifest: paths[3])
+    }
+}
+
+/// How far a render got and what it took; stored as a JSON object with the fields that are known.
+public struct RenderTimings: Codable, Sendable, Equatable {
+    public var windowsDone: Int?
+    public var windowCount: Int?
+    public var seconds: Double?
+    public var secondsPerFrame: Double?
+
+    public init(windowsDone: Int? = nil, windowCount: Int? = nil, seconds: Double? = nil, secondsPerFrame: Double? = nil) {
+        (self.windowsDone, self.windowCount, self.seconds, self.secondsPerFrame) = (windowsDone, windowCount, seconds, secondsPerFrame)
+    }
+}
+
 /// A recorded render: what was asked (`request`, whose fields read straight through) and how it went.
 @dynamicMemberLookup
-public struct RenderRecord: Codable, Sendable, Equatable {
+public struct RenderRecord: Sendable, Equatable {
     public var id: Int64
     public var request: NewRender
-    public var outputsJSON: String
-    public var timingsJSON: String
+    /// The files of a done render; nil before it is done.
+    public var outputs: RenderOutputs?
+    public var timings: RenderTimings
     public var status: RenderStatus
     public var error: String?
     public var createdAt: Date
@@ -60,18 +93,32 @@ public struct ClipLink: Codable, Sendable, Equatable {
 }
 
 extension ProjectStore {
-    /// Records a queued render of an existing revision; returns its id.
-    public func addRender(_ render: NewRender) throws -> Int64 {
+    /// Starts a render of an existing revision: one transaction records it as running, and first marks failed
+    /// every running record of the same revision and parameters that `isAbandoned` says no live process holds (a
+    /// run killed outright leaves its record running). Returns the new record's id.
+    public func startRender(_ render: NewRender, isAbandoned: Bool) throws -> Int64 {
         guard StoredJSON.isValidObjectOrArray(render.parametersJSON) else {
             throw StoreError.invalidInput("render parameters are not a JSON object")
         }
         return try pool.write { db in
             _ = try self.revisionRow(db, annotationID: render.annotationID, number: render.revision)
             let time = self.now
+            if isAbandoned {
+                let stale = try RenderRow
+                    .filter(Column("annotation_id") == render.annotationID && Column("revision") == render.revision
+                            && Column("parameters_json") == render.parametersJSON && Column("status") == RenderStatus.running.rawValue)
+                    .fetchAll(db)
+                for var row in stale {
+                    row.status = RenderStatus.failed.rawValue
+                    row.error = "interrupted: the process rendering it ended before finishing"
+                    row.updatedAt = time
+                    try row.update(db)
+                }
+            }
             try RenderRow(
                 id: nil, annotationId: render.annotationID, revision: render.revision, parametersJson: render.parametersJSON,
                 seed: render.seed, modelPath: render.modelPath, modelHash: render.modelHash, outputsJson: "[]",
-                timingsJson: "{}", status: RenderStatus.queued.rawValue, error: nil, createdAt: time, updatedAt: time
+                timingsJson: "{}", status: RenderStatus.running.rawValue, error: nil, createdAt: time, updatedAt: time
             ).insert(db)
             let id = db.lastInsertedRowID
             try self.audit(db, curator: "renderer", action: "render.add", annotationID: render.annotationID, record: ["render_id": id])
@@ -79,19 +126,39 @@ extension ProjectStore {
         }
     }
 
-    /// Moves a render on: its status, and when known its output files, timings and error.
-    public func updateRender(id: Int64, status: RenderStatus, outputsJSON: String? = nil, timingsJSON: String? = nil, error: String? = nil) throws {
-        for json in [outputsJSON, timingsJSON].compactMap({ $0 }) where !StoredJSON.isValidObjectOrArray(json) {
-            throw StoreError.invalidInput("render outputs and timings must be JSON")
+    /// Notes that `done` of a running render's `count` windows are kept on disk.
+    public func finishWindow(renderID: Int64, done: Int, of count: Int) throws {
+        try updateRender(id: renderID, from: [.running]) { row in
+            row.timingsJson = try ProjectJSON.string(RenderTimings(windowsDone: done, windowCount: count))
         }
+    }
+
+    /// Marks a running render done with the files it left and what it took.
+    public func finishRender(id: Int64, outputs: RenderOutputs, timings: RenderTimings) throws {
+        try updateRender(id: id, from: [.running]) { row in
+            row.status = RenderStatus.done.rawValue
+            row.outputsJson = try ProjectJSON.string(outputs.paths)
+            row.timingsJson = try ProjectJSON.string(timings)
+            row.error = nil
+        }
+    }
+
+    /// Marks a queued or running render failed, with the reason.
+    public func failRender(id: Int64, reason: String) throws {
+        try updateRender(id: id, from: [.queued, .running]) { row in
+            row.status = RenderStatus.failed.rawValue
+            row.error = reason
+        }
+    }
+
+    /// One render's row changed in one transaction, when it is in one of `statuses`.
+    private func updateRender(id: Int64, from statuses: Set<RenderStatus>, _ change: (inout RenderRow) throws -> Void) throws {
         try pool.write { db in
-            guard var row = try RenderRow.fetchOne(db, key: id) else {
-                throw StoreError.invalidInput("no render #\(id)")
+            guard var row = try RenderRow.fetchOne(db, key: id) else { throw StoreError.invalidInput("no render #\(id)") }
+            guard let status = RenderStatus(rawValue: row.status), statuses.contains(status) else {
+                throw StoreError.invalidInput("render #\(id) is \(row.status), not \(statuses.map(\.rawValue).sorted().joined(separator: " or "))")
             }
-            row.status = status.rawValue
-            if let outputsJSON { row.outputsJson = outputsJSON }
-            if let timingsJSON { row.timingsJson = timingsJSON }
-            row.error = error
+            try change(&row)
             row.updatedAt = self.now
             try row.update(db)
         }
@@ -108,8 +175,9 @@ extension ProjectStore {
                     request: NewRender(
                         annotationID: $0.annotationId, revision: $0.revision, parametersJSON: $0.parametersJson, seed: $0.seed,
                         modelPath: $0.modelPath, modelHash: $0.modelHash),
-                    outputsJSON: $0.outputsJson,
-                    timingsJSON: $0.timingsJson, status: RenderStatus(rawValue: $0.status)!, error: $0.error,
+                    outputs: (try? ProjectJSON.decode([String].self, from: $0.outputsJson)).flatMap(RenderOutputs.init(paths:)),
+                    timings: (try? ProjectJSON.decode(RenderTimings.self, from: $0.timingsJson)) ?? RenderTimings(),
+                    status: RenderStatus(rawValue: $0.status)!, error: $0.error,
                     createdAt: $0.createdAt, updatedAt: $0.updatedAt)
             }
         }

@@ -122,10 +122,10 @@ final class RenderCommandTests: XCTestCase {
         XCTAssertEqual(records.count, 1)
         XCTAssertEqual(records.first?.status, .done)
         XCTAssertEqual(records.first?.revision, 1)
-        let outputs = try XCTUnwrap(records.first?.outputsJSON)
-        let files = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(outputs.utf8)) as? [String])
-        let video = try XCTUnwrap(files.first { $0.hasSuffix(".mp4") })
-        XCTAssertTrue(files.contains { $0.hasSuffix(".png") }, "first frame and contact sheet are recorded too")
+        let outputs = try XCTUnwrap(records.first?.outputs)
+        let video = outputs.video
+        XCTAssertTrue(outputs.firstFrame.hasSuffix(".png") && outputs.contactSheet.hasSuffix("-sheet.png"), "first frame and contact sheet are recorded too")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: outputs.manifest))
         XCTAssertEqual(try MediaProbe.probe(path: video, countFrames: true).frameCount, 3)
 
         let second = try tbd(render)

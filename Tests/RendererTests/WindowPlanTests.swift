@@ -25,31 +25,6 @@ final class WindowPlanTests: XCTestCase {
         }
     }
 
-    func testFinishedWindowsCountOnlyCompleteWindowsFromTheFirst() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-windows-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let windows = FinishedWindows(clipDirectory: folder, name: "clip")
-        let plan = try WindowPlan(frames: 10, window: 4, motionFrames: 1)
-        XCTAssertEqual(windows.completedCount(windows: plan.windowCount) { plan.keptFrames(ofWindow: $0).count }, 0)
-        let frames = (0..<4).map { RGBImage(width: 8, height: 8, filledWith: (UInt8(40 * $0), 10, 200)) }
-        try windows.write(window: 0, frames: frames)
-        // Window 2 without window 1 does not count: windows resume in order.
-        try windows.write(window: 2, frames: Array(frames.prefix(2)))
-        XCTAssertEqual(windows.completedCount(windows: plan.windowCount) { plan.keptFrames(ofWindow: $0).count }, 1)
-        try windows.write(window: 1, frames: frames)
-        XCTAssertEqual(windows.completedCount(windows: plan.windowCount) { plan.keptFrames(ofWindow: $0).count }, 3)
-        // PNG keeps the frames exactly, so motion frames read back equal the ones decoded.
-        XCTAssertEqual(try windows.frame(window: 1, position: 3).pixels, frames[3].pixels)
-        // A window cut off while writing leaves only its hidden staging folder, which does not count.
-        try FileManager.default.removeItem(at: windows.folder.appendingPathComponent("window-00001"))
-        try FileManager.default.createDirectory(at: windows.folder.appendingPathComponent(".window-00001.partial-1"),
-                                                withIntermediateDirectories: false)
-        XCTAssertEqual(windows.completedCount(windows: plan.windowCount) { plan.keptFrames(ofWindow: $0).count }, 1)
-        windows.remove()
-        XCTAssertFalse(FileManager.default.fileExists(atPath: windows.folder.path))
-    }
-
     func testTheEstimateOfAResumedRunCountsOnlyItsOwnWindows() {
         // Window 3 of 4 (index 2), resumed at index 2, one of 10 steps done in 5 s: 19 steps left at 5 s each.
         let resumed = RenderProgress(frame: 2, frameCount: 4, step: 1, stepCount: 10, elapsedSeconds: 5, unit: .window, firstFrame: 2)

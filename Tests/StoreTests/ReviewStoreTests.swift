@@ -293,16 +293,26 @@ final class ReviewStoreTests: XCTestCase {
 
     func testRenderAndClipLinkRecords() throws {
         let id = try store.addAnnotation(sampleAnnotation())
-        XCTAssertThrowsError(try store.addRender(NewRender(annotationID: id, revision: 2, parametersJSON: "{}", seed: 1, modelPath: "m")))
-        let render = try store.addRender(NewRender(
-            annotationID: id, revision: 1, parametersJSON: "{\"steps\":40,\"cfg\":3.5}", seed: 42, modelPath: "models/sd15", modelHash: "abc"))
-        try store.updateRender(id: render, status: .done, outputsJSON: "[\"out/1.mp4\"]", timingsJSON: "{\"unet_s\":4.3}")
-        let records = try store.renders(annotationID: id)
+        XCTAssertThrowsError(try store.startRender(NewRender(annotationID: id, revision: 2, parametersJSON: "{}", seed: 1, modelPath: "m"), isAbandoned: false))
+        let parameters = "{\"steps\":40,\"cfg\":3.5}"
+        let first = try store.startRender(NewRender(
+            annotationID: id, revision: 1, parametersJSON: parameters, seed: 42, modelPath: "models/sd15", modelHash: "abc"), isAbandoned: false)
+        try store.finishWindow(renderID: first, done: 1, of: 3)
+        XCTAssertEqual(try store.renders(annotationID: id).first?.timings, RenderTimings(windowsDone: 1, windowCount: 3))
+        // A second start of the same parameters while the first is abandoned marks the first failed, in the same transaction.
+        let render = try store.startRender(NewRender(
+            annotationID: id, revision: 1, parametersJSON: parameters, seed: 42, modelPath: "models/sd15", modelHash: "abc"), isAbandoned: true)
+        XCTAssertEqual(try store.renders(status: .failed).map(\.id), [first])
+        XCTAssertThrowsError(try store.finishWindow(renderID: first, done: 2, of: 3), "a failed render takes no more windows")
+        let outputs = RenderOutputs(video: "out/1.mp4", firstFrame: "out/1.png", contactSheet: "out/1-sheet.png", manifest: "out/1.json")
+        try store.finishRender(id: render, outputs: outputs, timings: RenderTimings(seconds: 4.3, secondsPerFrame: 1.4))
+        let records = try store.renders(annotationID: id, status: .done)
         XCTAssertEqual(records.count, 1)
-        XCTAssertEqual(records[0].status, .done)
-        XCTAssertEqual(records[0].outputsJSON, "[\"out/1.mp4\"]")
+        XCTAssertEqual(records[0].outputs, outputs)
+        XCTAssertEqual(records[0].timings.seconds, 4.3)
         XCTAssertEqual(records[0].seed, 42)
-        XCTAssertThrowsError(try store.updateRender(id: render, status: .failed, timingsJSON: "nope"))
+        XCTAssertThrowsError(try store.failRender(id: render, reason: "late"), "a done render is not failed afterwards")
+        XCTAssertThrowsError(try store.finishRender(id: 999, outputs: outputs, timings: RenderTimings()))
         XCTAssertEqual(try store.renders(status: .queued).count, 0)
 
         let link = ClipLink(annotationID: id, clipPath: "data/mead/M003/front/happy/level_2/002.mp4", actorID: "M003", view: "front", emotion: "happy", level: 2)
@@ -311,7 +321,7 @@ final class ReviewStoreTests: XCTestCase {
         XCTAssertThrowsError(try store.addClipLink(ClipLink(annotationID: 999, clipPath: "x")))
         XCTAssertEqual(try store.clipLinks(annotationID: id).map(\.clipPath), [StoredPath.absolute(link.clipPath)], "stored absolute")
         XCTAssertEqual(try store.clipLinks(clipPath: link.clipPath).first?.annotationID, id)
-        XCTAssertEqual(try store.stats().renders, 1)
+        XCTAssertEqual(try store.stats().renders, 2, "the failed and the done render")
     }
 
     func testAdvanceDecidesAndClaimsTheNextItemInOneStep() throws {

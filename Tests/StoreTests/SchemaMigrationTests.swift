@@ -41,7 +41,7 @@ final class SchemaMigrationTests: XCTestCase {
         let detail = try store.show(id: 7)
         XCTAssertEqual(detail.current.aus, ["1B", "4B", "15B"])
         XCTAssertEqual(try store.statusCounts().pending, 1, "counts kept by triggers include rows written before the upgrade")
-        _ = try store.addRender(NewRender(annotationID: 7, revision: 1, parametersJSON: "{}", seed: 3, modelPath: "m"))
+        _ = try store.startRender(NewRender(annotationID: 7, revision: 1, parametersJSON: "{}", seed: 3, modelPath: "m"), isAbandoned: false)
         XCTAssertEqual(try store.integrityProblems(), [])
     }
 

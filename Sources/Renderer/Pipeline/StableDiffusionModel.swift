@@ -3,7 +3,7 @@ import Foundation
 import Tensors
 
 /// The parts of a diffusers Stable Diffusion 1.5-family folder that rendering uses, each loaded once.
-public final class StableDiffusionModel: @unchecked Sendable {
+public final class StableDiffusionModel: LatentDiffusionModel, @unchecked Sendable {
     public let folder: DiffusersModelFolder
     public let tokenizer: CLIPTokenizer
     public let textEncoder: CLIPTextModel
@@ -28,14 +28,5 @@ public final class StableDiffusionModel: @unchecked Sendable {
         }
     }
 
-    /// Pixels per latent position (8 for SD1.5).
-    public var vaeScale: Int { 1 << (vae.configuration.blockOutChannels.count - 1) }
-
-    /// The UNet's sample size in pixels (512 for SD1.5), the default frame size.
-    public var defaultImageSize: Int { (unet.configuration.sampleSize ?? 64) * vaeScale }
-
-    /// The text condition [1, 77, width] of one prompt.
-    public func embed(_ prompt: String, clipSkip: Int = 0) throws -> Tensor {
-        try textEncoder.condition([tokenizer.encode(prompt)], clipSkip: clipSkip)
-    }
+    public var latentSampleSize: Int? { unet.configuration.sampleSize }
 }

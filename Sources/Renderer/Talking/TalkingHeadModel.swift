@@ -3,7 +3,7 @@ import Foundation
 import Tensors
 
 /// The parts of a talking-head checkpoint (`TalkingHeadCheckpoint`) that rendering uses, each loaded once.
-public final class TalkingHeadModel: @unchecked Sendable {
+public final class TalkingHeadModel: LatentDiffusionModel, @unchecked Sendable {
     public let checkpoint: TalkingHeadCheckpoint
     public let tokenizer: CLIPTokenizer
     public let textEncoder: CLIPTextModel
@@ -38,14 +38,5 @@ public final class TalkingHeadModel: @unchecked Sendable {
         (try? DiffusersModelFolder(root: directory).pipelineClass) == TalkingHeadCheckpoint.pipelineClass
     }
 
-    /// Pixels per latent position (8 for SD1.5).
-    public var vaeScale: Int { 1 << (vae.configuration.blockOutChannels.count - 1) }
-
-    /// The denoiser's sample size in pixels (512 for SD1.5), the default frame size.
-    public var defaultImageSize: Int { (unet.configuration.unet.sampleSize ?? 64) * vaeScale }
-
-    /// The text condition [1, 77, width] of one prompt.
-    public func embed(_ prompt: String) throws -> Tensor {
-        try textEncoder.condition([tokenizer.encode(prompt)], clipSkip: 0)
-    }
+    public var latentSampleSize: Int? { unet.configuration.unet.sampleSize }
 }

@@ -11,7 +11,7 @@ let package = Package(
         .library(name: "AnnotationRecord", targets: ["AnnotationRecord"]),
         .library(name: "CLIPTokenization", targets: ["CLIPTokenization"]),
         .library(name: "Store", targets: ["Store"]),
-        .library(name: "ReviewUI", targets: ["ReviewUI"]),
+        .library(name: "ReviewQueue", targets: ["ReviewQueue"]),
         .library(name: "BatchAnnotation", targets: ["BatchAnnotation"]),
         .library(name: "RenderingJobs", targets: ["RenderingJobs"]),
         .library(name: "Renderer", targets: ["Renderer"]),
@@ -75,8 +75,8 @@ let package = Package(
         .target(
             name: "Renderer", dependencies: ["Tensors", "MediaIO", "CLIPTokenization", "ContentHashing", "FileAccess"]),
 
-        // Level 2: the review UI, batch annotation and rendering jobs.
-        .target(name: "ReviewUI", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "MediaIO", "CLIPTokenization", "SafeText"]),
+        // Level 2: the review queue, batch annotation and rendering jobs.
+        .target(name: "ReviewQueue", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "MediaIO", "CLIPTokenization", "SafeText"]),
         .target(
             name: "BatchAnnotation",
             dependencies: [
@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "tbd",
             dependencies: [
-                "FACSKnowledge", "AnnotationRecord", "CLIPTokenization", "CoTFA", "Store", "ReviewUI", "Renderer",
+                "FACSKnowledge", "AnnotationRecord", "CLIPTokenization", "CoTFA", "Store", "ReviewQueue", "Renderer",
                 "RenderingJobs", "Tensors", "MediaIO", "BatchAnnotation", "SafeText", "FileAccess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -128,6 +128,6 @@ let package = Package(
         .testTarget(name: "RenderingJobsTests", dependencies: ["RenderingJobs", "Renderer", "Store", "AnnotationRecord", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "SafeText", "TestSupport"]),
         .testTarget(
-            name: "ReviewUITests", dependencies: ["ReviewUI", "Store", "AnnotationRecord", "FACSKnowledge", "SafeText", "MediaIO", "TestSupport"]),
+            name: "ReviewQueueTests", dependencies: ["ReviewQueue", "Store", "AnnotationRecord", "FACSKnowledge", "SafeText", "MediaIO", "TestSupport"]),
     ]
 )

@@ -97,8 +97,10 @@ let package = Package(
 
         // A loopback OpenAI-compatible chat server for the CoT-FA tests and benchmark (plain POSIX sockets).
         .target(name: "LoopbackChatServer"),
-        // What the test targets share: finding and running `tbd`, temporary folders and stores.
-        .target(name: "TestSupport", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge"], path: "Tests/TestSupport"),
+        // Temporary folders for tests, with no dependencies, for test targets that must not link the store.
+        .target(name: "TemporaryFolders", path: "Tests/TemporaryFolders"),
+        // What the test targets share: finding and running `tbd`, temporary folders (re-exported) and stores.
+        .target(name: "TestSupport", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "TemporaryFolders"], path: "Tests/TestSupport"),
         .executableTarget(
             name: "batch-bench",
             dependencies: ["BatchAnnotation", "CoTFA", "FACSKnowledge", "LoopbackChatServer", "MediaIO", "Store"]),
@@ -123,8 +125,8 @@ let package = Package(
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "TestSupport"], resources: [.copy("Fixtures")]),
         // What the tensor-level test targets share: fixture folders and the relative-tolerance comparison.
         .target(name: "TensorTesting", dependencies: ["Tensors"], path: "Tests/TensorTesting"),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "CLIPTokenization"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting", "TemporaryFolders"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "CLIPTokenization", "TemporaryFolders"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RenderingJobsTests", dependencies: ["RenderingJobs", "Renderer", "Store", "AnnotationRecord", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "SafeText", "TestSupport"]),
         .testTarget(

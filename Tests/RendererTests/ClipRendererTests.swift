@@ -1,5 +1,6 @@
 import Foundation
 import MediaIO
+import TemporaryFolders
 import XCTest
 @testable import Renderer
 import Tensors
@@ -8,14 +9,13 @@ import Tensors
 /// files through FFmpeg's libraries, decoded back with MediaIO.
 final class ClipRendererTests: XCTestCase {
     private static let checkpoint: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-tiny-\(UUID().uuidString)")
+        let url = try! makeTemporaryFolder("tbd-tiny")
         try! RandomCheckpoint.write(size: .tiny, seed: 0, to: url)
         return url
     }()
 
     private func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-render-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        let url = try makeTemporaryFolder("tbd-render")
         addTeardownBlock { try? FileManager.default.removeItem(at: url) }
         return url
     }

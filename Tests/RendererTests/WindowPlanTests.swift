@@ -1,6 +1,7 @@
 import Foundation
 import MediaIO
 @testable import Renderer
+import TemporaryFolders
 import XCTest
 import Tensors
 
@@ -26,9 +27,8 @@ final class WindowPlanTests: XCTestCase {
     }
 
     func testFinishedWindowsCountOnlyCompleteWindowsFromTheFirst() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-windows-\(UUID().uuidString)")
+        let folder = try makeTemporaryFolder("tbd-windows")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let windows = FinishedWindows(clipDirectory: folder, name: "clip")
         let plan = try WindowPlan(frames: 10, window: 4, motionFrames: 1)
         XCTAssertEqual(windows.completedCount(windows: plan.windowCount) { plan.keptFrames(ofWindow: $0).count }, 0)

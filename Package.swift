@@ -126,7 +126,8 @@ let package = Package(
         // What the tensor-level test targets share: fixture folders and the relative-tolerance comparison.
         .target(name: "TensorTesting", dependencies: ["Tensors"], path: "Tests/TensorTesting"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting", "TemporaryFolders"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "CLIPTokenization", "TemporaryFolders"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "TemporaryFolders"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLIPTokenizationTests", dependencies: ["CLIPTokenization", "TemporaryFolders"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RenderingJobsTests", dependencies: ["RenderingJobs", "Renderer", "Store", "AnnotationRecord", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "SafeText", "TestSupport"]),
         .testTarget(

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Builds the Renderer parity fixtures from the PyTorch reference stack.
 
-Writes small inputs and expected outputs under Tests/RendererTests/Fixtures/ so the Swift tests can check the
+Writes small inputs and expected outputs under Tests/RendererTests/Fixtures/ (the tokenizer's cases under
+Tests/CLIPTokenizationTests/Fixtures/) so the Swift tests can check the
 tensor operations, safetensors dtype conversion, DDIM, DPM-Solver++, classifier-free guidance, the CLIP tokenizer,
 the CLIP text encoder and the whole `tbd render sample` loop (tiny pipeline, progressive guidance) without Python. With --bench-model DIR it instead writes a full-size SD1.5 text encoder with random
 weights (about 500 MB, never committed) for scripts/bench/50-renderer.sh.
@@ -29,6 +30,8 @@ from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 PINNED = {"torch": "2.13.0+cpu", "diffusers": "0.42.1", "transformers": "5.24.0", "safetensors": "0.8.0"}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "Tests", "RendererTests", "Fixtures")
+# The tokenizer is tested in its own target, which links neither the renderer nor OpenBLAS.
+TOKENIZER_FIXTURES = os.path.join(ROOT, "Tests", "CLIPTokenizationTests", "Fixtures")
 MERGES = os.path.join(ROOT, "Resources", "clip-merges.txt")
 
 
@@ -243,7 +246,7 @@ def make_tokenizer_cases(tokenizer) -> None:
         full = tokenizer(text)["input_ids"]
         cases.append({"text": text, "ids": padded, "token_count": len(full)})
     assert len(cases) >= 200, len(cases)
-    with open(os.path.join(FIXTURES, "tokenizer-cases.json"), "w", encoding="utf-8") as out:
+    with open(os.path.join(TOKENIZER_FIXTURES, "tokenizer-cases.json"), "w", encoding="utf-8") as out:
         json.dump({"cases": cases}, out, ensure_ascii=True, indent=0)
 
 
@@ -448,6 +451,7 @@ def main() -> None:
         make_bench_model(args.bench_model)
         return
     os.makedirs(FIXTURES, exist_ok=True)
+    os.makedirs(TOKENIZER_FIXTURES, exist_ok=True)
     torch.set_num_threads(1)
     make_ops()
     make_dtypes()
@@ -458,8 +462,9 @@ def main() -> None:
     make_tokenizer_cases(tokenizer)
     make_text_encoder(tokenizer)
     make_sample_loop(tokenizer)
-    with open(os.path.join(FIXTURES, "VERSIONS.json"), "w") as out:
-        json.dump(PINNED, out, indent=1)
+    for folder in (FIXTURES, TOKENIZER_FIXTURES):
+        with open(os.path.join(folder, "VERSIONS.json"), "w") as out:
+            json.dump(PINNED, out, indent=1)
 
 
 if __name__ == "__main__":

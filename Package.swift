@@ -111,7 +111,7 @@ let package = Package(
 
         .testTarget(
             name: "CoTFATests",
-            dependencies: ["CoTFA", "AnnotationRecord", "FACSKnowledge", "LoopbackChatServer", "Store", "SafeText", "TestSupport"]),
+            dependencies: ["CoTFA", "AnnotationRecord", "FACSKnowledge", "LoopbackChatServer", "Store", "TestSupport"]),
         .testTarget(name: "ShimTests", dependencies: ["CCurl", "COpenBLAS", "CFFmpeg"]),
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "AnnotationRecordTests", dependencies: ["AnnotationRecord", "FACSKnowledge", "ContentHashing"]),
@@ -128,6 +128,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting", "TemporaryFolders"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "TemporaryFolders"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTokenizationTests", dependencies: ["CLIPTokenization", "TemporaryFolders"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SafeTextTests", dependencies: ["SafeText"]),
         .testTarget(name: "RenderingJobsTests", dependencies: ["RenderingJobs", "Renderer", "Store", "AnnotationRecord", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "SafeText", "TestSupport"]),
         .testTarget(

@@ -114,7 +114,8 @@ let package = Package(
             dependencies: ["CoTFA", "AnnotationRecord", "FACSKnowledge", "LoopbackChatServer", "Store", "TestSupport"]),
         .testTarget(name: "ShimTests", dependencies: ["CCurl", "COpenBLAS", "CFFmpeg"]),
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
-        .testTarget(name: "AnnotationRecordTests", dependencies: ["AnnotationRecord", "FACSKnowledge", "ContentHashing"]),
+        .testTarget(name: "AnnotationRecordTests", dependencies: ["AnnotationRecord", "FACSKnowledge"]),
+        .testTarget(name: "ContentHashingTests", dependencies: ["ContentHashing"]),
         .testTarget(name: "CLITests", dependencies: ["FACSKnowledge", "AnnotationRecord", "Store", "MediaIO", "TestSupport"]),
         .testTarget(
             name: "BatchAnnotationTests",

@@ -11,6 +11,16 @@ final class TerminalTextTests: XCTestCase {
         }
     }
 
+    /// Each input, through `transform`, gives its expected text, and nothing in it a terminal would act on.
+    func assertEach(_ cases: [(String, String)], through transform: (String) -> String,
+                    file: StaticString = #filePath, line: UInt = #line) {
+        for (input, expected) in cases {
+            let output = transform(input)
+            XCTAssertEqual(output, expected, input.debugDescription, file: file, line: line)
+            assertInert(output, file: file, line: line)
+        }
+    }
+
     func testEscapeSequencesBecomeVisibleText() {
         let cases: [(String, String)] = [
             ("a\u{1B}[2J\u{1B}[1;1Hb", "a␛[2J␛[1;1Hb"),
@@ -24,11 +34,7 @@ final class TerminalTextTests: XCTestCase {
             ("\u{202E}evil", "\u{FFFD}evil"),
             ("\u{1B}7saved\u{1B}8", "␛7saved␛8"),
         ]
-        for (input, expected) in cases {
-            let output = TerminalText.sanitize(input)
-            XCTAssertEqual(output, expected)
-            assertInert(output)
-        }
+        assertEach(cases, through: { TerminalText.sanitize($0) })
         XCTAssertEqual(TerminalText.sanitize("one\ntwo", keepNewlines: true), "one\ntwo")
         XCTAssertEqual(TerminalText.sanitize("plain text, ünïcode 表情"), "plain text, ünïcode 表情")
     }
@@ -60,11 +66,7 @@ final class TerminalTextTests: XCTestCase {
             ("\u{9E}pm\u{07}x", "␛^pm␇x"),
             ("\u{9F}apc\u{1B}\\y", "␛_apc␛\\y"),
         ]
-        for (input, expected) in cases {
-            let output = TerminalText.sanitize(input)
-            XCTAssertEqual(output, expected)
-            assertInert(output)
-        }
+        assertEach(cases, through: { TerminalText.sanitize($0) })
     }
 
     func testSanitizesEscapeSequencesAndControls() {
@@ -84,11 +86,7 @@ final class TerminalTextTests: XCTestCase {
             ("ok\u{1B}]0;a title that never ends", "ok"),
             ("\u{202E}evil", "\u{FFFD}evil"),
         ]
-        for (input, expected) in cases {
-            let output = TerminalText.strip(input)
-            XCTAssertEqual(output, expected, input.debugDescription)
-            assertInert(output)
-        }
+        assertEach(cases, through: { TerminalText.strip($0) })
         XCTAssertEqual(TerminalText.sanitize("tab\there"), "tab here", "sanitize turns a tab into a space; strip keeps it")
     }
 

@@ -3,7 +3,7 @@ import FACSKnowledge
 import Foundation
 import Store
 // Targets that import TestSupport get `makeTemporaryFolder` with it; targets that must not link the store
-// (the tokenizer's, the renderer's) import TemporaryFolders alone.
+// (the tokenizer's, the tensors', the renderer's) import TemporaryFolders alone.
 @_exported import TemporaryFolders
 
 /// A clock the tests move by hand, so leases expire without sleeping.

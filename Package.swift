@@ -11,7 +11,7 @@ let package = Package(
         .library(name: "AnnotationRecord", targets: ["AnnotationRecord"]),
         .library(name: "CLIPTokenization", targets: ["CLIPTokenization"]),
         .library(name: "Store", targets: ["Store"]),
-        .library(name: "ReviewUI", targets: ["ReviewUI"]),
+        .library(name: "ReviewQueue", targets: ["ReviewQueue"]),
         .library(name: "BatchAnnotation", targets: ["BatchAnnotation"]),
         .library(name: "RenderingJobs", targets: ["RenderingJobs"]),
         .library(name: "Renderer", targets: ["Renderer"]),
@@ -75,8 +75,8 @@ let package = Package(
         .target(
             name: "Renderer", dependencies: ["Tensors", "MediaIO", "CLIPTokenization", "ContentHashing", "FileAccess"]),
 
-        // Level 2: the review UI, batch annotation and rendering jobs.
-        .target(name: "ReviewUI", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "MediaIO", "CLIPTokenization", "SafeText"]),
+        // Level 2: the review queue, batch annotation and rendering jobs.
+        .target(name: "ReviewQueue", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "MediaIO", "CLIPTokenization", "SafeText"]),
         .target(
             name: "BatchAnnotation",
             dependencies: [
@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "tbd",
             dependencies: [
-                "FACSKnowledge", "AnnotationRecord", "CLIPTokenization", "CoTFA", "Store", "ReviewUI", "Renderer",
+                "FACSKnowledge", "AnnotationRecord", "CLIPTokenization", "CoTFA", "Store", "ReviewQueue", "Renderer",
                 "RenderingJobs", "Tensors", "MediaIO", "BatchAnnotation", "SafeText", "FileAccess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,8 +97,10 @@ let package = Package(
 
         // A loopback OpenAI-compatible chat server for the CoT-FA tests and benchmark (plain POSIX sockets).
         .target(name: "LoopbackChatServer"),
-        // What the test targets share: finding and running `tbd`, temporary folders and stores.
-        .target(name: "TestSupport", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge"], path: "Tests/TestSupport"),
+        // Temporary folders for tests, with no dependencies, for test targets that must not link the store.
+        .target(name: "TemporaryFolders", path: "Tests/TemporaryFolders"),
+        // What the test targets share: finding and running `tbd`, temporary folders (re-exported) and stores.
+        .target(name: "TestSupport", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "TemporaryFolders"], path: "Tests/TestSupport"),
         .executableTarget(
             name: "batch-bench",
             dependencies: ["BatchAnnotation", "CoTFA", "FACSKnowledge", "LoopbackChatServer", "MediaIO", "Store"]),
@@ -109,10 +111,11 @@ let package = Package(
 
         .testTarget(
             name: "CoTFATests",
-            dependencies: ["CoTFA", "AnnotationRecord", "FACSKnowledge", "LoopbackChatServer", "Store", "SafeText", "TestSupport"]),
+            dependencies: ["CoTFA", "AnnotationRecord", "FACSKnowledge", "LoopbackChatServer", "Store", "TestSupport"]),
         .testTarget(name: "ShimTests", dependencies: ["CCurl", "COpenBLAS", "CFFmpeg"]),
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
-        .testTarget(name: "AnnotationRecordTests", dependencies: ["AnnotationRecord", "FACSKnowledge", "ContentHashing"]),
+        .testTarget(name: "AnnotationRecordTests", dependencies: ["AnnotationRecord", "FACSKnowledge"]),
+        .testTarget(name: "ContentHashingTests", dependencies: ["ContentHashing"]),
         .testTarget(name: "CLITests", dependencies: ["FACSKnowledge", "AnnotationRecord", "Store", "MediaIO", "TestSupport"]),
         .testTarget(
             name: "BatchAnnotationTests",
@@ -123,11 +126,14 @@ let package = Package(
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "TestSupport"], resources: [.copy("Fixtures")]),
         // What the tensor-level test targets share: fixture folders and the relative-tolerance comparison.
         .target(name: "TensorTesting", dependencies: ["Tensors"], path: "Tests/TensorTesting"),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "CLIPTokenization"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting", "TemporaryFolders"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "TemporaryFolders"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLIPTokenizationTests", dependencies: ["CLIPTokenization", "TemporaryFolders"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SafeTextTests", dependencies: ["SafeText"]),
+        .testTarget(name: "WorkerThreadsTests", dependencies: ["WorkerThreads"]),
         .testTarget(name: "RenderingJobsTests", dependencies: ["RenderingJobs", "Renderer", "Tensors", "MediaIO", "Store", "AnnotationRecord", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "SafeText", "TestSupport"]),
         .testTarget(
-            name: "ReviewUITests", dependencies: ["ReviewUI", "Store", "AnnotationRecord", "FACSKnowledge", "SafeText", "MediaIO", "TestSupport"]),
+            name: "ReviewQueueTests", dependencies: ["ReviewQueue", "Store", "AnnotationRecord", "FACSKnowledge", "SafeText", "MediaIO", "TestSupport"]),
     ]
 )

@@ -2,10 +2,11 @@
 """Builds the Renderer parity fixtures from the PyTorch reference stack.
 
 Writes small inputs and expected outputs so the Swift tests can check without Python the tensor operations and
-safetensors dtype conversion (under Tests/TensorsTests/Fixtures/), and DDIM, DPM-Solver++, classifier-free guidance,
-the CLIP tokenizer, the CLIP text encoder and the whole `tbd render sample` loop (tiny pipeline, progressive guidance)
-(under Tests/RendererTests/Fixtures/). With --bench-model DIR it instead writes a full-size SD1.5 text encoder with
-random weights (about 500 MB, never committed) for scripts/bench/50-renderer.sh.
+safetensors dtype conversion (under Tests/TensorsTests/Fixtures/), the CLIP tokenizer (under
+Tests/CLIPTokenizationTests/Fixtures/), and DDIM, DPM-Solver++, classifier-free guidance, the CLIP text encoder and the
+whole `tbd render sample` loop (tiny pipeline, progressive guidance) (under Tests/RendererTests/Fixtures/). With
+--bench-model DIR it instead writes a full-size SD1.5 text encoder with random weights (about 500 MB, never
+committed) for scripts/bench/50-renderer.sh.
 
 Environment (versions pinned; see docs/renderer.md):
     python3 -m venv .venv
@@ -29,6 +30,8 @@ from tbdref.fixtures import RENDERER as FIXTURES, ROOT, TENSORS
 from tbdref.tensors import float32_contiguous, perturb
 
 PINNED = {"torch": "2.13.0+cpu", "diffusers": "0.42.1", "transformers": "5.24.0", "safetensors": "0.8.0"}
+# The tokenizer is tested in its own target, which links neither the renderer nor OpenBLAS.
+TOKENIZER_FIXTURES = os.path.join(ROOT, "Tests", "CLIPTokenizationTests", "Fixtures")
 MERGES = os.path.join(ROOT, "Resources", "clip-merges.txt")
 
 
@@ -232,7 +235,7 @@ def make_tokenizer_cases(tokenizer) -> None:
         full = tokenizer(text)["input_ids"]
         cases.append({"text": text, "ids": padded, "token_count": len(full)})
     assert len(cases) >= 200, len(cases)
-    with open(os.path.join(FIXTURES, "tokenizer-cases.json"), "w", encoding="utf-8") as out:
+    with open(os.path.join(TOKENIZER_FIXTURES, "tokenizer-cases.json"), "w", encoding="utf-8") as out:
         json.dump({"cases": cases}, out, ensure_ascii=True, indent=0)
 
 
@@ -434,6 +437,7 @@ def main() -> None:
         return
     os.makedirs(FIXTURES, exist_ok=True)
     os.makedirs(TENSORS, exist_ok=True)
+    os.makedirs(TOKENIZER_FIXTURES, exist_ok=True)
     torch.set_num_threads(1)
     make_ops()
     make_dtypes()
@@ -444,8 +448,9 @@ def main() -> None:
     make_tokenizer_cases(tokenizer)
     make_text_encoder(tokenizer)
     make_sample_loop(tokenizer)
-    with open(os.path.join(FIXTURES, "VERSIONS.json"), "w") as out:
-        json.dump(PINNED, out, indent=1)
+    for folder in (FIXTURES, TOKENIZER_FIXTURES):
+        with open(os.path.join(folder, "VERSIONS.json"), "w") as out:
+            json.dump(PINNED, out, indent=1)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import ReviewUI
+import ReviewQueue
 
 struct ReviewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,7 @@
 import ArgumentParser
 import FACSKnowledge
 import Foundation
-import ReviewUI
+import ReviewQueue
 import SafeText
 import Store
 

@@ -3,6 +3,7 @@ import AnnotationRecord
 import Foundation
 import MediaIO
 import Store
+import TestSupport
 import XCTest
 
 /// A second run over a dataset that has grown (more views selected, a larger clip limit) and the checks a run
@@ -11,8 +12,7 @@ final class BatchReRunTests: XCTestCase {
     var folder: URL!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-batch-rerun-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try makeTemporaryFolder("tbd-batch-rerun")
     }
 
     override func tearDownWithError() throws {

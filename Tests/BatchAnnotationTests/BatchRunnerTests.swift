@@ -4,6 +4,7 @@ import FACSKnowledge
 import Foundation
 import MediaIO
 import Store
+import TestSupport
 import XCTest
 
 /// Annotates from the unit's labels alone and records what it was given; fails units of one chosen actor.
@@ -30,8 +31,7 @@ final class BatchRunnerTests: XCTestCase {
     var folder: URL!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-batch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try makeTemporaryFolder("tbd-batch")
     }
 
     override func tearDownWithError() throws {

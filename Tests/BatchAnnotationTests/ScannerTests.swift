@@ -1,14 +1,14 @@
 @testable import BatchAnnotation
 import AnnotationRecord
 import Foundation
+import TestSupport
 import XCTest
 
 final class ScannerTests: XCTestCase {
     var root: URL!
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-scan-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        root = try makeTemporaryFolder("tbd-scan")
     }
 
     override func tearDownWithError() throws {

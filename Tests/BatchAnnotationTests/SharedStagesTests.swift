@@ -6,6 +6,7 @@ import Foundation
 import LoopbackChatServer
 import MediaIO
 import Store
+import TestSupport
 import XCTest
 
 /// A batch against the loopback chat server: stages shared across units, replies cached across runs.
@@ -13,8 +14,7 @@ final class SharedStagesTests: XCTestCase {
     var folder: URL!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-shared-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try makeTemporaryFolder("tbd-shared")
     }
 
     override func tearDownWithError() throws {

@@ -15,8 +15,7 @@ final class AudioCommandTests: XCTestCase {
     }
 
     func testEncoderThenProjectionFromAVideosSoundtrack() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-cli-audio-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let root = try makeTemporaryFolder("tbd-cli-audio")
         defer { try? FileManager.default.removeItem(at: root) }
         let features = root.appendingPathComponent("features.safetensors").path
         let encoded = try tbd(["model", "run", "audio-encoder", "--model", Self.fixtures.appendingPathComponent("w2v-layer").path,
@@ -48,8 +47,9 @@ final class AudioCommandTests: XCTestCase {
     /// The acceptance check: the command's features for the WAV are Hallo's (1e-4 relative, the floor being
     /// the tensor's mean magnitude), read back from both files without the Renderer library.
     func testEncoderOutputForTheWAVMatchesHallo() throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-cli-audio-\(UUID().uuidString).safetensors")
-        defer { try? FileManager.default.removeItem(at: out) }
+        let folder = try makeTemporaryFolder("tbd-cli-audio")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out.safetensors")
         let run = try tbd(["model", "run", "audio-encoder", "--model", Self.fixtures.appendingPathComponent("w2v-group").path,
                            "--audio", Self.fixtures.appendingPathComponent("speech.wav").path, "--out", out.path])
         XCTAssertEqual(run.status, 0, run.stderr)

@@ -10,7 +10,7 @@ final class RenderCommandTests: XCTestCase {
     private func tbd(_ arguments: [String]) throws -> ProgramRun { try BuiltProgram.run("tbd", arguments) }
 
     func testRandomCheckpointRenderAndResume() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-cli-render-\(UUID().uuidString)")
+        let root = try makeTemporaryFolder("tbd-cli-render")
         defer { try? FileManager.default.removeItem(at: root) }
         let model = root.appendingPathComponent("model").path
         let made = try tbd(["model", "init-random", "--config", "tiny", "--out", model, "--json"])
@@ -102,9 +102,8 @@ final class RenderCommandTests: XCTestCase {
     /// The queue path end to end: an annotation approved in the store becomes an MP4 whose render is recorded,
     /// and a second run skips it.
     func testApprovedPairsFromTheStoreAreRenderedRecordedAndSkippedOnResume() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-cli-queue-\(UUID().uuidString)")
+        let root = try makeTemporaryFolder("tbd-cli-queue")
         defer { try? FileManager.default.removeItem(at: root) }
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let database = root.appendingPathComponent("tbd.sqlite").path
         let portrait = root.appendingPathComponent("face.png").path
         try ImageEncoding.png(RGBImage(width: 32, height: 32, filledWith: (180, 140, 120))).write(to: URL(fileURLWithPath: portrait))

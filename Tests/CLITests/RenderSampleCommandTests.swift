@@ -15,8 +15,7 @@ final class RenderSampleCommandTests: XCTestCase {
     }
 
     func testSampleMatchesTheReferenceLoops() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-cli-sample-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let root = try makeTemporaryFolder("tbd-cli-sample")
         defer { try? FileManager.default.removeItem(at: root) }
         let manifest = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: Self.fixtures.appendingPathComponent("render-sample.json"))) as? [String: Any])
         let runs = try XCTUnwrap(manifest["runs"] as? [[String: Any]])
@@ -93,8 +92,9 @@ final class RenderSampleCommandTests: XCTestCase {
         XCTAssertEqual(last[0], 0)
         XCTAssertEqual(last[1], 0.55, accuracy: 1e-12)
         XCTAssertEqual(last[2], 0.45, accuracy: 1e-12)
-        let plot = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-schedule-\(UUID().uuidString).png")
-        defer { try? FileManager.default.removeItem(at: plot) }
+        let folder = try makeTemporaryFolder("tbd-schedule")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let plot = folder.appendingPathComponent("plot.png")
         XCTAssertEqual(try tbd(["render", "schedule", "--steps", "30", "--split", "0.3", "--plot", plot.path]).status, 0)
         XCTAssertEqual(try Data(contentsOf: plot).prefix(4), Data([0x89, 0x50, 0x4E, 0x47]))
         let bad = try tbd(["render", "schedule", "--steps", "10", "--alpha-min", "-0.1"])
@@ -103,7 +103,7 @@ final class RenderSampleCommandTests: XCTestCase {
     }
 
     func testRenderTakesTheSamplerAndAlphaOptions() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-cli-dpm-\(UUID().uuidString)")
+        let root = try makeTemporaryFolder("tbd-cli-dpm")
         defer { try? FileManager.default.removeItem(at: root) }
         let model = root.appendingPathComponent("model").path
         XCTAssertEqual(try tbd(["model", "init-random", "--config", "tiny", "--out", model]).status, 0)

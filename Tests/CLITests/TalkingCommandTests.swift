@@ -13,8 +13,9 @@ final class TalkingCommandTests: XCTestCase {
     /// The diagnostic: the denoiser with its ReferenceNet and masks gives Hallo's output (1e-4 relative,
     /// the floor being the tensor's mean magnitude).
     func testTalkingUNetRunMatchesHallo() throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-cli-talking-\(UUID().uuidString).safetensors")
-        defer { try? FileManager.default.removeItem(at: out) }
+        let folder = try makeTemporaryFolder("tbd-cli-talking")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out.safetensors")
         let inputs = Self.fixtures.appendingPathComponent("denoiser-masked-expected.safetensors")
         let run = try tbd(["model", "run", "talking-unet", "--model", Self.fixtures.appendingPathComponent("talking-tiny-masked").path,
                            "--inputs", inputs.path, "--out", out.path, "--json"])
@@ -43,7 +44,7 @@ final class TalkingCommandTests: XCTestCase {
     }
 
     func testInitRandomTalkingTinyWritesEveryComponent() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-cli-talking-\(UUID().uuidString)")
+        let root = try makeTemporaryFolder("tbd-cli-talking")
         defer { try? FileManager.default.removeItem(at: root) }
         let written = try tbd(["model", "init-random", "--config", "talking-tiny", "--out", root.path])
         XCTAssertEqual(written.status, 0, written.stderr)

@@ -13,8 +13,7 @@ final class AnnotateFailureTests: XCTestCase {
     private var database: String { folder.appendingPathComponent("data/tbd.sqlite").path }
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-annotate-failure-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try makeTemporaryFolder("tbd-annotate-failure")
         try TestImages.tinyJPEG.write(to: URL(fileURLWithPath: image))
     }
 

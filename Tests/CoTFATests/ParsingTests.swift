@@ -1,5 +1,4 @@
 import AnnotationRecord
-import SafeText
 import CoTFA
 import Foundation
 import XCTest
@@ -27,12 +26,6 @@ final class ParsingTests: XCTestCase {
     func testReportsUnclosedAndMissingObjects() {
         XCTAssertThrowsError(try ReplyJSONExtractor.extract(#"{"a": "b""#)) { XCTAssertTrue("\($0)".contains("before its JSON object is closed")) }
         XCTAssertThrowsError(try ReplyJSONExtractor.extract("no json here")) { XCTAssertTrue("\($0)".contains("no JSON object")) }
-    }
-
-    func testSanitizesEscapeSequencesAndControls() {
-        XCTAssertEqual(TerminalText.strip("a\u{1B}[2Jb\u{1B}]0;title\u{07}c\rd\u{9B}31me"), "abcde")
-        XCTAssertEqual(TerminalText.strip("line\nnext\ttab"), "line\nnext\ttab")
-        XCTAssertEqual(TerminalText.strip("line\nnext", keepNewlines: false), "line next")
     }
 
     func testTokenEstimateIsConservativeForKnownCLIPCounts() {

@@ -50,8 +50,7 @@ class TemporaryFolderTestCase: XCTestCase {
     var folder: URL!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("mediaio-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try makeTemporaryFolder("mediaio-tests")
     }
 
     override func tearDownWithError() throws {

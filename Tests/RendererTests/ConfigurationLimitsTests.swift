@@ -1,4 +1,5 @@
 import Foundation
+import TemporaryFolders
 import XCTest
 @testable import Renderer
 
@@ -6,7 +7,7 @@ import XCTest
 /// (exit 134, SIGILL); each is now refused by name before anything is built.
 final class ConfigurationLimitsTests: XCTestCase {
     private func checkpoint() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-limits-\(UUID().uuidString)")
+        let url = try makeTemporaryFolder("tbd-limits")
         addTeardownBlock { try? FileManager.default.removeItem(at: url) }
         try RandomCheckpoint.write(size: .tiny, seed: 0, to: url)
         return url

@@ -1,4 +1,5 @@
 import Foundation
+import TemporaryFolders
 import XCTest
 @testable import Renderer
 import Tensors
@@ -7,7 +8,7 @@ import Tensors
 final class NonFiniteRenderTests: XCTestCase {
     /// A tiny random checkpoint whose UNet weights are all F16 NaN (0x7E00), header untouched.
     private func poisonedCheckpoint() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-nan-\(UUID().uuidString)")
+        let url = try makeTemporaryFolder("tbd-nan")
         addTeardownBlock { try? FileManager.default.removeItem(at: url) }
         try RandomCheckpoint.write(size: .tiny, seed: 0, to: url)
         let weights = url.appendingPathComponent("unet/diffusion_pytorch_model.safetensors")

@@ -1,11 +1,11 @@
 import Foundation
+import TemporaryFolders
 import XCTest
 @testable import Renderer
 
 final class PromptPairTests: XCTestCase {
     func testPromptPairsFromTheReviewExport() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-pairs-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryFolder("tbd-pairs")
         addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("export.jsonl")
         let good = #"{"annotation_id": 3, "revision": 2, "coarse_prompt": "a face", "fine_prompt": "AU12", "emotion": "happy", "source_path": "/x.mp4", "aus": ["AU12"]}"#

@@ -1,4 +1,5 @@
 import Foundation
+import TemporaryFolders
 import XCTest
 @testable import Renderer
 import Tensors
@@ -6,14 +7,15 @@ import Tensors
 /// Random checkpoints and the documented noise generator: deterministic, and loadable as diffusers folders.
 final class RandomCheckpointTests: XCTestCase {
     private static let checkpoint: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-tiny-\(UUID().uuidString)")
+        let url = try! makeTemporaryFolder("tbd-tiny").appendingPathComponent("checkpoint")
         try! RandomCheckpoint.write(size: .tiny, seed: 0, to: url)
         return url
     }()
 
     func testRandomCheckpointIsDeterministicAndLoadsAsDiffusersFolder() throws {
-        let again = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-tiny-again-\(UUID().uuidString)")
-        addTeardownBlock { try? FileManager.default.removeItem(at: again) }
+        let scratch = try makeTemporaryFolder("tbd-tiny-again")
+        addTeardownBlock { try? FileManager.default.removeItem(at: scratch) }
+        let again = scratch.appendingPathComponent("checkpoint")
         try RandomCheckpoint.write(size: .tiny, seed: 0, to: again)
         for file in ["unet/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.safetensors", "text_encoder/model.safetensors"] {
             XCTAssertEqual(try Data(contentsOf: again.appendingPathComponent(file)),

@@ -1,4 +1,5 @@
 import Foundation
+import TemporaryFolders
 import XCTest
 @testable import Renderer
 import Tensors
@@ -15,8 +16,7 @@ final class TalkingCheckpointTests: XCTestCase {
     }
 
     private func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-talking-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        let url = try makeTemporaryFolder("tbd-talking")
         directories.append(url)
         return url
     }

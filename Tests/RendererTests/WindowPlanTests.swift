@@ -1,6 +1,7 @@
 import Foundation
 import MediaIO
 @testable import Renderer
+import TemporaryFolders
 import XCTest
 import Tensors
 

@@ -10,7 +10,7 @@ import XCTest
 /// MP4 and PNG files through FFmpeg's libraries, decoded back with MediaIO.
 final class ClipFilesTests: XCTestCase {
     private static let checkpoint: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-tiny-\(UUID().uuidString)")
+        let url = try! makeTemporaryFolder("tbd-tiny").appendingPathComponent("checkpoint")
         try! RandomCheckpoint.write(size: .tiny, seed: 0, to: url)
         return url
     }()

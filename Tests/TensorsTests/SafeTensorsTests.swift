@@ -1,4 +1,5 @@
 import Foundation
+import TemporaryFolders
 import XCTest
 @testable import Tensors
 
@@ -34,8 +35,9 @@ final class SafeTensorsTests: XCTestCase {
     func testWriterRoundTripThroughAFile() throws {
         let tensors = ["b": Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6]), "a \"quoted\"\n": Tensor(shape: [1], scalars: [-7]),
                        "empty": Tensor(zeros: [0])]
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("renderer-roundtrip-\(UUID()).safetensors")
-        defer { try? FileManager.default.removeItem(at: url) }
+        let folder = try makeTemporaryFolder("tbd-safetensors")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("roundtrip.safetensors")
         try SafeTensorsWriter.write(tensors: tensors, metadata: ["format": "pt"], to: url)
         let data = try Data(contentsOf: url)
         let headerLength = data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
@@ -51,8 +53,9 @@ final class SafeTensorsTests: XCTestCase {
     func testTensorsReadAgainAfterTheirPagesAreReleasedAreUnchanged() throws {
         let tensors = ["a": Tensor.pseudoRandom([5000], seed: 41), "b": Tensor.pseudoRandom([3], seed: 42),
                        "c": Tensor.pseudoRandom([3000, 2], seed: 43), "d": Tensor.pseudoRandom([1025], seed: 44)]
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("renderer-release-\(UUID()).safetensors")
-        defer { try? FileManager.default.removeItem(at: url) }
+        let folder = try makeTemporaryFolder("tbd-safetensors")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("release.safetensors")
         try SafeTensorsWriter.write(tensors: tensors, to: url)
         let file = try SafeTensorsFile(contentsOf: url)
         for _ in 0..<2 {
@@ -66,8 +69,9 @@ final class SafeTensorsTests: XCTestCase {
     /// in the test process do not blur it.
     func testReadTensorsLeaveTheirPagesOutOfTheMapping() throws {
         let tensors = (0..<4).reduce(into: [String: Tensor]()) { $0["t\($1)"] = Tensor.pseudoRandom([262_144], seed: 50 + UInt64($1)) }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("renderer-resident-\(UUID()).safetensors")
-        defer { try? FileManager.default.removeItem(at: url) }
+        let folder = try makeTemporaryFolder("tbd-safetensors")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("resident.safetensors")
         try SafeTensorsWriter.write(tensors: tensors, to: url)
         let file = try SafeTensorsFile(contentsOf: url)
         var copies: [Tensor] = []

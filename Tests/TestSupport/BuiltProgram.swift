@@ -158,13 +158,6 @@ public final class OutputReader: @unchecked Sendable {
     public func readToEnd() -> String { String(decoding: readDataToEnd(), as: UTF8.self) }
 }
 
-/// A fresh folder per test; the caller removes it.
-public func makeTemporaryFolder(_ prefix: String = "tbd-tests") throws -> URL {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    return folder
-}
-
 /// stderr's text, handed from the reading thread to `finish()` (the semaphore orders the two).
 private final class ErrorTextBox: @unchecked Sendable {
     var value = ""

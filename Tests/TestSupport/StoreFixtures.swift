@@ -2,6 +2,9 @@ import AnnotationRecord
 import FACSKnowledge
 import Foundation
 import Store
+// Targets that import TestSupport get `makeTemporaryFolder` with it; targets that must not link the store
+// (the tokenizer's, the tensors', the renderer's) import TemporaryFolders alone.
+@_exported import TemporaryFolders
 
 /// A clock the tests move by hand, so leases expire without sleeping.
 public final class TestClock: @unchecked Sendable {

@@ -1,7 +1,7 @@
 import FACSKnowledge
 import MediaIO
 import Foundation
-@testable import ReviewUI
+@testable import ReviewQueue
 import SafeText
 import Store
 import AnnotationRecord

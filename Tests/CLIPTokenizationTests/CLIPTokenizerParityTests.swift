@@ -1,7 +1,7 @@
 import CLIPTokenization
 import Foundation
+import TemporaryFolders
 import XCTest
-@testable import Renderer
 
 /// transformers 5.24 `CLIPTokenizer` (built from the same merges) on 210 prompts: every FACS name and muscle,
 /// punctuation, digits, white space of every kind, non-ASCII scripts, emoji, special tokens and over-long
@@ -9,17 +9,16 @@ import XCTest
 final class CLIPTokenizerParityTests: XCTestCase {
     func testIdsEqualTransformersOnTheWholeCorpus() throws {
         let tokenizer = try CLIPTokenizer.bundled()
-        let cases = try Fixture.json("tokenizer-cases.json")["cases"] as! [[String: Any]]
+        let cases = try TokenizerCase.corpus()
         XCTAssertGreaterThanOrEqual(cases.count, 200)
         var mismatches = 0
         for entry in cases {
-            let text = entry["text"] as! String
-            let ids = tokenizer.encode(text)
-            if ids != entry["ids"] as! [Int] {
+            let ids = tokenizer.encode(entry.text)
+            if ids != entry.ids {
                 mismatches += 1
-                XCTFail("\(text.debugDescription): \(ids.prefix(20)) vs \((entry["ids"] as! [Int]).prefix(20))")
+                XCTFail("\(entry.text.debugDescription): \(ids.prefix(20)) vs \(entry.ids.prefix(20))")
             }
-            XCTAssertEqual(tokenizer.tokenCount(text), entry["token_count"] as! Int, text.debugDescription)
+            XCTAssertEqual(tokenizer.tokenCount(entry.text), entry.tokenCount, entry.text.debugDescription)
         }
         XCTAssertEqual(mismatches, 0)
     }
@@ -54,8 +53,7 @@ final class CLIPTokenizerParityTests: XCTestCase {
 
     func testVocabularyAndMergesFiles() throws {
         // A checkpoint-style tokenizer folder with a toy vocabulary exercises the file path and the merge order.
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("renderer-tok-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryFolder("tbd-tokenizer")
         defer { try? FileManager.default.removeItem(at: directory) }
         let vocabulary = ["a": 0, "b": 1, "a</w>": 2, "b</w>": 3, "ab": 4, "ab</w>": 5, "abab</w>": 6,
                           "<|startoftext|>": 7, "<|endoftext|>": 8]

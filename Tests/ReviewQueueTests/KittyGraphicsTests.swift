@@ -1,5 +1,5 @@
 import Foundation
-@testable import ReviewUI
+@testable import ReviewQueue
 import XCTest
 
 final class KittyGraphicsTests: XCTestCase {

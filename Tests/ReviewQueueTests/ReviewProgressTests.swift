@@ -1,6 +1,6 @@
 import AnnotationRecord
 import Foundation
-@testable import ReviewUI
+@testable import ReviewQueue
 import Store
 import TestSupport
 import XCTest

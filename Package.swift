@@ -48,12 +48,14 @@ let package = Package(
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "ContentHashing", "FileAccess"]),
         .target(name: "AnnotationRecord", dependencies: ["FACSKnowledge"]),
         .target(name: "CLIPTokenization", dependencies: ["FileAccess"], plugins: ["EmbedResources"]),
+        // Which instruction-set features this processor has, the one place the C kernels below ask.
+        .target(name: "CPUFeatures"),
         // Attention for long sequences in C: per-function target attributes (AVX-512, AVX2), chosen at run time.
-        .target(name: "FusedAttention"),
+        .target(name: "FusedAttention", dependencies: ["CPUFeatures"]),
         // 2-D convolution computed directly on a padded layout, in C for the same reason.
-        .target(name: "DirectConvolution"),
+        .target(name: "DirectConvolution", dependencies: ["CPUFeatures"]),
         // Matrix products against weights packed once at load, in C for the same reason.
-        .target(name: "PackedMatrixProduct"),
+        .target(name: "PackedMatrixProduct", dependencies: ["CPUFeatures"]),
         // The tensor runtime every network builds on: tensors, the C kernels' Swift side, safetensors, weight
         // reading and the generic layers. No diffusion code: a face detector or a metric network links only this.
         .target(

@@ -73,7 +73,7 @@ let package = Package(
             plugins: ["EmbedResources"]),
         .target(
             name: "Store",
-            dependencies: ["FACSKnowledge", "AnnotationRecord", "SafeText", "FileAccess", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["FACSKnowledge", "AnnotationRecord", "FileAccess", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Renderer", dependencies: ["Tensors", "MediaIO", "CLIPTokenization", "ContentHashing", "FileAccess"]),
 
@@ -94,7 +94,6 @@ let package = Package(
                 "FACSKnowledge", "AnnotationRecord", "CLIPTokenization", "CoTFA", "Store", "ReviewUI", "Renderer",
                 "RenderingJobs", "Tensors", "MediaIO", "BatchAnnotation", "SafeText", "FileAccess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ]),
 
         // A loopback OpenAI-compatible chat server for the CoT-FA tests and benchmark (plain POSIX sockets).
@@ -103,11 +102,11 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge"], path: "Tests/TestSupport"),
         .executableTarget(
             name: "batch-bench",
-            dependencies: ["BatchAnnotation", "CoTFA", "FACSKnowledge", "LoopbackChatServer", "MediaIO", "Store"]),
+            dependencies: ["BatchAnnotation", "CoTFA", "AnnotationRecord", "FACSKnowledge", "LoopbackChatServer", "MediaIO", "Store"]),
         .executableTarget(
             name: "cotfa-bench", dependencies: ["CoTFA", "AnnotationRecord", "CCurl", "FACSKnowledge", "LoopbackChatServer"]),
         // A writer the store tests start, kill -9 and race against each other in separate processes.
-        .executableTarget(name: "review-stress", dependencies: ["Store", "AnnotationRecord"]),
+        .executableTarget(name: "review-stress", dependencies: ["Store"]),
 
         .testTarget(
             name: "CoTFATests",
@@ -115,20 +114,23 @@ let package = Package(
         .testTarget(name: "ShimTests", dependencies: ["CCurl", "COpenBLAS", "CFFmpeg"]),
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "AnnotationRecordTests", dependencies: ["AnnotationRecord", "FACSKnowledge", "ContentHashing"]),
-        .testTarget(name: "CLITests", dependencies: ["FACSKnowledge", "AnnotationRecord", "Store", "MediaIO", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["AnnotationRecord", "Store", "MediaIO", "TestSupport"]),
         .testTarget(
             name: "BatchAnnotationTests",
             dependencies: [
                 "BatchAnnotation", "AnnotationRecord", "CoTFA", "Store", "MediaIO", "FACSKnowledge", "LoopbackChatServer", "TestSupport",
             ]),
         .testTarget(name: "FileAccessTests", dependencies: ["FileAccess", "TestSupport"]),
-        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "CFFmpeg", "TestSupport"], resources: [.copy("Fixtures")]),
         // What the tensor-level test targets share: fixture folders and the relative-tolerance comparison.
         .target(name: "TensorTesting", dependencies: ["Tensors"], path: "Tests/TensorTesting"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "CLIPTokenization"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "CLIPTokenization", "MediaIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RenderingJobsTests", dependencies: ["RenderingJobs", "Renderer", "Store", "AnnotationRecord", "TestSupport"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "SafeText", "TestSupport"]),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "ReviewUITests", dependencies: ["ReviewUI", "Store", "AnnotationRecord", "FACSKnowledge", "SafeText", "MediaIO", "TestSupport"]),
     ]

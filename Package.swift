@@ -48,12 +48,14 @@ let package = Package(
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "ContentHashing", "FileAccess"]),
         .target(name: "AnnotationRecord", dependencies: ["FACSKnowledge"]),
         .target(name: "CLIPTokenization", dependencies: ["FileAccess"], plugins: ["EmbedResources"]),
+        // Which instruction-set features this processor has, the one place the C kernels below ask.
+        .target(name: "CPUFeatures"),
         // Attention for long sequences in C: per-function target attributes (AVX-512, AVX2), chosen at run time.
-        .target(name: "FusedAttention"),
+        .target(name: "FusedAttention", dependencies: ["CPUFeatures"]),
         // 2-D convolution computed directly on a padded layout, in C for the same reason.
-        .target(name: "DirectConvolution"),
+        .target(name: "DirectConvolution", dependencies: ["CPUFeatures"]),
         // Matrix products against weights packed once at load, in C for the same reason.
-        .target(name: "PackedMatrixProduct"),
+        .target(name: "PackedMatrixProduct", dependencies: ["CPUFeatures"]),
         // The tensor runtime every network builds on: tensors, the C kernels' Swift side, safetensors, weight
         // reading and the generic layers. No diffusion code: a face detector or a metric network links only this.
         .target(
@@ -71,7 +73,7 @@ let package = Package(
             plugins: ["EmbedResources"]),
         .target(
             name: "Store",
-            dependencies: ["FACSKnowledge", "AnnotationRecord", "SafeText", "FileAccess", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["FACSKnowledge", "AnnotationRecord", "FileAccess", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Renderer", dependencies: ["Tensors", "MediaIO", "CLIPTokenization", "ContentHashing", "FileAccess"]),
 
@@ -92,7 +94,6 @@ let package = Package(
                 "FACSKnowledge", "AnnotationRecord", "CLIPTokenization", "CoTFA", "Store", "ReviewQueue", "Renderer",
                 "RenderingJobs", "Tensors", "MediaIO", "BatchAnnotation", "SafeText", "FileAccess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ]),
 
         // A loopback OpenAI-compatible chat server for the CoT-FA tests and benchmark (plain POSIX sockets).
@@ -103,11 +104,11 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "TemporaryFolders"], path: "Tests/TestSupport"),
         .executableTarget(
             name: "batch-bench",
-            dependencies: ["BatchAnnotation", "CoTFA", "FACSKnowledge", "LoopbackChatServer", "MediaIO", "Store"]),
+            dependencies: ["BatchAnnotation", "CoTFA", "AnnotationRecord", "FACSKnowledge", "LoopbackChatServer", "MediaIO", "Store"]),
         .executableTarget(
             name: "cotfa-bench", dependencies: ["CoTFA", "AnnotationRecord", "CCurl", "FACSKnowledge", "LoopbackChatServer"]),
         // A writer the store tests start, kill -9 and race against each other in separate processes.
-        .executableTarget(name: "review-stress", dependencies: ["Store", "AnnotationRecord"]),
+        .executableTarget(name: "review-stress", dependencies: ["Store"]),
 
         .testTarget(
             name: "CoTFATests",
@@ -116,23 +117,25 @@ let package = Package(
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "AnnotationRecordTests", dependencies: ["AnnotationRecord", "FACSKnowledge"]),
         .testTarget(name: "ContentHashingTests", dependencies: ["ContentHashing"]),
-        .testTarget(name: "CLITests", dependencies: ["FACSKnowledge", "AnnotationRecord", "Store", "MediaIO", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["AnnotationRecord", "Store", "MediaIO", "TestSupport"]),
         .testTarget(
             name: "BatchAnnotationTests",
             dependencies: [
                 "BatchAnnotation", "AnnotationRecord", "CoTFA", "Store", "MediaIO", "FACSKnowledge", "LoopbackChatServer", "TestSupport",
             ]),
         .testTarget(name: "FileAccessTests", dependencies: ["FileAccess", "TestSupport"]),
-        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "CFFmpeg", "TestSupport"], resources: [.copy("Fixtures")]),
         // What the tensor-level test targets share: fixture folders and the relative-tolerance comparison.
         .target(name: "TensorTesting", dependencies: ["Tensors"], path: "Tests/TensorTesting"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting", "TemporaryFolders"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "TemporaryFolders"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "TemporaryFolders", "MediaIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTokenizationTests", dependencies: ["CLIPTokenization", "TemporaryFolders"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SafeTextTests", dependencies: ["SafeText"]),
         .testTarget(name: "WorkerThreadsTests", dependencies: ["WorkerThreads"]),
         .testTarget(name: "RenderingJobsTests", dependencies: ["RenderingJobs", "Renderer", "Tensors", "MediaIO", "Store", "AnnotationRecord", "TestSupport"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "SafeText", "TestSupport"]),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "ReviewQueueTests", dependencies: ["ReviewQueue", "Store", "AnnotationRecord", "FACSKnowledge", "SafeText", "MediaIO", "TestSupport"]),
     ]

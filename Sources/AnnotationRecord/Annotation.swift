@@ -4,14 +4,11 @@ import Foundation
 /// One annotation as the project keeps it: what was annotated, for which emotion and level, how (mode, backend,
 /// model, templates), every stage, both prompts, the grounded AUs, the grounding report and provenance.
 /// CoT-FA produces it, the store saves it, the review screen and the exports read it back.
-public struct Annotation: Codable, Sendable, Equatable {
-    public var subject: AnnotationSubject
-    public var emotion: String
-    public var level: EmotionLevel
-    public var mode: AnnotationMode
-    /// "openai-chat" for a model endpoint, "offline-facs-rules" for the built-in reasoner.
-    public var backend: String
-    public var endpoint: String?
+///
+/// The first of those, from the subject to the endpoint, are its `task`, read and written as its own fields
+/// (`annotation.subject`, `annotation.emotion = ...`) and written beside the others in JSON.
+public struct Annotation: AnnotationTaskRecord, Codable, Sendable, Equatable {
+    public var task: AnnotationTask
     public var modelID: String?
     public var templateVersion: String
     public var stages: [StageRecord]
@@ -26,8 +23,7 @@ public struct Annotation: Codable, Sendable, Equatable {
 
     // "modelId" so the project's snake_case JSON ("model_id") reads back into `modelID`.
     private enum CodingKeys: String, CodingKey {
-        case subject, emotion, level, mode, backend, endpoint, modelID = "modelId", templateVersion, stages, coarsePrompt
-        case finePrompt, aus, findings, provenance
+        case modelID = "modelId", templateVersion, stages, coarsePrompt, finePrompt, aus, findings, provenance
     }
 
     public init(
@@ -35,12 +31,7 @@ public struct Annotation: Codable, Sendable, Equatable {
         endpoint: String? = nil, modelID: String? = nil, templateVersion: String, stages: [StageRecord],
         coarsePrompt: String, finePrompt: String, aus: [ScoredAU], findings: [Finding], provenance: AnnotationProvenance? = nil
     ) {
-        self.subject = subject
-        self.emotion = emotion
-        self.level = level
-        self.mode = mode
-        self.backend = backend
-        self.endpoint = endpoint
+        task = AnnotationTask(subject: subject, emotion: emotion, level: level, mode: mode, backend: backend, endpoint: endpoint)
         self.modelID = modelID
         self.templateVersion = templateVersion
         self.stages = stages
@@ -49,6 +40,32 @@ public struct Annotation: Codable, Sendable, Equatable {
         self.aus = aus
         self.findings = findings
         self.provenance = provenance
+    }
+
+    public init(from decoder: Decoder) throws {
+        task = try AnnotationTask(from: decoder)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        modelID = try container.decodeIfPresent(String.self, forKey: .modelID)
+        templateVersion = try container.decode(String.self, forKey: .templateVersion)
+        stages = try container.decode([StageRecord].self, forKey: .stages)
+        coarsePrompt = try container.decode(String.self, forKey: .coarsePrompt)
+        finePrompt = try container.decode(String.self, forKey: .finePrompt)
+        _aus = try container.decode(ScoredAUNotationList.self, forKey: .aus)
+        findings = try container.decode([Finding].self, forKey: .findings)
+        provenance = try container.decodeIfPresent(AnnotationProvenance.self, forKey: .provenance)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        try task.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(modelID, forKey: .modelID)
+        try container.encode(templateVersion, forKey: .templateVersion)
+        try container.encode(stages, forKey: .stages)
+        try container.encode(coarsePrompt, forKey: .coarsePrompt)
+        try container.encode(finePrompt, forKey: .finePrompt)
+        try container.encode(_aus, forKey: .aus)
+        try container.encode(findings, forKey: .findings)
+        try container.encodeIfPresent(provenance, forKey: .provenance)
     }
 
     /// Whether any finding is an error (curators should look before approving).

@@ -37,7 +37,7 @@ public struct TextTooLong: Error, Equatable, CustomStringConvertible {
 extension Annotation {
     /// The annotation's subject description and prompts within `TextLimits`.
     public func checkTextLimits() throws {
-        try TextLimits.check(subject.description, field: "subject", limit: TextLimits.subject)
+        try TextLimits.check(task.subject.description, field: "subject", limit: TextLimits.subject)
         try TextLimits.check(coarsePrompt, field: "coarse prompt", limit: TextLimits.prompt)
         try TextLimits.check(finePrompt, field: "fine prompt", limit: TextLimits.prompt)
     }

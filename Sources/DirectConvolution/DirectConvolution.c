@@ -1,6 +1,8 @@
 #include "DirectConvolution.h"
 #include "DirectConvolutionKernels.h"
 
+#include "CPUFeatures.h"
+
 #include <string.h>
 
 #define POSITION_TILE DIRECT_CONVOLUTION_POSITION_TILE
@@ -11,20 +13,11 @@
 #define WEIGHT_BLOCK_FLOATS (96 * 1024)
 
 int direct_convolution_supports(DirectConvolutionVariant variant) {
-#if defined(__x86_64__)
-    // The processor's features are read by a constructor before main, so this needs no __builtin_cpu_init.
     switch (variant) {
-    case DirectConvolutionVariantAVX512:
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
-    case DirectConvolutionVariantAVX2:
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    default:
-        return 0;
+    case DirectConvolutionVariantAVX512: return cpu_features_present(CPU_FEATURE_AVX512F | CPU_FEATURE_FMA);
+    case DirectConvolutionVariantAVX2: return cpu_features_present(CPU_FEATURE_AVX2 | CPU_FEATURE_FMA);
+    default: return 0;
     }
-#else
-    (void)variant;
-    return 0;
-#endif
 }
 
 DirectConvolutionVariant direct_convolution_best_variant(void) {

@@ -1,6 +1,8 @@
 #include "FusedAttention.h"
 #include "FusedAttentionKernels.h"
 
+#include "CPUFeatures.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -12,20 +14,12 @@ static int padded_width(int head_dim) { return (head_dim + 7) / 8 * 8; }
 static int key_blocks(int key_count) { return (key_count + KEY_BLOCK - 1) / KEY_BLOCK; }
 
 int fused_attention_supports(FusedAttentionVariant variant) {
-#if defined(__x86_64__)
-    // The processor's features are read by a constructor before main, so this needs no __builtin_cpu_init.
     switch (variant) {
     case FusedAttentionVariantAVX512:
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
-    case FusedAttentionVariantAVX2:
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    default:
-        return 0;
+        return cpu_features_present(CPU_FEATURE_AVX512F | CPU_FEATURE_AVX512VL | CPU_FEATURE_FMA);
+    case FusedAttentionVariantAVX2: return cpu_features_present(CPU_FEATURE_AVX2 | CPU_FEATURE_FMA);
+    default: return 0;
     }
-#else
-    (void)variant;
-    return 0;
-#endif
 }
 
 FusedAttentionVariant fused_attention_best_variant(void) {

@@ -57,25 +57,41 @@ enum PixelConversion {
 
     /// Uses the frame's YUV matrix and range (BT.709, full-range JPEG, ...) instead of swscale's BT.601 default.
     private static func applyColorDetails(of frame: UnsafeMutablePointer<AVFrame>, to scaler: OpaquePointer) {
+        let colorspace = frame.pointee.colorspace
+        let format = AVPixelFormat(frame.pointee.format)
+        let fullRange = frame.pointee.color_range == AVCOL_RANGE_JPEG
+            || [AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P, AV_PIX_FMT_YUVJ440P].contains(format)
+        adjustColorDetails(of: scaler) { details in
+            if colorspace != AVCOL_SPC_UNSPECIFIED, colorspace != AVCOL_SPC_RGB {
+                details.inverseTable = UnsafeMutablePointer(mutating: sws_getCoefficients(Int32(colorspace.rawValue)))
+            }
+            if fullRange { details.sourceRange = 1 }
+        }
+    }
+
+    /// A scaler's colour details, as `sws_getColorspaceDetails` reads them and `sws_setColorspaceDetails` takes them.
+    private struct ColorDetails {
         var inverseTable: UnsafeMutablePointer<Int32>?
-        var table: UnsafeMutablePointer<Int32>?
         var sourceRange: Int32 = 0
+        var table: UnsafeMutablePointer<Int32>?
         var destinationRange: Int32 = 0
         var brightness: Int32 = 0
         var contrast: Int32 = 0
         var saturation: Int32 = 0
+    }
+
+    /// Reads the scaler's colour details, lets `change` adjust them and sets them back; leaves the scaler as it is
+    /// when swscale cannot report them.
+    private static func adjustColorDetails(of scaler: OpaquePointer, _ change: (inout ColorDetails) -> Void) {
+        var details = ColorDetails()
         guard sws_getColorspaceDetails(
-            scaler, &inverseTable, &sourceRange, &table, &destinationRange, &brightness, &contrast, &saturation) >= 0
+            scaler, &details.inverseTable, &details.sourceRange, &details.table, &details.destinationRange,
+            &details.brightness, &details.contrast, &details.saturation) >= 0
         else { return }
-        let colorspace = frame.pointee.colorspace
-        let coefficients = colorspace == AVCOL_SPC_UNSPECIFIED || colorspace == AVCOL_SPC_RGB
-            ? inverseTable : UnsafeMutablePointer(mutating: sws_getCoefficients(Int32(colorspace.rawValue)))
-        let format = AVPixelFormat(frame.pointee.format)
-        let fullRange = frame.pointee.color_range == AVCOL_RANGE_JPEG
-            || [AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P, AV_PIX_FMT_YUVJ440P].contains(format)
+        change(&details)
         _ = sws_setColorspaceDetails(
-            scaler, coefficients, fullRange ? 1 : sourceRange, table, destinationRange,
-            brightness, contrast, saturation)
+            scaler, details.inverseTable, details.sourceRange, details.table, details.destinationRange,
+            details.brightness, details.contrast, details.saturation)
     }
 
     /// Scales an RGB24 picture to another size.
@@ -138,19 +154,7 @@ enum PixelConversion {
         else {
             throw MediaError(.encodeFailed, path: "", "cannot convert RGB to the encoder's pixel format")
         }
-        var inverseTable: UnsafeMutablePointer<Int32>?
-        var table: UnsafeMutablePointer<Int32>?
-        var sourceRange: Int32 = 0
-        var destinationRange: Int32 = 0
-        var brightness: Int32 = 0
-        var contrast: Int32 = 0
-        var saturation: Int32 = 0
-        if sws_getColorspaceDetails(
-            scaler, &inverseTable, &sourceRange, &table, &destinationRange, &brightness, &contrast, &saturation) >= 0
-        {
-            _ = sws_setColorspaceDetails(
-                scaler, inverseTable, sourceRange, table, fullRange ? 1 : 0, brightness, contrast, saturation)
-        }
+        adjustColorDetails(of: scaler) { $0.destinationRange = fullRange ? 1 : 0 }
         return scaler
     }
 }

@@ -1,5 +1,7 @@
 #include "PackedMatrixProduct.h"
 
+#include "CPUFeatures.h"
+
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -15,13 +17,7 @@
 #define ROW_BLOCK PACKED_MATRIX_ROW_BLOCK
 
 int packed_matrix_supports(PackedMatrixVariant variant) {
-#if defined(__x86_64__)
-    // The processor's features are read by a constructor before main, so this needs no __builtin_cpu_init.
-    return variant == PackedMatrixVariantAVX512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
-#else
-    (void)variant;
-    return 0;
-#endif
+    return variant == PackedMatrixVariantAVX512 && cpu_features_present(CPU_FEATURE_AVX512F | CPU_FEATURE_FMA);
 }
 
 PackedMatrixVariant packed_matrix_best_variant(void) {

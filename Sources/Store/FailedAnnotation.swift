@@ -2,18 +2,13 @@ import AnnotationRecord
 import FACSKnowledge
 import Foundation
 
-/// An item the pipeline could not annotate, as the store keeps it: what was asked (subject, emotion, level, mode,
-/// endpoint and model), where and why it failed, and the transcript (every stage that ran, each request and raw
-/// reply). Stored by `ProjectStore.addFailedAnnotation`; `id` and `createdAt` are set by the store.
-public struct FailedAnnotation: Sendable, Equatable, Codable {
+/// An item the pipeline could not annotate, as the store keeps it: what was asked (its `task`: subject, emotion,
+/// level, mode, backend and endpoint; and the model), where and why it failed, and the transcript (every stage that
+/// ran, each request and raw reply). The task's fields read as its own (`failure.subject`) and sit beside the others
+/// in JSON. Stored by `ProjectStore.addFailedAnnotation`; `id` and `createdAt` are set by the store.
+public struct FailedAnnotation: AnnotationTaskRecord, Sendable, Equatable, Codable {
     public var id: Int64?
-    public var subject: AnnotationSubject
-    public var emotion: String
-    public var level: EmotionLevel
-    public var mode: AnnotationMode
-    public var backend: String
-    /// The endpoint as it may be stored: no user, password or query (`VLMConfiguration.redactedBaseURL`).
-    public var endpoint: String?
+    public var task: AnnotationTask
     public var model: String?
     public var stageIndex: Int
     public var stageTitle: String
@@ -23,22 +18,47 @@ public struct FailedAnnotation: Sendable, Equatable, Codable {
     public var recordPath: String?
     public var createdAt: Date?
 
+    private enum CodingKeys: String, CodingKey {
+        case id, model, stageIndex, stageTitle, error, stages, recordPath, createdAt
+    }
+
     public init(
         subject: AnnotationSubject, emotion: String, level: EmotionLevel, mode: AnnotationMode, backend: String,
         endpoint: String?, model: String?, stageIndex: Int, stageTitle: String, error: String, stages: [StageRecord],
         recordPath: String? = nil
     ) {
-        self.subject = subject
-        self.emotion = emotion
-        self.level = level
-        self.mode = mode
-        self.backend = backend
-        self.endpoint = endpoint
+        task = AnnotationTask(subject: subject, emotion: emotion, level: level, mode: mode, backend: backend, endpoint: endpoint)
         self.model = model
         self.stageIndex = stageIndex
         self.stageTitle = stageTitle
         self.error = error
         self.stages = stages
         self.recordPath = recordPath
+    }
+
+    public init(from decoder: Decoder) throws {
+        task = try AnnotationTask(from: decoder)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decodeIfPresent(Int64.self, forKey: .id)
+        model = try container.decodeIfPresent(String.self, forKey: .model)
+        stageIndex = try container.decode(Int.self, forKey: .stageIndex)
+        stageTitle = try container.decode(String.self, forKey: .stageTitle)
+        error = try container.decode(String.self, forKey: .error)
+        stages = try container.decode([StageRecord].self, forKey: .stages)
+        recordPath = try container.decodeIfPresent(String.self, forKey: .recordPath)
+        createdAt = try container.decodeIfPresent(Date.self, forKey: .createdAt)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(id, forKey: .id)
+        try task.encode(to: encoder)
+        try container.encodeIfPresent(model, forKey: .model)
+        try container.encode(stageIndex, forKey: .stageIndex)
+        try container.encode(stageTitle, forKey: .stageTitle)
+        try container.encode(error, forKey: .error)
+        try container.encode(stages, forKey: .stages)
+        try container.encodeIfPresent(recordPath, forKey: .recordPath)
+        try container.encodeIfPresent(createdAt, forKey: .createdAt)
     }
 }

@@ -21,6 +21,17 @@ final class AnnotationRecordTests: XCTestCase {
         XCTAssertEqual(back.aus[1], ScoredAU(code: 12, side: .right, intensity: .a))
     }
 
+    /// The JSON form stays what the store's TEXT columns, the exports and every `--json` have always read.
+    func testTheJSONFormIsFixed() throws {
+        var other = sample()
+        other.endpoint = "http://127.0.0.1:8088/v1"
+        other.modelID = nil
+        other.findings = [Finding(severity: .info, kind: .ambiguousMention, codes: [12], message: "smile")]
+        XCTAssertEqual(try ProjectJSON.string(sample()), #"{"aus":["6D","R12A","25"],"backend":"offline-facs-rules","coarse_prompt":"a happy face","emotion":"happy","findings":[],"fine_prompt":"cheeks raised","level":3,"mode":"cot","model_id":"qwen2-vl","stages":[{"attempts":1,"index":1,"latency_seconds":0.5,"started_at":"2027-01-15T08:00:00Z","text":"a face","title":"I facial information"}],"subject":{"actor_id":"M003","kind":"clip","source_path":"/data/M003/front/happy/level_3/001.mp4"},"template_version":"v1"}"#)
+        XCTAssertEqual(try ProjectJSON.string(other), #"{"aus":["6D","R12A","25"],"backend":"offline-facs-rules","coarse_prompt":"a happy face","emotion":"happy","endpoint":"http://127.0.0.1:8088/v1","findings":[{"codes":[12],"kind":"ambiguous_mention","message":"smile","severity":"info"}],"fine_prompt":"cheeks raised","level":3,"mode":"cot","stages":[{"attempts":1,"index":1,"latency_seconds":0.5,"started_at":"2027-01-15T08:00:00Z","text":"a face","title":"I facial information"}],"subject":{"actor_id":"M003","kind":"clip","source_path":"/data/M003/front/happy/level_3/001.mp4"},"template_version":"v1"}"#)
+        XCTAssertEqual(try ProjectJSON.decode(Annotation.self, from: ProjectJSON.string(other)), other)
+    }
+
     func testNotationThatIsNotFACSIsRefusedOnRead() throws {
         var text = try ProjectJSON.string(sample())
         text = text.replacingOccurrences(of: #""R12A""#, with: #""twelve""#)

@@ -51,6 +51,17 @@ final class FailedAnnotationStoreTests: XCTestCase {
         XCTAssertNil(try store.failedAnnotation(id: id + 1))
     }
 
+    /// A failed item's JSON form: the fields of the request and of the failure side by side.
+    func testTheJSONFormIsFixed() throws {
+        var failure = sampleFailure()
+        failure.id = 7
+        failure.createdAt = Date(timeIntervalSince1970: 1_800_000_000)
+        for index in failure.stages.indices { failure.stages[index].startedAt = Date(timeIntervalSince1970: 1_800_000_000) }
+        let text = try ProjectJSON.string(failure)
+        XCTAssertEqual(text, #"{"backend":"openai-chat","created_at":"2027-01-15T08:00:00Z","emotion":"Happy","endpoint":"http://127.0.0.1:8088/v1","error":"stage II action units failed: no JSON object","id":7,"level":3,"mode":"cot","model":"smollm2","record_path":"/data/cotfa-failed/x.json","stage_index":2,"stage_title":"II action units","stages":[{"attempts":0,"index":1,"latency_seconds":0,"parsed":"{\"age_range\":\"30s\"}","raw_reply":"{\"age_range\":\"30s\"}","request":"{\"model\":\"m\"}","started_at":"2027-01-15T08:00:00Z","text":"age 30s","title":"I facial information"},{"attempts":0,"index":2,"latency_seconds":0,"raw_reply":"no JSON, \u001b[31mred\u001b[0m prose","request":"{\"model\":\"m\"}","started_at":"2027-01-15T08:00:00Z","text":"failed: no JSON object","title":"II action units"}],"subject":{"actor_id":"W011","content_hash":"sha256:ab","description":"a woman","kind":"image","source_path":"/data/astronaut.png"}}"#)
+        XCTAssertEqual(try ProjectJSON.decode(FailedAnnotation.self, from: text), failure)
+    }
+
     func testFailedItemsStayOutOfTheReviewQueue() throws {
         let store = try ProjectStore(path: folder.appendingPathComponent("review.sqlite").path)
         _ = try store.addFailedAnnotation(sampleFailure())

@@ -1,5 +1,4 @@
 import Foundation
-import Tensors
 
 /// Timings of the sgemm-bound operations at Stable Diffusion 1.5's sizes, for `tbd model bench` and
 /// scripts/bench/50-renderer.sh. Each figure is the median of `repeats` runs after one warm-up run. Developer API:

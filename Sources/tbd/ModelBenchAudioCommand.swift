@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import MediaIO
-import Renderer
+@_spi(Development) import Renderer
 import Tensors
 
 /// `tbd model bench-audio`: times the audio path in-process, for scripts/bench/60-audio.sh to set beside

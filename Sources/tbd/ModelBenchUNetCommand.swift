@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Renderer
+@_spi(Development) import Renderer
 import Tensors
 
 extension ModelCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Renderer
+@_spi(Development) import Renderer
 
 extension ModelCommand {
     struct InitRandom: ParsableCommand {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import MediaIO
-import Renderer
+@_spi(Development) import Renderer
 import Tensors
 
 /// `tbd model run audio-encoder` and `audio-proj`: the audio path of the renderer (wav2vec 2.0 with Hallo's

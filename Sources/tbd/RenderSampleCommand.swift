@@ -1,7 +1,7 @@
 import ArgumentParser
 import FileAccess
 import Foundation
-import Renderer
+@_spi(Development) import Renderer
 import Tensors
 
 extension RenderCommand {

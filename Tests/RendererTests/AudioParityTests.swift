@@ -1,7 +1,7 @@
 import Foundation
 import MediaIO
 import XCTest
-@testable import Renderer
+@_spi(Development) @testable import Renderer
 import Tensors
 import TensorTesting
 

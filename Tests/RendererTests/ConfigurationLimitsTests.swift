@@ -1,7 +1,7 @@
 import Foundation
 import TemporaryFolders
 import XCTest
-@testable import Renderer
+@_spi(Development) @testable import Renderer
 
 /// Absurd or negative sizes in a model's config files used to trap in a range or abort in an allocation
 /// (exit 134, SIGILL); each is now refused by name before anything is built.

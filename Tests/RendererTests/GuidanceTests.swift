@@ -1,5 +1,5 @@
 import XCTest
-@testable import Renderer
+@_spi(Development) @testable import Renderer
 import Tensors
 import TensorTesting
 

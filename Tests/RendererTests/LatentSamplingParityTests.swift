@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Renderer
+@_spi(Development) @testable import Renderer
 import Tensors
 import TensorTesting
 

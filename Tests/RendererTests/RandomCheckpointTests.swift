@@ -1,7 +1,7 @@
 import Foundation
 import TemporaryFolders
 import XCTest
-@testable import Renderer
+@_spi(Development) @testable import Renderer
 import Tensors
 
 /// Random checkpoints and the documented noise generator: deterministic, and loadable as diffusers folders.

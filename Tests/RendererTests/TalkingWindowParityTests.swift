@@ -1,5 +1,5 @@
 import Foundation
-@testable import Renderer
+@_spi(Development) @testable import Renderer
 import XCTest
 import TensorTesting
 

@@ -1,6 +1,6 @@
 import Foundation
 import MediaIO
-@testable import Renderer
+@_spi(Development) @testable import Renderer
 import TemporaryFolders
 import XCTest
 import Tensors

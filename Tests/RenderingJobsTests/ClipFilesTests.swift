@@ -1,6 +1,6 @@
 import Foundation
 import MediaIO
-import Renderer
+@_spi(Development) import Renderer
 @testable import RenderingJobs
 import Tensors
 import TestSupport

@@ -1,6 +1,6 @@
 import AnnotationRecord
 import Foundation
-import Renderer
+@_spi(Development) import Renderer
 @testable import RenderingJobs
 import Store
 import TestSupport

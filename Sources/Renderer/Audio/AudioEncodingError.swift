@@ -1,7 +1,7 @@
 import Foundation
 
 /// Why audio could not be turned into features.
-public enum AudioEncodingError: Error, Equatable, CustomStringConvertible {
+@_spi(Development) public enum AudioEncodingError: Error, Equatable, CustomStringConvertible {
     case tooShort(samples: Int, minimum: Int)
     case sampleRate(found: Int, expected: Int)
     case fps(Double)

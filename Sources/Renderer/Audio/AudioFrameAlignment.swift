@@ -3,7 +3,7 @@ import Tensors
 
 /// How audio lines up with video frames in Hallo: one feature per video frame, and per frame a window of its
 /// neighbours.
-public enum AudioFrameAlignment {
+@_spi(Development) public enum AudioFrameAlignment {
     /// Frame rates accepted from outside (configs, the command line).
     public static let fpsRange = 1.0...240.0
     /// Hallo's window: frames i - 2 ... i + 2.

@@ -8,7 +8,7 @@ import Tensors
 ///
 /// The sizes come from the weights themselves (`proj1` gives the input and intermediate widths, `norm` the
 /// output width); a `config.json` beside them, when present, must agree.
-public final class AudioProjectionModel: @unchecked Sendable {
+@_spi(Development) public final class AudioProjectionModel: @unchecked Sendable {
     public let inputWidth: Int
     public let intermediateWidth: Int
     public let contextTokens: Int

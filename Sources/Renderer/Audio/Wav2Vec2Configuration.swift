@@ -3,7 +3,7 @@ import Tensors
 
 /// The fields of a transformers `Wav2Vec2Config` (`config.json`) that the encoder needs. Defaults are
 /// transformers' own, which are `facebook/wav2vec2-base-960h`'s architecture.
-public struct Wav2Vec2Configuration: Decodable, Equatable, Sendable {
+@_spi(Development) public struct Wav2Vec2Configuration: Decodable, Equatable, Sendable {
     public var convDim = [512, 512, 512, 512, 512, 512, 512]
     public var convKernel = [10, 3, 3, 3, 3, 2, 2]
     public var convStride = [5, 2, 2, 2, 2, 2, 2]

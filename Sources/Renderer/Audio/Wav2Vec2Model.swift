@@ -9,7 +9,7 @@ import Tensors
 /// The transformer attends over the whole utterance, so its result for a frame depends on all of the audio:
 /// exact features need the utterance in one piece. Its memory grows with the frame count (the attention scores
 /// are computed in blocks, never as a full matrix); the convolutional encoder runs in bounded blocks.
-public final class Wav2Vec2Model: @unchecked Sendable {
+@_spi(Development) public final class Wav2Vec2Model: @unchecked Sendable {
     public let configuration: Wav2Vec2Configuration
     public let preprocessor: Wav2Vec2Preprocessor
     /// Internal and mutable so tests can shrink its blocks and check that blocking changes nothing.

@@ -3,7 +3,7 @@ import Tensors
 
 /// transformers' `Wav2Vec2FeatureExtractor` as Hallo uses it (`preprocessor_config.json`): audio at
 /// `sampling_rate` and, with `do_normalize`, zero mean and unit variance over the whole utterance.
-public struct Wav2Vec2Preprocessor: Decodable, Equatable, Sendable {
+@_spi(Development) public struct Wav2Vec2Preprocessor: Decodable, Equatable, Sendable {
     public var samplingRate = 16_000
     public var doNormalize = true
 

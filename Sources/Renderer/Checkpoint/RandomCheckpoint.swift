@@ -6,7 +6,7 @@ import Tensors
 /// `vae/`, `text_encoder/`, `tokenizer/` (SD1.5's vocabulary and merges) and `scheduler/` (SD1.5's DDIM settings).
 /// The same seed gives byte-identical files. Untrained weights draw noise, not faces: these checkpoints are
 /// for tests, demos and benchmarks.
-public enum RandomCheckpoint {
+@_spi(Development) public enum RandomCheckpoint {
     public enum Size: String, CaseIterable, Sendable {
         /// A few hundred thousand parameters: 128x128 frames from 16x16 latents in well under a second per step.
         case tiny

@@ -5,7 +5,7 @@ import Tensors
 /// `RandomCheckpoint` writes them, a ReferenceNet and a denoiser with Hallo's motion and audio modules, a
 /// wav2vec 2.0 encoder and Hallo's audio projection, and Hallo's scheduler settings. Each network's weights are
 /// spooled to disk as they are generated (see `RandomWeights`). Untrained weights draw noise, not faces.
-public enum RandomTalkingCheckpoint {
+@_spi(Development) public enum RandomTalkingCheckpoint {
     public enum Size: String, CaseIterable, Sendable {
         /// 4 UNet levels of 32-64 channels, 32-wide text and audio conditions: for tests (8x8 latents and up).
         case tiny = "talking-tiny"

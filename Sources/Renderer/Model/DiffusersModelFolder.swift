@@ -4,7 +4,7 @@ import Tensors
 
 /// A diffusers pipeline folder: `model_index.json` names the components; each lives in a subfolder with its
 /// own config (`config.json`, or `scheduler_config.json` for the scheduler) and weights.
-public struct DiffusersModelFolder: Sendable {
+@_spi(Development) public struct DiffusersModelFolder: Sendable {
     public struct Component: Equatable, Sendable {
         public let name: String
         /// The library and class that diffusers would instantiate, e.g. ("transformers", "CLIPTextModel").

@@ -3,7 +3,7 @@ import MediaIO
 import Tensors
 
 /// Conversions between 8-bit RGB images and the VAE's [1, 3, H, W] tensors in [-1, 1].
-public enum ImageTensorConversion {
+@_spi(Development) public enum ImageTensorConversion {
     /// x / 127.5 - 1 per channel, planar.
     public static func tensor(from image: RGBImage) -> Tensor {
         let plane = image.width * image.height

@@ -3,7 +3,7 @@ import Tensors
 
 /// One run of the sampling loop without the VAE (`tbd render sample`): prompts as stages, the starting noise,
 /// the schedule, the sampler and the guidance scale.
-public struct LatentSampleRequest: Sendable {
+@_spi(Development) public struct LatentSampleRequest: Sendable {
     /// One prompt per progressive-guidance stage, coarse first (splits.count + 1 of them).
     public var prompts: [String]
     public var negativePrompt = ""

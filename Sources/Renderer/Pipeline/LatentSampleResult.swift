@@ -2,7 +2,7 @@ import Foundation
 import Tensors
 
 /// What `LatentSampling.run` produced: the final latent before VAE decoding, and the schedule it followed.
-public struct LatentSampleResult: Sendable {
+@_spi(Development) public struct LatentSampleResult: Sendable {
     /// [1, C, h, w], the last scheduler step's output.
     public let latents: Tensor
     /// The timesteps that ran, first to last.

@@ -3,7 +3,7 @@ import Tensors
 
 /// The whole sampling loop of a diffusers folder without the VAE, for parity checks against a reference loop:
 /// tokenizer, text encoder, UNet and the chosen scheduler (a folder needs no `vae/` for this).
-public enum LatentSampling {
+@_spi(Development) public enum LatentSampling {
     /// Loads the model parts from `modelDirectory`, checks the request against them, and samples.
     public static func run(_ request: LatentSampleRequest, modelDirectory: URL,
                            progress: (Int, Int) throws -> Void = { _, _ in }) throws -> LatentSampleResult {

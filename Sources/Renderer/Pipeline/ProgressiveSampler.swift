@@ -21,15 +21,15 @@ public struct ProgressiveSampler: Sendable {
         public init() {}
     }
 
-    public let denoiser: any GuidedDenoiser
+    @_spi(Development) public let denoiser: any GuidedDenoiser
     public let scheduler: any Scheduler
 
-    public init(denoiser: any GuidedDenoiser, scheduler: any Scheduler) {
+    @_spi(Development) public init(denoiser: any GuidedDenoiser, scheduler: any Scheduler) {
         self.denoiser = denoiser
         self.scheduler = scheduler
     }
 
-    public init(unet: UNet2DConditionModel, scheduler: any Scheduler) {
+    @_spi(Development) public init(unet: UNet2DConditionModel, scheduler: any Scheduler) {
         self.init(denoiser: ImageDenoiser(unet: unet), scheduler: scheduler)
     }
 

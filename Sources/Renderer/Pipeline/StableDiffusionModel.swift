@@ -4,11 +4,11 @@ import Tensors
 
 /// The parts of a diffusers Stable Diffusion 1.5-family folder that rendering uses, each loaded once.
 public final class StableDiffusionModel: LatentDiffusionModel, @unchecked Sendable {
-    public let folder: DiffusersModelFolder
+    @_spi(Development) public let folder: DiffusersModelFolder
     public let tokenizer: CLIPTokenizer
-    public let textEncoder: CLIPTextModel
-    public let unet: UNet2DConditionModel
-    public let vae: AutoencoderKL
+    @_spi(Development) public let textEncoder: CLIPTextModel
+    @_spi(Development) public let unet: UNet2DConditionModel
+    @_spi(Development) public let vae: AutoencoderKL
     public let scheduler: any Scheduler
 
     /// `sampler` picks the scheduler built from the checkpoint's scheduler_config.json (DDIM by default).

@@ -2,7 +2,7 @@ import Foundation
 import Tensors
 
 /// Classifier-free guidance as diffusers' Stable Diffusion pipelines apply it.
-public enum ClassifierFreeGuidance {
+@_spi(Development) public enum ClassifierFreeGuidance {
     /// uncond + scale * (cond - uncond), then, with `rescale` phi > 0, the guidance rescale of Lin et al. 2023:
     /// the guided output scaled to the per-item standard deviation of the conditional one, mixed back by phi.
     public static func combine(unconditional: Tensor, conditional: Tensor, scale: Float, rescale: Float = 0) -> Tensor {

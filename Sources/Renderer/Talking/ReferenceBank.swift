@@ -5,7 +5,7 @@ import Tensors
 /// tokens entering it (`norm1` output), one item per reference latent (the reference image first, then the
 /// motion frames). Entries are in the order Hallo pairs writers with readers: both networks' transformer blocks
 /// in module-tree order, stably sorted by decreasing width.
-public struct ReferenceBank: Sendable {
+@_spi(Development) public struct ReferenceBank: Sendable {
     /// A transformer block of a UNet: its weight path and token width.
     struct Site: Equatable {
         let path: String

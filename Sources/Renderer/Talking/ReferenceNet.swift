@@ -5,7 +5,7 @@ import Tensors
 /// reference image and the motion frames, with the text condition, banking the normalised tokens entering each
 /// self-attention (the writer side of Hallo's `ReferenceAttentionControl`, `fusion_blocks="full"`). The pass
 /// ends after the last transformer block: the rest of the UNet's output is never used.
-public final class ReferenceNet: @unchecked Sendable {
+@_spi(Development) public final class ReferenceNet: @unchecked Sendable {
     let unet: UNet2DConditionModel
     /// Writer site paths in Hallo's pairing order.
     let order: [String]

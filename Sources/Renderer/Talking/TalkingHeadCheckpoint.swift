@@ -8,7 +8,7 @@ import Tensors
 /// `tokenizer/`, `scheduler/`. Opening it checks that every folder exists, every config parses and validates and
 /// every network has its weights file; each loader then checks the weights' names and shapes. Every error names
 /// the component.
-public struct TalkingHeadCheckpoint: Sendable {
+@_spi(Development) public struct TalkingHeadCheckpoint: Sendable {
     public static let pipelineClass = "TalkingHeadPipeline"
     public static let format = 1
     public static let components = ["reference_unet", "denoising_unet", "audio_proj", "audio_encoder", "vae", "text_encoder",
@@ -129,7 +129,7 @@ public struct TalkingHeadCheckpoint: Sendable {
 }
 
 /// A talking checkpoint that does not fit: the folder, the part (a component or `model_index.json`) and why.
-public struct TalkingCheckpointError: Error, Equatable, CustomStringConvertible {
+@_spi(Development) public struct TalkingCheckpointError: Error, Equatable, CustomStringConvertible {
     public let directory: URL
     public let part: String
     public let reason: String

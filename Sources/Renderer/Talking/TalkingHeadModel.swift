@@ -4,15 +4,15 @@ import Tensors
 
 /// The parts of a talking-head checkpoint (`TalkingHeadCheckpoint`) that rendering uses, each loaded once.
 public final class TalkingHeadModel: LatentDiffusionModel, @unchecked Sendable {
-    public let checkpoint: TalkingHeadCheckpoint
+    @_spi(Development) public let checkpoint: TalkingHeadCheckpoint
     public let tokenizer: CLIPTokenizer
-    public let textEncoder: CLIPTextModel
-    public let referenceNet: ReferenceNet
-    public let unet: VideoUNet
-    public let vae: AutoencoderKL
+    @_spi(Development) public let textEncoder: CLIPTextModel
+    @_spi(Development) public let referenceNet: ReferenceNet
+    @_spi(Development) public let unet: VideoUNet
+    @_spi(Development) public let vae: AutoencoderKL
     /// The speech encoder and the projection to audio tokens; nil when the denoiser has no audio modules.
-    public let audioEncoder: Wav2Vec2Model?
-    public let audioProjection: AudioProjectionModel?
+    @_spi(Development) public let audioEncoder: Wav2Vec2Model?
+    @_spi(Development) public let audioProjection: AudioProjectionModel?
     public let scheduler: any Scheduler
 
     /// `sampler` picks the scheduler built from the checkpoint's scheduler_config.json (DDIM by default).

@@ -9,7 +9,7 @@ import Tensors
 /// The motion module sees the bank's motion frames before the F frames (2 + F) and drops them after. In that
 /// branch Hallo's plain down and up blocks (no attention) run their ResNets only: their motion modules are
 /// loaded (Hallo's state dict holds them) but never run.
-public final class VideoUNet: @unchecked Sendable {
+@_spi(Development) public final class VideoUNet: @unchecked Sendable {
     /// One cross-attention layer's modules after its ResNet block.
     struct AttentionStage {
         let site: String

@@ -4,7 +4,7 @@ import Tensors
 /// `denoising_unet/config.json`: the SD UNet keys (read by `UNetConfiguration`; Hallo's 3D block type names are
 /// accepted for the 2D ones) plus every key of Hallo's `unet_additional_kwargs` (`configs/unet/unet.yaml`) at the
 /// top level. Missing keys take the defaults of Hallo's `UNet3DConditionModel`: no motion or audio modules.
-public struct VideoUNetConfiguration: ValidatedConfiguration, Sendable {
+@_spi(Development) public struct VideoUNetConfiguration: ValidatedConfiguration, Sendable {
     public var unet = UNetConfiguration()
     public var useMotionModule = false
     public var motionModuleResolutions = [1, 2, 4, 8]

@@ -2,7 +2,7 @@ import Foundation
 import Tensors
 
 /// The fields of a transformers `CLIPTextConfig` (`text_encoder/config.json`) that the encoder needs.
-public struct CLIPTextConfiguration: Decodable, Equatable, Sendable {
+@_spi(Development) public struct CLIPTextConfiguration: Decodable, Equatable, Sendable {
     public var vocabSize = 49408
     public var hiddenSize = 512
     public var intermediateSize = 2048

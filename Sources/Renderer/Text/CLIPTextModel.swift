@@ -5,7 +5,7 @@ import Tensors
 
 /// transformers' `CLIPTextModel`: token plus position embeddings, pre-norm transformer layers with causal
 /// self-attention and a quick-GELU (or GELU) MLP, and a final layer norm.
-public final class CLIPTextModel: @unchecked Sendable {
+@_spi(Development) public final class CLIPTextModel: @unchecked Sendable {
     public struct Output: Sendable {
         /// The final layer norm of the last layer's output, [batch, length, hidden]: SD1.5's text condition.
         public let lastHiddenState: Tensor

@@ -3,7 +3,7 @@ import Tensors
 
 /// diffusers' `UNet2DConditionModel` for the Stable Diffusion 1.5 family, built from `unet/config.json` and
 /// weights with diffusers' names (F32, F16 or BF16, each converted once to Float32).
-public final class UNet2DConditionModel: @unchecked Sendable {
+@_spi(Development) public final class UNet2DConditionModel: @unchecked Sendable {
     struct DownBlock {
         let resnets: [ResnetBlock]
         let attentions: [SpatialTransformer]

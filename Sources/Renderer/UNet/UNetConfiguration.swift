@@ -5,7 +5,7 @@ import Tensors
 /// The fields of a diffusers `unet/config.json` (`UNet2DConditionModel`) that the SD1.5 family uses. Missing keys
 /// take diffusers' defaults; settings outside the family (class or addition embeddings, other block types) are
 /// refused by `validate()` rather than silently ignored.
-public struct UNetConfiguration: ValidatedConfiguration, Equatable, Sendable {
+@_spi(Development) public struct UNetConfiguration: ValidatedConfiguration, Equatable, Sendable {
     public var inChannels = 4
     public var outChannels = 4
     public var blockOutChannels = [320, 640, 1280, 1280]

@@ -4,7 +4,7 @@ import Tensors
 /// diffusers' `AutoencoderKL`: the encoder maps RGB images in [-1, 1] to the latent distribution's mean, the
 /// decoder maps latents back to RGB in about [-1, 1]. `encode`/`decode` apply the configured scaling factor
 /// (and shift, when a config has one) as diffusers' pipelines do.
-public final class AutoencoderKL: @unchecked Sendable {
+@_spi(Development) public final class AutoencoderKL: @unchecked Sendable {
     struct EncoderBlock {
         let resnets: [ResnetBlock]
         let downsampler: Conv2DLayer?

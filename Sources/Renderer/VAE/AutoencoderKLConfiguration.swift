@@ -3,7 +3,7 @@ import Foundation
 import Tensors
 
 /// The fields of a diffusers `vae/config.json` (`AutoencoderKL`) with diffusers' defaults for missing keys.
-public struct AutoencoderKLConfiguration: ValidatedConfiguration, Equatable, Sendable {
+@_spi(Development) public struct AutoencoderKLConfiguration: ValidatedConfiguration, Equatable, Sendable {
     public var inChannels = 3
     public var outChannels = 3
     public var latentChannels = 4

@@ -83,12 +83,6 @@ public struct ScoredAU: Codable, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// A written AU that is not FACS notation.
-public struct AUNotationError: Error, CustomStringConvertible, Equatable {
-    public let written: String
-    public var description: String { "'\(written)' is not FACS notation (e.g. 6C, R12A, 25)" }
-}
-
 extension ScoredAU {
     /// What separates the AUs of a notation list: white space, commas and "+". `AUTextParser` reads a text made
     /// only of notation with the same rule, so the FACS commands and the store agree on a list.

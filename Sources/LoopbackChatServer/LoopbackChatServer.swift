@@ -225,8 +225,3 @@ public final class LoopbackChatServer: @unchecked Sendable {
         }
     }
 }
-
-public struct ServerError: Error, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
-}

@@ -85,12 +85,6 @@ struct StageContext: Sendable {
     }
 }
 
-/// Input the pipeline cannot work with (an unknown emotion, a missing image); nothing was sent.
-public struct CoTFAInputError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// What a reasoner made of an item, before grounding.
 struct ReasoningOutcome: Sendable {
     var stages: [StageRecord]

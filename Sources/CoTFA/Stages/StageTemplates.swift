@@ -76,8 +76,3 @@ public struct StageTemplates: Sendable {
         return output + rest
     }
 }
-
-public struct StageTemplateError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    init(_ description: String) { self.description = "prompt template " + description }
-}

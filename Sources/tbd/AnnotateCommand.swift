@@ -2,6 +2,7 @@ import AnnotationRecord
 import SafeText
 import ArgumentParser
 import CoTFA
+import DatasetLayout
 import FACSKnowledge
 import Foundation
 import MediaIO
@@ -112,8 +113,8 @@ struct AnnotateCommand: ParsableCommand {
 
         var input = AnnotationInput(
             subject: AnnotationSubject(
-                sourcePath: image, kind: .image, actorID: actor ?? Self.meadActorID(in: image),
-                view: Self.meadView(in: image), contentHash: PortraitImage.contentHash(of: imageData), description: subject),
+                sourcePath: image, kind: .image, actorID: actor ?? MEADPath.actorID(in: image),
+                view: MEADPath.view(in: image), contentHash: PortraitImage.contentHash(of: imageData), description: subject),
             emotion: emotion, level: level, mode: mode, textOnly: textOnly)
         if configuration != nil && !textOnly && mode != .label {
             do {
@@ -203,16 +204,6 @@ struct AnnotateCommand: ParsableCommand {
 
     /// 8192 x 8192: far above what any vision model takes, far below what the pixel arithmetic could overflow on.
     static let maxPixelBudget = 8192 * 8192
-
-    /// MEAD stores clips as .../M003/video/front/happy/level_2/001.mp4: the actor is a path component.
-    static func meadActorID(in path: String) -> String? {
-        path.split(separator: "/").map(String.init).last { $0.range(of: #"^[MW]\d{3}$"#, options: .regularExpression) != nil }
-    }
-
-    static func meadView(in path: String) -> String? {
-        let views = ["front", "down", "top", "left_30", "left_60", "right_30", "right_60"]
-        return path.split(separator: "/").map(String.init).last { views.contains($0) }
-    }
 }
 
 /// The JSON shape of `tbd annotate --json`.

@@ -1,6 +1,7 @@
 import AnnotationRecord
 import ArgumentParser
 import BatchAnnotation
+import DatasetLayout
 import FACSKnowledge
 import Foundation
 import MediaIO
@@ -135,8 +136,8 @@ struct BatchOptions: ParsableArguments {
             }
         }
         if let names = list(emotions) {
-            for name in names where !MEADVocabulary.emotions.contains(name.lowercased()) {
-                throw ValidationError("--emotions: unknown emotion '\(name)' (known: \(MEADVocabulary.emotions.joined(separator: ", ")))")
+            for name in names where !MEADPath.emotions.contains(name.lowercased()) {
+                throw ValidationError("--emotions: unknown emotion '\(name)' (known: \(MEADPath.emotions.joined(separator: ", ")))")
             }
         }
         let viewSet = Set(views.flatMap { $0.split(separator: ",").map(String.init) })

@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "AnnotationRecordTests", dependencies: ["AnnotationRecord", "FACSKnowledge"]),
         .testTarget(name: "ContentHashingTests", dependencies: ["ContentHashing"]),
-        .testTarget(name: "CLITests", dependencies: ["AnnotationRecord", "Store", "MediaIO", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["AnnotationRecord", "Store", "MediaIO", "LoopbackChatServer", "TestSupport"]),
         .testTarget(
             name: "BatchAnnotationTests",
             dependencies: [

@@ -30,8 +30,7 @@ struct AnnotateCommand: ParsableCommand {
     var mode: AnnotationMode = .cot
     @Option(name: .long, help: "OpenAI-compatible API base, e.g. http://localhost:8000/v1 (default: TBD_VLM_URL).")
     var endpoint: String?
-    @Option(name: .long, help: "Model name (default: TBD_VLM_MODEL, else the first model the server lists).")
-    var model: String?
+    @OptionGroup var vlmModel: VLMModelOption
     @Flag(name: .long, help: "Describe the image in words instead of sending it, for text-only models.")
     var textOnly = false
     @OptionGroup var store: StoreOptions
@@ -49,8 +48,7 @@ struct AnnotateCommand: ParsableCommand {
     var maxTokens: Int = 1024
     @Option(name: .long, help: "Seconds one request may take, retries not counted.")
     var timeout: Double = 180
-    @Flag(name: .long, help: "Print the annotation as JSON (documented in docs/cotfa.md).")
-    var json = false
+    @OptionGroup var output: JSONOption
     @Flag(name: .long, help: "Annotate even when the store already holds this image, emotion, level and mode.")
     var again = false
 
@@ -61,7 +59,7 @@ struct AnnotateCommand: ParsableCommand {
         settings.actor = actor
         settings.mode = mode
         settings.endpoint = endpoint
-        settings.model = model
+        settings.model = vlmModel.name
         settings.textOnly = textOnly
         settings.responseFormat = responseFormat
         settings.maxPixels = maxPixels
@@ -75,7 +73,7 @@ struct AnnotateCommand: ParsableCommand {
         for warning in job.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         switch try job.run() {
         case .annotated(let id, let annotation):
-            if json {
+            if output.json {
                 try printJSON(AnnotateView(id: id, database: job.databasePath, annotation: annotation))
             } else {
                 print(AnnotationText.render(annotation))
@@ -89,7 +87,7 @@ struct AnnotateCommand: ParsableCommand {
 
     /// Prints a failure: JSON on stdout with --json, else the error and each stage's replies, made safe, on stderr.
     private func report(_ failure: AnnotationFailureRecord) throws {
-        if json {
+        if output.json {
             try printJSON(failure)
             return
         }

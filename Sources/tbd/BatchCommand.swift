@@ -107,19 +107,13 @@ struct BatchOptions: ParsableArguments {
         settings.secondsPerCall = secondsPerCall
         settings.retryFailed = retryFailed
         let store = try store.open()
-        let job: BatchJob
-        do { job = try BatchJob(scan: scan, settings: settings, store: store) } catch { throw CLIError("\(error)") }
+        let job = try BatchJob(scan: scan, settings: settings, store: store)
         if dryRun {
             if output.json { try printJSON(job.report) } else { print(job.report.text) }
             return
         }
         if !output.json { FileHandle.standardError.write(Data((job.report.text + "\n").utf8)) }
-        let result: BatchRunReport
-        do {
-            result = try job.run(progressInterval: isatty(STDERR_FILENO) == 1 ? nil : progressInterval, environment: environment)
-        } catch {
-            throw CLIError("\(error)")
-        }
+        let result = try job.run(progressInterval: isatty(STDERR_FILENO) == 1 ? nil : progressInterval, environment: environment)
         if output.json { try printJSON(result) } else { print(result.text) }
         if result.summary.failed > 0 { throw ExitCode(1) }
     }

@@ -20,7 +20,7 @@ extension FACSCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let table = try loadTable()
+            let table = try FACSTable.bundled()
             let found = table.resolve(query)
             guard !found.isEmpty else { throw CLIError("no FACS code matches '\(query)'") }
             if output.json {
@@ -51,7 +51,7 @@ extension FACSCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let table = try loadTable()
+            let table = try FACSTable.bundled()
             guard let prototype = table.emotion(name) else {
                 throw CLIError("unknown emotion '\(name)' (known: \(table.emotions.map(\.emotion).joined(separator: ", ")))")
             }
@@ -79,7 +79,7 @@ extension FACSCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let found = try loadTable().search(text)
+            let found = try FACSTable.bundled().search(text)
             if output.json {
                 try printJSON(found.map(CodeView.init))
             } else if found.isEmpty {
@@ -99,7 +99,7 @@ extension FACSCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let result = AUTextParser(table: try loadTable()).parse(text)
+            let result = AUTextParser(table: try FACSTable.bundled()).parse(text)
             if output.json {
                 try printJSON(ParseView(result))
             } else {
@@ -127,7 +127,7 @@ extension FACSCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let table = try loadTable()
+            let table = try FACSTable.bundled()
             let aus = AUTextParser(table: table).parse(text).aus
             let findings = AUSetValidator(table: table).validate(text: text, emotion: emotion, level: level)
             let hasError = findings.contains { $0.severity == .error }

@@ -126,8 +126,6 @@ extension MediaCommand {
             } catch let error as MediaError where error.kind == .noVideoStream {
                 try AudioOnlyProbe.report(path: path, json: output.json, videoError: error)
                 return
-            } catch let error as MediaError {
-                throw CLIError(error.description)
             }
             if output.json {
                 try printJSON(info)
@@ -167,22 +165,10 @@ extension MediaCommand {
             guard ["jpg", "jpeg", "png"].contains(format) else {
                 throw CLIError("--out must end in .png, .jpg or .jpeg, not '\(out)'")
             }
-            let sheet: RGBImage
-            let sampled: Int
-            let data: Data
-            do {
-                let images = try FrameReader.sampleFrames(path: input, count: frames)
-                sampled = images.count
-                sheet = try ContactSheet.make(frames: images, columns: columns, cellWidth: cellWidth)
-                data = format == "png" ? try ImageEncoding.png(sheet) : try ImageEncoding.jpeg(sheet)
-            } catch let error as MediaError {
-                throw CLIError(error.description)
-            }
-            do {
-                try OutputFile.write(data, to: out)
-            } catch {
-                throw CLIError("\(error)")
-            }
+            let images = try FrameReader.sampleFrames(path: input, count: frames)
+            let sampled = images.count
+            let sheet = try ContactSheet.make(frames: images, columns: columns, cellWidth: cellWidth)
+            try OutputFile.write(format == "png" ? try ImageEncoding.png(sheet) : try ImageEncoding.jpeg(sheet), to: out)
             if output.json {
                 try printJSON(SheetResult(input: input, output: out, frames: sampled, width: sheet.width, height: sheet.height))
             } else {

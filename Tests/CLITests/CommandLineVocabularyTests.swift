@@ -4,7 +4,8 @@ import TestSupport
 import XCTest
 
 /// One vocabulary across the commands: `--vlm-model` for the VLM (`--model` still read), one reading of a frame
-/// choice, `EmotionLevel` for every `--level`, one rule for list options, and the shared `--json`.
+/// choice, `EmotionLevel` for every `--level`, one rule for list options, the shared `--json`, and library errors
+/// passed on as they are.
 final class CommandLineVocabularyTests: XCTestCase {
     private var folder: URL!
     private var image: String { folder.appendingPathComponent("portrait.jpg").path }
@@ -103,6 +104,24 @@ final class CommandLineVocabularyTests: XCTestCase {
         XCTAssertTrue(empty.stderr.contains("--actors needs at least one value"), empty.stderr)
         let spaced = try tbd(["batch", "manifest", manifest, "--db", database, "--dry-run", "--views", "front", "top"])
         XCTAssertNotEqual(spaced.status, 0, "space-separated values are not read")
+    }
+
+    /// A library error that names its file reaches the user as it is, once, with exit status 1.
+    func testLibraryErrorsAreNotWrappedAgain() throws {
+        let missing = folder.appendingPathComponent("missing").path
+        let cases: [([String], String)] = [
+            (["media", "probe", missing + ".mp4"], "Error: \(missing).mp4: file not found"),
+            (["media", "sheet", "--input", missing + ".mp4", "--out", "sheet.png"], "Error: \(missing).mp4: file not found"),
+            (["review", "list", "--db", missing + ".sqlite"], "Error: no review database at \(missing).sqlite"),
+            (["model", "run", "unet", "--model", folder.path, "--inputs", missing + ".safetensors", "--out", "out.safetensors"],
+             "Error: cannot read \(missing).safetensors: "),
+        ]
+        for (arguments, message) in cases {
+            let run = try tbd(arguments)
+            XCTAssertEqual(run.status, 1, "\(arguments): \(run.stderr)")
+            XCTAssertTrue(run.stderr.hasPrefix(message), "\(arguments): \(run.stderr)")
+            XCTAssertEqual(run.stderr.components(separatedBy: missing).count, 2, "the file is named once: \(run.stderr)")
+        }
     }
 
     func testAnnotateAndBatchTakeTheSharedJSONOption() throws {

@@ -38,8 +38,8 @@ let package = Package(
         .executableTarget(name: "resource-embedder", path: "Sources/resource-embedder"),
         .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["resource-embedder"]),
 
-        // Level 0: knowledge, media, the annotation record, the tokenizer, text safety, hashing, output files and the
-        // fused attention kernel.
+        // Level 0: knowledge, media, the annotation record, the tokenizer, text safety, hashing, output files, MEAD's
+        // layout and the fused attention kernel.
         .target(name: "FACSKnowledge", plugins: ["EmbedResources"]),
         .target(name: "ContentHashing", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "SafeText"),
@@ -50,6 +50,8 @@ let package = Package(
         .target(name: "CLIPTokenization", dependencies: ["FileAccess"], plugins: ["EmbedResources"]),
         // Which instruction-set features this processor has, the one place the C kernels below ask.
         .target(name: "CPUFeatures"),
+        // MEAD's paths and names, read by the batch scanner and `tbd annotate`, written by the rendering jobs.
+        .target(name: "DatasetLayout"),
         // Attention for long sequences in C: per-function target attributes (AVX-512, AVX2), chosen at run time.
         .target(name: "FusedAttention", dependencies: ["CPUFeatures"]),
         // 2-D convolution computed directly on a padded layout, in C for the same reason.
@@ -83,16 +85,18 @@ let package = Package(
             name: "BatchAnnotation",
             dependencies: [
                 "FACSKnowledge", "AnnotationRecord", "CoTFA", "Store", "MediaIO", "ContentHashing", "SafeText", "WorkerThreads",
-                .product(name: "CSV", package: "CSV.swift"),
+                "DatasetLayout", .product(name: "CSV", package: "CSV.swift"),
             ]),
-        .target(name: "RenderingJobs", dependencies: ["Renderer", "Tensors", "Store", "AnnotationRecord", "MediaIO", "ContentHashing", "FileAccess"]),
+        .target(
+            name: "RenderingJobs",
+            dependencies: ["Renderer", "Tensors", "Store", "AnnotationRecord", "MediaIO", "ContentHashing", "FileAccess", "DatasetLayout"]),
 
         // Level 3: the command line.
         .executableTarget(
             name: "tbd",
             dependencies: [
                 "FACSKnowledge", "AnnotationRecord", "CLIPTokenization", "CoTFA", "Store", "ReviewQueue", "Renderer",
-                "RenderingJobs", "Tensors", "MediaIO", "BatchAnnotation", "SafeText", "FileAccess",
+                "RenderingJobs", "Tensors", "MediaIO", "BatchAnnotation", "SafeText", "FileAccess", "DatasetLayout",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -104,7 +108,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "TemporaryFolders"], path: "Tests/TestSupport"),
         .executableTarget(
             name: "batch-bench",
-            dependencies: ["BatchAnnotation", "CoTFA", "AnnotationRecord", "FACSKnowledge", "LoopbackChatServer", "MediaIO", "Store"]),
+            dependencies: ["BatchAnnotation", "CoTFA", "AnnotationRecord", "DatasetLayout", "FACSKnowledge", "LoopbackChatServer", "MediaIO", "Store"]),
         .executableTarget(
             name: "cotfa-bench", dependencies: ["CoTFA", "AnnotationRecord", "CCurl", "FACSKnowledge", "LoopbackChatServer"]),
         // A writer the store tests start, kill -9 and race against each other in separate processes.
@@ -117,13 +121,15 @@ let package = Package(
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
         .testTarget(name: "AnnotationRecordTests", dependencies: ["AnnotationRecord", "FACSKnowledge"]),
         .testTarget(name: "ContentHashingTests", dependencies: ["ContentHashing"]),
-        .testTarget(name: "CLITests", dependencies: ["AnnotationRecord", "Store", "MediaIO", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["AnnotationRecord", "Store", "MediaIO", "LoopbackChatServer", "TestSupport"]),
         .testTarget(
             name: "BatchAnnotationTests",
             dependencies: [
-                "BatchAnnotation", "AnnotationRecord", "CoTFA", "Store", "MediaIO", "FACSKnowledge", "LoopbackChatServer", "TestSupport",
+                "BatchAnnotation", "AnnotationRecord", "CoTFA", "Store", "MediaIO", "FACSKnowledge", "DatasetLayout", "LoopbackChatServer",
+                "TestSupport",
             ]),
         .testTarget(name: "FileAccessTests", dependencies: ["FileAccess", "TestSupport"]),
+        .testTarget(name: "DatasetLayoutTests", dependencies: ["DatasetLayout"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "CFFmpeg", "TestSupport"], resources: [.copy("Fixtures")]),
         // What the tensor-level test targets share: fixture folders and the relative-tolerance comparison.
         .target(name: "TensorTesting", dependencies: ["Tensors"], path: "Tests/TensorTesting"),

@@ -50,25 +50,3 @@ public struct ScanResult: Codable, Sendable {
             .sorted { $0.count != $1.count ? $0.count > $1.count : $0.reason < $1.reason }
     }
 }
-
-/// MEAD's names, shared by the scanners and filters.
-public enum MEADVocabulary {
-    public static let emotions = ["angry", "contempt", "disgusted", "fear", "happy", "neutral", "sad", "surprised"]
-    public static let views = ["down", "front", "left_30", "left_60", "right_30", "right_60", "top"]
-
-    /// "LEVEL_2", "level_2", "level2" -> 2.
-    public static func level(_ text: String) -> Int? {
-        let lowered = text.lowercased()
-        guard lowered.hasPrefix("level") else { return nil }
-        let digits = lowered.dropFirst(5).drop { $0 == "_" || $0 == "-" }
-        return Int(digits).flatMap { (1...3).contains($0) ? $0 : nil }
-    }
-
-    /// "M003", "w009" -> "M003"/"W009"; nil for anything else.
-    public static func actor(_ text: String) -> String? {
-        let upper = text.uppercased()
-        guard upper.count == 4, let first = upper.first, first == "M" || first == "W",
-              upper.dropFirst().allSatisfy(\.isNumber) else { return nil }
-        return upper
-    }
-}

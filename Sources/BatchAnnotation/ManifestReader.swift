@@ -1,5 +1,6 @@
 import AnnotationRecord
 import CSV
+import DatasetLayout
 import FACSKnowledge
 import Foundation
 
@@ -45,7 +46,7 @@ public struct ManifestReader: Sendable {
         guard let rawPath = value("path") ?? value("image") ?? value("video") else { return .failure(RowProblem(text: "no path")) }
         guard let rawEmotion = value("emotion") else { return .failure(RowProblem(text: "no emotion")) }
         let emotion = rawEmotion.lowercased()
-        guard let canonical = MEADVocabulary.emotions.first(where: { $0 == emotion }) ?? Self.emotionAliases[emotion] else {
+        guard let canonical = MEADPath.emotions.first(where: { $0 == emotion }) ?? Self.emotionAliases[emotion] else {
             return .failure(RowProblem(text: "unknown emotion '\(rawEmotion)'"))
         }
         let level: Int

@@ -69,7 +69,7 @@ public final class CoTFAPipeline: @unchecked Sendable {
             resolvedModel = configured
         } else {
             guard let first = models.first else {
-                throw ChatClientError.invalidConfiguration("the server lists no models; name one with --model or TBD_VLM_MODEL")
+                throw ChatClientError.invalidConfiguration("the server lists no models; name one with --vlm-model or TBD_VLM_MODEL")
             }
             resolvedModel = first
         }

@@ -10,6 +10,26 @@ public enum FrameChoice: Sendable, Equatable {
     case index(Int)
 }
 
+extension FrameChoice {
+    /// The one reading of a choice typed by a person: "first", "middle", a time in seconds ("2.5") or a frame index
+    /// ("index:12"); nil for anything else, a negative or non-finite number included.
+    public init?(parsing text: String) {
+        let lowered = text.lowercased()
+        switch lowered {
+        case "first": self = .first
+        case "middle": self = .middle
+        default:
+            if lowered.hasPrefix("index:") {
+                guard let index = Int(lowered.dropFirst("index:".count)), index >= 0 else { return nil }
+                self = .index(index)
+            } else {
+                guard let seconds = Double(lowered), seconds.isFinite, seconds >= 0 else { return nil }
+                self = .time(seconds: seconds)
+            }
+        }
+    }
+}
+
 extension FrameChoice: CustomStringConvertible {
     public var description: String {
         switch self {

@@ -1,5 +1,6 @@
 import AnnotationRecord
 import ContentHashing
+import DatasetLayout
 import Foundation
 import MediaIO
 import FileAccess
@@ -246,7 +247,7 @@ public struct RenderJob {
         }
         if info.hasAudio { return source }
         // MEAD keeps a unit's speech beside its videos: ACTOR/audio/EMOTION/LEVEL/NNN.m4a.
-        if let speech = MEADSpeech.audioPath(forClip: source), FileManager.default.fileExists(atPath: speech) { return speech }
+        if let speech = (try? MEADPath(parsing: source))?.speech.path, FileManager.default.fileExists(atPath: speech) { return speech }
         // A silent clip or a still image has no audio to take: auto then means a clip without sound.
         return nil
     }

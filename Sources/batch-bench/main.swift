@@ -1,6 +1,7 @@
 import AnnotationRecord
 import BatchAnnotation
 import CoTFA
+import DatasetLayout
 import FACSKnowledge
 import Foundation
 import LoopbackChatServer
@@ -35,7 +36,7 @@ _ = try writer.finish()
 
 /// Units of distinct actors over MEAD's emotion-levels, all pointing at one clip (its frame is cached once).
 func units(_ count: Int) -> [AnnotationUnit] {
-    let emotionLevels = MEADVocabulary.emotions.flatMap { emotion in (emotion == "neutral" ? [1] : [1, 2, 3]).map { (emotion, $0) } }
+    let emotionLevels = MEADPath.emotions.flatMap { emotion in (emotion == "neutral" ? [1] : [1, 2, 3]).map { (emotion, $0) } }
     return (0..<count).map { index in
         let (emotion, level) = emotionLevels[index % emotionLevels.count]
         let actor = String(format: "M%03d", index / emotionLevels.count)
@@ -77,7 +78,7 @@ for mode in [AnnotationMode.describe, .cot] {
 var index: [DatasetClip] = []
 for number in 1...60 {
     let actor = String(format: "%@%03d", number % 2 == 0 ? "W" : "M", number)
-    for emotion in MEADVocabulary.emotions {
+    for emotion in MEADPath.emotions {
         for level in emotion == "neutral" ? [1] : [1, 2, 3] {
             for clip in 1...30 {
                 index.append(DatasetClip(dataset: .mead, path: "/mead/\(actor)/\(emotion)/\(level)/\(clip).mp4", actor: actor, emotion: emotion, level: level, view: "front"))

@@ -2,6 +2,7 @@ import AnnotationRecord
 import ArgumentParser
 import CoTFA
 import FACSKnowledge
+import MediaIO
 import Renderer
 import Store
 
@@ -23,6 +24,17 @@ enum StatusChoice: String, CaseIterable, ExpressibleByArgument {
 }
 
 extension CuratorRole: ExpressibleByArgument {}
+
+/// `media frame --choice` and `batch --frame` read a frame choice the same way, through `FrameChoice(parsing:)`.
+extension FrameChoice: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+
+    /// The defaults are `first` and `middle`, which read back as they print.
+    public var defaultValueDescription: String { description }
+
+    /// The forms, for the options' help.
+    static let forms = "first, middle, a time in seconds (2.5) or a frame index (index:12)"
+}
 
 enum YesNo: String, CaseIterable, ExpressibleByArgument {
     case yes, no

@@ -13,9 +13,7 @@ enum AudioOnlyProbe {
         do {
             audio = try AudioProbe.probe(path: path)
         } catch let error as MediaError where error.kind == .noAudioStream {
-            throw CLIError(MediaError(.noVideoStream, path: path, "contains neither a video nor an audio stream").description)
-        } catch let error as MediaError {
-            throw CLIError(error.description)
+            throw MediaError(.noVideoStream, path: path, "contains neither a video nor an audio stream")
         }
         if json {
             try printJSON(View(audio: audio))

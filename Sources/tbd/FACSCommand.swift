@@ -20,7 +20,7 @@ extension FACSCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let table = try loadTable()
+            let table = try FACSTable.bundled()
             let found = table.resolve(query)
             guard !found.isEmpty else { throw CLIError("no FACS code matches '\(query)'") }
             if output.json {
@@ -47,15 +47,14 @@ extension FACSCommand {
         @Argument(help: "angry, contempt, disgusted, fear, happy, neutral, sad or surprised (FACS nouns work too).")
         var name: String
         @Option(name: .long, help: "MEAD level: 1 Mild, 2 Moderate, 3 Intense.")
-        var level: Int = 2
+        var level: EmotionLevel = .moderate
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let table = try loadTable()
+            let table = try FACSTable.bundled()
             guard let prototype = table.emotion(name) else {
                 throw CLIError("unknown emotion '\(name)' (known: \(table.emotions.map(\.emotion).joined(separator: ", ")))")
             }
-            guard let level = EmotionLevel(rawValue: level) else { throw CLIError("--level must be 1, 2 or 3") }
             let view = EmotionView(table: table, prototype: prototype, level: level)
             if output.json {
                 try printJSON(view)
@@ -80,7 +79,7 @@ extension FACSCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let found = try loadTable().search(text)
+            let found = try FACSTable.bundled().search(text)
             if output.json {
                 try printJSON(found.map(CodeView.init))
             } else if found.isEmpty {
@@ -100,7 +99,7 @@ extension FACSCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let result = AUTextParser(table: try loadTable()).parse(text)
+            let result = AUTextParser(table: try FACSTable.bundled()).parse(text)
             if output.json {
                 try printJSON(ParseView(result))
             } else {
@@ -124,22 +123,17 @@ extension FACSCommand {
         @Option(name: .long, help: "Emotion to check against.")
         var emotion: String?
         @Option(name: .long, help: "MEAD level: 1 Mild, 2 Moderate, 3 Intense.")
-        var level: Int?
+        var level: EmotionLevel?
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let table = try loadTable()
-            var parsedLevel: EmotionLevel?
-            if let level {
-                guard let value = EmotionLevel(rawValue: level) else { throw CLIError("--level must be 1, 2 or 3") }
-                parsedLevel = value
-            }
+            let table = try FACSTable.bundled()
             let aus = AUTextParser(table: table).parse(text).aus
-            let findings = AUSetValidator(table: table).validate(text: text, emotion: emotion, level: parsedLevel)
+            let findings = AUSetValidator(table: table).validate(text: text, emotion: emotion, level: level)
             let hasError = findings.contains { $0.severity == .error }
             if output.json {
                 try printJSON(ValidationView(
-                    aus: aus.map(\.description), emotion: emotion, level: parsedLevel?.rawValue, valid: !hasError, findings: findings))
+                    aus: aus.map(\.description), emotion: emotion, level: level?.rawValue, valid: !hasError, findings: findings))
             } else {
                 print("AUs: \(aus.isEmpty ? "none" : aus.map(\.description).joined(separator: " "))")
                 if findings.isEmpty { print("no findings") }

@@ -18,8 +18,8 @@ extension MediaCommand {
 
         @Option(name: .long, help: "A video or still image.")
         var input: String
-        @Option(name: .long, help: "first, middle, a time in seconds (2.5) or a frame index (index:12).")
-        var choice = "first"
+        @Option(name: .long, help: "\(FrameChoice.forms).")
+        var choice: FrameChoice = .first
         @Option(name: .long, help: "The image file to write (.jpg, .jpeg or .png).")
         var out: String
         @Option(name: .long, help: "Shrink (never enlarge) to at most this many pixels, keeping the aspect ratio.")
@@ -32,31 +32,22 @@ extension MediaCommand {
 
         func run() throws {
             let started = Date()
-            let frameChoice = try Self.parseChoice(choice)
             let format = URL(fileURLWithPath: out).pathExtension.lowercased()
             guard ["jpg", "jpeg", "png"].contains(format) else {
                 throw CLIError("--out must end in .jpg, .jpeg or .png, not '\(out)'")
             }
-            do {
-                let extracted = try extract(choice: frameChoice, png: format == "png")
-                do {
-                    try OutputFile.write(extracted.data, to: out)
-                } catch {
-                    throw CLIError("\(error)")
-                }
-                let result = FrameResult(
-                    input: input, output: out, choice: frameChoice.description, sourceWidth: extracted.sourceWidth,
-                    sourceHeight: extracted.sourceHeight, width: extracted.width, height: extracted.height,
-                    bytes: extracted.data.count, fromCache: extracted.fromCache,
-                    elapsedSeconds: Date().timeIntervalSince(started))
-                if output.json {
-                    try printJSON(result)
-                } else {
-                    let origin = extracted.fromCache ? ", from the cache" : ""
-                    print("\(out): \(extracted.width)x\(extracted.height), \(extracted.data.count) bytes (\(frameChoice) of \(input)\(origin))")
-                }
-            } catch let error as MediaError {
-                throw CLIError(error.description)
+            let extracted = try extract(png: format == "png")
+            try OutputFile.write(extracted.data, to: out)
+            let result = FrameResult(
+                input: input, output: out, choice: choice.description, sourceWidth: extracted.sourceWidth,
+                sourceHeight: extracted.sourceHeight, width: extracted.width, height: extracted.height,
+                bytes: extracted.data.count, fromCache: extracted.fromCache,
+                elapsedSeconds: Date().timeIntervalSince(started))
+            if output.json {
+                try printJSON(result)
+            } else {
+                let origin = extracted.fromCache ? ", from the cache" : ""
+                print("\(out): \(extracted.width)x\(extracted.height), \(extracted.data.count) bytes (\(choice) of \(input)\(origin))")
             }
         }
 
@@ -69,7 +60,7 @@ extension MediaCommand {
             let fromCache: Bool
         }
 
-        private func extract(choice: FrameChoice, png: Bool) throws -> Extracted {
+        private func extract(png: Bool) throws -> Extracted {
             if let cache {
                 guard !png else { throw CLIError("--cache stores JPEG frames; use a .jpg name for --out") }
                 let frame = try ReferenceFrameCache(directory: cache)
@@ -84,19 +75,6 @@ extension MediaCommand {
             return Extracted(
                 data: data, width: image.width, height: image.height, sourceWidth: frame.width,
                 sourceHeight: frame.height, fromCache: false)
-        }
-
-        static func parseChoice(_ text: String) throws -> FrameChoice {
-            switch text.lowercased() {
-            case "first": return .first
-            case "middle": return .middle
-            default:
-                if text.lowercased().hasPrefix("index:"), let index = Int(text.dropFirst("index:".count)), index >= 0 {
-                    return .index(index)
-                }
-                if let seconds = Double(text), seconds.isFinite, seconds >= 0 { return .time(seconds: seconds) }
-                throw CLIError("--choice must be first, middle, a time in seconds or index:N, not '\(text)'")
-            }
         }
     }
 
@@ -148,8 +126,6 @@ extension MediaCommand {
             } catch let error as MediaError where error.kind == .noVideoStream {
                 try AudioOnlyProbe.report(path: path, json: output.json, videoError: error)
                 return
-            } catch let error as MediaError {
-                throw CLIError(error.description)
             }
             if output.json {
                 try printJSON(info)
@@ -189,22 +165,10 @@ extension MediaCommand {
             guard ["jpg", "jpeg", "png"].contains(format) else {
                 throw CLIError("--out must end in .png, .jpg or .jpeg, not '\(out)'")
             }
-            let sheet: RGBImage
-            let sampled: Int
-            let data: Data
-            do {
-                let images = try FrameReader.sampleFrames(path: input, count: frames)
-                sampled = images.count
-                sheet = try ContactSheet.make(frames: images, columns: columns, cellWidth: cellWidth)
-                data = format == "png" ? try ImageEncoding.png(sheet) : try ImageEncoding.jpeg(sheet)
-            } catch let error as MediaError {
-                throw CLIError(error.description)
-            }
-            do {
-                try OutputFile.write(data, to: out)
-            } catch {
-                throw CLIError("\(error)")
-            }
+            let images = try FrameReader.sampleFrames(path: input, count: frames)
+            let sampled = images.count
+            let sheet = try ContactSheet.make(frames: images, columns: columns, cellWidth: cellWidth)
+            try OutputFile.write(format == "png" ? try ImageEncoding.png(sheet) : try ImageEncoding.jpeg(sheet), to: out)
             if output.json {
                 try printJSON(SheetResult(input: input, output: out, frames: sampled, width: sheet.width, height: sheet.height))
             } else {

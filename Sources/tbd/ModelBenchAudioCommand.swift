@@ -37,31 +37,25 @@ extension ModelCommand {
                 throw CLIError("give --model with --audio, and/or --decode FILE")
             }
             var view = BenchAudioView()
-            do {
-                if let decode {
-                    var samples = 0
-                    view.decodeSeconds = try median {
-                        samples = try AudioDecoder.decode(path: decode).samples.count
-                    }
-                    view.decodedSamples = samples
+            if let decode {
+                var samples = 0
+                view.decodeSeconds = try median {
+                    samples = try AudioDecoder.decode(path: decode).samples.count
                 }
-                if let model, let audio {
-                    let started = Date()
-                    let encoder = try Wav2Vec2Model(directory: URL(fileURLWithPath: model))
-                    view.loadSeconds = Date().timeIntervalSince(started)
-                    let decoded = try AudioDecoder.decode(path: audio, sampleRate: encoder.preprocessor.samplingRate)
-                    var shape: [Int] = []
-                    _ = try encoder.audioFeatures(samples: decoded.samples, sampleRate: decoded.sampleRate, fps: fps)
-                    view.encodeSeconds = try median {
-                        shape = try encoder.audioFeatures(samples: decoded.samples, sampleRate: decoded.sampleRate, fps: fps).shape
-                    }
-                    view.audioSeconds = decoded.duration
-                    view.featureShape = shape
+                view.decodedSamples = samples
+            }
+            if let model, let audio {
+                let started = Date()
+                let encoder = try Wav2Vec2Model(directory: URL(fileURLWithPath: model))
+                view.loadSeconds = Date().timeIntervalSince(started)
+                let decoded = try AudioDecoder.decode(path: audio, sampleRate: encoder.preprocessor.samplingRate)
+                var shape: [Int] = []
+                _ = try encoder.audioFeatures(samples: decoded.samples, sampleRate: decoded.sampleRate, fps: fps)
+                view.encodeSeconds = try median {
+                    shape = try encoder.audioFeatures(samples: decoded.samples, sampleRate: decoded.sampleRate, fps: fps).shape
                 }
-            } catch let error as MediaError {
-                throw CLIError(error.description)
-            } catch {
-                throw CLIError("\(error)")
+                view.audioSeconds = decoded.duration
+                view.featureShape = shape
             }
             view.peakResidentBytes = PeakMemory.peakResidentBytes()
             view.threads = BLASThreads.count

@@ -40,11 +40,7 @@ extension ModelCommand {
                 throw CLIError("cannot load the wav2vec 2.0 model from \(model): \(error)")
             }
             let decoded: AudioSamples
-            do {
-                decoded = try AudioDecoder.decode(path: audio, sampleRate: encoder.preprocessor.samplingRate)
-            } catch let error as MediaError {
-                throw CLIError(error.description)
-            }
+            decoded = try AudioDecoder.decode(path: audio, sampleRate: encoder.preprocessor.samplingRate)
             let features: Tensor
             do {
                 features = try encoder.audioFeatures(samples: decoded.samples, sampleRate: decoded.sampleRate, fps: fps)

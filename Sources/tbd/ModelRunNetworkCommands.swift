@@ -18,7 +18,7 @@ struct NetworkRunOptions: ParsableArguments {
     func componentDirectory(_ name: String) throws -> URL {
         let root = URL(fileURLWithPath: model)
         if FileManager.default.fileExists(atPath: root.appendingPathComponent("model_index.json").path) {
-            do { return try DiffusersModelFolder(root: root).component(name).directory } catch { throw CLIError("\(error)") }
+            return try DiffusersModelFolder(root: root).component(name).directory
         }
         return root
     }
@@ -30,6 +30,8 @@ struct NetworkRunOptions: ParsableArguments {
             for name in names where file.entries[name] != nil { tensors[name] = try file.tensor(named: name) }
             return tensors
         } catch {
+            // A file that cannot be opened is named by the error already; a bad header or tensor is not.
+            if case SafeTensorsError.unreadable = error { throw error }
             throw CLIError("cannot read \(inputs): \(error)")
         }
     }

@@ -138,8 +138,9 @@ extension RenderCommand {
                 }
                 if output.json { try printJSON(outcomes) }
             } catch {
+                // The progress line is ended first, so the error starts a line of its own.
                 bar?.finish()
-                throw CLIError("\(error)")
+                throw error
             }
         }
 

@@ -74,9 +74,8 @@ extension RenderCommand {
                                             metadata: ["sampler": sampler.name, "steps": String(steps), "blend": blending.rawValue,
                                                        "split": split, "cfg": String(cfg)],
                                             to: URL(fileURLWithPath: out))
-            } catch let error as OutputFileError {
-                throw CLIError("\(error)")
-            } catch {
+            } catch where !(error is OutputFileError) {
+                // An OutputFileError names the file already.
                 throw CLIError("cannot write \(out): \(error)")
             }
             let rows = zip(result.timesteps, result.weights).enumerated().map { index, pair in

@@ -38,25 +38,16 @@ extension RenderCommand {
                 return value
             }
             let bounds = try alpha.bounds(for: blending)
-            let schedule: ProgressiveGuidanceSchedule
-            var scheduler: DDIMScheduler
-            do {
-                schedule = try ProgressiveGuidanceSchedule(stepCount: steps, splits: fractions, mode: blending,
-                                                           alphaMax: bounds.max, alphaMin: bounds.min)
-                let config = try schedulerConfig.map { try DDIMConfiguration.load(from: URL(fileURLWithPath: $0)) } ?? .stableDiffusion15
-                scheduler = try DDIMScheduler(configuration: config)
-                try scheduler.setTimesteps(steps)
-            } catch let error as CLIError {
-                throw error
-            } catch {
-                throw CLIError("\(error)")
-            }
+            let schedule = try ProgressiveGuidanceSchedule(
+                stepCount: steps, splits: fractions, mode: blending, alphaMax: bounds.max, alphaMin: bounds.min)
+            let config = try schedulerConfig.map { try DDIMConfiguration.load(from: URL(fileURLWithPath: $0)) } ?? .stableDiffusion15
+            var scheduler = try DDIMScheduler(configuration: config)
+            try scheduler.setTimesteps(steps)
             if let plot {
                 do {
                     try OutputFile.write(ImageEncoding.png(ScheduleChart(schedule: schedule).image), to: plot)
-                } catch let error as OutputFileError {
-                    throw CLIError("\(error)")
-                } catch {
+                } catch where !(error is OutputFileError) {
+                    // An OutputFileError names the file already.
                     throw CLIError("cannot write the plot to \(plot): \(error)")
                 }
             }

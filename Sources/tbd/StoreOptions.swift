@@ -29,11 +29,7 @@ struct StoreOptions: ParsableArguments {
     }
 
     private static func open(path: String, _ options: ProjectStore.Options) throws -> ProjectStore {
-        do {
-            return try ProjectStore(path: path, options: options)
-        } catch {
-            throw CLIError("\(error)")
-        }
+        try ProjectStore(path: path, options: options)
     }
 }
 
@@ -42,7 +38,7 @@ struct CuratorOption: ParsableArguments {
     var curator: String?
 
     func resolve() throws -> String {
-        do { return try CuratorName.resolve(option: curator) } catch { throw CLIError("\(error)") }
+        try CuratorName.resolve(option: curator)
     }
 }
 

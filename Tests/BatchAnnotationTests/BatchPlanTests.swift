@@ -1,5 +1,6 @@
 @testable import BatchAnnotation
 import AnnotationRecord
+import DatasetLayout
 import XCTest
 
 final class BatchPlanTests: XCTestCase {
@@ -8,9 +9,9 @@ final class BatchPlanTests: XCTestCase {
         var clips: [DatasetClip] = []
         for number in 1...60 {
             let actor = String(format: "%@%03d", number % 2 == 0 ? "W" : "M", number)
-            for emotion in MEADVocabulary.emotions {
+            for emotion in MEADPath.emotions {
                 for level in emotion == "neutral" ? [1] : [1, 2, 3] {
-                    for view in MEADVocabulary.views {
+                    for view in MEADPath.views {
                         for clip in 1...clipsPerUnit {
                             clips.append(DatasetClip(
                                 dataset: .mead, path: "/mead/\(actor)/video/\(view)/\(emotion)/level_\(level)/\(String(format: "%03d", clip)).mp4",

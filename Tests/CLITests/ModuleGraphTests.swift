@@ -92,6 +92,7 @@ final class ModuleGraphTests: XCTestCase {
             ("Tensors", ["Renderer", "Store", "CoTFA", "GRDB", "CCurl", "CFFmpeg", "MediaIO", "CLIPTokenization"]),
             // A network outside the renderer builds on the runtime alone: its tests prove it.
             ("TensorsTests", ["Renderer", "Store", "CoTFA", "GRDB", "CCurl", "CFFmpeg", "MediaIO", "CLIPTokenization"]),
+            ("DatasetLayout", ["COpenBLAS", "GRDB", "CCurl", "CFFmpeg", "MediaIO", "AnnotationRecord", "FACSKnowledge"]),
         ]
         for (target, never) in rules {
             XCTAssertNotNil(graph[target], "\(target) is not a target of the package")

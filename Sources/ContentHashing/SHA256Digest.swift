@@ -30,4 +30,13 @@ public struct SHA256Digest {
         digest.update(data)
         return digest.finishHex()
     }
+
+    /// The digest of a whole file, read in blocks of 16 MiB so a multi-gigabyte file is never held at once.
+    public static func hex(ofFileAt url: URL) throws -> String {
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        var digest = SHA256Digest()
+        while let block = try handle.read(upToCount: 1 << 24), !block.isEmpty { digest.update(block) }
+        return digest.finishHex()
+    }
 }

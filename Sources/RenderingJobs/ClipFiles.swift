@@ -33,11 +33,14 @@ struct ClipFiles {
         try? FileManager.default.removeItem(atPath: claim.path)
     }
 
-    /// Renders the clip's windows not yet on disk, then writes the video and the stills. `progress` may throw
-    /// (`RenderError.cancelled`) to stop between steps; `windowFinished(done, count)` follows each window kept.
-    func render(_ clip: PreparedClip, with renderer: any ClipRenderer,
+    /// Renders the clip's windows not yet on disk, then writes the video and the stills. `identity` names what
+    /// the clip is rendered from (kept windows of another identity are never resumed). `progress` may throw
+    /// (`RenderError.cancelled`) to stop between steps; `windowFinished(done, count)` follows each window kept;
+    /// `notice` hears about kept windows that are not used.
+    func render(_ clip: PreparedClip, with renderer: any ClipRenderer, identity: String,
                 progress: (RenderProgress) throws -> Void = { _ in },
-                windowFinished: (Int, Int) throws -> Void = { _, _ in }) throws -> ClipResult {
+                windowFinished: (Int, Int) throws -> Void = { _, _ in },
+                notice: (String) -> Void = { _ in }) throws -> ClipResult {
         let start = Date()
         let plan = clip.plan
         let sampler = try renderer.windows(of: clip)  // every check before the first file
@@ -47,15 +50,27 @@ struct ClipFiles {
         // A render killed outright (SIGKILL, a lost machine) leaves its temporary files behind; nobody else cleans them.
         PartialFile.removeAbandoned(in: directory.path)
         let finished = FinishedWindows(clipDirectory: directory, name: name)
-        let resumeAt = finished.completedCount(windows: plan.windowCount) { plan.keptFrames(ofWindow: $0).count }
-        for index in resumeAt..<plan.windowCount {
-            let frames = try sampler.window(index, keptFrame: finished.frame) { step, steps in
-                try progress(RenderProgress(frame: index, frameCount: plan.windowCount, step: step, stepCount: steps,
-                                            elapsedSeconds: Date().timeIntervalSince(start), unit: renderer.progressUnit,
-                                            firstFrame: resumeAt))
+        if let text = try finished.adopt(identity: identity) { notice(text) }
+        let kept = { finished.completedCount(windows: plan.windowCount, width: clip.width, height: clip.height) {
+            plan.keptFrames(ofWindow: $0).count
+        } }
+        // Rendered windows are checked again before muxing: a frame changed meanwhile is rendered again, never muxed.
+        for _ in 0..<3 {
+            let (resumeAt, problem) = kept()
+            if let problem { notice("window \(problem.window + 1) is rendered again: \(problem.reason)") }
+            if resumeAt == plan.windowCount { break }
+            for index in resumeAt..<plan.windowCount {
+                let frames = try sampler.window(index, keptFrame: finished.frame) { step, steps in
+                    try progress(RenderProgress(frame: index, frameCount: plan.windowCount, step: step, stepCount: steps,
+                                                elapsedSeconds: Date().timeIntervalSince(start), unit: renderer.progressUnit,
+                                                firstFrame: resumeAt))
+                }
+                try finished.write(window: index, frames: frames)
+                try windowFinished(index + 1, plan.windowCount)
             }
-            try finished.write(window: index, frames: frames)
-            try windowFinished(index + 1, plan.windowCount)
+        }
+        if let problem = kept().problem {
+            throw RenderError.invalid("the finished windows keep changing on disk: \(problem.reason)")
         }
         let result = try writeVideoAndStills(plan: plan, finished: finished, width: clip.width, height: clip.height,
                                              fps: clip.request.fps, audioPath: clip.request.audioPath, start: start)

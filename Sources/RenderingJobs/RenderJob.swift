@@ -77,11 +77,15 @@ public struct RenderJob {
         }
         for notice in renderer.notices { report(.notice(notice)) }
         let modelPath = URL(fileURLWithPath: settings.modelPath).standardizedFileURL.path
-        let modelHash = store == nil ? nil : try? ModelFingerprint.hex(of: URL(fileURLWithPath: settings.modelPath))
+        let modelHash: String
+        do { modelHash = try ModelFingerprint.hex(of: URL(fileURLWithPath: settings.modelPath)) } catch {
+            throw RenderJobError.model("cannot read the model in \(settings.modelPath): \(FileErrorText.reason(error))")
+        }
         let directory = URL(fileURLWithPath: settings.outputFolder)
         var outcomes: [RenderOutcome] = []
         for (index, pair) in work.enumerated() {
-            let (clip, manifest) = try prepare(pair, renderer: renderer, initialNoise: initialNoise, modelPath: modelPath)
+            var (clip, manifest) = try prepare(pair, renderer: renderer, initialNoise: initialNoise, modelPath: modelPath)
+            manifest.modelSha256 = modelHash
             let parametersJSON = try ProjectJSON.string(manifest)
             let files = ClipFiles(directory: directory, name: Self.outputName(pair: pair, parametersJSON: parametersJSON))
             let name = files.name
@@ -108,13 +112,13 @@ public struct RenderJob {
             report(.started(index: index, count: work.count, name: name))
             let result: ClipResult
             do {
-                result = try files.render(clip, with: renderer, progress: { progress in
+                result = try files.render(clip, with: renderer, identity: SHA256Digest.hex(of: parametersJSON), progress: { progress in
                     if shouldStop() { throw RenderError.cancelled }
                     report(.progress(progress))
                 }, windowFinished: { done, count in
                     // Each finished window is on disk; the store says how far the render got.
                     try record.update { try $0.finishWindow(renderID: $1, done: done, of: count) }
-                })
+                }, notice: { report(.notice($0)) })
             } catch RenderError.cancelled {
                 record.fail("interrupted")
                 throw RenderJobError.interrupted(name: name)
@@ -185,12 +189,21 @@ public struct RenderJob {
             sampler: settings.sampler.name, cfg: settings.guidanceScale, seed: settings.seed, noise: talking ? nil : settings.noisePath,
             frames: clip.plan.frames, fps: settings.fps, size: settings.size ?? renderer.defaultImageSize,
             reference: referencePath, strength: request.sampling.strength, audio: request.audioPath)
+        manifest.referenceSha256 = try referencePath.map(Self.contentHash)
+        manifest.audioSha256 = try request.audioPath.map(Self.contentHash)
+        manifest.noiseSha256 = try (talking ? nil : settings.noisePath).map(Self.contentHash)
         if talking {
             manifest.renderer = "talking_head"
             manifest.window = settings.window
             manifest.motionFrames = settings.motionFrames
         }
         return (clip, manifest)
+    }
+
+    private static func contentHash(_ path: String) throws -> String {
+        do { return try SHA256Digest.hex(ofFileAt: URL(fileURLWithPath: path)) } catch {
+            throw RenderJobError.missingInput("cannot read \(path): \(FileErrorText.reason(error))")
+        }
     }
 
     private static func readReference(_ path: String) throws -> RGBImage {

@@ -28,6 +28,12 @@ public struct RenderManifest: Codable, Equatable, Sendable {
     public var renderer: String?
     public var window: Int?
     public var motionFrames: Int?
+    /// What the files named above held when the clip was rendered (SHA-256; the model's is `ModelFingerprint`), so a
+    /// file replaced at the same path gives another manifest, another clip name and never a resumed mix.
+    public var modelSha256: String?
+    public var referenceSha256: String?
+    public var audioSha256: String?
+    public var noiseSha256: String?
 }
 
 /// The manifest file: the parameters and what came out.

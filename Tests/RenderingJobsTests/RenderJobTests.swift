@@ -1,5 +1,6 @@
 import AnnotationRecord
 import Foundation
+import MediaIO
 @_spi(Development) import Renderer
 @testable import RenderingJobs
 import Store
@@ -113,5 +114,46 @@ final class RenderJobTests: XCTestCase {
         let others = try [manifest(steps: 20), manifest(strength: 0.8), manifest(reference: "/r.png"), manifest(model: "/other")]
             .map { RenderJob.outputName(pair: pair, parametersJSON: $0) }
         XCTAssertEqual(Set(others + [base]).count, 5, "\(others)")
+    }
+
+    /// The stopped talking-head render's windows came from one checkpoint; the same path then holds another. The
+    /// re-run must render every window from the new one, under another name, and leave the stopped windows alone.
+    func testAModelReplacedAtTheSamePathIsNeverMixedWithAStoppedRender() throws {
+        let model = folder.appendingPathComponent("model")
+        try RandomTalkingCheckpoint.write(size: .tiny, seed: 0, to: model)
+        let portrait = folder.appendingPathComponent("portrait.png")
+        try ImageEncoding.png(RGBImage(width: 64, height: 64, filledWith: (180, 120, 90))).write(to: portrait)
+        var settings = RenderSettings(modelPath: model.path, outputFolder: folder.appendingPathComponent("out").path)
+        (settings.frames, settings.window, settings.motionFrames, settings.steps, settings.seed) = (10, 4, 2, 2, 4)
+        (settings.reference, settings.audio) = (portrait.path, "none")
+        let source = PairSource.prompts(coarse: "a face", fine: "lip corners pulled up")
+        var reachedSecondFrame = false
+        XCTAssertThrowsError(try RenderJob(source: source, settings: settings, store: nil).run(shouldStop: { reachedSecondFrame }) { event in
+            if case .progress(let progress) = event, progress.frame == 1 { reachedSecondFrame = true }
+        }) { error in
+            guard case RenderJobError.interrupted = error else { return XCTFail("\(error)") }
+        }
+        let stopped = try FileManager.default.contentsOfDirectory(atPath: settings.outputFolder).filter { $0.hasSuffix(".windows") }
+        XCTAssertEqual(stopped.count, 1)
+
+        try FileManager.default.removeItem(at: model)
+        try RandomTalkingCheckpoint.write(size: .tiny, seed: 1, to: model)
+        var sampled = Set<Int>()
+        let outcome = try XCTUnwrap(try RenderJob(source: source, settings: settings, store: nil).run { event in
+            if case .progress(let progress) = event { sampled.insert(progress.frame) }
+        }.first)
+        XCTAssertEqual(sampled, [0, 1, 2], "nothing is resumed from the other checkpoint's windows")
+        XCTAssertNotEqual(outcome.name + ".windows", stopped[0])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(settings.outputFolder)/\(stopped[0])"), "the stopped render's windows are not deleted")
+
+        var fresh = settings
+        fresh.outputFolder = folder.appendingPathComponent("fresh").path
+        let expected = try XCTUnwrap(try RenderJob(source: source, settings: fresh, store: nil).run().first)
+        // The stills are lossless: the sheet shows frames 1-8 of the 10, the first frame is the first window's.
+        for still in [\ClipResult.firstFramePath, \ClipResult.contactSheetPath] {
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: outcome.result[keyPath: still])),
+                           try Data(contentsOf: URL(fileURLWithPath: expected.result[keyPath: still])), "\(still)")
+        }
+        XCTAssertEqual(outcome.result.frames, expected.result.frames)
     }
 }

@@ -1,9 +1,11 @@
 import Foundation
 import ContentHashing
 
-/// A quick identity of a diffusers model folder for render records: SHA-256 over `model_index.json`, each
-/// component's config files, and each weights file's size and first MiB. Reading whole multi-gigabyte files
-/// would take longer than a short render; a changed config, a re-saved or differently sized file changes it.
+/// The content identity of a diffusers model folder, for render records and the names of rendered clips: SHA-256
+/// over `model_index.json`, each component's config files and the whole of each weights file. A fine-tuned
+/// checkpoint can keep every size, header and leading tensor of the one it replaces (training only the motion
+/// modules does), so nothing short of the whole content tells them apart; at ~1-2 GB/s that costs seconds for an
+/// SD1.5-size checkpoint, once per `tbd render`.
 public enum ModelFingerprint {
     public static func hex(of root: URL) throws -> String {
         var digest = SHA256Digest()
@@ -20,11 +22,7 @@ public enum ModelFingerprint {
                 if file.hasSuffix(".json") || file.hasSuffix(".txt") {
                     digest.update(try Data(contentsOf: url))
                 } else if file.hasSuffix(".safetensors") {
-                    let size = (try fileManager.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
-                    digest.update("size \(size)\n")
-                    let handle = try FileHandle(forReadingFrom: url)
-                    defer { try? handle.close() }
-                    digest.update(try handle.read(upToCount: 1 << 20) ?? Data())
+                    digest.update(try SHA256Digest.hex(ofFileAt: url) + "\n")
                 }
             }
         }

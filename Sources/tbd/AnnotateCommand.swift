@@ -71,6 +71,7 @@ struct AnnotateCommand: ParsableCommand {
         settings.again = again
         let job = try AnnotateJob(settings: settings, databasePath: store.path, environment: ProcessInfo.processInfo.environment)
         for warning in job.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        InterruptFlag.exitOnInterrupt(saying: "nothing was stored for this portrait; run the same command again")
         switch try job.run() {
         case .annotated(let id, let annotation):
             if output.json {

@@ -106,12 +106,20 @@ struct BatchOptions: ParsableArguments {
         settings.frameCache = frameCache
         settings.secondsPerCall = secondsPerCall
         settings.retryFailed = retryFailed
-        let store = try store.open()
-        let job = try BatchJob(scan: scan, settings: settings, store: store)
         if dryRun {
+            // A dry run writes nothing: without a database yet, it plans against an empty one of its own.
+            let exists = FileManager.default.fileExists(atPath: store.path)
+            let scratch = exists ? nil : try FileManager.default.url(
+                for: .itemReplacementDirectory, in: .userDomainMask, appropriateFor: URL(fileURLWithPath: NSTemporaryDirectory()), create: true)
+            defer { scratch.map { try? FileManager.default.removeItem(at: $0) } }
+            let planned = try scratch.map { try ProjectStore(path: $0.appendingPathComponent("plan.sqlite").path) } ?? store.openExisting()
+            let job = try BatchJob(scan: scan, settings: settings, store: planned)
             if output.json { try printJSON(job.report) } else { print(job.report.text) }
             return
         }
+        let store = try store.open()
+        let job = try BatchJob(scan: scan, settings: settings, store: store)
+        InterruptFlag.exitOnInterrupt(saying: "finished units are kept in the store; run the same command again to resume")
         if !output.json { FileHandle.standardError.write(Data((job.report.text + "\n").utf8)) }
         let result = try job.run(progressInterval: isatty(STDERR_FILENO) == 1 ? nil : progressInterval, environment: environment)
         if output.json { try printJSON(result) } else { print(result.text) }

@@ -21,4 +21,20 @@ final class InterruptFlag: @unchecked Sendable {
         flag.source = source
         return flag
     }
+
+    /// For commands whose finished work is already committed as it completes (batch units, a stored annotation):
+    /// Ctrl-C ends the process at once with status 130, after a line saying how to go on.
+    static func exitOnInterrupt(saying text: String) {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            FileHandle.standardError.write(Data("\ninterrupted: \(text)\n".utf8))
+            exit(130)
+        }
+        source.resume()
+        interruptSources.append(source)
+    }
+
+    /// Signal sources live as long as the process.
+    nonisolated(unsafe) private static var interruptSources: [DispatchSourceSignal] = []
 }

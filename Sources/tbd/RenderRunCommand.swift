@@ -136,7 +136,18 @@ extension RenderCommand {
                         }
                     }
                 }
-                if output.json { try printJSON(outcomes) }
+                if output.json {
+                    try printJSON(outcomes)
+                } else {
+                    let rendered = outcomes.filter { $0.status == .rendered }
+                    let seconds = rendered.reduce(0) { $0 + $1.result.seconds }
+                    print("\(rendered.count) rendered, \(outcomes.count - rendered.count) already done (skipped), in \(String(format: "%.1f", seconds)) s; clips in \(out)")
+                }
+            } catch RenderJobError.interrupted(let name) {
+                bar?.finish()
+                // Like every long command: exit 130, and say how to go on.
+                FileHandle.standardError.write(Data("interrupted: \(name) stopped; its finished windows are kept. Run the same command again to resume.\n".utf8))
+                throw ExitCode(130)
             } catch {
                 // The progress line is ended first, so the error starts a line of its own.
                 bar?.finish()

@@ -104,6 +104,19 @@ final class AudioParityTests: XCTestCase {
         let fromMP4 = try model.audioFeatures(samples: mp4.samples, sampleRate: 16_000, fps: 25)
         XCTAssertEqual(fromMP4.shape, fromWAV.shape)
         XCTAssertEqual(fromMP4.shape[0], 14)
+        // Close, not only shaped alike. The AAC samples are within 9% (relative RMS) of the WAV's; the tiny
+        // random-weight encoder amplifies that to ~0.6 in its features, still half of what other speech (the same
+        // samples reversed in time) gives.
+        func relativeRMS(_ a: [Float], _ b: [Float]) -> Float {
+            let difference = zip(a, b).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            let scale = b.reduce(Float(0)) { $0 + $1 * $1 }
+            return (difference / max(scale, .leastNormalMagnitude)).squareRoot()
+        }
+        XCTAssertLessThan(relativeRMS(mp4.samples, wav.samples), 0.12, "the AAC round trip itself")
+        let other = try model.audioFeatures(samples: Array(wav.samples.reversed()), sampleRate: 16_000, fps: 25)
+        let codec = relativeRMS(fromMP4.scalars, fromWAV.scalars), unrelated = relativeRMS(other.scalars, fromWAV.scalars)
+        XCTAssertLessThan(codec, 0.75, "AAC against WAV features")
+        XCTAssertLessThan(codec * 1.6, unrelated, "the AAC round trip against other speech")
     }
 
     func testInterpolationKeepsTheEndsAndIsLinear() {

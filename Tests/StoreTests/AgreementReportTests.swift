@@ -28,4 +28,14 @@ final class AgreementReportTests: XCTestCase {
         XCTAssertNil(report.kappa, "chance agreement is total: kappa is undefined, not 1")
         XCTAssertEqual(AgreementReport(ratings: []).items, 0)
     }
+
+    /// Three raters on one item, four on another, two on a third, and a lone rating that cannot agree with anyone:
+    /// P_i = (sum n_ij^2 - n_i) / (n_i (n_i - 1)) gives 1/3, 1 and 0, so P = 4/9; the category shares 7/9 and 2/9
+    /// give P_e = 53/81; kappa = (4/9 - 53/81) / (1 - 53/81) = -17/28.
+    func testFleissKappaWithUnequalRaterCountsFollowsTheFormula() throws {
+        let items = [["a", "a", "b"], ["a", "a", "a", "a"], ["b", "a"], ["a"]]
+        let (agreement, kappa) = AgreementReport.fleiss(items)
+        XCTAssertEqual(try XCTUnwrap(agreement), 4.0 / 9.0, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(kappa), -17.0 / 28.0, accuracy: 1e-12)
+    }
 }

@@ -57,7 +57,7 @@ public final class CoTFAPipeline: @unchecked Sendable {
         let models: [String]
         do {
             models = try client.listModels()
-        } catch ChatClientError.http(let status, _) where status == 404 && client.configuration.model != nil {
+        } catch ChatClientError.http(let status, _, _, _) where status == 404 && client.configuration.model != nil {
             // Some proxies serve chat but not the model list; a named model is enough to go on.
             logger.warning("the endpoint has no model list (HTTP 404); using the configured model")
             models = []

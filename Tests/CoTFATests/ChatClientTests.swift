@@ -11,6 +11,15 @@ final class ChatClientTests: XCTestCase {
         try client.complete([.system("be brief"), .user(text)], model: "loopback-model", schemaName: "test", schema: schema)
     }
 
+    func testANotFoundNamesTheEndpointAndSuggestsTheModelOption() throws {
+        let server = try LoopbackChatServer { _, _ in .status(404, body: #"{"error":"The model `loopback-model` does not exist."}"#) }
+        XCTAssertThrowsError(try ask(Fixtures.client(server))) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("http://127.0.0.1:\(server.port)/v1 answered HTTP 404"), text)
+            XCTAssertTrue(text.contains("model 'loopback-model'") && text.contains("--vlm-model"), text)
+        }
+    }
+
     func testListsModelsFromTheServer() throws {
         let server = try LoopbackChatServer(responder: StageReplies.responder)
         server.modelIDs = ["Qwen/Qwen2-VL-7B-Instruct", "other"]

@@ -44,7 +44,8 @@ public final class ChatClient: @unchecked Sendable {
             maxResponseBytes: configuration.maxResponseBytes)
         let (response, _, _) = try sendWithRetries(request, formatLevel: nil)
         guard (200..<300).contains(response.status) else {
-            throw ChatClientError.http(status: response.status, body: ChatClientError.excerpt(response.body))
+            throw ChatClientError.http(status: response.status, body: ChatClientError.excerpt(response.body),
+                                       url: configuration.redactedBaseURL, model: configuration.model)
         }
         guard let json = try? JSONValue(parsing: response.body), case .array(let models)? = json["data"] else {
             throw ChatClientError.malformedResponse("GET models did not return a model list: " + ChatClientError.excerpt(response.body))
@@ -90,7 +91,8 @@ public final class ChatClient: @unchecked Sendable {
                 level = lower
                 continue
             }
-            throw ChatClientError.http(status: response.status, body: ChatClientError.excerpt(response.body))
+            throw ChatClientError.http(status: response.status, body: ChatClientError.excerpt(response.body),
+                                       url: configuration.redactedBaseURL, model: model)
         }
     }
 

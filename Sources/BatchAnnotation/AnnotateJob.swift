@@ -127,10 +127,11 @@ public struct AnnotateJob {
     }
 
     /// Annotates the portrait and stores the result: the annotation, or the failed item with its record file.
-    public func run() throws -> Outcome {
+    /// `onStage` hears of each stage a model answered.
+    public func run(onStage: @escaping @Sendable (StageProgress) -> Void = { _ in }) throws -> Outcome {
         let annotation: Annotation
         do {
-            annotation = try pipeline.annotate(input)
+            annotation = try pipeline.annotate(input, onStage: onStage)
         } catch let failure as AnnotationFailure {
             return .failed(try keep(failure))
         }

@@ -79,8 +79,8 @@ public final class CoTFAPipeline: @unchecked Sendable {
 
     /// Annotates one item. Throws `CoTFAInputError` for input it cannot use (nothing was sent),
     /// `AnnotationFailure` when a stage fails (with every stage so far, raw replies included), or the
-    /// endpoint check's error.
-    public func annotate(_ input: AnnotationInput) throws -> Annotation {
+    /// endpoint check's error. `onStage` hears of each stage a model answered (the offline reasoner has none).
+    public func annotate(_ input: AnnotationInput, onStage: @escaping @Sendable (StageProgress) -> Void = { _ in }) throws -> Annotation {
         let context = try StageContext(input: input, table: table, budget: budget)
         let started = Date()
         let outcome: ReasoningOutcome
@@ -95,7 +95,8 @@ public final class CoTFAPipeline: @unchecked Sendable {
         case (let mode, .remote(let client)):
             try connect()
             model = modelLock.withLock { resolvedModel }
-            let conversation = RemoteConversation(client: client, model: model!, templates: templates)
+            var conversation = RemoteConversation(client: client, model: model!, templates: templates)
+            conversation.onStage = onStage
             do {
                 switch (mode, input.grouping) {
                 case (.cot, .sharedAnalysis(let subject, let image)):

@@ -72,7 +72,8 @@ struct AnnotateCommand: ParsableCommand {
         let job = try AnnotateJob(settings: settings, databasePath: store.path, environment: ProcessInfo.processInfo.environment)
         for warning in job.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         InterruptFlag.exitOnInterrupt(saying: "nothing was stored for this portrait; run the same command again")
-        switch try job.run() {
+        // A model can take many seconds a stage: one line per stage on stderr says it is working.
+        switch try job.run(onStage: { FileHandle.standardError.write(Data("\($0.line)\n".utf8)) }) {
         case .annotated(let id, let annotation):
             if output.json {
                 try printJSON(AnnotateView(id: id, database: job.databasePath, annotation: annotation))

@@ -101,6 +101,10 @@ final class AnnotateCommandTests: XCTestCase {
         XCTAssertEqual(annotation["model_id"] as? String, "loopback-model")
         XCTAssertEqual(annotation["aus"] as? [String], ["6C", "12C"])
         XCTAssertEqual(server.chatRequests.count, 4)
+        // One progress line per answered stage on stderr, so a slow model does not look like a hang.
+        let progress = run.stderr.split(separator: "\n").filter { $0.hasPrefix("stage ") }
+        XCTAssertEqual(progress.map { String($0.prefix(9)) }, ["stage 1 (", "stage 2 (", "stage 3 (", "stage 4 ("], run.stderr)
+        XCTAssertTrue(progress.allSatisfy { $0.contains(" s") }, run.stderr)
         XCTAssertEqual(server.chatRequests[0].headers["authorization"], "Bearer \(secret)")
         XCTAssertFalse(run.stdout.contains(secret))
         XCTAssertFalse(run.stderr.contains(secret))

@@ -8,6 +8,8 @@ struct RemoteConversation: Sendable {
     let client: ChatClient
     let model: String
     let templates: StageTemplates
+    /// Told each stage as it is accepted.
+    var onStage: @Sendable (StageProgress) -> Void = { _ in }
 
     /// Kept in the chat when a reply is sent back for repair; more would only cost context.
     static let maxEchoedReplyCharacters = 6000
@@ -154,6 +156,7 @@ struct RemoteConversation: Sendable {
         // Later stages see the validated answer, not the raw reply with its prose or escape sequences.
         transcript.messages.append(.assistant(answer.canonicalJSON))
         transcript.stages.append(record)
+        onStage(StageProgress(index: record.index, title: record.title, seconds: record.latencySeconds, attempts: record.attempts))
         return answer
     }
 

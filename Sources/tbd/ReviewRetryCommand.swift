@@ -43,6 +43,7 @@ extension ReviewCommand {
                 throw CLIError("\(summary): \(ReviewCommandHint.command(["review", "show", String(first)], store: store)) shows it, "
                     + "and \(ReviewCommandHint.command(["review", "retry", String(id), "--again"], store: store)) adds another one on purpose")
             }
+            InterruptFlag.exitOnInterrupt(saying: "failed item \(id) is unchanged; run the same command again")
             switch try job.run() {
             case .annotated(let annotationID, let annotation):
                 if output.json { return try printJSON(AnnotateView(id: annotationID, database: job.databasePath, annotation: annotation)) }

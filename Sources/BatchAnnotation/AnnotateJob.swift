@@ -37,6 +37,9 @@ public struct AnnotateJob {
         public var timeout: Double = 180
         /// Annotate even when the store already holds this subject, emotion, level and mode.
         public var again = false
+        /// The failed item this run annotates again (`tbd review retry`): the store marks it retried in the
+        /// transaction that keeps the result, an annotation or a new failed item.
+        public var retrying: Int64?
 
         public init(image: String, emotion: String) {
             self.image = image
@@ -136,7 +139,9 @@ public struct AnnotateJob {
             return .failed(try keep(failure))
         }
         do {
-            return .annotated(id: try openStore().addAnnotation(annotation), annotation: annotation)
+            let store = try openStore()
+            let id = try settings.retrying.map { try store.addAnnotation(annotation, retrying: $0) } ?? store.addAnnotation(annotation)
+            return .annotated(id: id, annotation: annotation)
         } catch {
             throw AnnotateJobError.annotationNotStored(database: databasePath, reason: "\(error)")
         }
@@ -191,9 +196,9 @@ public struct AnnotateJob {
             subject: input.subject, emotion: table.emotion(settings.emotion)?.emotion ?? settings.emotion, level: input.level,
             mode: input.mode, backend: pipeline.backendName, endpoint: pipeline.endpoint, model: failure.model,
             stageIndex: failure.stageIndex, stageTitle: failure.stageTitle, error: failure.description, stages: failure.stages,
-            recordPath: file.path)
+            recordPath: file.path, textOnly: settings.textOnly)
         do {
-            record.failedID = try openStore().addFailedAnnotation(item)
+            record.failedID = try openStore().addFailedAnnotation(item, retrying: settings.retrying)
         } catch {
             throw AnnotateJobError.failureNotStored(failure: failure.description, file: file.path, database: databasePath, reason: "\(error)")
         }

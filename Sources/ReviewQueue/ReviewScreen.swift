@@ -14,8 +14,13 @@ public struct ReviewScreen {
     public var picture: [String]?
     public let table: FACSTable?
 
-    /// The layout needs this much; below it the screen says so instead of drawing a cut-down queue.
+    /// The layout needs this much; below it the screen says so instead of drawing a cut-down queue, and only the
+    /// keys that need nothing on screen act (`ReviewSession.handle(_:screenFits:)`).
     public static let minimumSize = (width: 80, height: 24)
+
+    public static func fits(width: Int, height: Int) -> Bool {
+        width >= minimumSize.width && height >= minimumSize.height
+    }
     /// Columns the text beside the picture keeps at the least.
     static let textColumnsBesidePicture = 60
 
@@ -50,10 +55,7 @@ public struct ReviewScreen {
     /// Exactly `height` rows, none wider than `width - 1` columns (the last column stays empty so no row wraps).
     public func lines(_ session: ReviewSession) -> [StyledLine] {
         let usable = width - 1
-        guard width >= Self.minimumSize.width, height >= Self.minimumSize.height else {
-            return [StyledLine(TerminalText.truncate("terminal too small: \(width)x\(height), needs \(Self.minimumSize.width)x\(Self.minimumSize.height)", width: max(0, usable)))]
-                + Array(repeating: StyledLine(), count: max(0, height - 1))
-        }
+        guard Self.fits(width: width, height: height) else { return tooSmallLines(session, usable) }
         var rows = [titleLine(session, usable)]
         let bodyHeight = height - 3
         let showsPicture = picture != nil && session.mode == .reviewing && session.detail != nil
@@ -81,6 +83,18 @@ public struct ReviewScreen {
         return rows
     }
 
+    /// The notice, the two keys that act, the last message, and with `?` the list of keys: whatever fits.
+    private func tooSmallLines(_ session: ReviewSession, _ usable: Int) -> [StyledLine] {
+        var texts = [
+            "terminal too small: \(width)x\(height), needs \(Self.minimumSize.width)x\(Self.minimumSize.height)",
+            "q quits, ? lists the keys; others need a larger terminal",
+        ]
+        if let message = session.message { texts.append(TerminalText.sanitize(message.text)) }
+        if session.mode == .help { texts += Self.help.map { "  " + $0.0.padding(toLength: 10, withPad: " ", startingAt: 0) + $0.1 } }
+        let rows = texts.prefix(max(0, height)).map { StyledLine(TerminalText.truncate($0, width: max(0, usable))) }
+        return rows + Array(repeating: StyledLine(), count: max(0, height - rows.count))
+    }
+
     // MARK: Rows
 
     private func titleLine(_ session: ReviewSession, _ usable: Int) -> StyledLine {
@@ -100,7 +114,9 @@ public struct ReviewScreen {
         case .writingNote(let reason):
             return inputLine("\(reason.rawValue) note (Enter saves, Esc cancels): ", session.input, usable)
         case .editingFilter:
-            return inputLine("filter (\(ReviewFilter.keys.joined(separator: " "))): ", session.input, usable)
+            return inputLine("new filter (\(ReviewFilter.keys.joined(separator: " "))): ", session.input, usable)
+        case .confirmingApproval(let errors):
+            return StyledLine(TerminalText.truncate("approve with \(ReviewSession.errorCount(errors))? y/n", width: usable), .red + .bold)
         case .pickingReason:
             return StyledLine(TerminalText.truncate("reject: press 1-\(RejectReason.allCases.count) for the reason, Esc to cancel", width: usable), .yellow)
         case .help:
@@ -152,7 +168,7 @@ public struct ReviewScreen {
         case .help:
             for (keys, meaning) in Self.help { builder.add("  " + keys.padding(toLength: 12, withPad: " ", startingAt: 0) + meaning) }
             builder.blank()
-            builder.add("Filter terms: status=pending|approved|rejected|any emotion=E level=1-3 actor=A backend=B findings=yes|no", .dim)
+            builder.add("Filter terms: status=pending|approved|rejected|any emotion=E level=1-3 actor=A backend=B findings=yes|no conflict=yes|no", .dim)
             builder.add("Token counts come from SD1.5's CLIP tokenizer, start and end tokens included, against its 77-token window.", .dim)
             return builder.lines
         case .pickingReason:
@@ -190,6 +206,7 @@ public struct ReviewScreen {
         builder.add("file  " + TerminalText.sanitize(subject.sourcePath), .dim)
         let model = [detail.backend, detail.modelID ?? "no model", detail.mode.rawValue, "template \(detail.templateVersion)"]
         builder.add("model " + TerminalText.sanitize(model.joined(separator: " · ")), .dim)
+        if let conflict = detail.conflict { conflictBanner(conflict, session: session, into: &builder) }
         if let claim = detail.claim {
             let time = Self.clock(claim.expiresAt)
             if claim.curator == session.curator {
@@ -200,6 +217,19 @@ public struct ReviewScreen {
         } else if let decidedBy = detail.decidedBy, let decidedAt = detail.decidedAt {
             builder.add("\(detail.status.rawValue) by \(TerminalText.sanitize(decidedBy)) at \(Self.clock(decidedAt))", detail.status == .approved ? .green : .red)
         }
+    }
+
+    /// Who said what, so the reviewer settling a disagreement sees it before deciding; a curator browsing sees
+    /// that the item waits for a reviewer.
+    private func conflictBanner(_ conflict: ReviewConflict, session: ReviewSession, into builder: inout BodyBuilder) {
+        let responses = conflict.responses.map { response in
+            let verb = response.decision == ReviewAction.approve.rawValue ? "approved" : "rejected"
+            return "\(response.curator) \(verb)" + (response.reason.map { " (\($0))" } ?? "")
+        }
+        let what = session.role == .reviewer ? "your decision is final and settles it" : "it waits for a reviewer"
+        builder.add(
+            TerminalText.sanitize("CONFLICT on rev \(conflict.revision): \(responses.joined(separator: ", ")); \(what)"),
+            .inverse + .red + .bold)
     }
 
     private func prompt(_ label: String, _ text: String, into builder: inout BodyBuilder) {
@@ -325,7 +355,7 @@ public struct ReviewScreen {
     // MARK: Helpers
 
     static let help: [(String, String)] = [
-        ("a", "approve the current revision"),
+        ("a", "approve the current revision (asks first when it has error findings)"),
         ("r", "reject: pick a reason, then an optional note"),
         ("e", "edit prompts and AUs in $EDITOR (a new revision)"),
         ("v", "open the reference file in $TBD_VIEWER (else xdg-open)"),

@@ -6,6 +6,8 @@ import Foundation
 public final class ReviewSession {
     public enum Mode: Equatable {
         case reviewing, help, pickingReason, writingNote(RejectReason), editingFilter
+        /// `a` on a revision with this many error findings: y approves anyway, any other key cancels.
+        case confirmingApproval(errorFindings: Int)
     }
 
     public enum Outcome: Equatable {
@@ -38,6 +40,8 @@ public final class ReviewSession {
     public private(set) var matchingFilter: Int?
     /// Approvals and rejections made in this session, and when the first one was made (the curator's pace).
     public private(set) var decidedThisSession = 0
+    /// The decisions counted in `decidedThisSession`, so undoing one of them takes it back off.
+    private var sessionDecisions: Set<Int64> = []
     private var firstDecisionAt: Date?
     private var lastDecisionAt: Date?
     /// The store's status counts when `matchingFilter` was last counted.
@@ -78,7 +82,11 @@ public final class ReviewSession {
         matchingFilter = try? store.count(filter: filter)
     }
 
-    public func handle(_ key: ReviewKey) -> Outcome {
+    /// `screenFits`: whether the terminal is at least `ReviewScreen.minimumSize`. Below it the screen shows only a
+    /// notice, so only the keys that need nothing on screen act: q quits and ? lists the keys. A decision made on
+    /// an item the curator cannot see would be a decision made blind.
+    public func handle(_ key: ReviewKey, screenFits: Bool = true) -> Outcome {
+        guard screenFits else { return handleWhileTooSmall(key) }
         switch mode {
         case .help:
             mode = .reviewing
@@ -90,6 +98,14 @@ public final class ReviewSession {
                 self.mode = .reviewing
                 self.step(.reject(reason, note: note.isEmpty ? nil : note), verb: "rejected")
             }
+        case .confirmingApproval:
+            mode = .reviewing
+            if key == .character("y") || key == .character("Y") {
+                step(.approve(note: nil, force: true), verb: "approved")
+            } else {
+                message = Message(text: "not approved", tone: .info)
+            }
+            return .redraw
         case .editingFilter:
             return editLine(key) { text in
                 self.mode = .reviewing
@@ -120,7 +136,15 @@ public final class ReviewSession {
             let revision = try self.store.edit(
                 id: detail.id, curator: self.curator, coarse: contents.coarse, fine: contents.fine, aus: contents.aus)
             try self.load(detail.id)
-            self.message = Message(text: "saved revision \(revision.number) of #\(detail.id): a approves it", tone: .success)
+            let errors = revision.findings.filter { $0.severity == .error }
+            if errors.isEmpty {
+                self.message = Message(text: "saved revision \(revision.number) of #\(detail.id): a approves it", tone: .success)
+            } else {
+                let list = errors.map { "\($0.kind.rawValue): \($0.message)" }.joined(separator: "; ")
+                self.message = Message(
+                    text: "saved revision \(revision.number) of #\(detail.id) with \(Self.errorCount(errors.count)) (\(list)): a asks before approving",
+                    tone: .error)
+            }
         }
         refreshCounts()
     }
@@ -160,7 +184,23 @@ public final class ReviewSession {
         if let current = try? store.statusCounts(), current != countsAtFilterCount { refreshFilterCount() }
     }
 
+    /// "1 error finding", "2 error findings".
+    static func errorCount(_ count: Int) -> String { "\(count) error finding\(count == 1 ? "" : "s")" }
+
     // MARK: Keys
+
+    private func handleWhileTooSmall(_ key: ReviewKey) -> Outcome {
+        switch key {
+        case .character("q"), .interrupt:
+            return .quit
+        case .character("?"):
+            mode = mode == .help ? .reviewing : .help
+            message = nil
+        default:
+            message = Message(text: "only q and ? act until the terminal is larger", tone: .info)
+        }
+        return .redraw
+    }
 
     private func review(_ key: ReviewKey) -> Outcome {
         message = nil
@@ -170,7 +210,12 @@ public final class ReviewSession {
         case .character("?"):
             mode = .help
         case .character("a"):
-            step(.approve(note: nil), verb: "approved")
+            let errors = detail?.current.findings.filter { $0.severity == .error }.count ?? 0
+            if errors > 0 && detail?.status == .pending {
+                mode = .confirmingApproval(errorFindings: errors)
+            } else {
+                step(.approve(note: nil), verb: "approved")
+            }
         case .character("r"):
             if detail != nil { mode = .pickingReason }
         case .character("e"):
@@ -188,12 +233,18 @@ public final class ReviewSession {
                 let undone = try self.store.undoLast(curator: self.curator)
                 if self.detail?.id != undone.annotationID { self.releaseCurrent() }
                 try self.load(undone.annotationID)
+                if let reverted = undone.undoesDecisionID, self.sessionDecisions.remove(reverted) != nil {
+                    self.decidedThisSession -= 1
+                }
                 self.message = Message(text: "undid the decision on #\(undone.annotationID): \(undone.statusBefore.rawValue) -> \(undone.statusAfter.rawValue)", tone: .success)
             }
             refreshCounts()
+            // The item is back in (or out of) the filter: count again rather than keep a number one off.
+            refreshFilterCount()
         case .character("/"):
+            // An empty line: the curator types the new filter, the status line shows the one in force.
             mode = .editingFilter
-            input = filter.text
+            input = ""
         case .character(let digit) where ("1"..."4").contains(digit):
             let index = Int(String(digit))!
             if expandedStages.contains(index) { expandedStages.remove(index) } else { expandedStages.insert(index) }
@@ -255,19 +306,21 @@ public final class ReviewSession {
     /// A decision or a skip. In queue mode it and the next claim are one commit; browsing decides and moves on.
     private func step(_ step: ProjectStore.QueueStep, verb: String) {
         guard let id = detail?.id else { return }
+        var decision: Decision?
         perform {
             if isQueueMode && holdsCurrent {
-                let (_, next) = try store.advance(from: id, by: step, curator: curator, filter: filter, role: role)
+                let (made, next) = try store.advance(from: id, by: step, curator: curator, filter: filter, role: role)
+                decision = made
                 detail = nil
                 scroll = 0
                 if let next { try load(next.annotationID) }
             } else {
                 switch step {
-                case .approve(let note):
-                    try store.approve(id: id, curator: curator, note: note, role: role)
+                case .approve(let note, let force):
+                    decision = try store.approve(id: id, curator: curator, note: note, role: role, force: force)
                     detail?.claim = nil
                 case .reject(let reason, let note):
-                    try store.reject(id: id, curator: curator, reason: reason, note: note, role: role)
+                    decision = try store.reject(id: id, curator: curator, reason: reason, note: note, role: role)
                     detail?.claim = nil
                 case .skip:
                     break
@@ -278,7 +331,7 @@ public final class ReviewSession {
         }
         if step != .skip {
             refreshCounts()
-            if message?.tone == .success { recordDecision() }
+            if let decision { recordDecision(decision.id) }
         }
     }
 
@@ -327,8 +380,9 @@ public final class ReviewSession {
         self.detail?.claim = nil
     }
 
-    private func recordDecision() {
+    private func recordDecision(_ id: Int64) {
         let now = Date()
+        sessionDecisions.insert(id)
         decidedThisSession += 1
         if firstDecisionAt == nil { firstDecisionAt = now }
         lastDecisionAt = now

@@ -5,6 +5,9 @@ import Foundation
 /// `tbd review`: the full-screen loop. It draws a frame after every key, resize and finished picture, renews the
 /// curator's claim while the screen is open, and hands the terminal to $EDITOR for edits.
 public enum ReviewTerminalApp {
+    /// Whether `run` can take the terminal: a caller without one can say what to do instead before `run` refuses.
+    public static var hasTerminal: Bool { TerminalDevice.isAvailable }
+
     public static func run(
         store: ProjectStore, curator: String, filter: ReviewFilter = .pending, role: CuratorRole = .curator,
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -49,8 +52,11 @@ public enum ReviewTerminalApp {
             }
             switch event {
             case .input(let bytes):
+                // The size now, not the drawn frame's: a resize may have come with the keys.
+                let now = terminal.size()
+                let fits = ReviewScreen.fits(width: now.width, height: now.height)
                 for key in ReviewKey.decode(bytes) {
-                    switch session.handle(key) {
+                    switch session.handle(key, screenFits: fits) {
                     case .quit:
                         return
                     case .redraw:

@@ -31,8 +31,11 @@ final class TerminalDevice {
     private var isRaw = false
     private let wakeReader: Int32
 
+    /// Whether standard input and output are a terminal the screen can take over.
+    static var isAvailable: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 }
+
     init() throws {
-        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+        guard Self.isAvailable else {
             throw StoreError.invalidInput("tbd review needs a terminal; in scripts use its subcommands (list, show, approve, reject, edit, stats)")
         }
         var fds: [Int32] = [0, 0]

@@ -16,16 +16,23 @@ public struct FailedAnnotation: AnnotationTaskRecord, Sendable, Equatable, Codab
     public var stages: [StageRecord]
     /// The `cotfa-failed/` file written beside the store, when one was.
     public var recordPath: String?
+    /// The image was described in words rather than sent (a text-only model); a retry asks the same way.
+    public var textOnly: Bool
     public var createdAt: Date?
+    /// Set by the store once the item was retried: when, and the annotation or the new failed item it gave.
+    public var retriedAt: Date?
+    public var retriedAnnotationID: Int64?
+    public var retriedFailedID: Int64?
 
     private enum CodingKeys: String, CodingKey {
-        case id, model, stageIndex, stageTitle, error, stages, recordPath, createdAt
+        case id, model, stageIndex, stageTitle, error, stages, recordPath, textOnly, createdAt, retriedAt
+        case retriedAnnotationID = "retriedAnnotationId", retriedFailedID = "retriedFailedId"
     }
 
     public init(
         subject: AnnotationSubject, emotion: String, level: EmotionLevel, mode: AnnotationMode, backend: String,
         endpoint: String?, model: String?, stageIndex: Int, stageTitle: String, error: String, stages: [StageRecord],
-        recordPath: String? = nil
+        recordPath: String? = nil, textOnly: Bool = false
     ) {
         task = AnnotationTask(subject: subject, emotion: emotion, level: level, mode: mode, backend: backend, endpoint: endpoint)
         self.model = model
@@ -34,6 +41,7 @@ public struct FailedAnnotation: AnnotationTaskRecord, Sendable, Equatable, Codab
         self.error = error
         self.stages = stages
         self.recordPath = recordPath
+        self.textOnly = textOnly
     }
 
     public init(from decoder: Decoder) throws {
@@ -46,7 +54,11 @@ public struct FailedAnnotation: AnnotationTaskRecord, Sendable, Equatable, Codab
         error = try container.decode(String.self, forKey: .error)
         stages = try container.decode([StageRecord].self, forKey: .stages)
         recordPath = try container.decodeIfPresent(String.self, forKey: .recordPath)
+        textOnly = try container.decodeIfPresent(Bool.self, forKey: .textOnly) ?? false
         createdAt = try container.decodeIfPresent(Date.self, forKey: .createdAt)
+        retriedAt = try container.decodeIfPresent(Date.self, forKey: .retriedAt)
+        retriedAnnotationID = try container.decodeIfPresent(Int64.self, forKey: .retriedAnnotationID)
+        retriedFailedID = try container.decodeIfPresent(Int64.self, forKey: .retriedFailedID)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -59,6 +71,10 @@ public struct FailedAnnotation: AnnotationTaskRecord, Sendable, Equatable, Codab
         try container.encode(error, forKey: .error)
         try container.encode(stages, forKey: .stages)
         try container.encodeIfPresent(recordPath, forKey: .recordPath)
+        try container.encode(textOnly, forKey: .textOnly)
         try container.encodeIfPresent(createdAt, forKey: .createdAt)
+        try container.encodeIfPresent(retriedAt, forKey: .retriedAt)
+        try container.encodeIfPresent(retriedAnnotationID, forKey: .retriedAnnotationID)
+        try container.encodeIfPresent(retriedFailedID, forKey: .retriedFailedID)
     }
 }

@@ -20,7 +20,8 @@ extension ProjectStore {
 
     /// What a curator does to the item in front of them before moving on in the queue.
     public enum QueueStep: Equatable, Sendable {
-        case approve(note: String?)
+        /// `force`: approve a revision with error findings (the queue asked the curator first).
+        case approve(note: String?, force: Bool = false)
         case reject(RejectReason, note: String?)
         /// Give the item back undecided.
         case skip
@@ -39,8 +40,8 @@ extension ProjectStore {
         return try pool.write { db in
             var decision: Decision?
             switch step {
-            case .approve(let note):
-                decision = try self.decide(db, id: id, curator: curator, action: .approve, reason: nil, note: note, role: role)
+            case .approve(let note, let force):
+                decision = try self.decide(db, id: id, curator: curator, action: .approve, reason: nil, note: note, role: role, force: force)
             case .reject(let reason, let note):
                 decision = try self.decide(db, id: id, curator: curator, action: .reject, reason: reason, note: note, role: role)
             case .skip:

@@ -6,9 +6,14 @@ import GRDB
 /// Approve, reject, edit and undo: each one transaction that checks the status machine and the claim, updates the
 /// annotation, appends a decision and an audit entry, and releases the claim.
 extension ProjectStore {
+    /// A revision with an error finding (an unknown AU, codes that exclude each other) is approved only with
+    /// `force`: the curator has seen the finding and keeps the revision anyway. Every path (the command line, the
+    /// queue, a script) comes through here, so none approves such a revision without a word.
     @discardableResult
-    public func approve(id: Int64, curator: String, note: String? = nil, role: CuratorRole = .curator) throws -> Decision {
-        try decide(id: id, curator: curator, action: .approve, reason: nil, note: note, role: role)
+    public func approve(id: Int64, curator: String, note: String? = nil, role: CuratorRole = .curator, force: Bool = false) throws -> Decision {
+        try pool.write { db in
+            try self.decide(db, id: id, curator: curator, action: .approve, reason: nil, note: note, role: role, force: force)
+        }
     }
 
     /// `other` needs a note; every reason may carry one.
@@ -18,14 +23,19 @@ extension ProjectStore {
         if reason == .other && (trimmed ?? "").isEmpty {
             throw StoreError.invalidInput("a rejection for 'other' needs a note saying why")
         }
-        return try decide(id: id, curator: curator, action: .reject, reason: reason, note: trimmed?.isEmpty == false ? trimmed : nil, role: role)
+        let kept = trimmed?.isEmpty == false ? trimmed : nil
+        return try pool.write { db in
+            try self.decide(db, id: id, curator: curator, action: .reject, reason: reason, note: kept, role: role)
+        }
     }
 
     /// Appends a revision with the changed prompts (and AUs, whose findings are then checked again). The item goes
-    /// back to pending unless `approve` is set, in which case the edit is approved in the same step.
+    /// back to pending unless `approve` is set, in which case the edit is approved in the same step; a revision
+    /// with an error finding is approved so only with `force`, as `approve` requires.
     @discardableResult
     public func edit(
-        id: Int64, curator: String, coarse: String? = nil, fine: String? = nil, aus: [ScoredAU]? = nil, approve: Bool = false
+        id: Int64, curator: String, coarse: String? = nil, fine: String? = nil, aus: [ScoredAU]? = nil, approve: Bool = false,
+        force: Bool = false
     ) throws -> Revision {
         try Self.checkText(coarse, field: "coarse prompt", limit: TextLimits.prompt)
         try Self.checkText(fine, field: "fine prompt", limit: TextLimits.prompt)
@@ -51,18 +61,21 @@ extension ProjectStore {
             if newAUs != currentAUs {
                 findingsJSON = try ProjectJSON.string(Self.findings(for: newAUs, emotion: row.emotion, level: row.level))
             }
+            let findings = try ProjectJSON.decode([Finding].self, from: findingsJSON)
+            if approve && !force { try Self.refuseErrorFindings(findings, annotationID: id) }
             let number = (try Int.fetchOne(db, sql: "SELECT max(number) FROM revision WHERE annotation_id = ?", arguments: [id]) ?? 0) + 1
             let time = self.now
             try RevisionRow(
                 annotationId: id, number: number, coarsePrompt: newCoarse, finePrompt: newFine,
                 ausJson: try ProjectJSON.string(ScoredAUNotationList(wrappedValue: newAUs)), findingsJson: findingsJSON, author: curator, createdAt: time
             ).insert(db)
-            let findings = try ProjectJSON.decode([Finding].self, from: findingsJSON)
             try self.record(
                 db, row: row, curator: curator, action: .edit, reason: nil, note: nil, statusAfter: after,
                 revisionAfter: number, severity: Self.severityRank(findings), time: time,
                 before: AuditState(status: status, revision: row.currentRevision, coarse: current.coarsePrompt, fine: current.finePrompt, aus: currentAUs.map(\.description)),
-                after: AuditState(status: after, revision: number, coarse: newCoarse, fine: newFine, aus: newAUs.map(\.description)))
+                after: AuditState(
+                    status: after, revision: number, coarse: newCoarse, fine: newFine, aus: newAUs.map(\.description),
+                    forced: approve && force && findings.contains { $0.severity == .error } ? true : nil))
             return Revision(
                 number: number, coarsePrompt: newCoarse, finePrompt: newFine, aus: newAUs, findings: findings, author: curator, createdAt: time)
         }
@@ -118,15 +131,13 @@ extension ProjectStore {
         }
     }
 
-    private func decide(id: Int64, curator: String, action: ReviewAction, reason: RejectReason?, note: String?, role: CuratorRole) throws -> Decision {
-        try pool.write { db in try self.decide(db, id: id, curator: curator, action: action, reason: reason, note: note, role: role) }
-    }
-
     /// With an overlap above 1, a curator's approval or rejection is a response: the item stays pending until
     /// every one of the overlap has responded, then takes the decision they agree on, or waits for a reviewer
-    /// when they disagree. A reviewer's decision is final and settles such a conflict.
+    /// when they disagree. A reviewer's decision is final and settles such a conflict. An approval (a curator's
+    /// response or a reviewer's decision) of a revision with an error finding needs `force`.
     func decide(
-        _ db: Database, id: Int64, curator: String, action: ReviewAction, reason: RejectReason?, note: String?, role: CuratorRole = .curator
+        _ db: Database, id: Int64, curator: String, action: ReviewAction, reason: RejectReason?, note: String?, role: CuratorRole = .curator,
+        force: Bool = false
     ) throws -> Decision {
         try Self.checkText(note, field: "note", limit: TextLimits.note)
         let row = try annotationRow(db, id: id)
@@ -135,6 +146,14 @@ extension ProjectStore {
             throw StoreError.illegalTransition(annotationID: id, from: status, action: action)
         }
         try refuseOthersClaim(row, curator: curator)
+        // finding_severity says cheaply whether the revision has an error; only then are its findings read.
+        var forced = false
+        if action == .approve && row.findingSeverity >= Self.errorSeverityRank {
+            let revision = try revisionRow(db, annotationID: id, number: row.currentRevision)
+            let findings = try ProjectJSON.decode([Finding].self, from: revision.findingsJson)
+            if !force { try Self.refuseErrorFindings(findings, annotationID: id) }
+            forced = findings.contains { $0.severity == .error }
+        }
         let conflicted = try hasOpenConflict(db, annotationID: id)
         if role == .reviewer {
             if conflicted {
@@ -144,7 +163,7 @@ extension ProjectStore {
             }
         } else if action == .approve || action == .reject {
             if conflicted {
-                throw StoreError.invalidInput("annotation #\(id) waits for a reviewer: its curators disagreed (decide it with --role reviewer)")
+                throw StoreError.awaitsReviewer(annotationID: id)
             }
             let overlap = try overlap(db)
             if overlap > 1 {
@@ -168,7 +187,15 @@ extension ProjectStore {
             db, row: row, curator: curator, action: action, reason: reason, note: note, statusAfter: after,
             revisionAfter: row.currentRevision, severity: row.findingSeverity, time: now,
             before: AuditState(status: status, revision: row.currentRevision, claimedBy: row.claimedBy),
-            after: AuditState(status: after, revision: row.currentRevision, reason: reason?.rawValue, note: note))
+            after: AuditState(status: after, revision: row.currentRevision, reason: reason?.rawValue, note: note, forced: forced ? true : nil))
+    }
+
+    /// `finding_severity` of a revision whose worst finding is an error.
+    static let errorSeverityRank = severityRank([Finding(severity: .error, kind: .unknownCode, codes: [], message: "")])
+
+    static func refuseErrorFindings(_ findings: [Finding], annotationID: Int64) throws {
+        let errors = findings.filter { $0.severity == .error }
+        guard errors.isEmpty else { throw StoreError.errorFindings(annotationID: annotationID, findings: errors) }
     }
 
     /// Applies a decision to the annotation row and appends the decision and its audit entry.

@@ -43,6 +43,21 @@ extension ProjectStore {
             arguments: [annotationID]) ?? false
     }
 
+    /// The item's unsettled conflict with the responses that disagree; nil when there is none.
+    func openConflict(_ db: Database, annotationID: Int64) throws -> ReviewConflict? {
+        guard let row = try Row.fetchOne(
+            db, sql: """
+                SELECT revision, opened_at FROM review_conflict WHERE annotation_id = ? AND resolved_at IS NULL
+                ORDER BY revision DESC LIMIT 1
+                """, arguments: [annotationID])
+        else { return nil }
+        let revision: Int = row["revision"]
+        let responses = try standingResponses(db, annotationID: annotationID, revision: revision).map {
+            CuratorResponse(curator: $0.curator, decision: $0.action, reason: $0.reason, note: $0.note)
+        }
+        return ReviewConflict(revision: revision, openedAt: row["opened_at"], responses: responses)
+    }
+
     /// Items whose curators disagreed and that no reviewer has settled yet, oldest first.
     public func openConflicts() throws -> [Int64] {
         try pool.read { db in

@@ -87,7 +87,8 @@ extension ProjectStore {
             return AnnotationDetail(
                 id: id, subjectID: subject.id!, annotation: annotation, provenanceJSON: row.provenanceJson,
                 status: ReviewStatus(rawValue: row.status)!, current: current, revisions: revisions, decisions: decisions,
-                claim: claim, decidedBy: row.decidedBy, decidedAt: row.decidedAt, createdAt: row.createdAt, updatedAt: row.updatedAt)
+                claim: claim, conflict: try self.openConflict(db, annotationID: id), decidedBy: row.decidedBy, decidedAt: row.decidedAt,
+                createdAt: row.createdAt, updatedAt: row.updatedAt)
         }
     }
 
@@ -146,7 +147,7 @@ extension ProjectStore {
             }
             return ReviewStats(
                 pending: counts.pending, approved: counts.approved, rejected: counts.rejected,
-                total: counts.pending + counts.approved + counts.rejected,
+                total: counts.pending + counts.approved + counts.rejected, failed: try self.openFailureCount(db),
                 activeClaims: try Int.fetchOne(
                     db, sql: "SELECT count(*) FROM annotation WHERE claimed_by IS NOT NULL AND claim_expires_at > ?",
                     arguments: [self.now]) ?? 0,
@@ -156,15 +157,18 @@ extension ProjectStore {
         }
     }
 
-    /// The audit trail of one annotation (or of the whole store when nil), oldest first.
+    /// The latest `limit` entries of the audit trail of one annotation (or of the whole store when nil), oldest
+    /// first: a limit keeps the recent end of the log, where a curator looks for what just happened.
     public func auditLog(annotationID: Int64? = nil, limit: Int = 1000) throws -> [AuditEntry] {
         try pool.read { db in
             let rows: [AuditRow]
             if let annotationID {
-                rows = try AuditRow.fetchAll(
-                    db, sql: "SELECT * FROM audit_log WHERE annotation_id = ? ORDER BY id LIMIT ?", arguments: [annotationID, limit])
+                rows = try AuditRow.fetchAll(db, sql: """
+                    SELECT * FROM (SELECT * FROM audit_log WHERE annotation_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id
+                    """, arguments: [annotationID, max(0, limit)])
             } else {
-                rows = try AuditRow.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY id LIMIT ?", arguments: [limit])
+                rows = try AuditRow.fetchAll(
+                    db, sql: "SELECT * FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT ?) ORDER BY id", arguments: [max(0, limit)])
             }
             return rows.map {
                 AuditEntry(id: $0.id!, at: $0.at, curator: $0.curator, action: $0.action, annotationID: $0.annotationId, beforeJSON: $0.beforeJson, afterJSON: $0.afterJson)

@@ -198,6 +198,8 @@ public final class ProjectStore: @unchecked Sendable {
         var reason: String?
         var note: String?
         var decisionID: Int64?
+        /// Set on an approval that overrode error findings (`force`), so the audit shows who kept them and when.
+        var forced: Bool?
     }
 
     func audit(_ db: Database, curator: String, action: String, annotationID: Int64?, before: AuditState?, after: AuditState?) throws {

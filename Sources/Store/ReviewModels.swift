@@ -81,6 +81,8 @@ public struct AnnotationDetail: Encodable, Sendable, Equatable {
     public var decisions: [Decision]
     /// A live claim; an expired one is reported as nil.
     public var claim: Claim?
+    /// Set while the item's curators disagree and no reviewer has settled it.
+    public var conflict: ReviewConflict?
     public var decidedBy: String?
     public var decidedAt: Date?
     public var createdAt: Date
@@ -90,7 +92,7 @@ public struct AnnotationDetail: Encodable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case id, subject, emotion, level, mode, backend, endpoint, modelID = "modelId", templateVersion, stages
-        case provenanceJSON = "provenanceJson", status, current, revisions, decisions, claim, decidedBy, decidedAt
+        case provenanceJSON = "provenanceJson", status, current, revisions, decisions, claim, conflict, decidedBy, decidedAt
         case createdAt, updatedAt
     }
 
@@ -118,6 +120,7 @@ public struct AnnotationDetail: Encodable, Sendable, Equatable {
         try container.encode(revisions, forKey: .revisions)
         try container.encode(decisions, forKey: .decisions)
         try container.encodeIfPresent(claim, forKey: .claim)
+        try container.encodeIfPresent(conflict, forKey: .conflict)
         try container.encodeIfPresent(decidedBy, forKey: .decidedBy)
         try container.encodeIfPresent(decidedAt, forKey: .decidedAt)
         try container.encode(createdAt, forKey: .createdAt)
@@ -143,7 +146,10 @@ public struct ReviewStats: Codable, Sendable, Equatable {
     public var pending: Int
     public var approved: Int
     public var rejected: Int
+    /// Annotations: pending + approved + rejected.
     public var total: Int
+    /// Failed items not yet retried (`failed_annotation`): not annotations, so not in `total`.
+    public var failed: Int
     public var activeClaims: Int
     public var renders: Int
     public var clipLinks: Int

@@ -1,3 +1,5 @@
+import FACSKnowledge
+
 /// Refusals and failures a caller can show to a curator as they are.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case newerSchema(path: String, unknownMigrations: [String])
@@ -10,6 +12,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case undoConflict(annotationID: Int64, reason: String)
     /// A command that only reads was pointed at a database that does not exist.
     case noDatabase(path: String)
+    /// A curator's decision on an item whose curators disagreed: only a reviewer decides it now.
+    case awaitsReviewer(annotationID: Int64)
+    /// An approval of a revision with error findings, without the force that says the curator saw them.
+    case errorFindings(annotationID: Int64, findings: [Finding])
 
     public var description: String {
         switch self {
@@ -31,6 +37,12 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "cannot undo on annotation #\(id): \(reason)"
         case .noDatabase(let path):
             return "no review database at \(path) (check --db or $TBD_DB; commands that add annotations create it)"
+        case .awaitsReviewer(let id):
+            return "annotation #\(id) waits for a reviewer: its curators disagreed, and only a reviewer's decision (role reviewer) settles it"
+        case .errorFindings(let id, let findings):
+            let count = findings.count == 1 ? "an error finding" : "\(findings.count) error findings"
+            let list = findings.map { "\($0.kind.rawValue): \($0.message)" }.joined(separator: "; ")
+            return "annotation #\(id) has \(count) (\(list)); approving it anyway needs force"
         }
     }
 }

@@ -5,7 +5,7 @@ import GRDB
 public enum StoreSchema {
     public static let migrationNames = [
         "v1-review-core", "v2-render-and-clip-link", "v3-batch-unit-and-call-cache", "v4-failed-annotation",
-        "v5-curator-skips", "v6-review-overlap",
+        "v5-curator-skips", "v6-review-overlap", "v7-failed-annotation-retry",
     ]
 
     /// All migrations, or only those up to and including `last` (tests build older databases with it).
@@ -18,6 +18,7 @@ public enum StoreSchema {
             ("v4-failed-annotation", { try createFailedAnnotation($0) }),
             ("v5-curator-skips", { try createCuratorSkips($0) }),
             ("v6-review-overlap", { try createReviewOverlap($0) }),
+            ("v7-failed-annotation-retry", { try addFailedAnnotationRetry($0) }),
         ]
         for (name, body) in all {
             migrator.registerMigration(name, migrate: body)
@@ -258,6 +259,19 @@ public enum StoreSchema {
             );
             CREATE INDEX failed_annotation_emotion ON failed_annotation (emotion, level);
             CREATE INDEX failed_annotation_source ON failed_annotation (source_path);
+            """)
+    }
+
+    /// What a retry of a failed item needs and leaves: whether the image was described in words instead of sent
+    /// (`text_only`), and when the item was retried with what came of it, an annotation or a new failed item. A
+    /// retried item stays, with its transcript; it only leaves the list of open failures.
+    private static func addFailedAnnotationRetry(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE failed_annotation ADD COLUMN text_only INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE failed_annotation ADD COLUMN retried_at DATETIME;
+            ALTER TABLE failed_annotation ADD COLUMN retried_annotation_id INTEGER REFERENCES annotation (id);
+            ALTER TABLE failed_annotation ADD COLUMN retried_failed_id INTEGER REFERENCES failed_annotation (id);
+            CREATE INDEX failed_annotation_open ON failed_annotation (id) WHERE retried_at IS NULL;
             """)
     }
 }

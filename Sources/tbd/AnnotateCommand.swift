@@ -82,20 +82,22 @@ struct AnnotateCommand: ParsableCommand {
                 print("stored as annotation \(id) in \(job.databasePath), pending review")
             }
         case .failed(let record):
-            try report(record)
+            try Self.report(record, json: output.json, store: store)
             throw ExitCode(1)
         }
     }
 
-    /// Prints a failure: JSON on stdout with --json, else the error and each stage's replies, made safe, on stderr.
-    private func report(_ failure: AnnotationFailureRecord) throws {
-        if output.json {
+    /// Prints a failure: JSON on stdout with --json, else the error and each stage's replies, made safe, on stderr,
+    /// and the command that retries the item. `tbd review retry` reports its failures the same way.
+    static func report(_ failure: AnnotationFailureRecord, json: Bool, store: StoreOptions) throws {
+        if json {
             try printJSON(failure)
             return
         }
         var lines = [
             "Error: \(TerminalText.strip(failure.error))", "failure record: \(failure.record ?? "")",
-            "stored as failed item \(failure.failedID.map(String.init) ?? "") in \(failure.database ?? "")",
+            "stored as failed item \(failure.failedID.map(String.init) ?? "") in \(failure.database ?? "")"
+                + (failure.failedID.map { "; retry it: " + ReviewCommandHint.command(["review", "retry", String($0)], store: store) } ?? ""),
         ]
         for stage in failure.stages {
             lines.append("--- stage \(stage.title)")

@@ -17,7 +17,8 @@ extension ExportUnit: ExpressibleByArgument {}
 
 /// `--status`: one status, any, or conflict (pending items whose curators disagreed, waiting for a reviewer).
 enum StatusChoice: String, CaseIterable, ExpressibleByArgument {
-    case pending, approved, rejected, conflict, any
+    /// `failed`: items the pipeline could not annotate, listed by `tbd review list` only.
+    case pending, approved, rejected, conflict, failed, any
 
     var status: ReviewStatus? { self == .conflict ? .pending : ReviewStatus(rawValue: rawValue) }
     var conflict: Bool? { self == .conflict ? true : nil }

@@ -17,8 +17,8 @@ struct ExportCommand: ParsableCommand {
     @OptionGroup var output: JSONOption
 
     func validate() throws {
-        if status == .conflict {
-            throw ValidationError("--status conflict is a review queue (tbd review list --status conflict); export pending, approved, rejected or any")
+        if status == .conflict || status == .failed {
+            throw ValidationError("--status \(status.rawValue) is a review list (tbd review list --status \(status.rawValue)); export pending, approved, rejected or any")
         }
     }
 

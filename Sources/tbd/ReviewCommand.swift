@@ -8,7 +8,7 @@ struct ReviewCommand: ParsableCommand {
         abstract: "Review annotations: the terminal queue for curators and scriptable decisions (docs/review-queue.md).",
         subcommands: [
             Queue.self, List.self, Show.self, Approve.self, Reject.self, Edit.self, Undo.self, Claim.self, Renew.self,
-            Release.self, Stats.self, Settings.self, Agreement.self, Audit.self, Check.self, Bench.self,
+            Release.self, Retry.self, Stats.self, Settings.self, Agreement.self, Audit.self, Check.self, Bench.self,
         ],
         defaultSubcommand: Queue.self)
 }

@@ -7,14 +7,19 @@ import Store
 
 extension ReviewCommand {
     struct Approve: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Approve a pending annotation's current revision.")
+        static let configuration = CommandConfiguration(
+            abstract: "Approve a pending annotation's current revision.",
+            discussion: "A revision with an error finding (an unknown AU, codes that exclude each other) is refused unless --force.")
         @OptionGroup var item: ReviewItemOptions
         @Option(name: .long, help: "Optional note kept with the decision.") var note: String?
         @Option(name: .long, help: "curator, or reviewer: a final decision that settles a conflict.") var role: CuratorRole = .curator
+        @Flag(name: .long, help: "Approve even though the revision has error findings.") var force = false
 
         func run() throws {
             let name = try item.curator.resolve()
-            let decision = try storeCall { try item.store.openExisting().approve(id: item.id, curator: name, note: note, role: role) }
+            let decision = try ReviewCommandHint.storeCall(item.store) {
+                try item.store.openExisting().approve(id: item.id, curator: name, note: note, role: role, force: force)
+            }
             if item.output.json { return try printJSON(decision) }
             print(ReviewOutcomeText.describe(decision, verb: "approved", curator: name))
         }
@@ -35,7 +40,7 @@ extension ReviewCommand {
                 throw CLIError("unknown reason '\(reason)' (use one of: \(RejectReason.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             let text = [parsed.note, note].compactMap { $0 }.joined(separator: "; ")
-            let decision = try storeCall {
+            let decision = try ReviewCommandHint.storeCall(item.store) {
                 try item.store.openExisting().reject(id: item.id, curator: name, reason: parsed.reason, note: text.isEmpty ? nil : text, role: role)
             }
             if item.output.json { return try printJSON(decision) }
@@ -51,6 +56,11 @@ extension ReviewCommand {
         @Option(name: .long) var fine: String?
         @Option(name: .long, help: "AUs in FACS notation, e.g. \"6C 12C 25\" or \"6C+12C\".") var aus: String?
         @Flag(name: .long, help: "Approve the edited revision in the same step.") var approve = false
+        @Flag(name: .long, help: "With --approve: approve even though the new revision has error findings.") var force = false
+
+        func validate() throws {
+            if force && !approve { throw ValidationError("--force goes with --approve: it lets the approval keep error findings") }
+        }
 
         func run() throws {
             let name = try item.curator.resolve()
@@ -58,11 +68,19 @@ extension ReviewCommand {
             let auList = try aus.map { text in
                 do { return try ScoredAU.list(notation: text) } catch { throw CLIError("--aus: \(error)") }
             }
-            let revision = try storeCall {
-                try item.store.openExisting().edit(id: item.id, curator: name, coarse: coarse, fine: fine, aus: auList, approve: approve)
+            let revision = try ReviewCommandHint.storeCall(item.store) {
+                try item.store.openExisting().edit(
+                    id: item.id, curator: name, coarse: coarse, fine: fine, aus: auList, approve: approve, force: force)
             }
-            if item.output.json { return try printJSON(revision) }
+            let view = ReviewEditView(revision: revision)
+            if item.output.json { return try printJSON(view) }
             print("saved revision \(revision.number) of #\(item.id)\(approve ? ", approved" : "")")
+            for finding in view.errorFindings {
+                print(TerminalText.sanitize("error finding: \(finding.kind.rawValue): \(finding.message)"))
+            }
+            if !view.errorFindings.isEmpty && !approve {
+                print("approving it needs --force: \(ReviewCommandHint.command(["review", "approve", String(item.id), "--force"], store: item.store))")
+            }
         }
     }
 

@@ -19,7 +19,12 @@ extension ReviewCommand {
         var json = false
 
         func run() throws {
-            if json { throw CLIError("the review queue is interactive; use `tbd review list --json` and friends for JSON") }
+            if json {
+                throw CLIError("the review queue is interactive; for JSON use its subcommands, e.g. \(ReviewCommandHint.command(["review", "list", "--json"], store: store))")
+            }
+            guard ReviewTerminalApp.hasTerminal else {
+                throw CLIError("the review queue needs a terminal; in a script use its subcommands, e.g. \(ReviewCommandHint.command(["review", "list", "--status", "pending"], store: store))")
+            }
             let name = try curator.resolve()
             var parsed = try storeCall { try ReviewFilter.parse(filter) }
             if role == .reviewer { parsed.conflict = true }
@@ -29,9 +34,11 @@ extension ReviewCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List annotations, oldest first.")
+        static let configuration = CommandConfiguration(
+            abstract: "List annotations, oldest first; --status failed lists the items the pipeline could not annotate.")
         @OptionGroup var store: StoreOptions
-        @Option(name: .long, help: "pending, approved, rejected, conflict (waiting for a reviewer) or any.") var status: StatusChoice = .any
+        @Option(name: .long, help: "pending, approved, rejected, conflict (waiting for a reviewer), failed (not annotated; see `tbd review retry`) or any.")
+        var status: StatusChoice = .any
         @Option(name: .long) var emotion: String?
         @Option(name: .long, help: "1, 2 or 3.") var level: EmotionLevel?
         @Option(name: .long) var actor: String?
@@ -41,12 +48,17 @@ extension ReviewCommand {
         @Option(name: .long, help: "Start after this annotation id (paging).") var after: Int64?
         @OptionGroup var output: JSONOption
 
+        func validate() throws {
+            if status == .failed && findings != nil { throw ValidationError("--findings does not apply to failed items: they have no findings") }
+        }
+
         func run() throws {
             guard limit > 0 else { throw CLIError("--limit must be positive") }
             // Built field by field: a value with a space stays one value, never a second filter term.
             let filter = ReviewFilter(
                 status: status.status, emotion: emotion?.lowercased(), level: level?.rawValue, actor: actor, backend: backend,
                 hasFindings: findings.map { $0 == .yes }, conflict: status.conflict)
+            if status == .failed { return try listFailed(filter) }
             let rows = try storeCall { try store.openExisting().list(filter: filter, limit: limit, after: after) }
             if output.json { return try printJSON(rows) }
             if rows.isEmpty { print("no annotation matches \(filter.text)") }
@@ -56,6 +68,20 @@ extension ReviewCommand {
                 print(TerminalText.sanitize(
                     "#\(row.id) \(row.status.rawValue) \(row.emotion) L\(row.level) \(row.actorID ?? "-") \(row.view ?? "-") rev\(row.revision)\(flag)\(claim)  \(row.coarsePrompt)"))
             }
+        }
+
+        /// Failed items are not annotations: their own rows, ids of their own, and the command that retries them.
+        private func listFailed(_ filter: ReviewFilter) throws {
+            let items = try storeCall { try store.openExisting().failedAnnotations(filter: filter, limit: limit, after: after) }
+            if output.json { return try printJSON(items.map(ReviewFailedItemView.init)) }
+            guard let first = items.first?.id else { return print("no failed item waits for a retry") }
+            for item in items {
+                let subject = "\(item.subject.actorID ?? "-") \(item.subject.view ?? "-") \(item.subject.sourcePath)"
+                print(TerminalText.sanitize(
+                    "failed item \(item.id ?? 0): \(item.emotion) L\(item.level.rawValue) \(subject)  stage \(item.stageIndex) \(item.stageTitle): "
+                        + TerminalText.truncate(item.error, width: 160)))
+            }
+            print("retry the first: \(ReviewCommandHint.command(["review", "retry", String(first)], store: store))")
         }
     }
 

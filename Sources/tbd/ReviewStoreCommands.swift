@@ -56,7 +56,8 @@ extension ReviewCommand {
     }
 
     struct Stats: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Counts by status, emotion, curator and reject reason.")
+        static let configuration = CommandConfiguration(
+            abstract: "Counts by status, emotion, curator and reject reason, and the failed items waiting for a retry.")
         @OptionGroup var store: StoreOptions
         @OptionGroup var output: JSONOption
 
@@ -64,6 +65,10 @@ extension ReviewCommand {
             let stats = try storeCall { try store.openExisting().stats() }
             if output.json { return try printJSON(stats) }
             print("\(stats.total) annotations: \(stats.pending) pending, \(stats.approved) approved, \(stats.rejected) rejected; \(stats.activeClaims) claimed now")
+            if stats.failed > 0 {
+                let items = stats.failed == 1 ? "1 failed item waits" : "\(stats.failed) failed items wait"
+                print("\(items) for a retry: \(ReviewCommandHint.command(["review", "list", "--status", "failed"], store: store))")
+            }
             print("\(stats.renders) renders, \(stats.clipLinks) clip links")
             for row in stats.byEmotion {
                 print("  \(row.emotion.padding(toLength: 10, withPad: " ", startingAt: 0)) pending \(row.pending)  approved \(row.approved)  rejected \(row.rejected)")
@@ -76,13 +81,15 @@ extension ReviewCommand {
     }
 
     struct Audit: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The audit log of one annotation, or of the whole store.")
+        static let configuration = CommandConfiguration(
+            abstract: "The audit log of one annotation, or of the whole store: the latest entries, oldest first.")
         @OptionGroup var store: StoreOptions
         @Argument var id: Int64?
-        @Option(name: .long) var limit: Int = 200
+        @Option(name: .long, help: "Show the latest this many entries.") var limit: Int = 200
         @OptionGroup var output: JSONOption
 
         func run() throws {
+            guard limit > 0 else { throw CLIError("--limit must be positive") }
             let entries = try storeCall { try store.openExisting().auditLog(annotationID: id, limit: limit) }
             if output.json { return try printJSON(entries) }
             for entry in entries {

@@ -47,6 +47,32 @@ final class ReviewProgressTests: XCTestCase {
         XCTAssertEqual(session.matchingFilter, 1)
     }
 
+    func testUndoPutsTheItemBackIntoTheProgressCount() throws {
+        _ = try store.addAnnotations((0..<3).map { sampleAnnotation($0) })
+        let session = ReviewSession(store: store, curator: "ann")
+        session.start()
+        _ = session.handle(.character("a"))
+        XCTAssertTrue(text(session).contains("2 pending here · 1 decided by you"), text(session))
+        _ = session.handle(.character("u"))
+        XCTAssertEqual(session.matchingFilter, 3)
+        XCTAssertEqual(session.decidedThisSession, 0, "the undone decision no longer counts")
+        XCTAssertTrue(text(session).contains("3 pending here · 0 decided by you"), text(session))
+    }
+
+    func testTheFilterPromptOpensEmpty() throws {
+        _ = try store.addAnnotations([sampleAnnotation(0), sampleAnnotation(1, emotion: "sad")])
+        let session = ReviewSession(store: store, curator: "ann")
+        session.start()
+        _ = session.handle(.character("/"))
+        XCTAssertEqual(session.input, "")
+        let prompt = text(session).split(separator: "\n").map(String.init).first { $0.hasPrefix("new filter (") }
+        XCTAssertEqual(prompt, "new filter (status emotion level actor backend findings conflict): ▏")
+        for character in "emotion=sad" { _ = session.handle(.character(character)) }
+        _ = session.handle(.enter)
+        XCTAssertEqual(session.filter, ReviewFilter(emotion: "sad"), "typed on an empty line, the filter is what was typed")
+        XCTAssertEqual(session.detail?.id, 2)
+    }
+
     func testAnEditShowsWhatItChangedAgainstThePreviousRevision() throws {
         let id = try store.addAnnotation(sampleAnnotation(0, fine: "cheeks raised and lip corners pulled up"))
         try store.edit(id: id, curator: "bob", fine: "cheeks raised and lips pressed together", aus: ["6C", "24B"])

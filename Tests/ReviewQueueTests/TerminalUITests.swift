@@ -87,8 +87,9 @@ final class TerminalUITests: XCTestCase {
         XCTAssertEqual(try store.show(id: 1).current.number, 2)
 
         try tmux.type("/")
-        try tmux.waitFor("filter (")
-        try tmux.press("C-u")
+        let screen = try tmux.waitFor("new filter (")
+        let prompt = screen.split(separator: "\n").first { $0.contains("new filter (") }.map(String.init) ?? ""
+        XCTAssertTrue(prompt.hasSuffix("▏") && !prompt.contains("status="), "the prompt opens empty: \(prompt)")
         try tmux.type("status=any actor=W009")
         try tmux.press("Enter")
         let filtered = try tmux.waitFor("filter: status=any actor=W009")
@@ -247,6 +248,7 @@ final class TerminalUITests: XCTestCase {
             environment: ["TBD_CURATOR": "rita", "LANG": "C.UTF-8", "TERM": "tmux-256color"])
         let screen = try tmux.waitFor("#1  PENDING")
         XCTAssertTrue(screen.contains("1 pending here"), "only the conflict is in the reviewer's queue: \(screen)")
+        XCTAssertTrue(screen.contains("CONFLICT on rev 1: ann approved, bob rejected (wrong_emotion)"), "the reviewer sees the disagreement: \(screen)")
         try tmux.type("a")
         try tmux.waitFor("approved #1")
         XCTAssertEqual(try store.show(id: 1).status, .approved)
@@ -269,5 +271,50 @@ final class TerminalUITests: XCTestCase {
             screen.split(separator: "\n").filter { $0.hasSuffix(block) }.count == size.rows
         }
         XCTAssertTrue(screen.contains("FINE"), "the prompts stay beside the picture: \(screen)")
+    }
+
+    /// At 60x20 the screen is a notice: keys that would decide, move or edit do nothing, q and ? still act.
+    func testBelowTheMinimumSizeOnlyQuitAndHelpAct() throws {
+        _ = try store.addAnnotations([sampleAnnotation(0), sampleAnnotation(1)])
+        let tmux = try startReview(width: 60, height: 20)
+        try tmux.waitFor("terminal too small: 60x20, needs 80x24")
+        try tmux.type("a")
+        try tmux.waitFor("only q and ? act until the terminal is larger")
+        try tmux.type("r")
+        try tmux.type("1")
+        try tmux.press("Enter")
+        try tmux.type("?")
+        try tmux.waitFor("approve the current revision")
+        try tmux.type("?")
+        try tmux.waitUntil("the help to close") { !$0.contains("approve the current revision") }
+        XCTAssertEqual(try store.show(id: 1).decisions, [], "nothing was approved or rejected")
+        XCTAssertEqual(try store.statusCounts(), StatusCounts(pending: 2, approved: 0, rejected: 0))
+        try tmux.resize(width: 80, height: 24)
+        let screen = try tmux.waitFor("#1  PENDING")
+        XCTAssertFalse(screen.contains("why?"), "no reject was begun while the screen was too small: \(screen)")
+        try tmux.resize(width: 60, height: 20)
+        try tmux.waitFor("terminal too small: 60x20")
+        try tmux.type("q")
+        try tmux.waitUntil("the screen to close") { !$0.contains("terminal too small") }
+        XCTAssertEqual(try store.activeClaims(), [], "q quits and gives the item back")
+        XCTAssertEqual(try store.statusCounts().pending, 2)
+    }
+
+    /// `a` on an item with an unknown AU asks; `n` keeps it pending, `y` approves it.
+    func testApprovingAnErrorFindingAsksFirst() throws {
+        _ = try store.addAnnotation(sampleAnnotation(0))
+        try store.edit(id: 1, curator: "bob", aus: ["6C", "99"])
+        let tmux = try startReview()
+        try tmux.waitFor("#1  PENDING")
+        try tmux.type("a")
+        try tmux.waitFor("approve with 1 error finding? y/n")
+        try tmux.type("n")
+        try tmux.waitFor("not approved")
+        XCTAssertEqual(try store.show(id: 1).status, .pending)
+        try tmux.type("a")
+        try tmux.waitFor("approve with 1 error finding? y/n")
+        try tmux.type("y")
+        try tmux.waitFor("approved #1")
+        XCTAssertEqual(try store.show(id: 1).status, .approved)
     }
 }

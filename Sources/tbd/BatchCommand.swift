@@ -49,7 +49,7 @@ struct BatchCommand: ParsableCommand {
 }
 
 struct BatchOptions: ParsableArguments {
-    @Option(name: .long, help: "Views to include, or all (default: front).")
+    @Option(name: .long, help: "Views to include, comma-separated or repeated, or all.")
     var views: [String] = ["front"]
     @Option(name: .long, help: "Actors to include (default: all).")
     var actors: [String] = []

@@ -11,12 +11,12 @@ extension RenderCommand {
             abstract: "Render prompt pairs to talking-head MP4 clips with progressive-guidance sampling, DDIM or DPM-Solver++ (the default subcommand).",
             discussion: """
                 Pairs come from the review store (--approved, or --id N), a review-queue export (--pairs \
-                export.jsonl) or --coarse/--fine. Each pair becomes aID-rREV-HASH.mp4 (HASH: of every setting the clip is rendered with), .png (first frame), \
+                export.jsonl) or --coarse/--fine. Each pair becomes aID-rREV-HASH.mp4 (HASH: of every setting and of the content of the model, reference and speech files), .png (first frame), \
                 -sheet.png (contact sheet) and .json (what was rendered, with timings) in --out. With the store \
                 (--approved, --id, or --db with --pairs) every render is recorded there: parameters, seed, model \
                 path and fingerprint, outputs, timings, status. A pair already rendered with the same parameters \
                 (a done render in the store, or a matching .json without a store) is skipped, so an interrupted \
-                run resumes. Ctrl-C stops between denoising steps and leaves no partial file.
+                run resumes. Ctrl-C stops between denoising steps (exit status 130): no clip file is left half-written, and the finished windows (frames) are kept, checked by their checksums, for the next run.
 
                 With a talking-head checkpoint (tbd model init-random --config talking-tiny|talking-sd15, or \
                 scripts/convert-hallo.py) each clip is driven by speech: --audio auto takes the pair's own (its \

@@ -159,15 +159,36 @@ final class ProgressiveGuidanceScheduleTests: XCTestCase {
 }
 
 final class ScheduleChartTests: XCTestCase {
+    private let same = { (a: (UInt8, UInt8, UInt8), b: (UInt8, UInt8, UInt8)) in a.0 == b.0 && a.1 == b.1 && a.2 == b.2 }
+
     func testCurvesAreDrawnWhereTheWeightsAre() throws {
         let schedule = try ProgressiveGuidanceSchedule(stepCount: 11, splits: [0.5], mode: .hard)
-        let chart = ScheduleChart(schedule: schedule, width: 224, height: 124)
-        XCTAssertEqual(chart.pixels.count, 224 * 124 * 3)
+        let chart = ScheduleChart(schedule: schedule, width: 324, height: 224)
+        XCTAssertEqual(chart.pixels.count, 324 * 224 * 3)
         let blue = ScheduleChart.palette[0], orange = ScheduleChart.palette[1]
-        let same = { (a: (UInt8, UInt8, UInt8), b: (UInt8, UInt8, UInt8)) in a.0 == b.0 && a.1 == b.1 && a.2 == b.2 }
-        // Plot area: x from 24 to 199 for steps 0...10, y from 24 (weight 1) to 99 (weight 0).
-        XCTAssertTrue(same(chart.pixel(x: 24 + 17, y: 24), blue), "coarse at weight 1 early")
-        XCTAssertTrue(same(chart.pixel(x: 24 + 17 * 8, y: 24), orange), "fine at weight 1 late")
-        XCTAssertTrue(same(chart.pixel(x: 24 + 17 * 8, y: 60), (255, 255, 255)), "nothing between the levels late")
+        let stepWidth = (chart.plotRight - chart.plotLeft) / 10
+        XCTAssertTrue(same(chart.pixel(x: chart.plotLeft + stepWidth, y: chart.plotTop), blue), "coarse at weight 1 early")
+        XCTAssertTrue(same(chart.pixel(x: chart.plotLeft + stepWidth * 8, y: chart.plotTop), orange), "fine at weight 1 late")
+        XCTAssertTrue(same(chart.pixel(x: chart.plotLeft + stepWidth * 8, y: (chart.plotTop + 3 * chart.plotBottom) / 4), (255, 255, 255)),
+                      "nothing between the levels late")
+    }
+
+    /// A chart a reader can read on its own: a title above, tick marks with numbers on both axes, an axis name,
+    /// and a legend whose swatches carry the curves' colours.
+    func testTheChartHasATitleTicksLabelsAndALegend() throws {
+        let schedule = try ProgressiveGuidanceSchedule(stepCount: 30, splits: [0.3])
+        let chart = ScheduleChart(schedule: schedule)
+        func inked(_ xs: Range<Int>, _ ys: Range<Int>) -> Int {
+            xs.reduce(0) { sum, x in sum + ys.filter { same(chart.pixel(x: x, y: $0), (0, 0, 0)) }.count }
+        }
+        XCTAssertGreaterThan(inked(chart.plotLeft..<chart.plotRight, 0..<chart.plotTop), 100, "a title")
+        XCTAssertGreaterThan(inked(0..<(chart.plotLeft - 6), chart.plotTop - 8..<chart.plotBottom + 8), 30, "weight labels")
+        XCTAssertGreaterThan(inked(chart.plotLeft..<chart.plotRight, (chart.plotBottom + 6)..<(chart.plotBottom + 20)), 60, "step labels")
+        XCTAssertEqual(ScheduleChart.tickSteps(count: 30), [0, 5, 10, 15, 20, 25, 29])
+        XCTAssertEqual(ScheduleChart.tickSteps(count: 11), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+        for stage in 0..<2 {
+            let swatch = (chart.plotLeft..<chart.width).contains { x in same(chart.pixel(x: x, y: chart.plotBottom + 44), ScheduleChart.palette[stage]) }
+            XCTAssertTrue(swatch, "legend swatch of stage \(stage + 1)")
+        }
     }
 }

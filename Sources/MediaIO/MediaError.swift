@@ -13,6 +13,8 @@ public struct MediaError: Error, CustomStringConvertible, Sendable, Equatable {
         case noAudioStream
         case noFrames
         case truncated
+        /// An audio sample that is NaN or infinite.
+        case nonFiniteSamples
         case frameOutOfRange
         case invalidArgument
         case encodeFailed

@@ -15,6 +15,8 @@ public struct MediaError: Error, CustomStringConvertible, Sendable, Equatable {
         case truncated
         /// An audio sample that is NaN or infinite.
         case nonFiniteSamples
+        /// A picture larger than the decoder accepts.
+        case tooLarge
         case frameOutOfRange
         case invalidArgument
         case encodeFailed

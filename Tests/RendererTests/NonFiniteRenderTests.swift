@@ -4,28 +4,44 @@ import XCTest
 @_spi(Development) @testable import Renderer
 import Tensors
 
-/// Weights full of NaN used to render an all-black clip and report success; the renderer now refuses.
+/// Weights full of NaN used to render an all-black clip and report success; NaN weights are now refused when the
+/// network loads, and a render whose finite weights overflow still refuses.
 final class NonFiniteRenderTests: XCTestCase {
-    /// A tiny random checkpoint whose UNet weights are all F16 NaN (0x7E00), header untouched.
-    private func poisonedCheckpoint() throws -> URL {
+    private func temporaryFolder() throws -> URL {
         let url = try makeTemporaryFolder("tbd-nan")
         addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    /// A tiny random checkpoint whose UNet weights are all the F16 value `bits`, header untouched.
+    private func poisonedCheckpoint(bits: UInt16) throws -> URL {
+        let url = try temporaryFolder()
         try RandomCheckpoint.write(size: .tiny, seed: 0, to: url)
         let weights = url.appendingPathComponent("unet/diffusion_pytorch_model.safetensors")
         var bytes = try Data(contentsOf: weights)
         let headerLength = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         var index = 8 + headerLength
         while index + 1 < bytes.count {
-            bytes[index] = 0x00
-            bytes[index + 1] = 0x7E
+            bytes[index] = UInt8(bits & 0xFF)
+            bytes[index + 1] = UInt8(bits >> 8)
             index += 2
         }
         try bytes.write(to: weights)
         return url
     }
 
-    func testNaNWeightsFailTheRender() throws {
-        let renderer = ImageClipRenderer(model: try StableDiffusionModel(directory: try poisonedCheckpoint()))
+    func testNaNWeightsAreRefusedWhenTheModelLoads() throws {
+        let checkpoint = try poisonedCheckpoint(bits: 0x7E00)
+        XCTAssertThrowsError(try StableDiffusionModel(directory: checkpoint)) { error in
+            guard case .nonFiniteWeight(let name, let file) = error as? ModelLoadingError else { return XCTFail("\(error)") }
+            XCTAssertFalse(name.isEmpty)
+            XCTAssertEqual(file, checkpoint.appendingPathComponent("unet/diffusion_pytorch_model.safetensors").path)
+        }
+    }
+
+    /// Finite weights at F16's largest value overflow Float32 inside the network: the render still refuses.
+    func testWeightsThatOverflowFailTheRender() throws {
+        let renderer = ImageClipRenderer(model: try StableDiffusionModel(directory: try poisonedCheckpoint(bits: 0x7BFF)))
         var request = ClipRequest(prompts: ["a face", "a smiling face"])
         request.frames = 2
         request.sampling.steps = 2

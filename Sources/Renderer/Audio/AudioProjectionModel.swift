@@ -46,6 +46,7 @@ import Tensors
         proj2 = try linear("proj2", intermediateWidth, intermediateWidth)
         proj3 = try linear("proj3", intermediateWidth, contextTokens * outputWidth)
         norm = try LayerNormLayer(reader, "norm", width: outputWidth, epsilon: Self.normEpsilon)
+        try weights.requireEveryTensorRead()
     }
 
     /// A folder with the weights (`diffusion_pytorch_model.safetensors` or `model.safetensors`) and optionally

@@ -130,7 +130,9 @@ import Tensors
         }
         let features = try convolutionalFeatures(input)
         let states = encode(features.interpolatedRows(to: frames))
-        return Self.stack(states)
+        let stacked = Self.stack(states)
+        guard stacked.isFinite else { throw RenderError.nonFinite("the audio encoder's features") }
+        return stacked
     }
 
     /// [T, D] per layer to [T, L, D].

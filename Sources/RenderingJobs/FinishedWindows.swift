@@ -34,10 +34,11 @@ struct FinishedWindows {
 
     /// Writes one window's frames; the window counts as finished only once this returns.
     func write(window index: Int, frames: [RGBImage]) throws {
+        let target = windowFolder(index)
+        let staging = folder.appendingPathComponent(".\(target.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
+        let createsFolder = !FileManager.default.fileExists(atPath: folder.path)
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let target = windowFolder(index)
-            let staging = folder.appendingPathComponent(".\(target.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
             try? FileManager.default.removeItem(at: staging)
             try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false)
             for (position, frame) in frames.enumerated() {
@@ -47,6 +48,11 @@ struct FinishedWindows {
             try? FileManager.default.removeItem(at: target)
             try FileManager.default.moveItem(at: staging, to: target)
         } catch {
+            // A failed write (a full disk) leaves nothing behind: not its staging folder, nor a folder it created.
+            try? FileManager.default.removeItem(at: staging)
+            if createsFolder, (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.isEmpty == true {
+                try? FileManager.default.removeItem(at: folder)
+            }
             throw RenderError.invalid("cannot keep window \(index + 1)'s frames in \(folder.path): \(FileErrorText.reason(error))")
         }
     }

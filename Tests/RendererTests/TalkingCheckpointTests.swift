@@ -174,6 +174,17 @@ final class TalkingCheckpointTests: XCTestCase {
         assertRefused(try checkpoint.videoUNet(), part: "denoising_unet", mentioning: "the network does not use (down_blocks.0.motion_modules.0.")
     }
 
+    /// A weight of the wrong JSON type used to be reported as "not valid JSON".
+    func testAConfigValueOfTheWrongTypeIsNamedByItsKey() throws {
+        let copy = try fixtureCopy()
+        let url = copy.appendingPathComponent("reference_unet/config.json")
+        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        json["in_channels"] = 1.5
+        try JSONSerialization.data(withJSONObject: json).write(to: url)
+        assertRefused(try TalkingHeadCheckpoint(directory: copy), part: "reference_unet",
+                      mentioning: "\(url.path): in_channels: expected a whole number, found 1.5")
+    }
+
     func testBadConfigIsNamed() throws {
         let copy = try fixtureCopy()
         let url = copy.appendingPathComponent("denoising_unet/config.json")

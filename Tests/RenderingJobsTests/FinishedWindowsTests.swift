@@ -29,4 +29,23 @@ final class FinishedWindowsTests: XCTestCase {
         windows.remove()
         XCTAssertFalse(FileManager.default.fileExists(atPath: windows.folder.path))
     }
+
+    /// A window that cannot be kept (a full disk; here an empty frame, which cannot be encoded) used to leave its
+    /// staging folder behind, and a windows folder it had just created.
+    func testAWindowThatCannotBeKeptLeavesNothingBehind() throws {
+        let folder = try makeTemporaryFolder("tbd-windows")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let windows = FinishedWindows(clipDirectory: folder, name: "clip")
+        let good = RGBImage(width: 8, height: 8, filledWith: (10, 20, 30))
+        let broken = RGBImage(width: 0, height: 0, pixels: [])
+        XCTAssertThrowsError(try windows.write(window: 0, frames: [good, broken])) { error in
+            XCTAssertTrue("\(error)".contains("cannot keep window 1's frames in \(windows.folder.path): "), "\(error)")
+            XCTAssertFalse("\(error)".contains("error 1"), "\(error)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), [], "no windows folder, no staging folder")
+        // With earlier windows kept, only the failed window's staging folder goes.
+        try windows.write(window: 0, frames: [good])
+        XCTAssertThrowsError(try windows.write(window: 1, frames: [good, broken]))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: windows.folder.path), ["window-00000"])
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import FileAccess
 import Tensors
 
 /// wav2vec 2.0 (transformers' `Wav2Vec2Model`) with Hallo's frame alignment: the waveform is normalised, the
@@ -76,9 +77,9 @@ import Tensors
             return nil
         }
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            return try LocatingJSONDecoder.decode(T.self, from: data)
         } catch {
-            throw ModelLoadingError.invalidConfiguration("\(url.path): \(error)")
+            throw ModelLoadingError.invalidConfiguration(FileErrorText.describe(error, path: url.path))
         }
     }
 

@@ -122,7 +122,7 @@ import Tensors
     private static func decode<Configuration: Decodable>(_ type: Configuration.Type, _ url: URL,
                                                          check: (Configuration) throws -> Void) throws {
         guard let data = FileManager.default.contents(atPath: url.path) else { throw ModelLoadingError.missingFile(url.path) }
-        do { try check(JSONDecoder().decode(type, from: data)) } catch let error as ModelLoadingError { throw error } catch {
+        do { try check(LocatingJSONDecoder.decode(type, from: data)) } catch let error as ModelLoadingError { throw error } catch {
             throw ModelLoadingError.invalidConfiguration(FileErrorText.describe(error, path: url.path))
         }
     }

@@ -77,7 +77,7 @@ import Tensors
         }
         let configuration: CLIPTextConfiguration
         do {
-            configuration = try JSONDecoder().decode(CLIPTextConfiguration.self, from: configData)
+            configuration = try LocatingJSONDecoder.decode(CLIPTextConfiguration.self, from: configData)
         } catch {
             throw ModelLoadingError.invalidConfiguration(FileErrorText.describe(error, path: configURL.path))
         }

@@ -32,11 +32,9 @@ final class FileErrorTextTests: XCTestCase {
             enum CodingKeys: String, CodingKey { case inChannels = "in_channels", scale, blocks, enabled }
         }
         func reason(_ json: String) -> String {
-            do {
-                _ = try LocatingJSONDecoder.decode(Config.self, from: Data(json.utf8))
-                return "decoded"
-            } catch {
-                return FileErrorText.reason(error)
+            switch Result(catching: { try LocatingJSONDecoder.decode(Config.self, from: Data(json.utf8)) }) {
+            case .success: return "decoded"
+            case .failure(let error): return FileErrorText.reason(error)
             }
         }
         let blocks = #""blocks": [{"widths": [32, 64]}], "enabled": true"#

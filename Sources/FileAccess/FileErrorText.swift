@@ -12,12 +12,17 @@ public enum FileErrorText {
     /// The reason alone: a POSIX message, a Cocoa file error in words, or where a JSON document went wrong.
     public static func reason(_ error: Error) -> String {
         if let decoding = error as? DecodingError { return reason(decoding) }
+        if let output = error as? OutputFileError { return output.reason }
+        let original = error
         let error = error as NSError
         if error.domain == NSPOSIXErrorDomain { return posixMessage(Int32(error.code)) }
         if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
             return posixMessage(Int32(underlying.code))
         }
-        guard error.domain == NSCocoaErrorDomain else { return "\(error.localizedDescription)" }
+        guard error.domain == NSCocoaErrorDomain else {
+            // A Swift error bridged to NSError describes itself as "Module.Type error 1"; its own description says more.
+            return type(of: original) is NSError.Type ? error.localizedDescription : String(describing: original)
+        }
         switch CocoaError.Code(rawValue: error.code) {
         case .fileNoSuchFile, .fileReadNoSuchFile: return "no such file"
         case .fileReadNoPermission, .fileWriteNoPermission, .fileLocking: return "permission denied"
@@ -35,15 +40,23 @@ public enum FileErrorText {
 
     private static func reason(_ error: DecodingError) -> String {
         func place(_ context: DecodingError.Context) -> String {
-            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-            return keys.isEmpty ? "" : keys.joined(separator: ".") + ": "
+            let path = context.codingPath.enumerated().map { position, key in
+                key.intValue.map { "[\($0)]" } ?? (position == 0 ? "" : ".") + key.stringValue
+            }
+            return path.isEmpty ? "" : path.joined() + ": "
+        }
+        // `LocatingJSONDecoder` says what it found in these words; Foundation's own descriptions are for developers.
+        func found(_ context: DecodingError.Context) -> String {
+            context.debugDescription.hasPrefix("found ") ? ", " + context.debugDescription : ""
         }
         switch error {
-        case .typeMismatch(let type, let context): return "\(place(context))expected \(typeName(type))"
+        case .typeMismatch(let type, let context): return "\(place(context))expected \(typeName(type))\(found(context))"
         case .valueNotFound(let type, let context): return "\(place(context))expected \(typeName(type)), found null"
         case .keyNotFound(let key, let context): return "\(place(context))missing \"\(key.stringValue)\""
         case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "not valid JSON" : "\(place(context))a value out of range or of the wrong kind"
+            if context.codingPath.isEmpty { return "not valid JSON" }
+            if context.debugDescription.hasSuffix(" is out of range") { return "\(place(context))\(context.debugDescription)" }
+            return "\(place(context))a value out of range or of the wrong kind"
         @unknown default: return "not valid JSON"
         }
     }

@@ -1,8 +1,9 @@
 import Foundation
 import Glibc
 
-/// Writing an output file failed: `description` names the file and the reason in plain words.
-public struct OutputFileError: Error, Equatable, CustomStringConvertible {
+/// Writing an output file failed: `description` names the file and the reason in plain words ("no space left on
+/// device" for ENOSPC); so does `localizedDescription`, which would otherwise read "OutputFileError error 1".
+public struct OutputFileError: Error, Equatable, CustomStringConvertible, LocalizedError {
     public let path: String
     public let reason: String
 
@@ -16,4 +17,6 @@ public struct OutputFileError: Error, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "cannot write \(path): \(reason)" }
+
+    public var errorDescription: String? { description }
 }

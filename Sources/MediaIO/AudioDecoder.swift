@@ -40,6 +40,10 @@ public final class AudioDecoder {
     /// Whether the last packet read was flagged corrupt: demuxers flag a packet cut off by the end of the file
     /// (a WAV whose data chunk is shorter than its header says).
     private var lastPacketCorrupt = false
+    /// A WAV whose header leaves its data size open (written to a pipe): its data ends with the file.
+    private let dataRunsToEndOfFile: Bool
+    /// Source samples (per channel) converted so far: where the next frame starts, to name a bad sample's time.
+    private var sourceSamplesSeen = 0
 
     public init(path: String, sampleRate: Int = 16_000) throws {
         guard Self.sampleRateRange.contains(sampleRate) else {
@@ -79,6 +83,7 @@ public final class AudioDecoder {
             }
         }
         streamIndex = best
+        dataRunsToEndOfFile = context.pointee.iformat.map { String(cString: $0.pointee.name) } == "wav" && WAVHeader.dataSizeUnknown(path: path)
         format = context
         cleanup = nil
 
@@ -245,6 +250,7 @@ public final class AudioDecoder {
               frame.pointee.ch_layout.nb_channels == decoder!.pointee.ch_layout.nb_channels else {
             throw MediaError(.unreadable, path: path, "the audio format changes in the middle of the stream")
         }
+        try checkFinite(frame)
         let capacity = Int(swr_get_out_samples(resampler, frame.pointee.nb_samples))
         guard capacity > 0 else { return [] }
         var output = [Float](repeating: 0, count: capacity)
@@ -258,7 +264,48 @@ public final class AudioDecoder {
             throw MediaError.ffmpeg(.unreadable, path: path, "audio resampling failed", code: produced)
         }
         output.removeLast(capacity - Int(produced))
+        try checkFinite(converted: output)
         return limited(output)
+    }
+
+    /// A NaN or infinite sample in a float or double stream would pass through resampling and the encoder's
+    /// normalisation into every feature of the clip; it is refused with its time instead.
+    private func checkFinite(_ frame: UnsafeMutablePointer<AVFrame>) throws {
+        let count = Int(frame.pointee.nb_samples), channels = Int(frame.pointee.ch_layout.nb_channels)
+        let format = AVSampleFormat(frame.pointee.format)
+        defer { sourceSamplesSeen += count }
+        guard count > 0, channels > 0, let planes = frame.pointee.extended_data else { return }
+        let planar = av_sample_fmt_is_planar(format) != 0
+        let perPlane = planar ? count : count * channels
+        func firstBad<Sample: BinaryFloatingPoint>(_ type: Sample.Type) -> Int? {
+            for plane in 0..<(planar ? channels : 1) {
+                guard let data = planes[plane] else { continue }
+                let samples = UnsafeRawPointer(data).assumingMemoryBound(to: Sample.self)
+                if let index = (0..<perPlane).first(where: { !samples[$0].isFinite }) { return planar ? index : index / channels }
+            }
+            return nil
+        }
+        let bad: Int?
+        switch format {
+        case AV_SAMPLE_FMT_FLT, AV_SAMPLE_FMT_FLTP: bad = firstBad(Float.self)
+        case AV_SAMPLE_FMT_DBL, AV_SAMPLE_FMT_DBLP: bad = firstBad(Double.self)
+        default: return
+        }
+        if let bad {
+            let seconds = Double(sourceSamplesSeen + bad) / Double(source.sampleRate)
+            throw MediaError(
+                .nonFiniteSamples, path: path,
+                "the audio holds a sample that is not a finite number (NaN or infinity) at \(String(format: "%.3f", seconds)) s")
+        }
+    }
+
+    /// Finite samples too large for Float32 once mixed or filtered become infinite in the conversion.
+    private func checkFinite(converted samples: [Float]) throws {
+        guard let bad = samples.firstIndex(where: { !$0.isFinite }) else { return }
+        let seconds = Double(samplesDelivered + bad) / Double(sampleRate)
+        throw MediaError(
+            .nonFiniteSamples, path: path,
+            "the audio's samples overflow when converted to mono Float32 at \(String(format: "%.3f", seconds)) s (values beyond Float32's range)")
     }
 
     /// Cuts what lies past the declared length, and counts what is delivered.
@@ -297,7 +344,8 @@ public final class AudioDecoder {
                 "the audio ends after \(String(format: "%.3f", decodedSeconds)) s with a read error: truncated or damaged file",
                 code: readError)
         }
-        if lastPacketCorrupt {
+        // A WAV written to a pipe ends where the file ends: its last, shorter packet is the end of the data.
+        if lastPacketCorrupt, !dataRunsToEndOfFile {
             throw MediaError(
                 .truncated, path: path,
                 "the audio's last packet is cut short after \(String(format: "%.3f", decodedSeconds)) s: truncated file")

@@ -130,6 +130,9 @@ public enum FrameReader {
     }
 
     private static func noFramesError(_ input: MediaInput) -> MediaError {
+        if input.isStillImage, let damaged = input.damagedPacketError {
+            return MediaError.ffmpeg(.noFrames, path: input.path, "the picture's data is damaged or cut short", code: damaged)
+        }
         if let readError = input.readError {
             return MediaError.ffmpeg(
                 .noFrames, path: input.path, "no frame could be decoded; the file looks truncated or corrupt",

@@ -5,9 +5,14 @@ import Foundation
 enum JPEGHeader {
     static func size(of data: Data) -> (width: Int, height: Int)? {
         let bytes = [UInt8](data)
-        guard bytes.count > 4, bytes[0] == 0xFF, bytes[1] == 0xD8,
-              bytes[bytes.count - 2] == 0xFF, bytes[bytes.count - 1] == 0xD9
-        else { return nil }
+        guard bytes.count > 4, bytes[bytes.count - 2] == 0xFF, bytes[bytes.count - 1] == 0xD9 else { return nil }
+        return frameSize(bytes)
+    }
+
+    /// The size the frame header declares, whether or not the rest of the file is there; `bytes` may be any
+    /// prefix of the file.
+    static func frameSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
+        guard bytes.count > 4, bytes[0] == 0xFF, bytes[1] == 0xD8 else { return nil }
         var offset = 2
         while offset + 9 < bytes.count {
             guard bytes[offset] == 0xFF else { return nil }

@@ -13,6 +13,10 @@ public struct MediaError: Error, CustomStringConvertible, Sendable, Equatable {
         case noAudioStream
         case noFrames
         case truncated
+        /// An audio sample that is NaN or infinite.
+        case nonFiniteSamples
+        /// A picture larger than the decoder accepts.
+        case tooLarge
         case frameOutOfRange
         case invalidArgument
         case encodeFailed

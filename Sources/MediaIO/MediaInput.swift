@@ -12,6 +12,11 @@ final class MediaInput {
     private var decoderDrained = false
     /// The first read error that ended the input early, reported when no frame could be decoded at all.
     private(set) var readError: Int32?
+    /// The first packet the decoder refused as damaged, reported when no frame could be decoded at all.
+    private(set) var damagedPacketError: Int32?
+    /// A still image is one packet: decoded with FFmpeg's strict error checks, so a cut or damaged picture is
+    /// an error instead of a picture with its missing part filled in.
+    let isStillImage: Bool
 
     /// How the decoder spreads work over cores. Frame threading decodes several frames at once, which pays off
     /// when many frames are wanted but makes the first frame wait for a pipeline of them; slice threading
@@ -42,11 +47,18 @@ final class MediaInput {
         defer { decoderCleanup?() }
 
         let stream = context.pointee.streams[Int(bestStream)]!
+        if stream.pointee.codecpar.pointee.width <= 0 || stream.pointee.codecpar.pointee.height <= 0,
+           let error = PictureHeader.sizeError(path: path) {
+            throw error
+        }
+        let formatName = context.pointee.iformat.map { String(cString: $0.pointee.name) } ?? ""
+        isStillImage = MediaProbe.isStillImage(formatName: formatName, stream: stream)
         let parameterStatus = avcodec_parameters_to_context(codecContext, stream.pointee.codecpar)
         guard parameterStatus >= 0 else {
             throw MediaError.ffmpeg(.unreadable, path: path, "could not configure the decoder", code: parameterStatus)
         }
         codecContext.pointee.thread_count = 0
+        if isStillImage { codecContext.pointee.err_recognition |= AV_EF_EXPLODE }
         codecContext.pointee.thread_type = threading == .firstFrameSoonest ? FF_THREAD_SLICE : FF_THREAD_FRAME | FF_THREAD_SLICE
         let openCodecStatus = avcodec_open2(codecContext, codec, nil)
         guard openCodecStatus >= 0 else {
@@ -151,6 +163,7 @@ final class MediaInput {
             let sendStatus = avcodec_send_packet(decoder, packet)
             if sendStatus >= 0 || sendStatus == FFmpegStatus.tryAgain { return }
             // A damaged packet: skip it and read on.
+            if damagedPacketError == nil { damagedPacketError = sendStatus }
         }
     }
 }

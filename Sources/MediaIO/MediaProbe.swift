@@ -48,7 +48,7 @@ public enum MediaProbe {
 
     /// Still images come through the image2 demuxer (or its per-format `_pipe` variants) as a single picture,
     /// or as an attached picture such as album art.
-    private static func isStillImage(formatName: String, stream: UnsafeMutablePointer<AVStream>) -> Bool {
+    static func isStillImage(formatName: String, stream: UnsafeMutablePointer<AVStream>) -> Bool {
         if stream.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0 { return true }
         return formatName == "image2" || formatName.hasSuffix("_pipe")
     }

@@ -109,6 +109,7 @@ struct FinishedWindows {
     func write(window index: Int, frames: [RGBImage]) throws {
         let target = windowFolder(index)
         let staging = folder.appendingPathComponent(".\(target.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
+        let createsFolder = !FileManager.default.fileExists(atPath: folder.path)
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try? FileManager.default.removeItem(at: staging)
@@ -125,8 +126,10 @@ struct FinishedWindows {
             try? FileManager.default.removeItem(at: target)
             try FileManager.default.moveItem(at: staging, to: target)
         } catch {
-            // The staging folder is this call's own; nothing half-written stays behind.
+            // The staging folder (and the windows folder, when this call made it) is this call's own; nothing
+            // half-written stays behind.
             try? FileManager.default.removeItem(at: staging)
+            if createsFolder { try? FileManager.default.removeItem(at: folder) }
             throw RenderError.invalid("cannot keep window \(index + 1)'s frames in \(folder.path): \(FileErrorText.reason(error))")
         }
     }

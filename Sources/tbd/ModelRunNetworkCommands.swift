@@ -28,6 +28,9 @@ struct NetworkRunOptions: ParsableArguments {
             let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: inputs))
             var tensors: [String: Tensor] = [:]
             for name in names where file.entries[name] != nil { tensors[name] = try file.tensor(named: name) }
+            if let bad = tensors.keys.sorted().first(where: { !tensors[$0]!.isFinite }) {
+                throw CLIError("tensor \(bad) holds NaN or infinite values")
+            }
             return tensors
         } catch {
             // A file that cannot be opened is named by the error already; a bad header or tensor is not.

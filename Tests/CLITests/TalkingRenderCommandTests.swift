@@ -132,6 +132,9 @@ final class TalkingRenderCommandTests: XCTestCase {
         config["use_motion_module"] = false
         config["use_audio_module"] = false
         try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        // The weights must match: a file holding modules the config leaves out is refused.
+        try removeTensors(containing: ["motion_modules.", "audio_modules."],
+                          from: model.appendingPathComponent("denoising_unet/diffusion_pytorch_model.safetensors"))
         let speech = root.appendingPathComponent("speech.wav")
         try writeSpeech(speech, seconds: 0.3)
         let run = try tbd(["render", "--coarse", "a face", "--fine", "a smiling face", "--model", model.path,
@@ -147,5 +150,27 @@ final class TalkingRenderCommandTests: XCTestCase {
         XCTAssertEqual(plain.status, 0, plain.stderr)
         XCTAssertTrue(plain.stderr.contains("has no motion modules"), plain.stderr)
         XCTAssertTrue(plain.stderr.contains("has no audio modules"), plain.stderr)
+    }
+
+    /// Rewrites a safetensors file without the tensors whose names contain any of `parts`.
+    private func removeTensors(containing parts: [String], from url: URL) throws {
+        let data = try Data(contentsOf: url)
+        let headerLength = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try XCTUnwrap(JSONSerialization.jsonObject(with: data.subdata(in: 8..<8 + headerLength)) as? [String: Any])
+        var kept: [String: Any] = header["__metadata__"].map { ["__metadata__": $0] } ?? [:]
+        var body = Data()
+        for name in header.keys.sorted() where name != "__metadata__" && !parts.contains(where: { name.contains($0) }) {
+            var entry = try XCTUnwrap(header[name] as? [String: Any])
+            let offsets = try XCTUnwrap(entry["data_offsets"] as? [Int])
+            entry["data_offsets"] = [body.count, body.count + offsets[1] - offsets[0]]
+            body.append(data.subdata(in: 8 + headerLength + offsets[0]..<8 + headerLength + offsets[1]))
+            kept[name] = entry
+        }
+        let json = try JSONSerialization.data(withJSONObject: kept)
+        var file = Data()
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
+        file.append(json)
+        file.append(body)
+        try file.write(to: url)
     }
 }

@@ -106,6 +106,35 @@ final class AudioDecoderTests: TemporaryFolderTestCase {
         }
     }
 
+    /// One NaN in a float WAV used to become NaN in every feature of the clip; it is refused with its time.
+    func testANonFiniteSampleIsRefusedWithItsTime() throws {
+        for (bad, rate, channels) in [(Float.nan, 16_000, 1), (Float.infinity, 44_100, 2)] {
+            var samples = (0..<(rate * channels)).map { Float(sin(Double($0) * 0.05)) * 0.5 }
+            samples[(rate / 2) * channels + channels - 1] = bad
+            let file = path("bad-\(channels).wav")
+            try Self.writeFloatWAV(samples, rate: rate, channels: channels, to: file)
+            let error = assertMediaError(.nonFiniteSamples) { try AudioDecoder.decode(path: file) }
+            XCTAssertTrue(error?.description.hasPrefix(file + ": ") ?? false, error?.description ?? "")
+            XCTAssertTrue(error?.description.contains("at 0.500 s") ?? false, error?.description ?? "")
+        }
+        // The same file with the sample finite decodes.
+        try Self.writeFloatWAV([Float](repeating: 0.25, count: 16_000), rate: 16_000, channels: 1, to: path("good.wav"))
+        XCTAssertEqual(try AudioDecoder.decode(path: path("good.wav")).samples.count, 16_000)
+    }
+
+    /// `ffmpeg ... -f wav -` cannot seek back to fill in the sizes and leaves 0xFFFFFFFF in the RIFF and data
+    /// size fields: such a file ends where its data ends, and decodes to the same samples as the sized file.
+    func testAWAVWrittenToAPipeDecodesLikeTheSizedOne() throws {
+        var data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("tone.wav")))
+        let dataChunk = try XCTUnwrap(data.range(of: Data("data".utf8))).lowerBound
+        for offset in [4, dataChunk + 4] { data.replaceSubrange(offset..<(offset + 4), with: [0xFF, 0xFF, 0xFF, 0xFF]) }
+        let piped = path("piped.wav")
+        try data.write(to: URL(fileURLWithPath: piped))
+        let sized = try AudioDecoder.decode(path: Fixtures.path("tone.wav"))
+        XCTAssertEqual(try AudioDecoder.decode(path: piped).samples, sized.samples)
+        XCTAssertEqual(try AudioProbe.probe(path: piped).sampleRate, sized.source.sampleRate)
+    }
+
     func testProbeDescribesTheAudioStream() throws {
         let wav = try AudioProbe.probe(path: Fixtures.path("chord.wav"))
         XCTAssertEqual(wav, AudioStreamInfo(codecName: "pcm_s16le", sampleRate: 44_100, channels: 2, duration: wav.duration))
@@ -126,6 +155,18 @@ final class AudioDecoderTests: TemporaryFolderTestCase {
         append(UInt32(rate)); append(UInt32(rate * 2)); append(UInt16(2)); append(UInt16(16))
         data.append(contentsOf: Array("data".utf8)); append(UInt32(samples.count * 2))
         for sample in samples { append(sample) }
+        try data.write(to: URL(fileURLWithPath: path))
+    }
+
+    /// A WAV of IEEE float samples (format 3), interleaved.
+    static func writeFloatWAV(_ samples: [Float], rate: Int, channels: Int, to path: String) throws {
+        var data = Data()
+        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
+        data.append(contentsOf: Array("RIFF".utf8)); append(UInt32(36 + samples.count * 4))
+        data.append(contentsOf: Array("WAVEfmt ".utf8)); append(UInt32(16)); append(UInt16(3)); append(UInt16(channels))
+        append(UInt32(rate)); append(UInt32(rate * 4 * channels)); append(UInt16(4 * channels)); append(UInt16(32))
+        data.append(contentsOf: Array("data".utf8)); append(UInt32(samples.count * 4))
+        for sample in samples { append(sample.bitPattern) }
         try data.write(to: URL(fileURLWithPath: path))
     }
 }

@@ -79,6 +79,55 @@ final class BadInputTests: TemporaryFolderTestCase {
         assertMediaError(.unreadable) { try MediaProbe.probe(path: "/dev/zero") }
     }
 
+    /// FFmpeg refuses a picture this large before reporting its size: it used to read as "truncated or corrupt".
+    func testAPictureTooLargeToDecodeSaysSoWithItsSize() throws {
+        let file = path("huge.png")
+        try Self.pngHeaderOnly(width: 60_000, height: 60_000).write(to: URL(fileURLWithPath: file))
+        for operation in ["readFrame", "probe"] {
+            let error = assertMediaError(.tooLarge) {
+                if operation == "probe" { _ = try MediaProbe.probe(path: file) } else { _ = try FrameReader.readFrame(path: file) }
+            }
+            XCTAssertTrue(error?.description.hasPrefix(file + ": ") ?? false, error?.description ?? "")
+            XCTAssertTrue(error?.reason.contains("60000x60000 pixels, too large") ?? false, error?.reason ?? "")
+            XCTAssertTrue(error?.reason.contains("16000x16000") ?? false, error?.reason ?? "")
+        }
+    }
+
+    /// A cut JPEG used to decode with its missing rows filled in, silently.
+    func testACutJPEGIsRefused() throws {
+        let image = RGBImage(width: 96, height: 64, pixels: (0..<(96 * 64 * 3)).map { UInt8(truncatingIfNeeded: $0 &* 37) })
+        let whole = try ImageEncoding.jpeg(image, quality: 95)
+        let complete = path("whole.jpg")
+        try whole.write(to: URL(fileURLWithPath: complete))
+        XCTAssertEqual(try FrameReader.readFrame(path: complete).width, 96)
+        let cut = path("cut.jpg")
+        try whole.prefix(whole.count * 2 / 3).write(to: URL(fileURLWithPath: cut))
+        let error = assertMediaError(.noFrames) { try FrameReader.readFrame(path: cut) }
+        XCTAssertTrue(error?.description.hasPrefix(cut + ": the picture's data is damaged or cut short") ?? false,
+                      error?.description ?? "")
+    }
+
+    /// A PNG signature and IHDR chunk declaring `width` x `height`, with one tiny IDAT and IEND.
+    static func pngHeaderOnly(width: UInt32, height: UInt32) -> Data {
+        func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
+            let typed = Array(type.utf8) + body
+            return bigEndian(UInt32(body.count)) + typed + bigEndian(crc32(typed))
+        }
+        func bigEndian(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) } }
+        func crc32(_ bytes: [UInt8]) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+            }
+            return ~crc
+        }
+        let header = bigEndian(width) + bigEndian(height) + [8, 2, 0, 0, 0]
+        // An empty zlib stream (stored, final block of length 0): the data never matters, the size is refused first.
+        let data = [0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x01] as [UInt8]
+        return Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", header) + chunk("IDAT", data) + chunk("IEND", []))
+    }
+
     func testErrorDescriptionNamesFileAndProblem() {
         let error = MediaError(.fileNotFound, path: "/clips/a.mp4", "file not found")
         XCTAssertEqual(error.description, "/clips/a.mp4: file not found")

@@ -28,6 +28,13 @@ final class TalkingCheckpointTests: XCTestCase {
         return copy
     }
 
+    /// Rewrites the JSON object in `url` with `edit` applied.
+    private func editJSON(_ url: URL, _ edit: (inout [String: Any]) -> Void) throws {
+        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        edit(&json)
+        try JSONSerialization.data(withJSONObject: json).write(to: url)
+    }
+
     private func assertRefused<T>(_ body: @autoclosure () throws -> T, part: String, mentioning text: String,
                                   file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try body(), file: file, line: line) { error in
@@ -108,12 +115,77 @@ final class TalkingCheckpointTests: XCTestCase {
         assertRefused(try TalkingHeadCheckpoint(directory: copy), part: "model_index.json", mentioning: "not TalkingHeadPipeline")
     }
 
+    /// model_index.json was read for its class only: a missing component, an entry that is not a pair and a
+    /// component named like a path all loaded.
+    func testEveryModelIndexEntryIsChecked() throws {
+        let copy = try fixtureCopy()
+        let url = copy.appendingPathComponent("model_index.json")
+        let original = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let cases: [(String, (inout [String: Any]) -> Void, String)] = [
+            ("missing", { $0["audio_proj"] = nil }, "lists no \"audio_proj\" component"),
+            ("absent", { $0["audio_proj"] = [NSNull(), NSNull()] }, "lists no \"audio_proj\" component"),
+            ("not a pair", { $0["vae"] = "AutoencoderKL" }, "component \"vae\" must be a [library, class] pair, not \"AutoencoderKL\""),
+            ("three", { $0["vae"] = ["diffusers", "AutoencoderKL", "x"] }, "component \"vae\" must be a [library, class] pair"),
+            ("numbers", { $0["vae"] = [1, 2] }, "component \"vae\" must be a [library, class] pair of names, not [1,2]"),
+            ("a path", { $0["../../etc"] = ["diffusers", "UNet2DConditionModel"] }, "component name \"../../etc\" is not a folder name"),
+            ("unknown", { $0["face_locator"] = ["hallo", "FaceLocator"] }, "lists \"face_locator\", which is not a component"),
+        ]
+        for (label, edit, message) in cases {
+            var index = original
+            edit(&index)
+            try JSONSerialization.data(withJSONObject: index).write(to: url)
+            XCTAssertThrowsError(try TalkingHeadCheckpoint(directory: copy), label) { error in
+                guard let refusal = error as? TalkingCheckpointError else { return XCTFail("\(label): \(error)") }
+                XCTAssertEqual(refusal.part, "model_index.json", label)
+                XCTAssertTrue(refusal.reason.contains(message), "\(label): \(refusal.reason)")
+                XCTAssertFalse(refusal.reason.contains("invalid model configuration"), "\(label): \(refusal.reason)")
+            }
+        }
+    }
+
+    /// A string "1" used to be reported as "_tbd_format 1 is not 1".
+    func testTheFormatMustBeTheNumberOne() throws {
+        let copy = try fixtureCopy()
+        for (value, found) in [("1", "the string \"1\""), (2, "2")] as [(Any, String)] {
+            try editJSON(copy.appendingPathComponent("model_index.json")) { $0["_tbd_format"] = value }
+            assertRefused(try TalkingHeadCheckpoint(directory: copy), part: "model_index.json",
+                          mentioning: "_tbd_format must be the number 1, not \(found)")
+        }
+    }
+
+    /// `attention_block_types: []` loaded a motion module without attention, its weights never read.
+    func testAMotionConfigWithoutAttentionBlocksIsRefused() throws {
+        let copy = try fixtureCopy()
+        try editJSON(copy.appendingPathComponent("denoising_unet/config.json")) { json in
+            var motion = json["motion_module_kwargs"] as? [String: Any] ?? [:]
+            motion["attention_block_types"] = [String]()
+            json["motion_module_kwargs"] = motion
+        }
+        assertRefused(try TalkingHeadCheckpoint(directory: copy), part: "denoising_unet", mentioning: "attention_block_types lists no attention blocks")
+    }
+
+    /// A config that leaves out the motion modules while the weights hold them used to load and render without them.
+    func testWeightsTheConfigLeavesOutAreRefused() throws {
+        let copy = try fixtureCopy()
+        try editJSON(copy.appendingPathComponent("denoising_unet/config.json")) { $0["use_motion_module"] = false }
+        let checkpoint = try TalkingHeadCheckpoint(directory: copy)
+        assertRefused(try checkpoint.videoUNet(), part: "denoising_unet",
+                      mentioning: "\(copy.path)/denoising_unet/diffusion_pytorch_model.safetensors holds")
+        assertRefused(try checkpoint.videoUNet(), part: "denoising_unet", mentioning: "the network does not use (down_blocks.0.motion_modules.0.")
+    }
+
+    /// A config value of the wrong JSON type used to be reported as "not valid JSON".
+    func testAConfigValueOfTheWrongTypeIsNamedByItsKey() throws {
+        let copy = try fixtureCopy()
+        let url = copy.appendingPathComponent("reference_unet/config.json")
+        try editJSON(url) { $0["in_channels"] = 1.5 }
+        assertRefused(try TalkingHeadCheckpoint(directory: copy), part: "reference_unet",
+                      mentioning: "\(url.path): in_channels: expected a whole number, found 1.5")
+    }
+
     func testBadConfigIsNamed() throws {
         let copy = try fixtureCopy()
-        let url = copy.appendingPathComponent("denoising_unet/config.json")
-        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-        json["use_inflated_groupnorm"] = false
-        try JSONSerialization.data(withJSONObject: json).write(to: url)
+        try editJSON(copy.appendingPathComponent("denoising_unet/config.json")) { $0["use_inflated_groupnorm"] = false }
         assertRefused(try TalkingHeadCheckpoint(directory: copy), part: "denoising_unet", mentioning: "use_inflated_groupnorm")
         try Data("{not json".utf8).write(to: copy.appendingPathComponent("reference_unet/config.json"))
         assertRefused(try TalkingHeadCheckpoint(directory: copy), part: "reference_unet", mentioning: "config.json")

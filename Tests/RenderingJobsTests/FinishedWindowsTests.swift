@@ -79,4 +79,20 @@ final class FinishedWindowsTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: parent.appendingPathComponent(aside[0]).appendingPathComponent("window-00000/frame-000.png").path),
                       "the windows of the first identity are kept")
     }
+
+    func testAWindowThatCannotBeKeptLeavesNothingBehind() throws {
+        let windows = try makeWindows()
+        let folder = windows.folder.deletingLastPathComponent()
+        let good = RGBImage(width: 8, height: 8, filledWith: (10, 20, 30))
+        let broken = RGBImage(width: 0, height: 0, pixels: [])
+        XCTAssertThrowsError(try windows.write(window: 0, frames: [good, broken])) { error in
+            XCTAssertTrue("\(error)".contains("cannot keep window 1's frames in \(windows.folder.path): "), "\(error)")
+            XCTAssertFalse("\(error)".contains("error 1"), "\(error)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), [], "no windows folder, no staging folder")
+        // With earlier windows kept, only the failed window's staging folder goes.
+        try windows.write(window: 0, frames: [good])
+        XCTAssertThrowsError(try windows.write(window: 1, frames: [good, broken]))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: windows.folder.path), ["window-00000"])
+    }
 }

@@ -148,6 +148,22 @@ final class SafeTensorsTests: XCTestCase {
                          "space padding after the JSON is allowed")
     }
 
+    /// The JSON parser keeps one of two equal keys, so a header naming a tensor twice used to load whichever it
+    /// kept; every object's keys are now checked while the header is scanned.
+    func testAHeaderNamingAKeyTwiceIsRefused() {
+        let entry = { (name: String, begin: Int, end: Int) in
+            "\"\(name)\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[\(begin),\(end)]}"
+        }
+        assertRejected(file(header: "{\(entry("w", 0, 4)),\(entry("w", 4, 8))}", dataBytes: 8), containing: "names \"w\" twice")
+        // The same key written with an escape.
+        assertRejected(file(header: "{\(entry("w", 0, 4)),\(entry("\\u0077", 4, 8))}", dataBytes: 8), containing: "names \"w\" twice")
+        assertRejected(file(header: #"{"w":{"dtype":"F32","dtype":"F16","shape":[1],"data_offsets":[0,4]}}"#, dataBytes: 4),
+                       containing: "names \"dtype\" twice")
+        assertRejected(file(header: #"{"__metadata__":{"k":"a","k":"b"}}"#, dataBytes: 0), containing: "names \"k\" twice")
+        // Equal strings as values, and keys repeated in different objects, are fine.
+        XCTAssertNoThrow(try SafeTensorsFile(data: file(header: #"{"__metadata__":{"a":"w","b":"w"},"# + entry("w", 0, 4) + "}", dataBytes: 4)))
+    }
+
     func testMissingFileIsAnError() {
         XCTAssertThrowsError(try SafeTensorsFile(contentsOf: URL(fileURLWithPath: "/nonexistent/model.safetensors"))) { error in
             guard case .unreadable = error as? SafeTensorsError else { return XCTFail("\(error)") }

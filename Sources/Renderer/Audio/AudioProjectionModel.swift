@@ -46,6 +46,7 @@ import Tensors
         proj2 = try linear("proj2", intermediateWidth, intermediateWidth)
         proj3 = try linear("proj3", intermediateWidth, contextTokens * outputWidth)
         norm = try LayerNormLayer(reader, "norm", width: outputWidth, epsilon: Self.normEpsilon)
+        try weights.requireEveryTensorRead()
     }
 
     /// A folder with the weights (`diffusion_pytorch_model.safetensors` or `model.safetensors`) and optionally
@@ -85,8 +86,9 @@ import Tensors
         Wav2Vec2FeatureEncoder.activate(&hidden.scalars, "relu")
         hidden = hidden.linear(proj2.weight, bias: proj2.bias)
         Wav2Vec2FeatureEncoder.activate(&hidden.scalars, "relu")
-        let tokens = hidden.linear(proj3.weight, bias: proj3.bias)
-        return norm(tokens.reshaped([frames, contextTokens, outputWidth]))
+        let tokens = norm(hidden.linear(proj3.weight, bias: proj3.bias).reshaped([frames, contextTokens, outputWidth]))
+        guard tokens.isFinite else { throw RenderError.nonFinite("the audio projection's tokens") }
+        return tokens
     }
 
     /// The unconditional audio condition: zeros of the projected tokens' shape.

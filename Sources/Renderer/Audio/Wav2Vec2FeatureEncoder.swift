@@ -148,7 +148,8 @@ struct Wav2Vec2FeatureEncoder {
                 if gelu {
                     for index in range { base[index] = gaussianErrorLinearUnit(base[index]) }
                 } else {
-                    for index in range { base[index] = max(0, base[index]) }
+                    // NaN passes through, as in PyTorch: mapped to 0 it would hide a damaged input behind zeros.
+                    for index in range where base[index] < 0 { base[index] = 0 }
                 }
             }
         }

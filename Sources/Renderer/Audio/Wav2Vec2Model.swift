@@ -1,4 +1,5 @@
 import Foundation
+import FileAccess
 import Tensors
 
 /// wav2vec 2.0 (transformers' `Wav2Vec2Model`) with Hallo's frame alignment: the waveform is normalised, the
@@ -25,6 +26,10 @@ import Tensors
     public convenience init(configuration: Wav2Vec2Configuration, preprocessor: Wav2Vec2Preprocessor = Wav2Vec2Preprocessor(),
                             weights: SafeTensorsFile) throws {
         try self.init(configuration: configuration, preprocessor: preprocessor, source: weights)
+        let prefix = Self.weightPrefix(weights)
+        // A CTC checkpoint's head (`lm_head`) lies outside the encoder, and `masked_spec_embed` is the vector
+        // SpecAugment masks with in training: inference reads neither.
+        try weights.requireEveryTensorRead(ignoring: { !$0.hasPrefix(prefix) || $0 == prefix + "masked_spec_embed" })
     }
 
     init(configuration: Wav2Vec2Configuration, preprocessor: Wav2Vec2Preprocessor = Wav2Vec2Preprocessor(),
@@ -33,7 +38,7 @@ import Tensors
         try preprocessor.validate()
         self.configuration = configuration
         self.preprocessor = preprocessor
-        let prefix = weights.contains("wav2vec2.feature_projection.projection.weight") ? "wav2vec2." : ""
+        let prefix = Self.weightPrefix(weights)
         let root = WeightReader(source: weights, prefix: prefix)
         let hidden = configuration.hiddenSize
         let features = configuration.convDim.last!
@@ -48,6 +53,11 @@ import Tensors
         layers = try (0..<configuration.numHiddenLayers).map {
             try Wav2Vec2EncoderLayer(root.scope("encoder.layers.\($0)"), configuration: configuration)
         }
+    }
+
+    /// "wav2vec2." for a `Wav2Vec2ForCTC` checkpoint, whose encoder lies under that prefix; "" otherwise.
+    private static func weightPrefix(_ weights: WeightSource) -> String {
+        weights.contains("wav2vec2.feature_projection.projection.weight") ? "wav2vec2." : ""
     }
 
     /// A transformers folder: `config.json`, `model.safetensors` and `preprocessor_config.json` (when absent,
@@ -67,9 +77,9 @@ import Tensors
             return nil
         }
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            return try LocatingJSONDecoder.decode(T.self, from: data)
         } catch {
-            throw ModelLoadingError.invalidConfiguration("\(url.path): \(error)")
+            throw ModelLoadingError.invalidConfiguration(FileErrorText.describe(error, path: url.path))
         }
     }
 
@@ -121,7 +131,9 @@ import Tensors
         }
         let features = try convolutionalFeatures(input)
         let states = encode(features.interpolatedRows(to: frames))
-        return Self.stack(states)
+        let stacked = Self.stack(states)
+        guard stacked.isFinite else { throw RenderError.nonFinite("the audio encoder's features") }
+        return stacked
     }
 
     /// [T, D] per layer to [T, L, D].

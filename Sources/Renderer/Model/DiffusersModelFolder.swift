@@ -26,15 +26,45 @@ import Tensors
         guard let index = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ModelLoadingError.invalidConfiguration("\(indexURL.path) is not a JSON object")
         }
+        func refuse(_ reason: String) -> ModelLoadingError { .invalidConfiguration("\(indexURL.path): \(reason)") }
         pipelineClass = index["_class_name"] as? String
         var components: [String: Component] = [:]
         for (name, value) in index where !name.hasPrefix("_") {
-            // Components are ["library", "Class"]; [null, null] marks an absent optional one.
-            guard let pair = value as? [Any], pair.count == 2, let library = pair[0] as? String, let className = pair[1] as? String else { continue }
+            // Components are lists, ["library", "Class"], or [null, null] for an absent optional one; other values
+            // are the pipeline's own settings (`requires_safety_checker: true`), unless the name is a component's.
+            guard value is [Any] || Self.componentNames.contains(name) else { continue }
+            // A component's name is its folder: anything else would read weights from outside the checkpoint.
+            guard Self.isFolderName(name) else {
+                throw refuse("component name \"\(name)\" is not a folder name inside the checkpoint")
+            }
+            guard let pair = value as? [Any], pair.count == 2 else {
+                throw refuse("component \"\(name)\" must be a [library, class] pair, not \(Self.describe(value))")
+            }
+            if pair.allSatisfy({ $0 is NSNull }) { continue }
+            guard let library = pair[0] as? String, let className = pair[1] as? String, !library.isEmpty, !className.isEmpty else {
+                throw refuse("component \"\(name)\" must be a [library, class] pair of names, not \(Self.describe(value))")
+            }
             components[name] = Component(name: name, library: library, className: className,
                                          directory: root.appendingPathComponent(name, isDirectory: true))
         }
         self.components = components
+    }
+
+    /// The components of the pipelines this package reads (Stable Diffusion's and the talking checkpoint's).
+    static let componentNames = Set(["text_encoder", "tokenizer", "unet", "vae", "scheduler", "safety_checker", "feature_extractor",
+                                     "image_encoder"] + TalkingHeadCheckpoint.components)
+
+    /// One path component that stays inside the folder: no separator, not "." or "..".
+    private static func isFolderName(_ name: String) -> Bool {
+        !name.isEmpty && name != "." && name != ".." && !name.contains("/") && !name.contains("\0")
+    }
+
+    /// A JSON value as it was written, for error messages.
+    private static func describe(_ value: Any) -> String {
+        guard JSONSerialization.isValidJSONObject([value]),
+              let data = try? JSONSerialization.data(withJSONObject: [value], options: [.sortedKeys, .fragmentsAllowed]),
+              let text = String(data: data, encoding: .utf8) else { return "\(value)" }
+        return String(text.dropFirst().dropLast().prefix(200))
     }
 
     public func component(_ name: String) throws -> Component {

@@ -77,7 +77,7 @@ public struct DDIMConfiguration: Codable, Equatable, Sendable {
         }
         let configuration: DDIMConfiguration
         do {
-            configuration = try JSONDecoder().decode(DDIMConfiguration.self, from: data)
+            configuration = try LocatingJSONDecoder.decode(DDIMConfiguration.self, from: data)
         } catch {
             throw SchedulerError.invalidConfiguration(FileErrorText.describe(error, path: url.path))
         }

@@ -40,6 +40,8 @@ struct MotionModule {
 
         func validate() throws {
             func fail(_ reason: String) -> ModelLoadingError { .invalidConfiguration("denoising UNet config: motion_module_kwargs \(reason)") }
+            // A module without attention would load (its weights unread) and pass every frame through unchanged.
+            guard !attentionBlockTypes.isEmpty else { throw fail("attention_block_types lists no attention blocks") }
             if let bad = attentionBlockTypes.first(where: { $0 != "Temporal_Self" }) { throw fail("attention block type \(bad) (only Temporal_Self)") }
             if let mode = crossFrameAttentionMode { throw fail("cross_frame_attention_mode \(mode) (not supported)") }
             guard ConfigurationLimits.attentionHeads.contains(heads) else { throw fail("num_attention_heads \(heads)") }

@@ -21,6 +21,8 @@ import Tensors
         let configuration = try UNetConfiguration.load(from: directory.appendingPathComponent("config.json"))
         let weights = try SafeTensorsFile(contentsOf: DiffusersModelFolder.weightsFile(in: directory))
         self.init(unet: try UNet2DConditionModel(configuration: configuration, source: weights, outputHead: false))
+        // A full SD UNet's weights (a reference UNet started from SD1.5) still carry the output head it never runs.
+        try weights.requireEveryTensorRead(ignoring: { $0.hasPrefix("conv_norm_out.") || $0.hasPrefix("conv_out.") })
     }
 
     /// How many bank entries it writes.

@@ -30,8 +30,24 @@ import Tensors
             throw TalkingCheckpointError(directory: directory, part: "model_index.json",
                                          reason: "_class_name is \(index["_class_name"].map { "\($0)" } ?? "missing"), not \(Self.pipelineClass)")
         }
-        if let format = index["_tbd_format"], (format as? Int) != Self.format {
-            throw TalkingCheckpointError(directory: directory, part: "model_index.json", reason: "_tbd_format \(format) is not \(Self.format)")
+        if let format = index["_tbd_format"], format is String || (format as? Int) != Self.format {
+            let found = (format as? String).map { "the string \"\($0)\"" } ?? "\(format)"
+            throw TalkingCheckpointError(directory: directory, part: "model_index.json",
+                                         reason: "_tbd_format must be the number \(Self.format), not \(found)")
+        }
+        // Every entry a [library, class] pair naming a folder inside the checkpoint, and every component listed.
+        let listed: [String: DiffusersModelFolder.Component]
+        do { listed = try DiffusersModelFolder(root: directory).components } catch ModelLoadingError.invalidConfiguration(let reason) {
+            let reason = reason.hasPrefix(indexURL.path + ": ") ? String(reason.dropFirst(indexURL.path.count + 2)) : reason
+            throw TalkingCheckpointError(directory: directory, part: "model_index.json", reason: reason)
+        }
+        if let absent = Self.components.first(where: { listed[$0] == nil }) {
+            throw TalkingCheckpointError(directory: directory, part: "model_index.json",
+                                         reason: "lists no \"\(absent)\" component (a talking checkpoint has \(Self.components.joined(separator: ", ")))")
+        }
+        if let unknown = listed.keys.sorted().first(where: { !Self.components.contains($0) }) {
+            throw TalkingCheckpointError(directory: directory, part: "model_index.json",
+                                         reason: "lists \"\(unknown)\", which is not a component of a talking checkpoint")
         }
         var isDirectory: ObjCBool = false
         for component in Self.components {
@@ -106,7 +122,7 @@ import Tensors
     private static func decode<Configuration: Decodable>(_ type: Configuration.Type, _ url: URL,
                                                          check: (Configuration) throws -> Void) throws {
         guard let data = FileManager.default.contents(atPath: url.path) else { throw ModelLoadingError.missingFile(url.path) }
-        do { try check(JSONDecoder().decode(type, from: data)) } catch let error as ModelLoadingError { throw error } catch {
+        do { try check(LocatingJSONDecoder.decode(type, from: data)) } catch let error as ModelLoadingError { throw error } catch {
             throw ModelLoadingError.invalidConfiguration(FileErrorText.describe(error, path: url.path))
         }
     }

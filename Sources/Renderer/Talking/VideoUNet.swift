@@ -146,7 +146,10 @@ import Tensors
     /// A `denoising_unet/` folder: `config.json` and Hallo's state dict as `diffusion_pytorch_model.safetensors`.
     public convenience init(directory: URL) throws {
         let configuration = try VideoUNetConfiguration.load(from: directory.appendingPathComponent("config.json"))
-        try self.init(configuration: configuration, source: SafeTensorsFile(contentsOf: DiffusersModelFolder.weightsFile(in: directory)))
+        let weights = try SafeTensorsFile(contentsOf: DiffusersModelFolder.weightsFile(in: directory))
+        try self.init(configuration: configuration, source: weights)
+        // Motion or audio modules the config leaves out would otherwise load silently and never run.
+        try weights.requireEveryTensorRead()
     }
 
     /// How many bank entries a ReferenceNet must provide.

@@ -44,11 +44,8 @@ import Tensors
         let prefix = weights.entries["text_model.embeddings.token_embedding.weight"] != nil ? "text_model." : ""
         let hidden = configuration.hiddenSize
         let inner = configuration.intermediateSize
-        func load(_ name: String, _ shape: [Int]) throws -> Tensor {
-            let tensor = try weights.tensor(named: prefix + name)
-            guard tensor.shape == shape else { throw ModelLoadingError.weightShape(name: prefix + name, expected: shape, found: tensor.shape) }
-            return tensor
-        }
+        let reader = WeightReader(source: weights, prefix: prefix)
+        func load(_ name: String, _ shape: [Int]) throws -> Tensor { try reader(name, shape: shape) }
         tokenEmbedding = try load("embeddings.token_embedding.weight", [configuration.vocabSize, hidden])
         positionEmbedding = try load("embeddings.position_embedding.weight", [configuration.maxPositionEmbeddings, hidden])
         layers = try (0..<configuration.numHiddenLayers).map { index in
@@ -68,6 +65,8 @@ import Tensors
         }
         finalNormWeight = try load("final_layer_norm.weight", [hidden])
         finalNormBias = try load("final_layer_norm.bias", [hidden])
+        // Older transformers saves keep `position_ids`, the buffer 0..<max_positions that the encoder counts itself.
+        try weights.requireEveryTensorRead(ignoring: { $0 == prefix + "embeddings.position_ids" })
     }
 
     /// A folder holding `config.json` and `model.safetensors` (a diffusers pipeline's `text_encoder/`).
@@ -78,7 +77,7 @@ import Tensors
         }
         let configuration: CLIPTextConfiguration
         do {
-            configuration = try JSONDecoder().decode(CLIPTextConfiguration.self, from: configData)
+            configuration = try LocatingJSONDecoder.decode(CLIPTextConfiguration.self, from: configData)
         } catch {
             throw ModelLoadingError.invalidConfiguration(FileErrorText.describe(error, path: configURL.path))
         }

@@ -33,6 +33,7 @@ import Tensors
 
     public convenience init(configuration: UNetConfiguration, weights file: SafeTensorsFile) throws {
         try self.init(configuration: configuration, source: file)
+        try file.requireEveryTensorRead()
     }
 
     /// `outputHead` false builds the network without `conv_norm_out` and `conv_out` (Hallo's ReferenceNet).

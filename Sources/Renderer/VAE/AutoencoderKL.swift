@@ -31,6 +31,7 @@ import Tensors
 
     public convenience init(configuration: AutoencoderKLConfiguration, weights file: SafeTensorsFile) throws {
         try self.init(configuration: configuration, source: file)
+        try file.requireEveryTensorRead()
     }
 
     init(configuration: AutoencoderKLConfiguration, source: WeightSource) throws {

@@ -23,7 +23,21 @@ extension SafeTensorsFile: WeightSource {
             throw ModelLoadingError.missingWeight(name: name)
         }
         guard entry.shape == shape else { throw ModelLoadingError.weightShape(name: name, expected: shape, found: entry.shape) }
-        return try tensor(named: name)
+        let weight = try tensor(named: name)
+        // One NaN weight turns every output it reaches into NaN, which a ReLU can then hide as zeros.
+        guard weight.isFinite else { throw ModelLoadingError.nonFiniteWeight(name: name, file: path ?? "the weights") }
+        return weight
+    }
+
+    /// After a network is built from this file: every tensor in it must have been read, or the file and the
+    /// configuration do not describe the same network (a module the config leaves out, a misnamed layer).
+    /// `ignoring` names the tensors a network knowingly leaves unread (a training-only buffer, a head it does not
+    /// run); each network says why.
+    package func requireEveryTensorRead(ignoring: (String) -> Bool = { _ in false }) throws {
+        let unread = unreadNames.filter { !ignoring($0) }
+        guard unread.isEmpty else {
+            throw ModelLoadingError.unusedWeights(file: path ?? "the weights", names: Array(unread.prefix(5)), count: unread.count)
+        }
     }
 }
 

@@ -12,7 +12,7 @@ extension ValidatedConfiguration {
     package static func loadValidated(from url: URL) throws -> Self {
         guard let data = FileManager.default.contents(atPath: url.path) else { throw ModelLoadingError.missingFile(url.path) }
         do {
-            let configuration = try JSONDecoder().decode(Self.self, from: data)
+            let configuration = try LocatingJSONDecoder.decode(Self.self, from: data)
             try configuration.validate()
             return configuration
         } catch let error as ModelLoadingError {

@@ -20,21 +20,27 @@ public final class SafeTensorsFile: @unchecked Sendable {
 
     public let entries: [String: Entry]
     public let metadata: [String: String]
+    /// The file's path, for error messages; nil for bytes held in memory.
+    public let path: String?
     private let bytes: MappedBytes
     private let dataStart: Int
+    /// The names of the tensors read so far, so a network built from the file can be checked to use them all.
+    private var namesRead = Set<String>()
+    private let namesReadLock = NSLock()
 
     /// Memory-maps the file at `url`.
     public convenience init(contentsOf url: URL) throws {
-        try self.init(bytes: MappedBytes(contentsOf: url))
+        try self.init(bytes: MappedBytes(contentsOf: url), path: url.path)
     }
 
     /// Reads a file held in memory.
     public convenience init(data: Data) throws {
-        try self.init(bytes: MappedBytes(copying: data))
+        try self.init(bytes: MappedBytes(copying: data), path: nil)
     }
 
-    private init(bytes: MappedBytes) throws {
+    private init(bytes: MappedBytes, path: String?) throws {
         self.bytes = bytes
+        self.path = path
         guard bytes.count >= 8 else { throw SafeTensorsError.malformedHeader("file of \(bytes.count) bytes has no header length") }
         let declared = bytes.base.loadUnaligned(as: UInt64.self).littleEndian
         guard declared <= UInt64(Self.headerByteLimit) else {
@@ -63,6 +69,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
         guard entry.dtype.convertsToFloat32 else {
             throw SafeTensorsError.unsupportedDType(name: name, dtype: entry.dtype.rawValue)
         }
+        namesReadLock.withLock { _ = namesRead.insert(name) }
         let elementCount = entry.shape.reduce(1, *)
         var values = [Float](repeating: 0, count: elementCount)
         let source = bytes.base + dataStart + entry.byteRange.lowerBound
@@ -92,6 +99,11 @@ public final class SafeTensorsFile: @unchecked Sendable {
         return Tensor(shape: entry.shape, scalars: values)
     }
 
+    /// The names of the tensors no `tensor(named:)` call has read yet, sorted.
+    package var unreadNames: [String] {
+        namesReadLock.withLock { entries.keys.filter { !namesRead.contains($0) } }.sorted()
+    }
+
     // MARK: - Header validation
 
     private static let maximumNesting = 4
@@ -101,8 +113,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
             throw SafeTensorsError.malformedHeader("header is not UTF-8")
         }
         // The format nests three levels deep; refusing deeper input up front keeps the JSON parser's recursion
-        // bounded whatever the file holds.
-        try checkNesting(header)
+        // bounded whatever the file holds. The JSON parser keeps one of two equal keys, silently.
+        try checkStructure(header)
         let root: RawHeader
         do {
             root = try JSONDecoder().decode(RawHeader.self, from: header)
@@ -157,24 +169,57 @@ public final class SafeTensorsFile: @unchecked Sendable {
         return (entries, root.metadata)
     }
 
-    private static func checkNesting(_ header: Data) throws {
-        var depth = 0
-        var inString = false
-        var escaped = false
+    /// Checks the nesting depth and that no object repeats a key, in one linear pass over the bytes: a header
+    /// naming a tensor twice would otherwise load whichever entry the parser kept.
+    private static func checkStructure(_ header: Data) throws {
+        // Per open container: whether it is an object, the keys seen in it, and whether a key comes next.
+        var open: [(isObject: Bool, keys: Set<[UInt8]>, expectingKey: Bool)] = []
+        var inString = false, escaped = false, hasEscape = false
+        var text: [UInt8] = []
         for byte in header {
             if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                    hasEscape = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                    if let last = open.indices.last, open[last].isObject, open[last].expectingKey {
+                        open[last].expectingKey = false
+                        let key = hasEscape ? unescaped(text) : text
+                        guard open[last].keys.insert(key).inserted else {
+                            throw SafeTensorsError.malformedHeader("header names \"\(String(decoding: key, as: UTF8.self))\" twice")
+                        }
+                    }
+                    continue
+                }
+                text.append(byte)
                 continue
             }
             switch byte {
-            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "\""):
+                inString = true
+                hasEscape = false
+                text.removeAll(keepingCapacity: true)
             case UInt8(ascii: "{"), UInt8(ascii: "["):
-                depth += 1
-                if depth > maximumNesting { throw SafeTensorsError.malformedHeader("header JSON nests deeper than \(maximumNesting) levels") }
-            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+                let isObject = byte == UInt8(ascii: "{")
+                open.append((isObject, [], isObject))
+                if open.count > maximumNesting { throw SafeTensorsError.malformedHeader("header JSON nests deeper than \(maximumNesting) levels") }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                if !open.isEmpty { open.removeLast() }
+            case UInt8(ascii: ","):
+                if let last = open.indices.last, open[last].isObject { open[last].expectingKey = true }
             default: break
             }
         }
+    }
+
+    /// A key's bytes with its JSON escapes resolved, so `"a"` and `"\u0061"` count as the same key.
+    private static func unescaped(_ text: [UInt8]) -> [UInt8] {
+        let quoted = Data([UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")])
+        guard let value = try? JSONSerialization.jsonObject(with: quoted, options: .fragmentsAllowed) as? String else { return text }
+        return Array(value.utf8)
     }
 }
 

@@ -361,6 +361,71 @@ def window_fixture(masked, folder, inputs):
     return latents
 
 
+def two_windows_fixture(masked, folder, audio_tokens):
+    """Two consecutive windows as Hallo's scripts/inference.py runs them: the first window's motion frames are the
+    portrait repeated; the second takes the last MOTION frames of the first window's decoded output (decode_latents:
+    (x / 2 + 0.5).clamp(0, 1), then * 2 - 1), VAE-encoded beside the portrait's latent for the ReferenceNet. The
+    decoded motion frames are quantised to 8 bits (round(x * 255) / 255) as the renderer's RGB frames are; Hallo keeps
+    them as floats, which differs by at most half a level. Each window starts from its own stored noise; masks are
+    all ones; two DDIM steps with one text condition, batched [unconditional, conditional] as in window_fixture."""
+    import torch
+    from diffusers import AutoencoderKL, DDIMScheduler
+    motion_count, steps, guidance = 2, 2, 3.5
+    vae = AutoencoderKL.from_pretrained(os.path.join(folder, "vae")).to(torch.float64)
+    vae.requires_grad_(False)
+    scale = vae.config.scaling_factor
+    scheduler = DDIMScheduler.from_pretrained(os.path.join(folder, "scheduler"))
+    scheduler.set_timesteps(steps)
+    generator = torch.Generator().manual_seed(47)
+    side = LATENT * 2 ** (len(vae.config.block_out_channels) - 1)
+    # An 8-bit portrait, as the renderer reads one.
+    portrait = torch.randint(0, 256, (1, 3, side, side), generator=generator).to(torch.float64) / 127.5 - 1
+    text = torch.randn(1, TEXT_LENGTH, SD_UNET["cross_attention_dim"], generator=generator, dtype=torch.float64)
+    uncond = torch.randn(1, TEXT_LENGTH, SD_UNET["cross_attention_dim"], generator=generator, dtype=torch.float64)
+    shape = (1, 4, FRAMES, LATENT, LATENT)
+    noises = [torch.randn(shape, generator=generator, dtype=torch.float64) * scheduler.init_noise_sigma
+              for _ in range(2)]
+    audios = [audio_tokens, torch.randn(audio_tokens.shape, generator=generator, dtype=torch.float64)]
+    ones = torch.ones(LATENT, LATENT, dtype=torch.float64)
+    masks = {kind: level_masks(ones, FRAMES, batch=2) for kind in ["full_mask", "face_mask", "lip_mask"]}
+    tensors = {"portrait": portrait, "text": text, "uncond": uncond}
+    motion_frames = portrait.repeat(motion_count, 1, 1, 1)
+    with torch.no_grad():
+        for window in range(2):
+            # FaceAnimatePipeline: vae.encode(ref_image).latent_dist.mean * scaling_factor on [portrait, motion].
+            reference_latents = vae.encode(torch.cat([portrait, motion_frames])).latent_dist.mean * scale
+            writer, reader = masked.reference_controls(guidance=True)
+            latents = noises[window]
+            audio = audios[window]
+            for step, timestep in enumerate(scheduler.timesteps):
+                if step == 0:
+                    masked.write_reference(writer, reader, reference_latents.repeat(2, 1, 1, 1),
+                                           text.repeat(2 * (1 + motion_count), 1, 1))
+                model_input = scheduler.scale_model_input(torch.cat([latents] * 2), timestep)
+                prediction = masked.denoiser(model_input, timestep, encoder_hidden_states=torch.cat([uncond, text]),
+                                             audio_embedding=torch.cat([torch.zeros_like(audio), audio]), **masks,
+                                             return_dict=False)[0]
+                unconditional, conditional = prediction.chunk(2)
+                prediction = unconditional + guidance * (conditional - unconditional)
+                latents = scheduler.step(prediction, timestep, latents, eta=0.0, return_dict=False)[0]
+            writer.clear()
+            reader.clear()
+            # decode_latents: frame by frame, (x / 2 + 0.5).clamp(0, 1).
+            frames = torch.cat([vae.decode(latents[:, :, frame] / scale).sample for frame in range(FRAMES)])
+            video = (frames / 2 + 0.5).clamp(0, 1)
+            tensors.update({f"noise.{window}": noises[window], f"audio_tokens.{window}": audio,
+                            f"reference_latents.{window}": reference_latents, f"latents.{window}": latents,
+                            f"decoded.{window}": video * 2 - 1})
+            # The next window's motion frames: the last ones, as 8-bit RGB, back in [-1, 1].
+            motion_frames = torch.round(video[-motion_count:] * 255) / 127.5 - 1
+            tensors[f"motion.{window + 1}"] = motion_frames
+    del tensors["motion.2"]
+    save(tensors, "two-windows-expected.safetensors",
+         {"steps": steps, "guidance": guidance, "motion_frames": motion_count,
+          "timesteps": [int(t) for t in scheduler.timesteps]})
+    return tensors["latents.1"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     with hallo_fixture_run(parser, PINNED, OUT, prefix="hallo-talking-") as (args, workdir):
@@ -409,6 +474,7 @@ def main():
                 denoiser_fixture(masked, "denoiser-masked-expected.safetensors", inputs, True),
                 denoiser_fixture(single, "denoiser-single-expected.safetensors", inputs, False),
                 window_fixture(masked, folders["talking-tiny-masked"], inputs),
+                two_windows_fixture(masked, folders["talking-tiny-masked"], inputs["audio_tokens"]),
             ]
         for first, second in zip(results[0], results[1]):
             assert torch.equal(first, second), "a fixture differs between two runs"

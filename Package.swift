@@ -100,6 +100,9 @@ let package = Package(
         .target(name: "LoopbackChatServer"),
         // Temporary folders for tests, with no dependencies, for test targets that must not link the store.
         .target(name: "TemporaryFolders", path: "Tests/TemporaryFolders"),
+        // What keeps a test's verdict the same on every run, loaded machine or not: seeded random inputs, and cost
+        // growth from n to 4n items in thread CPU time instead of wall-clock limits. No dependencies.
+        .target(name: "ReproducibleTesting", path: "Tests/ReproducibleTesting"),
         // What the test targets share: finding and running `tbd`, temporary folders (re-exported) and stores.
         .target(name: "TestSupport", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "TemporaryFolders"], path: "Tests/TestSupport"),
         .executableTarget(
@@ -114,7 +117,7 @@ let package = Package(
             name: "CoTFATests",
             dependencies: ["CoTFA", "AnnotationRecord", "FACSKnowledge", "LoopbackChatServer", "Store", "TestSupport"]),
         .testTarget(name: "ShimTests", dependencies: ["CCurl", "COpenBLAS", "CFFmpeg"]),
-        .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge"]),
+        .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge", "ReproducibleTesting"]),
         .testTarget(name: "AnnotationRecordTests", dependencies: ["AnnotationRecord", "FACSKnowledge"]),
         .testTarget(name: "ContentHashingTests", dependencies: ["ContentHashing"]),
         .testTarget(name: "CLITests", dependencies: ["AnnotationRecord", "Store", "MediaIO", "TestSupport"]),
@@ -127,7 +130,7 @@ let package = Package(
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "CFFmpeg", "TestSupport"], resources: [.copy("Fixtures")]),
         // What the tensor-level test targets share: fixture folders and the relative-tolerance comparison.
         .target(name: "TensorTesting", dependencies: ["Tensors"], path: "Tests/TensorTesting"),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting", "TemporaryFolders"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting", "TemporaryFolders", "ReproducibleTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "TemporaryFolders", "MediaIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTokenizationTests", dependencies: ["CLIPTokenization", "TemporaryFolders"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SafeTextTests", dependencies: ["SafeText"]),

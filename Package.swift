@@ -115,7 +115,7 @@ let package = Package(
 
         .testTarget(
             name: "CoTFATests",
-            dependencies: ["CoTFA", "AnnotationRecord", "FACSKnowledge", "LoopbackChatServer", "Store", "TestSupport"]),
+            dependencies: ["CoTFA", "AnnotationRecord", "FACSKnowledge", "ReproducibleTesting", "LoopbackChatServer", "Store", "TestSupport"]),
         .testTarget(name: "ShimTests", dependencies: ["CCurl", "COpenBLAS", "CFFmpeg"]),
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge", "ReproducibleTesting"]),
         .testTarget(name: "AnnotationRecordTests", dependencies: ["AnnotationRecord", "FACSKnowledge"]),
@@ -124,7 +124,8 @@ let package = Package(
         .testTarget(
             name: "BatchAnnotationTests",
             dependencies: [
-                "BatchAnnotation", "AnnotationRecord", "CoTFA", "Store", "MediaIO", "FACSKnowledge", "LoopbackChatServer", "TestSupport",
+                "BatchAnnotation", "AnnotationRecord", "CoTFA", "Store", "MediaIO", "FACSKnowledge", "ReproducibleTesting", "LoopbackChatServer",
+                "TestSupport",
             ]),
         .testTarget(name: "FileAccessTests", dependencies: ["FileAccess", "TestSupport"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "CFFmpeg", "TestSupport"], resources: [.copy("Fixtures")]),
@@ -132,7 +133,7 @@ let package = Package(
         .target(name: "TensorTesting", dependencies: ["Tensors"], path: "Tests/TensorTesting"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting", "TemporaryFolders", "ReproducibleTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "TemporaryFolders", "MediaIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLIPTokenizationTests", dependencies: ["CLIPTokenization", "TemporaryFolders"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLIPTokenizationTests", dependencies: ["CLIPTokenization", "ReproducibleTesting", "TemporaryFolders"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SafeTextTests", dependencies: ["SafeText"]),
         .testTarget(name: "WorkerThreadsTests", dependencies: ["WorkerThreads"]),
         .testTarget(name: "RenderingJobsTests", dependencies: ["RenderingJobs", "Renderer", "Tensors", "MediaIO", "Store", "AnnotationRecord", "TestSupport"]),

@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting", "TemporaryFolders", "ReproducibleTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "TemporaryFolders", "MediaIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTokenizationTests", dependencies: ["CLIPTokenization", "ReproducibleTesting", "TemporaryFolders"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SafeTextTests", dependencies: ["SafeText"]),
+        .testTarget(name: "SafeTextTests", dependencies: ["SafeText", "ReproducibleTesting"]),
         .testTarget(name: "WorkerThreadsTests", dependencies: ["WorkerThreads"]),
         .testTarget(name: "RenderingJobsTests", dependencies: ["RenderingJobs", "Renderer", "Tensors", "MediaIO", "Store", "AnnotationRecord", "TestSupport"]),
         .testTarget(

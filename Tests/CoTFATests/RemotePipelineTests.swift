@@ -204,12 +204,17 @@ final class RemotePipelineTests: XCTestCase {
     }
 
     func testHugeContentFieldIsRejectedThenRepaired() throws {
-        let huge = #"{"age_range":""# + String(repeating: "very ", count: 200_000) + #"old","gender_presentation":"x","perceived_ethnicity":"x","hair":"x","notable_features":[]}"#
-        let server = try LoopbackChatServer(responder: Fixtures.fault(atStage: 1, .chat(huge)))
+        let long = #"{"age_range":""# + String(repeating: "very ", count: 2_000) + #"old","gender_presentation":"x","perceived_ethnicity":"x","hair":"x","notable_features":[]}"#
+        let server = try LoopbackChatServer(responder: Fixtures.fault(atStage: 1, .chat(long)))
         let annotation = try Fixtures.pipeline(server).annotate(Fixtures.input())
-        XCTAssertTrue(annotation.stages[0].rejectionReason?.contains("age_range is 1000003 characters long") ?? false, annotation.stages[0].rejectionReason ?? "")
-        // The repair turn echoes a bounded slice of the bad reply, not a megabyte.
-        XCTAssertLessThan(server.chatRequests[1].body.count, 60_000)
+        XCTAssertTrue(annotation.stages[0].rejectionReason?.contains("age_range is 10003 characters long") ?? false, annotation.stages[0].rejectionReason ?? "")
+
+        // A megabyte is refused by its size, unread; the repair turn echoes a bounded slice of it.
+        let huge = #"{"age_range":""# + String(repeating: "very ", count: 200_000) + #"old","gender_presentation":"x","perceived_ethnicity":"x","hair":"x","notable_features":[]}"#
+        let hugeServer = try LoopbackChatServer(responder: Fixtures.fault(atStage: 1, .chat(huge)))
+        let repaired = try Fixtures.pipeline(hugeServer).annotate(Fixtures.input())
+        XCTAssertTrue(repaired.stages[0].rejectionReason?.contains("the reply is \(huge.utf8.count) bytes long") ?? false, repaired.stages[0].rejectionReason ?? "")
+        XCTAssertLessThan(hugeServer.chatRequests[1].body.count, 60_000)
     }
 
     func testOverlongPromptsAreFittedToTheCLIPBudget() throws {

@@ -1,29 +1,51 @@
 #!/usr/bin/env bash
-# Reads the log of a `swift test` run (XCTest's output) and prints one closing line:
+# Reads the log of a `swift test` run (XCTest's output), prints the ten slowest tests and one closing line:
 #   tests: N passed, N failed, N skipped
 # It exits non-zero, naming the reason above that line, when
 #   - a test failed (tests are counted by their own result lines, so a test with three failed assertions is one),
-#   - the run did not finish (no totals line, or a test that started and never ended: a crash),
-#   - fewer tests ran (passed or failed; a skipped test did not run) than the minimum in scripts/test-minimum,
-#     so a filter that matches nothing, a lost test target or a run where everything skips never reads green,
+#   - the run did not finish: no "All tests" totals at the end (a crash, or a filtered run), a test that started
+#     and never ended, or totals that disagree with the tests that started,
+#   - fewer tests ran (passed or failed; a skipped test did not run) than scripts/test-minimum expects of a test
+#     target, or of the whole suite, so a lost file, class or target, a filter or a run where everything skips
+#     never reads green,
 #   - a test was skipped that scripts/test-skips-allowed does not list with its reason.
 #
-# usage: test-summary.sh LOG [--minimum N] [--skips-allowed FILE]   (the options replace the files beside this script)
+# usage: test-summary.sh LOG [--minimum N | --minimums FILE] [--tests DIR] [--skips-allowed FILE]
+#   --minimum N       one minimum for the whole run, instead of scripts/test-minimum's per-target ones
+#   --minimums FILE   per-target minimums ("TARGET N" a line) instead of scripts/test-minimum
+#   --tests DIR       the folder of test targets (one folder each) whose classes name a test's target; default Tests/
+#   --skips-allowed   the list of allowed skips instead of scripts/test-skips-allowed
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-log=${1:?usage: test-summary.sh LOG [--minimum N] [--skips-allowed FILE]}
+usage="usage: test-summary.sh LOG [--minimum N | --minimums FILE] [--tests DIR] [--skips-allowed FILE]"
+log=${1:?$usage}
 shift
-minimum=$(grep -Ev '^[[:space:]]*(#|$)' "$here/test-minimum" | head -n 1 | tr -d '[:space:]')
+minimums=$here/test-minimum
 minimum_source=scripts/test-minimum
+total_minimum=
+tests_dir=$here/../Tests
 allowlist=$here/test-skips-allowed
 while [ $# -gt 0 ]; do
   case $1 in
-    --minimum) minimum=$2; minimum_source=--minimum; shift 2 ;;
+    --minimum) total_minimum=$2; minimums=; minimum_source=--minimum; shift 2 ;;
+    --minimums) minimums=$2; minimum_source=$(basename "$2"); shift 2 ;;
+    --tests) tests_dir=${2%/}; shift 2 ;;
     --skips-allowed) allowlist=$2; shift 2 ;;
-    *) echo "test-summary.sh: unknown option $1" >&2; exit 2 ;;
+    *) echo "test-summary.sh: unknown option $1" >&2; echo "$usage" >&2; exit 2 ;;
   esac
 done
-[[ $minimum =~ ^[0-9]+$ ]] || { echo "test-summary.sh: the minimum test count '$minimum' is not a number" >&2; exit 2; }
+
+# Per-target minimums: "TARGET N" on each line that is not blank or a comment; the whole run's is their sum.
+per_target=
+if [ -n "$minimums" ]; then
+  per_target=$(sed -E 's/#.*//' "$minimums" | awk 'NF')
+  if bad=$(awk 'NF != 2 || $2 !~ /^[0-9]+$/' <<<"$per_target") && [ -n "$bad" ]; then
+    echo "test-summary.sh: $minimum_source: each line is a test target and its minimum, not '$(head -n 1 <<<"$bad")'" >&2
+    exit 2
+  fi
+  total_minimum=$(awk '{ sum += $2 } END { print sum + 0 }' <<<"$per_target")
+fi
+[[ $total_minimum =~ ^[0-9]+$ ]] || { echo "test-summary.sh: the minimum test count '$total_minimum' is not a number" >&2; exit 2; }
 
 # The names of the tests whose result line says $1 (passed, failed or skipped), one a line.
 tests_that() { sed -nE "s/^Test Case '([^']+)' $1 \\(.*/\\1/p" "$log"; }
@@ -35,8 +57,17 @@ skipped=$(tests_that skipped | count)
 started=$(grep -cE "^Test Case '[^']+' started" "$log" || true)
 problems=()
 
-if ! grep -qE '^[[:space:]]*Executed [0-9]+ tests?, with' "$log"; then
-  problems+=("the log has no test totals: the run did not finish")
+# The run's own totals: the "Executed" line right after the last "Test Suite 'All tests' passed/failed" line.
+# Every class and bundle prints an "Executed" line of its own; only this one covers the whole run.
+executed=$(awk '
+  /^Test Suite '\''All tests'\'' (passed|failed) at / { closing = 1; next }
+  closing && /^[[:space:]]*Executed [0-9]+ tests?, with/ { total = $2 }
+  { closing = 0 }
+  END { print total }' "$log")
+if [ -z "$executed" ]; then
+  problems+=("the log has no totals for 'All tests': the run did not finish, or ran only part of the suite")
+elif [ "$executed" -ne "$started" ]; then
+  problems+=("the totals say $executed tests executed but $started started")
 fi
 if [ "$started" -ne $((passed + failed + skipped)) ]; then
   problems+=("$started tests started but $((passed + failed + skipped)) ended: a test crashed or hung")
@@ -44,9 +75,24 @@ fi
 if [ "$failed" -gt 0 ]; then
   problems+=("failed: $(tests_that failed | paste -sd ' ' -)")
 fi
-if [ $((passed + failed)) -lt "$minimum" ]; then
-  problems+=("only $((passed + failed)) tests ran; at least $minimum are expected ($minimum_source)")
+if [ $((passed + failed)) -lt "$total_minimum" ]; then
+  problems+=("only $((passed + failed)) tests ran; at least $total_minimum are expected ($minimum_source)")
 fi
+
+# Each target's minimum. A test's class names its target: the folder under Tests/ whose sources declare it.
+if [ -n "$per_target" ]; then
+  classes=$(grep -rEo --include='*.swift' '^[[:space:]]*([a-z]+[[:space:]]+)*class[[:space:]]+[A-Za-z_][A-Za-z0-9_]*' "$tests_dir" 2>/dev/null |
+    awk -v root="$tests_dir/" '{ path = substr($0, length(root) + 1); split(path, parts, "/"); print $NF, parts[1] }' || true)
+  shortfalls=$(awk '
+    FILENAME == ARGV[1] { target[$1] = $2; next }
+    FILENAME == ARGV[2] { name = $0; sub(/\..*/, "", name); if (name in target) ran[target[name]]++; next }
+    { if (ran[$1] + 0 < $2) print ran[$1] + 0, $1, $2 }' \
+    <(printf '%s\n' "$classes") <({ tests_that passed; tests_that failed; }) <(printf '%s\n' "$per_target"))
+  while read -r ran target expected; do
+    [ -n "$target" ] && problems+=("only $ran $target tests ran; at least $expected are expected ($minimum_source)")
+  done <<<"$shortfalls"
+fi
+
 # Allowed skips: the first word of each line that is not blank or a comment.
 allowed=$(sed -E 's/#.*//' "$allowlist" | awk 'NF { print $1 }')
 unlisted=$(tests_that skipped | grep -vxF -f <(printf '%s\n' "$allowed") || true)
@@ -54,7 +100,13 @@ if [ -n "$unlisted" ]; then
   problems+=("skipped, and not in $(basename "$allowlist"): $(paste -sd ' ' - <<<"$unlisted")")
 fi
 
+# Where the suite's time goes, so a test that grows slow shows before `make test` does.
+slowest=$(sed -nE "s/^Test Case '([^']+)' (passed|failed) \\(([0-9.]+) seconds\\).*/\\3 \\1/p" "$log" | sort -k1,1 -gr | awk 'NR <= 10')
 echo
+if [ -n "$slowest" ]; then
+  echo "slowest tests:"
+  awk '{ printf "  %8.3f s  %s\n", $1, $2 }' <<<"$slowest"
+fi
 for problem in "${problems[@]+"${problems[@]}"}"; do echo "test-summary: $problem"; done
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ ${#problems[@]} -eq 0 ]

@@ -33,7 +33,10 @@ enum CLIPPreTokenizer {
     /// "\u{130}" becomes two scalars, but no context rules: a final capital sigma becomes σ, not ς).
     static func lowercase(_ text: String) -> String {
         var output = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars { output.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars) }
+        // Scalar by scalar: `append(contentsOf:)` on a growing view copies it on every call (quadratic).
+        for scalar in text.unicodeScalars {
+            for lower in scalar.properties.lowercaseMapping.unicodeScalars { output.append(lower) }
+        }
         return String(output)
     }
 

@@ -54,25 +54,35 @@ public struct AUTextParser: Sendable {
         var unknown: [UnknownAUMention] = []
         var ambiguous: [AmbiguousMention] = []
         var bareNumbers: [(range: NSRange, code: Int)] = []
-        var taken: [NSRange] = []
-        func offset(_ range: NSRange) -> Int {
-            guard let swiftRange = Range(range, in: text) else { return range.location }
-            return text.distance(from: text.startIndex, to: swiftRange.lowerBound)
+        // Linear in the text however many mentions it holds (a model's prompt may name hundreds): the character
+        // offset of every UTF-16 position is found in one walk, and what is taken is marked position by position,
+        // where counting from the start for each match and comparing it with every earlier match was quadratic.
+        var characterOffsets = [Int](repeating: 0, count: ns.length + 1)
+        var position = 0, characterCount = 0
+        for character in text {
+            let width = character.utf16.count
+            for unit in position..<(position + width) { characterOffsets[unit] = characterCount }
+            position += width
+            characterCount += 1
         }
-        func overlapsTaken(_ range: NSRange) -> Bool { taken.contains { NSIntersectionRange($0, range).length > 0 } }
+        characterOffsets[ns.length] = characterCount
+        var taken = [Bool](repeating: false, count: ns.length)
+        func offset(_ range: NSRange) -> Int { characterOffsets[range.location] }
+        func overlapsTaken(_ range: NSRange) -> Bool { taken[range.location..<NSMaxRange(range)].contains(true) }
+        func take(_ range: NSRange) { for unit in range.location..<NSMaxRange(range) { taken[unit] = true } }
 
         // Names first: a name such as "lips part" next to its number decides whether the number is a code.
         for match in namePattern.matches(in: text, range: whole) {
             let written = ns.substring(with: match.range)
             guard let number = lookUpName(written), let code = table.code(number) else { continue }
-            taken.append(match.range)
+            take(match.range)
             mentions.append((match.range, AUMention(
                 au: ScoredAU(code: number), name: code.name, text: written, offset: offset(match.range), source: .name)))
         }
         for match in musclePattern.matches(in: text, range: whole) where !overlapsTaken(match.range) {
             let written = ns.substring(with: match.range)
             let candidates = codesByMuscle[FACSTable.muscleKey(written)] ?? []
-            taken.append(match.range)
+            take(match.range)
             if candidates.count == 1, let code = table.code(candidates[0]) {
                 mentions.append((match.range, AUMention(
                     au: ScoredAU(code: code.code), name: code.name, text: written, offset: offset(match.range), source: .muscle)))
@@ -113,14 +123,23 @@ public struct AUTextParser: Sendable {
         }
 
         // A bare number right beside a mention of the same code ("lips part 25", "25 (lips part)") confirms it.
+        // Only mentions that end or start within a few positions of the number can, so only those are looked at.
+        let nearby = Self.maxConfirmingGap
+        var endingAt: [Int: [Int]] = [:], startingAt: [Int: [Int]] = [:]
+        for (index, entry) in mentions.enumerated() where entry.mention.source != .code {
+            endingAt[NSMaxRange(entry.range), default: []].append(index)
+            startingAt[entry.range.location, default: []].append(index)
+        }
         for bare in bareNumbers {
-            let confirmed = mentions.contains { entry in
+            let before = (max(0, bare.range.location - nearby)...bare.range.location).flatMap { endingAt[$0] ?? [] }
+            let after = (NSMaxRange(bare.range)...(NSMaxRange(bare.range) + nearby)).flatMap { startingAt[$0] ?? [] }
+            let confirmed = (before + after).map { mentions[$0] }.contains { entry in
                 guard entry.mention.au.code == bare.code, entry.mention.source != .code else { return false }
                 let gap = bare.range.location >= NSMaxRange(entry.range)
                     ? NSRange(location: NSMaxRange(entry.range), length: bare.range.location - NSMaxRange(entry.range))
                     : NSRange(location: NSMaxRange(bare.range), length: max(0, entry.range.location - NSMaxRange(bare.range)))
                 let between = ns.substring(with: gap)
-                return between.count <= 4 && between.allSatisfy { " \t(:=-–#".contains($0) }
+                return between.count <= Self.maxConfirmingGap && between.allSatisfy { " \t(:=-–#".contains($0) }
             }
             if confirmed, let code = table.code(bare.code) {
                 mentions.append((bare.range, AUMention(
@@ -136,15 +155,22 @@ public struct AUTextParser: Sendable {
             ambiguous: ambiguous.sorted { $0.offset < $1.offset })
     }
 
+    /// The most characters between a bare number and the name that confirms it, each one UTF-16 unit.
+    private static let maxConfirmingGap = 4
+
     /// The list as notation when every token is notation; nil for anything else (prose, an empty text).
     private func parseNotationList(_ text: String) -> AUParseResult? {
         let tokens = text.split(whereSeparator: ScoredAU.isNotationSeparator)
         guard !tokens.isEmpty else { return nil }
         var mentions: [AUMention] = []
         var unknown: [UnknownAUMention] = []
+        // Each token's offset counted on from the last one's, not from the start of the text again.
+        var offset = 0
+        var counted = text.startIndex
         for token in tokens {
             guard let au = ScoredAU(notation: String(token)) else { return nil }
-            let offset = text.distance(from: text.startIndex, to: token.startIndex)
+            offset += text.distance(from: counted, to: token.startIndex)
+            counted = token.startIndex
             if let code = table.code(au.code) {
                 mentions.append(AUMention(au: au, name: code.name, text: String(token), offset: offset, source: .code))
             } else {

@@ -53,4 +53,20 @@ public enum StageReplies {
 
     /// Answers every stage correctly.
     public static let responder: LoopbackChatServer.Responder = { request, _ in .chat(validContent(for: request)) }
+
+    /// A responder answering every stage correctly except `stage`, which gets `reply` (once, or every time).
+    public static func fault(atStage stage: Int, _ reply: ScriptedReply, times: Int = 1) -> LoopbackChatServer.Responder {
+        let counter = Counter()
+        return { request, _ in
+            if StageReplies.stage(of: request) == stage, counter.next() < times { return reply }
+            return .chat(StageReplies.validContent(for: request))
+        }
+    }
+
+    /// Counts the requests a faulty responder has seen.
+    private final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func next() -> Int { lock.withLock { defer { value += 1 }; return value } }
+    }
 }

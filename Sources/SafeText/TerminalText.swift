@@ -17,9 +17,27 @@ public enum TerminalText {
         scan(text, keepNewlines: keepNewlines, showingEscapes: false)
     }
 
+    /// At most `maxBytes` bytes (UTF-8) of `text`, then "… (N bytes more)" when something was cut: how much of a
+    /// text that may run to megabytes, such as a model's reply, an error message or a log line shows. Cut at a
+    /// scalar boundary, so the excerpt is valid text; the work is bounded by `maxBytes`, not by the text.
+    public static func excerpt(_ text: String, maxBytes: Int) -> String {
+        let utf8 = text.utf8
+        guard utf8.count > maxBytes else { return text }
+        var end = utf8.index(utf8.startIndex, offsetBy: max(0, maxBytes))
+        // UTF-8 continuation bytes (0b10xxxxxx) never start a scalar.
+        while end > utf8.startIndex, utf8[end] & 0xC0 == 0x80 { end = utf8.index(before: end) }
+        let kept = utf8.distance(from: utf8.startIndex, to: end)
+        return String(decoding: utf8[..<end], as: UTF8.self) + "… (\(utf8.count - kept) bytes more)"
+    }
+
     private static func scan(_ text: String, keepNewlines: Bool, showingEscapes: Bool) -> String {
         var visible = String.UnicodeScalarView()
         var output = String.UnicodeScalarView()
+        // Scalar by scalar: `UnicodeScalarView.append(contentsOf:)` copies the whole view on each call, which made
+        // a 500 KB reply take seconds to strip.
+        func append(_ scalars: String.UnicodeScalarView, to view: inout String.UnicodeScalarView) {
+            for scalar in scalars { view.append(scalar) }
+        }
         let scalars = Array(text.unicodeScalars)
         var index = 0
         func picture(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
@@ -40,10 +58,10 @@ public enum TerminalText {
                     return position + 1
                 }
                 if scalar.value == 0x1B, position + 1 < scalars.count, scalars[position + 1] == "\\" {
-                    visible.append(contentsOf: "\u{241B}\\".unicodeScalars)
+                    append("\u{241B}\\".unicodeScalars, to: &visible)
                     return position + 2
                 }
-                visible.append(contentsOf: inert(scalar).unicodeScalars)
+                append(inert(scalar).unicodeScalars, to: &visible)
                 position += 1
             }
             return position
@@ -52,7 +70,7 @@ public enum TerminalText {
             var position = start
             while position < scalars.count {
                 let value = scalars[position].value
-                visible.append(contentsOf: inert(scalars[position]).unicodeScalars)
+                append(inert(scalars[position]).unicodeScalars, to: &visible)
                 position += 1
                 if (0x40...0x7E).contains(value) { break }
                 if !(0x20...0x3F).contains(value) { break }
@@ -61,7 +79,7 @@ public enum TerminalText {
         }
         /// An escape sequence is shown as its inert stand-ins, or dropped whole.
         func flushEscape() {
-            if showingEscapes { output.append(contentsOf: visible) }
+            if showingEscapes { append(visible, to: &output) }
             visible.removeAll()
         }
         while index < scalars.count {
@@ -107,7 +125,7 @@ public enum TerminalText {
             } else if !showingEscapes, value < 0x20 || value == 0x7F {
                 index += 1
             } else {
-                output.append(contentsOf: inert(scalar).unicodeScalars)
+                append(inert(scalar).unicodeScalars, to: &output)
                 index += 1
             }
         }

@@ -5,7 +5,9 @@
 // With --wait, the process opens the database, prints "ready" and waits for a line on stdin before its first claim:
 // a test starts two of them, waits for both to be ready and releases them together, so their claims really race.
 // It then prints "began T" before the first claim and "ended T" after the last (T: CLOCK_MONOTONIC nanoseconds,
-// one clock for every process on the machine), so the test can check that the two runs overlapped.
+// one clock for every process on the machine), so the test can check that the two runs overlapped. After its first
+// claim it prints "claimed one" and waits for a second line: released only once both have claimed, each began
+// before the other ended, however a loaded machine schedules them.
 import Foundation
 import Store
 
@@ -39,10 +41,14 @@ do {
             print("began \(monotonicNanoseconds())")
         }
         var after: Int64?
-        for _ in 0..<limit {
+        for index in 0..<limit {
             guard let claim = try store.claimNext(curator: curator, after: after) else { break }
             after = claim.annotationID
             print(claim.annotationID)
+            if waits && index == 0 {
+                print("claimed one")
+                guard readLine() != nil else { exit(3) }
+            }
         }
         if waits { print("ended \(monotonicNanoseconds())") }
     }

@@ -102,10 +102,15 @@ struct AnnotateCommand: ParsableCommand {
         for stage in failure.stages {
             lines.append("--- stage \(stage.title)")
             if let reason = stage.rejectionReason { lines.append("first reply rejected: \(TerminalText.strip(reason))") }
-            if let rejected = stage.rejectedReply { lines.append("first reply:\n\(TerminalText.strip(rejected))") }
-            lines.append("reply:\n\(TerminalText.strip(stage.rawReply ?? "(none)"))")
+            if let rejected = stage.rejectedReply { lines.append("first reply:\n\(Self.shown(rejected))") }
+            lines.append("reply:\n\(Self.shown(stage.rawReply ?? "(none)"))")
         }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+
+    /// The start of a reply, made safe: a reply may run to hundreds of kilobytes, which the failure record keeps.
+    private static func shown(_ reply: String) -> String {
+        TerminalText.strip(TerminalText.excerpt(reply, maxBytes: AnnotationFailure.shownReplyBytes))
     }
 }
 

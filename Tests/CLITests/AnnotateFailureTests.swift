@@ -1,4 +1,5 @@
 import AnnotationRecord
+import CoTFA
 import Foundation
 import LoopbackChatServer
 import Store
@@ -46,6 +47,28 @@ final class AnnotateFailureTests: XCTestCase {
         XCTAssertEqual(stored.stages[1].rejectedReply, "no JSON here", "both replies of the repaired stage are kept")
         XCTAssertEqual(stored.recordPath, output["record"] as? String)
         XCTAssertEqual(try store.statusCounts().pending, 0, "a failure is not review work")
+    }
+
+    /// A 2 MB stage IV reply was read and then echoed whole to stderr, both times it came. Now it is refused by its
+    /// size, the message names the stage and the size, and stderr shows the start of each reply and how much more.
+    func testAHostileReplyIsRefusedByItsSizeAndShownOnlyInPart() throws {
+        let huge = String(repeating: "a hostile reply ", count: 125_000)
+        let server = try LoopbackChatServer(responder: StageReplies.fault(atStage: 4, .chat(huge), times: 2))
+        let run = try tbd(["--image", image, "--emotion", "happy", "--text-only", "--endpoint", server.baseURL])
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertTrue(run.stderr.contains("Error: stage IV prompt design failed"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("the reply is 2000000 bytes long, over the \(ReplyJSONExtractor.maxReplyBytes) bytes a stage reads"), run.stderr)
+        XCTAssertLessThan(run.stderr.utf8.count, 4 * AnnotationFailure.shownReplyBytes + 4_000, "two replies of 2 MB, shown in part")
+
+        // The store keeps each reply up to the limit, and stderr shows the start of what the store keeps.
+        let kept = ReplyJSONExtractor.maxReplyBytes
+        let stored = try XCTUnwrap(try ProjectStore(path: database).failedAnnotation(id: 1))
+        XCTAssertEqual(stored.stageIndex, 4)
+        let reply = try XCTUnwrap(stored.stages.last?.rawReply)
+        XCTAssertEqual(reply, String(huge.prefix(kept)) + "… (\(2_000_000 - kept) bytes more)")
+        XCTAssertEqual(stored.stages.last?.rejectedReply, reply)
+        let shown = String(huge.prefix(AnnotationFailure.shownReplyBytes)) + "… (\(reply.utf8.count - AnnotationFailure.shownReplyBytes) bytes more)"
+        XCTAssertTrue(run.stderr.contains("first reply:\n\(shown)\nreply:\n\(shown)"), run.stderr)
     }
 
     func testTheKeyReachesNothingWhenTheServerEchoesIt() throws {

@@ -74,7 +74,7 @@ final class RemotePipelineTests: XCTestCase {
 
     func testProseWrappedAndFencedJSONIsAccepted() throws {
         let wrapped = "Sure! Here is the analysis:\n```json\n" + StageReplies.actionUnits.replacingOccurrences(of: "}]}", with: "},]}") + "\n```\nLet me know."
-        let server = try LoopbackChatServer(responder: Fixtures.fault(atStage: 2, .chat(wrapped)))
+        let server = try LoopbackChatServer(responder: StageReplies.fault(atStage: 2, .chat(wrapped)))
         let annotation = try Fixtures.pipeline(server).annotate(Fixtures.input())
         XCTAssertEqual(annotation.aus, ["6C", "12C"])
         XCTAssertEqual(server.chatRequests.count, 4, "no repair turn needed")
@@ -82,7 +82,7 @@ final class RemotePipelineTests: XCTestCase {
     }
 
     func testMalformedReplyGetsOneRepairTurnQuotingTheError() throws {
-        let server = try LoopbackChatServer(responder: Fixtures.fault(atStage: 3, .chat(#"{"muscles": "zygomaticus"}"#)))
+        let server = try LoopbackChatServer(responder: StageReplies.fault(atStage: 3, .chat(#"{"muscles": "zygomaticus"}"#)))
         let annotation = try Fixtures.pipeline(server).annotate(Fixtures.input())
         XCTAssertEqual(server.chatRequests.count, 5)
         let repair = server.chatRequests[3].lastUserText
@@ -98,7 +98,7 @@ final class RemotePipelineTests: XCTestCase {
     }
 
     func testReplyThatStaysBrokenFailsTheItemWithRawRepliesKept() throws {
-        let server = try LoopbackChatServer(responder: Fixtures.fault(atStage: 2, .chat("I cannot answer that."), times: 2))
+        let server = try LoopbackChatServer(responder: StageReplies.fault(atStage: 2, .chat("I cannot answer that."), times: 2))
         XCTAssertThrowsError(try Fixtures.pipeline(server).annotate(Fixtures.input())) { error in
             let failure = error as! AnnotationFailure
             XCTAssertEqual(failure.stageIndex, 2)
@@ -113,7 +113,7 @@ final class RemotePipelineTests: XCTestCase {
 
     func testReplyCutOffAtLengthIsRepaired() throws {
         let truncated = String(StageReplies.muscles.prefix(80))
-        let server = try LoopbackChatServer(responder: Fixtures.fault(atStage: 3, .chat(truncated, finishReason: "length")))
+        let server = try LoopbackChatServer(responder: StageReplies.fault(atStage: 3, .chat(truncated, finishReason: "length")))
         let annotation = try Fixtures.pipeline(server).annotate(Fixtures.input())
         XCTAssertTrue(server.chatRequests[3].lastUserText.contains("cut off"), server.chatRequests[3].lastUserText)
         XCTAssertEqual(annotation.stages[2].rejectedReply, truncated)
@@ -139,7 +139,7 @@ final class RemotePipelineTests: XCTestCase {
     }
 
     func testPersistentServerFailureFailsTheItemKeepingEarlierStages() throws {
-        let server = try LoopbackChatServer(responder: Fixtures.fault(atStage: 4, .status(503, body: "overloaded"), times: 10))
+        let server = try LoopbackChatServer(responder: StageReplies.fault(atStage: 4, .status(503, body: "overloaded"), times: 10))
         XCTAssertThrowsError(try Fixtures.pipeline(server, attempts: 2).annotate(Fixtures.input())) { error in
             let failure = error as! AnnotationFailure
             XCTAssertEqual(failure.stageIndex, 4)
@@ -194,7 +194,7 @@ final class RemotePipelineTests: XCTestCase {
 
     func testEscapeSequencesNeverReachPromptsOrStageText() throws {
         let stageFour = "{\"coarse_prompt\":\"a woman \\u001b[31msmiling\\u001b[0m\\u0007\",\"fine_prompt\":\"cheek raiser\\u001b]0;owned\\u0007, lip corner puller\"}"
-        let server = try LoopbackChatServer(responder: Fixtures.fault(atStage: 4, .chat(stageFour)))
+        let server = try LoopbackChatServer(responder: StageReplies.fault(atStage: 4, .chat(stageFour)))
         let annotation = try Fixtures.pipeline(server).annotate(Fixtures.input())
         XCTAssertEqual(annotation.coarsePrompt, "a woman smiling")
         XCTAssertEqual(annotation.finePrompt, "cheek raiser, lip corner puller")
@@ -204,17 +204,22 @@ final class RemotePipelineTests: XCTestCase {
     }
 
     func testHugeContentFieldIsRejectedThenRepaired() throws {
-        let huge = #"{"age_range":""# + String(repeating: "very ", count: 200_000) + #"old","gender_presentation":"x","perceived_ethnicity":"x","hair":"x","notable_features":[]}"#
-        let server = try LoopbackChatServer(responder: Fixtures.fault(atStage: 1, .chat(huge)))
+        let long = #"{"age_range":""# + String(repeating: "very ", count: 2_000) + #"old","gender_presentation":"x","perceived_ethnicity":"x","hair":"x","notable_features":[]}"#
+        let server = try LoopbackChatServer(responder: StageReplies.fault(atStage: 1, .chat(long)))
         let annotation = try Fixtures.pipeline(server).annotate(Fixtures.input())
-        XCTAssertTrue(annotation.stages[0].rejectionReason?.contains("age_range is 1000003 characters long") ?? false, annotation.stages[0].rejectionReason ?? "")
-        // The repair turn echoes a bounded slice of the bad reply, not a megabyte.
-        XCTAssertLessThan(server.chatRequests[1].body.count, 60_000)
+        XCTAssertTrue(annotation.stages[0].rejectionReason?.contains("age_range is 10003 characters long") ?? false, annotation.stages[0].rejectionReason ?? "")
+
+        // A megabyte is refused by its size, unread; the repair turn echoes a bounded slice of it.
+        let huge = #"{"age_range":""# + String(repeating: "very ", count: 200_000) + #"old","gender_presentation":"x","perceived_ethnicity":"x","hair":"x","notable_features":[]}"#
+        let hugeServer = try LoopbackChatServer(responder: StageReplies.fault(atStage: 1, .chat(huge)))
+        let repaired = try Fixtures.pipeline(hugeServer).annotate(Fixtures.input())
+        XCTAssertTrue(repaired.stages[0].rejectionReason?.contains("the reply is \(huge.utf8.count) bytes long") ?? false, repaired.stages[0].rejectionReason ?? "")
+        XCTAssertLessThan(hugeServer.chatRequests[1].body.count, 60_000)
     }
 
     func testOverlongPromptsAreFittedToTheCLIPBudget() throws {
         let long = Array(repeating: "lip corner puller pulls the corners of the mouth upward and outward", count: 8).joined(separator: ", ")
-        let server = try LoopbackChatServer(responder: Fixtures.fault(atStage: 4, .chat(#"{"coarse_prompt":"a smiling woman","fine_prompt":"\#(long)"}"#)))
+        let server = try LoopbackChatServer(responder: StageReplies.fault(atStage: 4, .chat(#"{"coarse_prompt":"a smiling woman","fine_prompt":"\#(long)"}"#)))
         let annotation = try Fixtures.pipeline(server).annotate(Fixtures.input())
         XCTAssertLessThanOrEqual(ConservativeCLIPTokenEstimate().tokenCount(annotation.finePrompt), 77)
         XCTAssertTrue(annotation.finePrompt.hasPrefix("lip corner puller pulls"))
@@ -225,7 +230,7 @@ final class RemotePipelineTests: XCTestCase {
     func testFittingCutsPhrasesWithoutAUsFirstAndWarnsWhenAnAUIsLost() throws {
         let filler = Array(repeating: "soft even studio light on a calm neutral grey background", count: 8).joined(separator: ", ")
         let fine = "AU6C cheek raiser, \(filler), AU12C lip corner puller"
-        let server = try LoopbackChatServer(responder: Fixtures.fault(atStage: 4, .chat(#"{"coarse_prompt":"a smiling woman","fine_prompt":"\#(fine)"}"#)))
+        let server = try LoopbackChatServer(responder: StageReplies.fault(atStage: 4, .chat(#"{"coarse_prompt":"a smiling woman","fine_prompt":"\#(fine)"}"#)))
         let annotation = try Fixtures.pipeline(server).annotate(Fixtures.input())
         XCTAssertTrue(annotation.finePrompt.contains("AU6C") && annotation.finePrompt.contains("AU12C"), annotation.finePrompt)
         let over = try XCTUnwrap(annotation.findings.first { $0.kind == .promptOverBudget })
@@ -233,7 +238,7 @@ final class RemotePipelineTests: XCTestCase {
         XCTAssertTrue(over.message.contains("cut: \"soft even studio light"), over.message)
 
         let manyAUs = (1...30).map { "AU\($0 % 27 + 1) something long and descriptive here" }.joined(separator: ", ")
-        let crowded = try LoopbackChatServer(responder: Fixtures.fault(atStage: 4, .chat(#"{"coarse_prompt":"a face","fine_prompt":"\#(manyAUs)"}"#)))
+        let crowded = try LoopbackChatServer(responder: StageReplies.fault(atStage: 4, .chat(#"{"coarse_prompt":"a face","fine_prompt":"\#(manyAUs)"}"#)))
         let cut = try Fixtures.pipeline(crowded).annotate(Fixtures.input())
         let warning = try XCTUnwrap(cut.findings.first { $0.kind == .promptOverBudget })
         XCTAssertEqual(warning.severity, .warning, warning.message)

@@ -1,3 +1,4 @@
+import ReproducibleTesting
 import SafeText
 import XCTest
 
@@ -107,5 +108,31 @@ final class TerminalTextTests: XCTestCase {
             XCTAssertLessThanOrEqual(TerminalText.columns(TerminalText.truncate("表a情b表c", width: width)), width)
         }
         XCTAssertEqual(TerminalText.wrap("", width: { _ in 10 }), [""])
+    }
+
+    /// Each scalar was appended with `UnicodeScalarView.append(contentsOf:)`, which copies the growing view: 500 KB
+    /// of a model's reason took seconds to strip. Text, escape sequences and controls, at n and 4n.
+    func testStripAndSanitizeGrowLinearly() {
+        func text(_ size: Int) -> String { String(repeating: "a reason \u{1B}[31mred\u{1B}[0m\u{7}é\t", count: size / 24) }
+        assertLinearGrowth("strip", from: 50_000) { size in
+            let input = text(size)
+            return { _ = TerminalText.strip(input) }
+        }
+        assertLinearGrowth("sanitize", from: 50_000) { size in
+            let input = text(size)
+            return { _ = TerminalText.sanitize(input) }
+        }
+    }
+
+    /// What a message shows of a long text: at most the limit in bytes, cut where a scalar starts, and how much more.
+    func testExcerptKeepsAtMostTheLimitAndSaysHowMuchMore() {
+        XCTAssertEqual(TerminalText.excerpt("short", maxBytes: 5), "short", "text within the limit is unchanged")
+        XCTAssertEqual(TerminalText.excerpt("abcdef", maxBytes: 4), "abcd… (2 bytes more)")
+        XCTAssertEqual(TerminalText.excerpt("ééé", maxBytes: 3), "é… (4 bytes more)", "never half of a two-byte scalar")
+        XCTAssertEqual(TerminalText.excerpt("😀😀", maxBytes: 5), "😀… (4 bytes more)")
+        XCTAssertEqual(TerminalText.excerpt("abc", maxBytes: 0), "… (3 bytes more)")
+        let long = String(repeating: "x", count: 2_000_000)
+        let shown = TerminalText.excerpt(long, maxBytes: 2048)
+        XCTAssertEqual(shown, String(repeating: "x", count: 2048) + "… (1997952 bytes more)")
     }
 }

@@ -21,29 +21,40 @@ final class MultiProcessTests: XCTestCase {
         let store = try ProjectStore(path: path)
         _ = try store.addAnnotations((0..<120).map { sampleAnnotation($0) })
 
-        // Start barrier: each process opens the database, says "ready" and waits; both are released together.
+        // Two barriers: each process opens the database, says "ready" and waits; both are released together. Each
+        // then claims one item, says "claimed one" and waits again; released once both have, so their runs overlap
+        // by construction (a loaded machine could otherwise run one to its end before the other began), and the
+        // remaining claims race.
         let curators = ["ann", "bob"]
         let processes = try curators.map { try BuiltProgram.start("review-stress", ["claim", path, $0, "50", "--wait"]) }
-        for (curator, process) in zip(curators, processes) {
-            guard process.standardOutput.readLine() == "ready" else {
-                processes.forEach { $0.kill() }
-                return XCTFail("\(curator) never got ready: \(process.finish().stderr)")
+        var seen: [[String]] = processes.map { _ in [] }
+        for barrier in ["ready", "claimed one"] {
+            for (index, process) in processes.enumerated() {
+                var line = process.standardOutput.readLine()
+                while let text = line, text != barrier {
+                    seen[index].append(text)
+                    line = process.standardOutput.readLine()
+                }
+                guard line != nil else {
+                    processes.forEach { $0.kill() }
+                    return XCTFail("\(curators[index]) never said \(barrier): \(process.finish().stderr)")
+                }
             }
+            for process in processes { try process.write("go\n") }
         }
-        for process in processes { try process.write("go\n") }
         // A few lines each, far below what a pipe holds: reading one to its end never blocks the other.
         let runs = processes.map { $0.finish() }
 
         var claimed: [[Int64]] = [], spans: [(began: UInt64, ended: UInt64)] = []
-        for (curator, run) in zip(curators, runs) {
+        for (index, (curator, run)) in zip(curators, runs).enumerated() {
             XCTAssertEqual(run.status, 0, "\(curator): \(run.stderr)")
-            let lines = run.stdout.split(separator: "\n")
+            let lines = seen[index].map { Substring($0) } + run.stdout.split(separator: "\n")
             claimed.append(lines.compactMap { Int64($0) })
             let began = lines.first { $0.hasPrefix("began ") }.flatMap { UInt64($0.dropFirst(6)) }
             let ended = lines.first { $0.hasPrefix("ended ") }.flatMap { UInt64($0.dropFirst(6)) }
             spans.append((try XCTUnwrap(began, run.stdout), try XCTUnwrap(ended, run.stdout)))
         }
-        // The claims raced: each process started claiming before the other had finished.
+        // The runs overlapped: each process started claiming before the other had finished.
         XCTAssertLessThan(spans[0].began, spans[1].ended, "ann started after bob had finished: no race")
         XCTAssertLessThan(spans[1].began, spans[0].ended, "bob started after ann had finished: no race")
 

@@ -1,4 +1,5 @@
 import Foundation
+import ReproducibleTesting
 import TemporaryFolders
 import XCTest
 @testable import Tensors
@@ -204,18 +205,5 @@ final class SafeTensorsTests: XCTestCase {
         }
         XCTAssertGreaterThan(rejected, 2000, "most mutations must be caught")
         XCTAssertGreaterThan(loaded, 0, "some mutations (data bytes) leave a valid file")
-    }
-}
-
-/// A small seeded generator so fuzzing is reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -94,17 +94,29 @@ final class TensorOperationParityTests: XCTestCase {
         XCTAssertThrowsError(try Tensor.embedding(table: t("embedding.table"), ids: [10]))
     }
 
-    /// Long sequences go through attention in several query blocks; compare with a direct double-precision
-    /// evaluation (the PyTorch fixtures are too short to need more than one block). Tolerance: 1e-4 relative.
-    func testBlockedAttentionMatchesDirectEvaluation() {
-        // Blocks hold 2^19 / keys query rows: 127 rows for 4100 keys, 655 for 800.
-        let q = Tensor.pseudoRandom([1, 130, 4], seed: 21), k = Tensor.pseudoRandom([1, 4100, 4], seed: 22)
-        let v = Tensor.pseudoRandom([1, 4100, 4], seed: 23)
-        assertClose(Attention.scaledDotProduct(query: q, key: k, value: v, heads: 2), directAttention(q, k, v, heads: 2, causal: false),
-                    "130 queries over 4100 keys (2 blocks)")
-        let x = Tensor.pseudoRandom([1, 800, 4], seed: 24)
-        assertClose(Attention.scaledDotProduct(query: x, key: x, value: x, heads: 2, causal: true), directAttention(x, x, x, heads: 2, causal: true),
-                    "causal over 800 tokens (2 blocks)")
+    /// The blocked `sgemm` path over several query blocks, called directly: `scaledDotProduct` sends long
+    /// non-causal sequences to the fused kernel, so through it only causal attention would still reach several
+    /// blocks. Cross-attention with more keys than queries, self-attention, causal, a batch of two and a last block
+    /// shorter than the rest, against a direct double-precision evaluation (the PyTorch fixtures are too short to
+    /// need more than one block). Tolerance: 1e-4 relative.
+    func testBlockedAttentionOverSeveralBlocksMatchesDirectEvaluation() {
+        let cases: [(batch: Int, queries: Int, keys: Int, heads: Int, width: Int, causal: Bool)] = [
+            (1, 400, 4100, 2, 4, false),  // 127 rows a block: 4 blocks, the last of 19
+            (2, 800, 800, 2, 4, false),  // 655 rows a block: 2 blocks, the last of 145
+            (1, 1100, 1100, 2, 4, true),  // 476 rows a block: 3 blocks, the last of 148
+            (2, 900, 900, 1, 4, true),  // 582 rows a block: 2 blocks
+        ]
+        for (index, c) in cases.enumerated() {
+            let name = "\(c.batch)x\(c.queries) queries, \(c.keys) keys, \(c.heads) heads, causal \(c.causal)"
+            let rows = Attention.blockedRows(queries: c.queries, keys: c.keys)
+            XCTAssertGreaterThanOrEqual((c.queries + rows - 1) / rows, 2, "\(name): spans several blocks of \(rows) rows")
+            let seed = 40 + UInt64(index) * 3
+            let q = Tensor.pseudoRandom([c.batch, c.queries, c.width], seed: seed)
+            let (k, v) = c.causal ? (q, Tensor.pseudoRandom([c.batch, c.keys, c.width], seed: seed + 2))
+                : (Tensor.pseudoRandom([c.batch, c.keys, c.width], seed: seed + 1), Tensor.pseudoRandom([c.batch, c.keys, c.width], seed: seed + 2))
+            assertClose(Attention.blockedProduct(query: q, key: k, value: v, heads: c.heads, causal: c.causal),
+                        directAttention(q, k, v, heads: c.heads, causal: c.causal), name)
+        }
     }
 
     func testSoftmaxExponentialMatchesExpf() {

@@ -10,4 +10,8 @@ public struct AnnotationFailure: Error, Sendable, CustomStringConvertible, Codab
     public var model: String? = nil
 
     public var description: String { "stage \(stageTitle) failed: \(reason)" }
+
+    /// How much of each reply a failure shows on a terminal (`TerminalText.excerpt`); the failure record and the
+    /// store keep the reply itself.
+    public static let shownReplyBytes = 2048
 }

@@ -1,6 +1,7 @@
 import AnnotationRecord
 import FACSKnowledge
 import Foundation
+import SafeText
 
 /// Runs the stages as one chat with a model: each stage's question follows the earlier answers (carried as
 /// validated JSON), the image goes with stage I, and a reply that fails validation gets one repair turn.
@@ -12,7 +13,13 @@ struct RemoteConversation: Sendable {
     var onStage: @Sendable (StageProgress) -> Void = { _ in }
 
     /// Kept in the chat when a reply is sent back for repair; more would only cost context.
-    static let maxEchoedReplyCharacters = 6000
+    static let maxEchoedReplyBytes = 6000
+
+    /// A reply as the stage record keeps it: whole, unless it is over the size a stage reads, and then its start
+    /// and how many bytes more there were, so a hostile reply does not fill the store and the failure records.
+    static func kept(_ reply: String) -> String {
+        TerminalText.excerpt(reply, maxBytes: ReplyJSONExtractor.maxReplyBytes)
+    }
 
     private final class Transcript {
         var messages: [ChatMessage]
@@ -98,7 +105,7 @@ struct RemoteConversation: Sendable {
 
         let first = try send()
         var record = StageRecord(
-            index: index, title: title, text: "", request: first.requestRecord, rawReply: first.reply.content,
+            index: index, title: title, text: "", request: first.requestRecord, rawReply: Self.kept(first.reply.content),
             latencySeconds: first.latency, attempts: first.attempts, usage: first.reply.usage,
             responseFormat: first.responseFormat.description, finishReason: first.reply.finishReason, startedAt: first.startedAt)
         transcript.reportedModel = first.reply.model ?? transcript.reportedModel
@@ -112,9 +119,9 @@ struct RemoteConversation: Sendable {
         case .answer(let answer):
             return accept(answer, record: &record, transcript)
         case .problem(let problem):
-            transcript.messages.append(.assistant(String(first.reply.content.prefix(Self.maxEchoedReplyCharacters))))
+            transcript.messages.append(.assistant(TerminalText.excerpt(first.reply.content, maxBytes: Self.maxEchoedReplyBytes)))
             transcript.messages.append(.user(try templates.render("repair.txt", ["error": problem, "schema": values["schema"]!])))
-            record.rejectedReply = first.reply.content
+            record.rejectedReply = Self.kept(first.reply.content)
             record.rejectionReason = problem
             let second: ChatExchange
             do {
@@ -126,7 +133,7 @@ struct RemoteConversation: Sendable {
                     stages: transcript.stages + [record])
             }
             record.request = second.requestRecord
-            record.rawReply = second.reply.content
+            record.rawReply = Self.kept(second.reply.content)
             record.latencySeconds += second.latency
             record.attempts += second.attempts
             if let extra = second.reply.usage {

@@ -146,12 +146,19 @@ struct GroundingChecker: Sendable {
         let clean = TerminalText.strip(prompt, keepNewlines: false)
         let unknown = parser.parse(clean).unknown
         guard !unknown.isEmpty else { return clean }
-        var marked = clean
-        for mention in unknown.sorted(by: { $0.offset > $1.offset }) {
-            let start = marked.index(marked.startIndex, offsetBy: mention.offset)
-            let end = marked.index(start, offsetBy: mention.text.count)
-            marked.replaceSubrange(start..<end, with: Self.unverifiedPrefix + mention.text.replacingOccurrences(of: " ", with: "") + "]")
+        // One walk from the start, mention by mention: finding each offset from the start again was quadratic.
+        var marked = ""
+        var cursor = clean.startIndex
+        var cursorOffset = 0
+        for mention in unknown.sorted(by: { $0.offset < $1.offset }) where mention.offset >= cursorOffset {
+            let start = clean.index(cursor, offsetBy: mention.offset - cursorOffset)
+            let end = clean.index(start, offsetBy: mention.text.count)
+            marked += clean[cursor..<start]
+            marked += Self.unverifiedPrefix + mention.text.replacingOccurrences(of: " ", with: "") + "]"
+            cursor = end
+            cursorOffset = mention.offset + mention.text.count
         }
+        marked += clean[cursor...]
         findings += unknown.map {
             Finding(
                 severity: .error, kind: .unknownCode, codes: [$0.code],
@@ -173,19 +180,25 @@ struct GroundingChecker: Sendable {
     /// The prompt cut to the budget, losing what matters least first: trailing phrases that name no AU, then,
     /// only if that is not enough, phrases that do; the finding quotes what was cut, and names any AU lost (a
     /// warning: the renderer will not read it).
+    ///
+    /// How many phrases to keep is searched for (`PromptBudget.longestFittingPrefix`), as `PromptBudget.fit`
+    /// does: dropping one phrase at a time and recounting the rest was quadratic in the phrases.
     private func fitted(_ prompt: String, label: String, findings: inout [Finding]) -> String {
         guard !budget.fits(prompt) else { return prompt }
         let before = budget.counter.tokenCount(prompt)
-        var phrases = prompt.split(whereSeparator: { $0 == "," || $0 == ";" }).map { $0.trimmingCharacters(in: .whitespaces) }
-        var dropped: [String] = []
-        func joined() -> String { phrases.joined(separator: ", ") }
-        while phrases.count > 1, !budget.fits(joined()), let index = phrases.lastIndex(where: { Self.mentionedCodes($0).isEmpty }), index > 0 {
-            dropped.insert(phrases.remove(at: index), at: 0)
+        let phrases = prompt.split(whereSeparator: { $0 == "," || $0 == ";" }).map { $0.trimmingCharacters(in: .whitespaces) }
+        // First the phrases after the first that name no AU, from the end: keep as many of them as fit.
+        let optional = phrases.indices.filter { $0 > 0 && Self.mentionedCodes(phrases[$0]).isEmpty }
+        func keeping(optional count: Int) -> [String] {
+            let dropping = Set(optional.dropFirst(count))
+            return phrases.indices.filter { !dropping.contains($0) }.map { phrases[$0] }
         }
-        while phrases.count > 1, !budget.fits(joined()) {
-            dropped.insert(phrases.removeLast(), at: 0)
-        }
-        let result = budget.fit(joined())
+        let keptOptional = budget.longestFittingPrefix(atLeast: 0, atMost: optional.count) { keeping(optional: $0).joined(separator: ", ") }
+        let remaining = keeping(optional: keptOptional)
+        // Then trailing phrases, whatever they name, down to the first.
+        let keptPhrases = budget.longestFittingPrefix(atLeast: 1, atMost: remaining.count) { remaining.prefix($0).joined(separator: ", ") }
+        let dropped = Array(remaining.dropFirst(keptPhrases)) + optional.dropFirst(keptOptional).map { phrases[$0] }
+        let result = budget.fit(remaining.prefix(keptPhrases).joined(separator: ", "))
         let lostCodes = Self.mentionedCodes(prompt).subtracting(Self.mentionedCodes(result)).sorted()
         let cut = dropped.isEmpty ? "trailing words" : "\"" + dropped.joined(separator: ", ") + "\""
         if lostCodes.isEmpty {

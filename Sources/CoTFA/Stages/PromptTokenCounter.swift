@@ -88,7 +88,7 @@ public struct PromptBudget: Sendable {
     /// The largest n in lower...upper whose `prefix(n)` fits, or `lower` when none above it does (the old
     /// one-at-a-time loops also stopped at their minimum). Gallops up from `lower` (1, 2, 4, ... more) until a
     /// prefix is too long, then bisects between the last two probes.
-    private func longestFittingPrefix(atLeast lower: Int, atMost upper: Int, _ prefix: (Int) -> String) -> Int {
+    func longestFittingPrefix(atLeast lower: Int, atMost upper: Int, _ prefix: (Int) -> String) -> Int {
         guard upper > lower else { return max(lower, upper) }
         var fitting = lower, step = 1
         var tooLong: Int

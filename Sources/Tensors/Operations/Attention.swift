@@ -97,6 +97,13 @@ public enum Attention {
         return output
     }
 
+    /// The query rows of one block of the blocked path. Blocks' scores (block x keys) stay near 2 MB, so the scores
+    /// a block writes are still in cache when softmax and the second product read them: the full 4096 x 4096 matrix
+    /// of a 64x64 latent would be 64 MB per head.
+    package static func blockedRows(queries: Int, keys: Int) -> Int {
+        max(1, min(queries, (1 << 19) / max(1, keys)))
+    }
+
     /// Queries in blocks against all keys with two `sgemm` calls per block; the score block stays in cache.
     package static func blockedProduct(query: Tensor, key: Tensor, value: Tensor, heads: Int, causal: Bool) -> Tensor {
         let batch = query.shape[0]
@@ -108,10 +115,7 @@ public enum Attention {
         var output = Tensor(zeros: [batch, queryLength, width])
         let pairs = batch * heads
         guard pairs > 0, queryLength > 0, keyLength > 0 else { return output }
-        // Queries go in blocks whose scores (block x keys) stay near 2 MB, so the scores a block writes are still
-        // in cache when softmax and the second product read them: the full 4096 x 4096 matrix of a 64x64 latent
-        // would be 64 MB per head.
-        let blockRows = max(1, min(queryLength, (1 << 19) / keyLength))
+        let blockRows = blockedRows(queries: queryLength, keys: keyLength)
         let blocksPerHead = (queryLength + blockRows - 1) / blockRows
         let units = pairs * blocksPerHead
         let workers = min(units, max(1, ProcessInfo.processInfo.activeProcessorCount))

@@ -145,6 +145,58 @@ public struct RenderJob {
         return outcomes
     }
 
+    /// Works out what `run` would render, without writing anything: per pair its clip, windows and denoising
+    /// steps, and the seconds they take at the rate of one step measured here on the first pair still to render
+    /// (its first window's first step, setup included, so the figure leans high).
+    public func estimate() throws -> [RenderEstimate] {
+        let work = try pairs()
+        let initialNoise = try settings.noisePath.map { path -> Tensor in
+            do { return try SafeTensorsFile(contentsOf: URL(fileURLWithPath: path)).tensor(named: "noise") } catch {
+                throw RenderJobError.missingInput("cannot read the initial noise from \(path): \(error)")
+            }
+        }
+        let renderer: any ClipRenderer
+        do { renderer = try loadClipRenderer(directory: URL(fileURLWithPath: settings.modelPath), sampler: settings.sampler) } catch {
+            throw RenderJobError.model("cannot load the model from \(settings.modelPath): \(error)")
+        }
+        let modelPath = URL(fileURLWithPath: settings.modelPath).standardizedFileURL.path
+        let modelHash: String
+        do { modelHash = try ModelFingerprint.hex(of: URL(fileURLWithPath: settings.modelPath)) } catch {
+            throw RenderJobError.model("cannot read the model in \(settings.modelPath): \(FileErrorText.reason(error))")
+        }
+        let directory = URL(fileURLWithPath: settings.outputFolder)
+        var secondsPerStep: Double?
+        var planned: [(name: String, clip: PreparedClip, done: Bool)] = []
+        for pair in work {
+            var (clip, manifest) = try prepare(pair, renderer: renderer, initialNoise: initialNoise, modelPath: modelPath)
+            manifest.modelSha256 = modelHash
+            let parametersJSON = try ProjectJSON.string(manifest)
+            let name = Self.outputName(pair: pair, parametersJSON: parametersJSON)
+            let done = try previousResult(pair: pair, manifest: manifest, parametersJSON: parametersJSON,
+                                          manifestURL: directory.appendingPathComponent(name + ".json")) != nil
+            if !done, secondsPerStep == nil { secondsPerStep = try Self.measureOneStep(of: clip, with: renderer) }
+            planned.append((name, clip, done))
+        }
+        return planned.map { name, clip, done in
+            let denoiserSteps = done ? 0 : clip.plan.windowCount * settings.steps
+            return RenderEstimate(name: name, frames: clip.plan.frames, windows: clip.plan.windowCount, steps: settings.steps,
+                                  alreadyRendered: done, estimatedSeconds: Double(denoiserSteps) * (secondsPerStep ?? 0))
+        }
+    }
+
+    /// The seconds of the first denoising step of a clip's first window, stopped right after it; nothing is written.
+    private static func measureOneStep(of clip: PreparedClip, with renderer: any ClipRenderer) throws -> Double {
+        let start = Date()
+        let sampler: any ClipWindowSampler
+        do { sampler = try renderer.windows(of: clip) } catch { throw RenderJobError.invalidSettings("\(error)") }
+        do {
+            _ = try sampler.window(0, keptFrame: { _, _ in throw RenderError.cancelled }) { _, _ in throw RenderError.cancelled }
+        } catch RenderError.cancelled {
+            return Date().timeIntervalSince(start)
+        }
+        return Date().timeIntervalSince(start) / Double(max(1, clip.request.sampling.steps))
+    }
+
     private func sampling() -> ProgressiveSampler.Parameters {
         var sampling = ProgressiveSampler.Parameters()
         sampling.steps = settings.steps

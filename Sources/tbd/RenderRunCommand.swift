@@ -77,6 +77,9 @@ extension RenderCommand {
         var audio: String?
         @Option(name: .long, help: "Project database for --approved/--id, and to record renders of --pairs (default with --approved/--id: $TBD_DB, else data/tbd.sqlite).")
         var db: String?
+        @Flag(name: .long, help: "Say what would be rendered and about how long it takes (one denoising step is measured), rendering and writing nothing.")
+        var dryRun = false
+
         @OptionGroup var output: JSONOption
 
         func validate() throws {
@@ -114,6 +117,17 @@ extension RenderCommand {
                     .prompts(coarse: coarse!, fine: fine!)
                 }
             let store = try openStore(needed: source.needsStore)
+            if dryRun {
+                let estimates = try RenderJob(source: source, settings: settings, store: store).estimate()
+                if output.json { return try printJSON(estimates) }
+                for estimate in estimates {
+                    print(estimate.alreadyRendered ? "\(estimate.name): already rendered, would be skipped"
+                          : "\(estimate.name): \(estimate.frames) frames in \(estimate.windows) window(s) x \(estimate.steps) steps, about \(Self.duration(estimate.estimatedSeconds))")
+                }
+                let total = estimates.reduce(0) { $0 + $1.estimatedSeconds }
+                print("about \(Self.duration(total)) in all on this machine (from one measured denoising step; decoding and muxing not included); nothing was written")
+                return
+            }
             let cancellation = InterruptFlag.install()
             var bar: ProgressLine?
             do {
@@ -153,6 +167,12 @@ extension RenderCommand {
                 bar?.finish()
                 throw error
             }
+        }
+
+        /// Seconds as a person reads them: 42 s, 12.5 min, 3.2 h.
+        static func duration(_ seconds: Double) -> String {
+            seconds < 120 ? String(format: "%.0f s", seconds) : seconds < 7200 ? String(format: "%.1f min", seconds / 60)
+                : String(format: "%.1f h", seconds / 3600)
         }
 
         /// The store with --approved or --id (default path), or with --db given explicitly; it must exist.

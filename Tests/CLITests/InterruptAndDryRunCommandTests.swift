@@ -52,4 +52,21 @@ final class InterruptAndDryRunCommandTests: XCTestCase {
         let again = try BuiltProgram.run("tbd", arguments, in: folder)
         XCTAssertTrue(again.stdout.contains("0 rendered, 1 already done (skipped)"), again.stdout)
     }
+
+    func testARenderDryRunEstimatesAndWritesNothing() throws {
+        let model = folder.appendingPathComponent("model").path
+        XCTAssertEqual(try BuiltProgram.run("tbd", ["model", "init-random", "--config", "tiny", "--out", model], in: folder).status, 0)
+        let arguments = ["render", "--coarse", "a face", "--fine", "a smiling face", "--model", model, "--out", "out",
+                         "--frames", "3", "--steps", "4", "--dry-run"]
+        let text = try BuiltProgram.run("tbd", arguments, in: folder)
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("3 frames in 3 window(s) x 4 steps, about "), text.stdout)
+        XCTAssertTrue(text.stdout.contains("nothing was written"), text.stdout)
+        let json = try BuiltProgram.run("tbd", arguments + ["--json"], in: folder)
+        let estimate = try XCTUnwrap((json.json as? [[String: Any]])?.first, json.stdout)
+        XCTAssertEqual(estimate["windows"] as? Int, 3)
+        XCTAssertEqual(estimate["already_rendered"] as? Bool, false)
+        XCTAssertGreaterThan(try XCTUnwrap(estimate["estimated_seconds"] as? Double), 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path), "a dry run writes nothing")
+    }
 }

@@ -35,7 +35,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-# Per-target minimums: "TARGET N" on each line that is not blank or a comment; the whole run's is their sum.
+# Per-target minimums: "TARGET N" on each line that is not blank or a comment; the whole run's is their sum. A line
+# "all N" states that sum where a reader (or a check that reads one number) sees it first; it must equal the sum.
 per_target=
 if [ -n "$minimums" ]; then
   per_target=$(sed -E 's/#.*//' "$minimums" | awk 'NF')
@@ -43,7 +44,13 @@ if [ -n "$minimums" ]; then
     echo "test-summary.sh: $minimum_source: each line is a test target and its minimum, not '$(head -n 1 <<<"$bad")'" >&2
     exit 2
   fi
+  stated=$(awk '$1 == "all" { print $2 }' <<<"$per_target")
+  per_target=$(awk '$1 != "all"' <<<"$per_target")
   total_minimum=$(awk '{ sum += $2 } END { print sum + 0 }' <<<"$per_target")
+  if [ -n "$stated" ] && [ "$stated" != "$total_minimum" ]; then
+    echo "test-summary.sh: $minimum_source: 'all $stated' is not the sum of the targets' minimums ($total_minimum)" >&2
+    exit 2
+  fi
 fi
 [[ $total_minimum =~ ^[0-9]+$ ]] || { echo "test-summary.sh: the minimum test count '$total_minimum' is not a number" >&2; exit 2; }
 

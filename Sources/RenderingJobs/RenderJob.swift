@@ -66,21 +66,8 @@ public struct RenderJob {
     /// windows for the next run and marks the render in progress as failed ("interrupted").
     public func run(shouldStop: @escaping () -> Bool = { false }, report: (Event) -> Void = { _ in }) throws -> [RenderOutcome] {
         let work = try pairs()
-        let initialNoise = try settings.noisePath.map { path -> Tensor in
-            do { return try SafeTensorsFile(contentsOf: URL(fileURLWithPath: path)).tensor(named: "noise") } catch {
-                throw RenderJobError.missingInput("cannot read the initial noise from \(path): \(error)")
-            }
-        }
-        let renderer: any ClipRenderer
-        do { renderer = try loadClipRenderer(directory: URL(fileURLWithPath: settings.modelPath), sampler: settings.sampler) } catch {
-            throw RenderJobError.model("cannot load the model from \(settings.modelPath): \(error)")
-        }
+        let (initialNoise, renderer, modelPath, modelHash) = try loadInputs()
         for notice in renderer.notices { report(.notice(notice)) }
-        let modelPath = URL(fileURLWithPath: settings.modelPath).standardizedFileURL.path
-        let modelHash: String
-        do { modelHash = try ModelFingerprint.hex(of: URL(fileURLWithPath: settings.modelPath)) } catch {
-            throw RenderJobError.model("cannot read the model in \(settings.modelPath): \(FileErrorText.reason(error))")
-        }
         let directory = URL(fileURLWithPath: settings.outputFolder)
         var outcomes: [RenderOutcome] = []
         for (index, pair) in work.enumerated() {
@@ -145,11 +132,9 @@ public struct RenderJob {
         return outcomes
     }
 
-    /// Works out what `run` would render, without writing anything: per pair its clip, windows and denoising
-    /// steps, and the seconds they take at the rate of one step measured here on the first pair still to render
-    /// (its first window's first step, setup included, so the figure leans high).
-    public func estimate() throws -> [RenderEstimate] {
-        let work = try pairs()
+    /// What every pair of the job shares: the initial noise (`--noise`), the checkpoint's renderer, and the model's
+    /// absolute path and content fingerprint.
+    private func loadInputs() throws -> (noise: Tensor?, renderer: any ClipRenderer, modelPath: String, modelHash: String) {
         let initialNoise = try settings.noisePath.map { path -> Tensor in
             do { return try SafeTensorsFile(contentsOf: URL(fileURLWithPath: path)).tensor(named: "noise") } catch {
                 throw RenderJobError.missingInput("cannot read the initial noise from \(path): \(error)")
@@ -164,6 +149,15 @@ public struct RenderJob {
         do { modelHash = try ModelFingerprint.hex(of: URL(fileURLWithPath: settings.modelPath)) } catch {
             throw RenderJobError.model("cannot read the model in \(settings.modelPath): \(FileErrorText.reason(error))")
         }
+        return (initialNoise, renderer, modelPath, modelHash)
+    }
+
+    /// Works out what `run` would render, without writing anything: per pair its clip, windows and denoising
+    /// steps, and the seconds they take at the rate of one step measured here on the first pair still to render
+    /// (its first window's first step, setup included, so the figure leans high).
+    public func estimate() throws -> [RenderEstimate] {
+        let work = try pairs()
+        let (initialNoise, renderer, modelPath, modelHash) = try loadInputs()
         let directory = URL(fileURLWithPath: settings.outputFolder)
         var secondsPerStep: Double?
         var planned: [(name: String, clip: PreparedClip, done: Bool)] = []

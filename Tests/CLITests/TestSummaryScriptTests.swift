@@ -124,6 +124,10 @@ final class TestSummaryScriptTests: XCTestCase {
             }
             minimums[String(fields[0])] = minimum
         }
+        // "all" states the sum of the targets' minimums; it is no target of its own.
+        if let stated = minimums.removeValue(forKey: "all") {
+            XCTAssertEqual(stated, minimums.values.reduce(0, +), "scripts/test-minimum: 'all' is the sum of the targets")
+        }
         return minimums
     }
 
@@ -208,6 +212,16 @@ final class TestSummaryScriptTests: XCTestCase {
 
     /// A target that loses tests fails the run even when the suite as a whole still runs more than the sum of the
     /// minimums. A test's target is the folder under Tests/ whose sources declare its class.
+    func testAStatedTotalMustBeTheSumOfTheTargets() throws {
+        let run = log(cases(5, in: "AlphaCase"))
+        let right = try summarize(run, minimums: ["all": 5, "AlphaTests": 5])
+        XCTAssertNotEqual(right.status, 2, right.stderr)
+        XCTAssertFalse(right.stderr.contains("is not the sum"), right.stderr)
+        let wrong = try summarize(run, minimums: ["all": 4, "AlphaTests": 5])
+        XCTAssertEqual(wrong.status, 2, wrong.stdout)
+        XCTAssertTrue(wrong.stderr.contains("'all 4' is not the sum of the targets' minimums (5)"), wrong.stderr)
+    }
+
     func testEachTargetMustRunItsOwnMinimum() throws {
         let tests = folder.appendingPathComponent("Tests")
         for (target, suite) in [("AlphaTests", "AlphaCase"), ("BetaTests", "BetaCase")] {

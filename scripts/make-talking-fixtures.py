@@ -317,6 +317,19 @@ def denoiser_fixture(checkpoint, name, inputs, with_masks):
     return out
 
 
+def guided_step(masked, scheduler, latents, timestep, text, uncond, audio, masks, guidance):
+    """One DDIM step with classifier-free guidance batched [unconditional, conditional], as Hallo's
+    FaceAnimatePipeline runs it: the unconditional row has the empty audio (zero tokens)."""
+    import torch
+    model_input = scheduler.scale_model_input(torch.cat([latents] * 2), timestep)
+    prediction = masked.denoiser(model_input, timestep, encoder_hidden_states=torch.cat([uncond, text]),
+                                 audio_embedding=torch.cat([torch.zeros_like(audio), audio]), **masks,
+                                 return_dict=False)[0]
+    unconditional, conditional = prediction.chunk(2)
+    prediction = unconditional + guidance * (conditional - unconditional)
+    return scheduler.step(prediction, timestep, latents, eta=0.0, return_dict=False)[0]
+
+
 def window_fixture(masked, folder, inputs):
     """Three DDIM steps of one window, classifier-free guidance batched [unconditional, conditional] as Hallo's
     FaceAnimatePipeline does; the text condition of each step blends the coarse and the fine embedding."""
@@ -346,13 +359,7 @@ def window_fixture(masked, folder, inputs):
                 # rows bank the same reference run (the conditional text of step 0): the unconditional row's
                 # reference attention is plain self-attention anyway, and both rows take its motion-frame features.
                 masked.write_reference(writer, reader, reference_latents.repeat(2, 1, 1, 1), text.repeat(6, 1, 1))
-            model_input = scheduler.scale_model_input(torch.cat([latents] * 2), timestep)
-            prediction = masked.denoiser(model_input, timestep, encoder_hidden_states=torch.cat([uncond, text]),
-                                         audio_embedding=torch.cat([torch.zeros_like(audio), audio]), **masks,
-                                         return_dict=False)[0]
-            unconditional, conditional = prediction.chunk(2)
-            prediction = unconditional + guidance * (conditional - unconditional)
-            latents = scheduler.step(prediction, timestep, latents, eta=0.0, return_dict=False)[0]
+            latents = guided_step(masked, scheduler, latents, timestep, text, uncond, audio, masks, guidance)
     writer.clear()
     reader.clear()
     save({"noise": noise, "coarse": coarse, "fine": fine, "uncond": uncond, "blend": blend, "audio_tokens": audio,
@@ -401,13 +408,7 @@ def two_windows_fixture(masked, folder, audio_tokens):
                 if step == 0:
                     masked.write_reference(writer, reader, reference_latents.repeat(2, 1, 1, 1),
                                            text.repeat(2 * (1 + motion_count), 1, 1))
-                model_input = scheduler.scale_model_input(torch.cat([latents] * 2), timestep)
-                prediction = masked.denoiser(model_input, timestep, encoder_hidden_states=torch.cat([uncond, text]),
-                                             audio_embedding=torch.cat([torch.zeros_like(audio), audio]), **masks,
-                                             return_dict=False)[0]
-                unconditional, conditional = prediction.chunk(2)
-                prediction = unconditional + guidance * (conditional - unconditional)
-                latents = scheduler.step(prediction, timestep, latents, eta=0.0, return_dict=False)[0]
+                latents = guided_step(masked, scheduler, latents, timestep, text, uncond, audio, masks, guidance)
             writer.clear()
             reader.clear()
             # decode_latents: frame by frame, (x / 2 + 0.5).clamp(0, 1).

@@ -85,17 +85,20 @@ public struct RenderJob {
             // A run killed outright (SIGKILL, SIGTERM) left its record running and its claim unheld; that record is
             // marked failed as this run starts its own.
             let abandoned = !files.isBeingRendered
-            let claim: PartialFile
-            do { claim = try files.claim() } catch {
-                throw RenderJobError.writeFailed(path: files.video.path, reason: "\(error)")
-            }
-            defer { files.release(claim) }
             let record = try RenderRecording(store: store) {
                 try $0.startRender(
                     NewRender(annotationID: pair.annotationID, revision: pair.revision, parametersJSON: parametersJSON,
                               seed: Int64(bitPattern: settings.seed), modelPath: modelPath, modelHash: modelHash),
                     isAbandoned: abandoned)
             }
+            // Claimed once the record is running, so a claim on disk always has its record (a run killed in
+            // between leaves a running record and no claim, which the next run marks failed all the same).
+            let claim: PartialFile
+            do { claim = try files.claim() } catch {
+                record.fail("\(error)")
+                throw RenderJobError.writeFailed(path: files.video.path, reason: "\(error)")
+            }
+            defer { files.release(claim) }
             report(.started(index: index, count: work.count, name: name))
             let result: ClipResult
             do {

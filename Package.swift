@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Renderer", targets: ["Renderer"]),
         .library(name: "MediaIO", targets: ["MediaIO"]),
         .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "FaceAnalysis", targets: ["FaceAnalysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -83,6 +84,7 @@ let package = Package(
             dependencies: ["FACSKnowledge", "AnnotationRecord", "FileAccess", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Renderer", dependencies: ["Tensors", "MediaIO", "CLIPTokenization", "ContentHashing", "FileAccess"]),
+        .target(name: "FaceAnalysis", dependencies: ["Tensors", "MediaIO"]),
 
         // Level 2: the review queue, batch annotation and rendering jobs.
         .target(name: "ReviewQueue", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "MediaIO", "CLIPTokenization", "SafeText"]),
@@ -143,6 +145,7 @@ let package = Package(
         // What the tensor-level test targets share: fixture folders and the relative-tolerance comparison.
         .target(name: "TensorTesting", dependencies: ["Tensors"], path: "Tests/TensorTesting"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting", "TemporaryFolders", "ReproducibleTesting"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FaceAnalysisTests", dependencies: ["FaceAnalysis", "Tensors", "TensorTesting", "MediaIO", "TemporaryFolders"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "TemporaryFolders", "MediaIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTokenizationTests", dependencies: ["CLIPTokenization", "ReproducibleTesting", "TemporaryFolders"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SafeTextTests", dependencies: ["SafeText", "ReproducibleTesting"]),

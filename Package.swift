@@ -103,7 +103,7 @@ let package = Package(
             name: "tbd",
             dependencies: [
                 "FACSKnowledge", "AnnotationRecord", "CLIPTokenization", "CoTFA", "Store", "ReviewQueue", "Renderer",
-                "RenderingJobs", "Tensors", "MediaIO", "BatchAnnotation", "SafeText", "FileAccess", "DatasetLayout",
+                "RenderingJobs", "Tensors", "MediaIO", "BatchAnnotation", "SafeText", "FileAccess", "DatasetLayout", "FaceAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -4,7 +4,8 @@
     .venv-faces/bin/pip install --isolated --cert /etc/ssl/certs/ca-certificates.crt torch==2.13.0 \
         torchvision==0.28.0 numpy==2.4.6 pillow==13.0.0 scikit-image==0.26.0 safetensors==0.8.0 tqdm requests
     .venv-faces/bin/pip install --no-deps facenet-pytorch==2.6.0
-    .venv-faces/bin/python scripts/make-face-fixtures.py
+    .venv-faces/bin/pip install opencv-python-headless==5.1.0.95
+    .venv-faces/bin/python scripts/make-face-fixtures.py --hallo PATH   # Hallo's source, commit 8fd7c57
 
 facenet-pytorch imports torchvision (its batched NMS), and PyPI's torchvision needs PyPI's (CUDA) torch build; it
 runs on the CPU (docs/contributing.md). facenet-pytorch's requirements pin an older torch, hence --no-deps.
@@ -14,18 +15,27 @@ Writes Tests/FaceAnalysisTests/Fixtures/:
                         scikit-image's CC0 samples, so they are reproducible from this script
     detections.json     MTCNN().detect(image, landmarks=True) per image: boxes, probabilities, landmarks, with
                         the package's defaults (min face 20, thresholds 0.6/0.7/0.7, factor 0.709, largest first)
+    masks.safetensors   Hallo's mask pipeline (hallo/utils/util.py: expand_region, get_face_mask, get_lip_mask,
+                        get_blur_mask, get_background_mask, get_sep_face_mask; the per-level Resize of
+                        ImageProcessor) run on the astronaut's detection, its face box standing in for the face-oval
+                        landmarks and the lip points FaceRegionMasks derives from the mouth corners for the lip ones
     stages.safetensors  stage by stage on data/astronaut.png: the area-resampled, normalised P-Net input at two
                         scales and P-Net's maps; R-Net and O-Net outputs for fixed crops
     VERSIONS.json       the versions that made them
 """
+import argparse
+import ast
 import json
 import os
 import sys
+import tempfile
 
-from tbdref import fixtures, tensors, versions
+from tbdref import fixtures, hallo_source, tensors, versions
 
 PINNED = {"torch": "2.13.0+cu130", "torchvision": "0.28.0+cu130", "numpy": "2.4.6", "PIL": "13.0.0",
-          "skimage": "0.26.0", "safetensors": "0.8.0"}
+          "skimage": "0.26.0", "safetensors": "0.8.0", "cv2": "5.1.0"}
+HALLO_MASK_CODE = ["lip_ids", "silhouette_ids", "expand_region", "get_lip_mask", "get_face_mask", "blur_mask",
+                   "get_blur_mask", "get_background_mask", "get_sep_face_mask"]
 FACENET = "2.6.0"
 OUT = os.path.join(fixtures.ROOT, "Tests", "FaceAnalysisTests", "Fixtures")
 ASTRONAUT = os.path.join(fixtures.ROOT, "data", "astronaut.png")
@@ -97,9 +107,67 @@ def stages(mtcnn):
     return out
 
 
+def hallo_mask_functions(source):
+    """The definitions HALLO_MASK_CODE names, taken from Hallo's hallo/utils/util.py and run as they are (the rest
+    of that module imports MediaPipe, moviepy and PyAV, which the mask code does not use)."""
+    import cv2
+    import numpy as np
+    tree = ast.parse(hallo_source.read(source, "hallo/utils/util.py"))
+    wanted = [node for node in tree.body
+              if (isinstance(node, ast.FunctionDef) and node.name in HALLO_MASK_CODE)
+              or (isinstance(node, ast.Assign) and any(getattr(t, "id", None) in HALLO_MASK_CODE for t in node.targets))]
+    namespace = {"np": np, "cv2": cv2}
+    exec(compile(ast.Module(body=wanted, type_ignores=[]), "hallo/utils/util.py", "exec"), namespace)
+    return namespace
+
+
+def masks(source, face, side=512):
+    """Hallo's masks for FACE (a detections.json entry) on a SIDE x SIDE image, every level as Hallo resizes it."""
+    import cv2
+    import numpy as np
+    import torch
+    from PIL import Image
+    from torchvision import transforms
+    hallo = hallo_mask_functions(source)
+    x1, y1, x2, y2 = face["box"]
+    (lx, ly), (rx, ry) = face["landmarks"][3], face["landmarks"][4]
+    reach = 0.25 * float(np.hypot(rx - lx, ry - ly))
+    mx, my = (lx + rx) / 2, (ly + ry) / 2
+    lips = [(lx, ly), (rx, ry), (mx, my - reach), (mx, my + reach)]
+    landmarks = np.zeros((478, 2))
+    for k, index in enumerate(hallo["silhouette_ids"]):
+        landmarks[index] = [(x1, y1), (x2, y2)][k % 2]
+    for k, index in enumerate(hallo["lip_ids"]):
+        landmarks[index] = lips[k % 4]
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="tbd-hallo-masks-") as folder:
+        path = lambda name: os.path.join(folder, name + ".png")
+        hallo["get_lip_mask"](landmarks, side, side, path("lip_mask"))
+        hallo["get_face_mask"](landmarks, side, side, path("face_mask"), 1.2)
+        hallo["get_blur_mask"](path("face_mask"), path("face_mask_blur"), kernel_size=(51, 51))
+        hallo["get_blur_mask"](path("lip_mask"), path("sep_lip"), kernel_size=(31, 31))
+        hallo["get_background_mask"](path("face_mask_blur"), path("sep_background"))
+        hallo["get_sep_face_mask"](path("face_mask_blur"), path("sep_lip"), path("sep_face"))
+        for name in ["face_mask", "lip_mask"]:  # a filled rectangle: kept as its columns x0..<x1, rows y0..<y1
+            rows, columns = np.nonzero(cv2.imread(path(name), cv2.IMREAD_GRAYSCALE))
+            out[name + ".rectangle"] = torch.tensor([columns.min(), columns.max() + 1, rows.min(), rows.max() + 1],
+                                                    dtype=torch.float32)
+        for name, key in [("sep_background", "full"), ("sep_face", "face"), ("sep_lip", "lip")]:
+            image = Image.open(path(name))
+            out[f"{key}.64x64"] = torch.tensor(np.array(image), dtype=torch.float32)
+            for level, size in enumerate([side // 8, side // 16, side // 32, side // 64]):
+                resize = transforms.Compose([transforms.Resize((size, size)), transforms.ToTensor()])  # as ImageProcessor
+                out[f"{key}.level{level}"] = resize(image)[0]
+    return out
+
+
 def main():
     import importlib.metadata
     import torch
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    hallo_source.add_argument(parser)
+    args = parser.parse_args()
+    hallo_source.require(args.hallo)
     found = versions.require(PINNED)
     facenet = importlib.metadata.version("facenet-pytorch")
     if facenet != FACENET:
@@ -117,7 +185,9 @@ def main():
         handle.write("\n")
     with torch.no_grad():
         tensors.save_stable(stages(mtcnn), os.path.join(OUT, "stages.safetensors"))
-    versions.write_record(os.path.join(OUT, "VERSIONS.json"), {**found, "facenet-pytorch": facenet})
+    tensors.save_stable(masks(args.hallo, record["astronaut"][0]), os.path.join(OUT, "masks.safetensors"))
+    versions.write_record(os.path.join(OUT, "VERSIONS.json"),
+                          {**found, "facenet-pytorch": facenet, "hallo": hallo_source.commit(args.hallo)})
     fixtures.report_written(OUT)
 
 

@@ -52,6 +52,30 @@ public enum FrameReader {
         return images
     }
 
+    /// Every STEP-th frame in display order (0, STEP, 2 STEP, ...) with its index and its time in seconds (from
+    /// the frame's timestamp, else index / frame rate), handed to BODY one at a time: memory stays at one frame
+    /// however long the clip. BODY returns false to stop early. Returns how many frames were decoded.
+    @discardableResult
+    public static func forEachFrame(path: String, every step: Int = 1,
+                                    _ body: (_ index: Int, _ seconds: Double, _ image: RGBImage) throws -> Bool) throws -> Int {
+        guard step > 0 else {
+            throw MediaError(.invalidArgument, path: path, "the frame step (\(step)) must be positive")
+        }
+        let input = try MediaInput(path: path)
+        let frame = try allocateFrame(path: path)
+        defer { freeFrame(frame) }
+        var index = 0
+        while try input.decodeNextFrame(into: frame) {
+            defer { av_frame_unref(frame); index += 1 }
+            guard index % step == 0 else { continue }
+            let seconds = input.timestamp(of: frame).map(input.seconds(of:))
+                ?? (input.frameRate > 0 ? Double(index) / input.frameRate : 0)
+            guard try body(index, seconds, try PixelConversion.rgbImage(from: frame, path: path)) else { return index + 1 }
+        }
+        guard index > 0 else { throw noFramesError(input) }
+        return index
+    }
+
     /// `count` frames spread evenly over the clip (the middle of each of `count` equal parts), in order; every
     /// frame when the clip has no more than `count`. Decodes once from the start and converts only the chosen
     /// frames, so long clips cost no more memory than the result.

@@ -7,7 +7,7 @@ struct MediaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "media",
         abstract: "Inspect videos and images and extract reference frames through FFmpeg's libraries.",
-        subcommands: [Frame.self, Probe.self, Sheet.self])
+        subcommands: [Frame.self, Probe.self, Sheet.self, Faces.self])
 }
 
 extension MediaCommand {

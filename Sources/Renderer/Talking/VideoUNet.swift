@@ -196,7 +196,7 @@ import Tensors
         }
         if let reference { try check(reference, height: height, width: width) }
         let masks = masks ?? AudioMasks.ones(height: height, width: width)
-        try masks.check(height: height, width: width)
+        try masks.check(height: height, width: width, levels: 4)
         let pass = Pass(batch: batch, frames: frames, text: text.repeatingItems(frames), audio: audioTokens,
                         reference: reference, referenceRows: referenceRows, masks: (0...3).map { masks.pooled(level: $0) })
 

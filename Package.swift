@@ -96,7 +96,7 @@ let package = Package(
             ]),
         .target(
             name: "RenderingJobs",
-            dependencies: ["Renderer", "Tensors", "Store", "AnnotationRecord", "MediaIO", "ContentHashing", "FileAccess", "DatasetLayout"]),
+            dependencies: ["Renderer", "Tensors", "Store", "AnnotationRecord", "MediaIO", "ContentHashing", "FileAccess", "DatasetLayout", "FaceAnalysis"]),
 
         // Level 3: the command line.
         .executableTarget(
@@ -150,7 +150,7 @@ let package = Package(
         .testTarget(name: "CLIPTokenizationTests", dependencies: ["CLIPTokenization", "ReproducibleTesting", "TemporaryFolders"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SafeTextTests", dependencies: ["SafeText", "ReproducibleTesting"]),
         .testTarget(name: "WorkerThreadsTests", dependencies: ["WorkerThreads"]),
-        .testTarget(name: "RenderingJobsTests", dependencies: ["RenderingJobs", "Renderer", "Tensors", "MediaIO", "Store", "AnnotationRecord", "TestSupport"]),
+        .testTarget(name: "RenderingJobsTests", dependencies: ["RenderingJobs", "Renderer", "Tensors", "MediaIO", "Store", "AnnotationRecord", "TestSupport", "FaceAnalysis"]),
         .testTarget(
             name: "StoreTests",
             dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -1,6 +1,7 @@
 import AnnotationRecord
 import ContentHashing
 import DatasetLayout
+import FaceAnalysis
 import Foundation
 import MediaIO
 import FileAccess
@@ -69,9 +70,11 @@ public struct RenderJob {
         let (initialNoise, renderer, modelPath, modelHash) = try loadInputs()
         for notice in renderer.notices { report(.notice(notice)) }
         let directory = URL(fileURLWithPath: settings.outputFolder)
+        let faces = FaceDetectorOnDemand()
         var outcomes: [RenderOutcome] = []
         for (index, pair) in work.enumerated() {
-            var (clip, manifest) = try prepare(pair, renderer: renderer, initialNoise: initialNoise, modelPath: modelPath)
+            var (clip, manifest, facePicture) = try prepare(pair, renderer: renderer, initialNoise: initialNoise,
+                                                            modelPath: modelPath, faces: faces)
             manifest.modelSha256 = modelHash
             let parametersJSON = try ProjectJSON.string(manifest)
             let files = ClipFiles(directory: directory, name: Self.outputName(pair: pair, parametersJSON: parametersJSON))
@@ -129,6 +132,13 @@ public struct RenderJob {
                                            contactSheet: result.contactSheetPath, manifest: manifestURL.path),
                     timings: RenderTimings(seconds: result.seconds, secondsPerFrame: result.secondsPerFrame))
             }
+            if let facePicture {
+                // What the crop and the masks were, for people checking a render: NAME-face.png.
+                let path = directory.appendingPathComponent(name + "-face.png").path
+                do { try OutputFile.write(ImageEncoding.png(facePicture), to: path) } catch {
+                    report(.notice("could not write \(path): \(error)"))
+                }
+            }
             report(.finished(name: name, result: result))
             outcomes.append(RenderOutcome(name: name, status: .rendered, result: result))
         }
@@ -164,8 +174,9 @@ public struct RenderJob {
         let directory = URL(fileURLWithPath: settings.outputFolder)
         var secondsPerStep: Double?
         var planned: [(name: String, clip: PreparedClip, done: Bool)] = []
+        let faces = FaceDetectorOnDemand()
         for pair in work {
-            var (clip, manifest) = try prepare(pair, renderer: renderer, initialNoise: initialNoise, modelPath: modelPath)
+            var (clip, manifest, _) = try prepare(pair, renderer: renderer, initialNoise: initialNoise, modelPath: modelPath, faces: faces)
             manifest.modelSha256 = modelHash
             let parametersJSON = try ProjectJSON.string(manifest)
             let name = Self.outputName(pair: pair, parametersJSON: parametersJSON)
@@ -208,8 +219,8 @@ public struct RenderJob {
     /// One pair's request, prepared by the renderer (the speech read, the frame count fixed), and its manifest.
     /// A talking head takes the pair's own reference frame and speech unless others are given, and has
     /// ceil(seconds · fps) frames with speech; an image checkpoint uses a reference only when one is named.
-    private func prepare(_ pair: PromptPair, renderer: any ClipRenderer, initialNoise: Tensor?,
-                         modelPath: String) throws -> (PreparedClip, RenderManifest) {
+    private func prepare(_ pair: PromptPair, renderer: any ClipRenderer, initialNoise: Tensor?, modelPath: String,
+                         faces: FaceDetectorOnDemand) throws -> (PreparedClip, RenderManifest, facePicture: RGBImage?) {
         let talking = renderer.progressUnit == .window
         if talking, settings.noisePath != nil {
             throw RenderJobError.invalidSettings("--noise is for image checkpoints; a talking-head render seeds each window (--seed)")
@@ -227,6 +238,14 @@ public struct RenderJob {
         let referencePath = try Self.resolve(talking ? settings.reference ?? "auto" : settings.reference, for: pair, what: "reference")
         if talking, referencePath == nil { throw RenderJobError.missingInput("a talking-head render needs a reference portrait") }
         request.reference = try referencePath.map(Self.readReference)
+        var framing: FramedReference?
+        if let referencePath, let picture = request.reference, (settings.crop ?? (talking ? .face : .none)) == .face {
+            let framed = try FramedReference(picture, path: referencePath, size: settings.size ?? renderer.defaultImageSize,
+                                             masks: talking, detector: faces.detector())
+            request.reference = framed.reference
+            request.masks = framed.masks
+            framing = framed
+        }
         if !talking, referencePath != nil { request.sampling.strength = settings.strength }
         request.audioPath = settings.audio == "none" ? nil : try Self.resolveAudio(talking ? settings.audio ?? "auto" : settings.audio, for: pair)
         let clip: PreparedClip
@@ -239,6 +258,8 @@ public struct RenderJob {
             frames: clip.plan.frames, fps: settings.fps, size: settings.size ?? renderer.defaultImageSize,
             reference: referencePath, strength: request.sampling.strength, audio: request.audioPath)
         manifest.referenceSha256 = try referencePath.map(Self.contentHash)
+        manifest.crop = framing.map { "face \($0.crop.x) \($0.crop.y) \($0.crop.side)" }
+        manifest.masks = framing?.masks == nil ? nil : "face"
         manifest.audioSha256 = try request.audioPath.map(Self.contentHash)
         manifest.noiseSha256 = try (talking ? nil : settings.noisePath).map(Self.contentHash)
         if talking {
@@ -246,7 +267,7 @@ public struct RenderJob {
             manifest.window = settings.window
             manifest.motionFrames = settings.motionFrames
         }
-        return (clip, manifest)
+        return (clip, manifest, framing?.picture)
     }
 
     private static func contentHash(_ path: String) throws -> String {

@@ -30,6 +30,11 @@ public struct RenderManifest: Codable, Equatable, Sendable {
     public var motionFrames: Int?
     /// What the files named above held when the clip was rendered (SHA-256; the model's is `ModelFingerprint`), so a
     /// file replaced at the same path gives another manifest, another clip name and never a resumed mix.
+    /// "face X Y SIDE" (the square cut from the reference, in its pixels) when the reference was cropped to its
+    /// face; absent when it was used as it is (so earlier manifests keep their names).
+    public var crop: String?
+    /// "face" when a talking head's audio attention was masked by the detected face; absent for all-ones masks.
+    public var masks: String?
     public var modelSha256: String?
     public var referenceSha256: String?
     public var audioSha256: String?

@@ -1,6 +1,13 @@
 import Foundation
 import Renderer
 
+/// `--crop`: `face` cuts the reference to a square around its one dominant face (docs/faces.md) and gives a
+/// talking head its face and lip masks; `none` takes the picture as it is, scaled to the frame size.
+public enum ReferenceCrop: String, Sendable, CaseIterable {
+    case face
+    case none
+}
+
 /// Everything a rendering job does to each pair, checked once before any model is loaded.
 public struct RenderSettings: Sendable {
     public var modelPath: String
@@ -27,6 +34,8 @@ public struct RenderSettings: Sendable {
     /// nil, "auto" (the pair's source) or a path. A talking-head checkpoint takes nil as "auto".
     public var reference: String?
     public var strength: Float = 0.6
+    /// How the reference is framed: nil takes `.face` for a talking head and `.none` for an image checkpoint.
+    public var crop: ReferenceCrop?
     /// nil, "auto" (the pair's own speech), "none" or a path. A talking-head checkpoint takes nil as "auto".
     public var audio: String?
     /// Only pairs of this emotion.

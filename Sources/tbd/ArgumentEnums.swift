@@ -4,6 +4,7 @@ import CoTFA
 import FACSKnowledge
 import MediaIO
 import Renderer
+import RenderingJobs
 import Store
 
 // Closed sets of option values: ArgumentParser checks them and lists the choices in --help and in its errors.
@@ -25,6 +26,7 @@ enum StatusChoice: String, CaseIterable, ExpressibleByArgument {
 }
 
 extension CuratorRole: ExpressibleByArgument {}
+extension ReferenceCrop: ExpressibleByArgument {}
 
 /// `media frame --choice` and `batch --frame` read a frame choice the same way, through `FrameChoice(parsing:)`.
 extension FrameChoice: ExpressibleByArgument {

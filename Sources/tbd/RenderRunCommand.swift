@@ -71,6 +71,8 @@ extension RenderCommand {
         var size: Int?
         @Option(name: .long, help: "Reference frame: auto (the first frame of the pair's source clip; a talking head's default) or an image/video path.")
         var reference: String?
+        @Option(name: .long, help: "Frame the reference: face (a square around its one dominant face, with the talking head's face and lip masks; a talking head's default) or none (the picture as it is; an image checkpoint's default).")
+        var crop: ReferenceCrop?
         @Option(name: .long, help: "With a reference: how far it is noised (1 ignores it, 0.6 keeps its layout).")
         var strength: Float = 0.6
         @Option(name: .long, help: "Speech: auto (the pair's own; a talking head's default), none, or a media file path.")
@@ -108,6 +110,7 @@ extension RenderCommand {
             settings.motionFrames = motionFrames
             settings.size = size
             settings.reference = reference
+            settings.crop = crop
             settings.strength = strength
             settings.audio = audio
             settings.emotion = emotion

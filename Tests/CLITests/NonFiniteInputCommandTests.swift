@@ -77,7 +77,7 @@ final class NonFiniteInputCommandTests: XCTestCase {
         try ImageEncoding.png(RGBImage(width: 64, height: 64, filledWith: (180, 140, 120))).write(to: portrait)
         let speech = folder.appendingPathComponent("speech.wav")
         try floatWAV(speech)
-        let run = try tbd(["render", "--coarse", "a face", "--fine", "a smiling face", "--model", model.path,
+        let run = try tbd(["render", "--crop", "none", "--coarse", "a face", "--fine", "a smiling face", "--model", model.path,
                            "--out", folder.appendingPathComponent("out").path, "--reference", portrait.path, "--audio", speech.path,
                            "--steps", "2"])
         XCTAssertNotEqual(run.status, 0)
@@ -111,7 +111,7 @@ final class NonFiniteInputCommandTests: XCTestCase {
         XCTAssertEqual(try tbd(["model", "init-random", "--config", "talking-tiny", "--out", model.path]).status, 0)
         let portrait = folder.appendingPathComponent("face.png")
         try ImageEncoding.png(RGBImage(width: 64, height: 64, filledWith: (180, 140, 120))).write(to: portrait)
-        let run = try tbd(["render", "--coarse", "a face", "--fine", "a smiling face", "--model", model.path,
+        let run = try tbd(["render", "--crop", "none", "--coarse", "a face", "--fine", "a smiling face", "--model", model.path,
                            "--out", folder.appendingPathComponent("out").path, "--reference", portrait.path, "--audio", speech.path,
                            "--steps", "2", "--json"])
         XCTAssertEqual(run.status, 0, run.stderr)

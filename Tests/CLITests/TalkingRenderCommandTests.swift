@@ -9,22 +9,6 @@ import XCTest
 final class TalkingRenderCommandTests: XCTestCase {
     private func tbd(_ arguments: [String]) throws -> ProgramRun { try BuiltProgram.run("tbd", arguments) }
 
-    /// 16-bit mono PCM WAV of a tone with a little vibrato: `seconds` long at 16 kHz.
-    private func writeSpeech(_ url: URL, seconds: Double) throws {
-        let count = Int(seconds * 16_000)
-        var data = Data()
-        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
-        data.append(contentsOf: Array("RIFF".utf8)); append(UInt32(36 + 2 * count))
-        data.append(contentsOf: Array("WAVEfmt ".utf8)); append(UInt32(16)); append(UInt16(1)); append(UInt16(1))
-        append(UInt32(16_000)); append(UInt32(32_000)); append(UInt16(2)); append(UInt16(16))
-        data.append(contentsOf: Array("data".utf8)); append(UInt32(2 * count))
-        for index in 0..<count {
-            let time = Double(index) / 16_000
-            append(Int16(8_000 * sin(2 * .pi * (220 + 30 * sin(2 * .pi * 3 * time)) * time)))
-        }
-        try data.write(to: url)
-    }
-
     private func approvedPair(in root: URL) throws -> (database: String, portrait: String) {
         let database = root.appendingPathComponent("tbd.sqlite").path
         let portrait = root.appendingPathComponent("face.png").path
@@ -40,13 +24,13 @@ final class TalkingRenderCommandTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: root) }
         let (database, _) = try approvedPair(in: root)
         let speech = root.appendingPathComponent("speech.wav")
-        try writeSpeech(speech, seconds: 1.7)
+        try writeToneWAV(speech, seconds: 1.7)
         let model = root.appendingPathComponent("talking").path
         let made = try tbd(["model", "init-random", "--config", "talking-tiny", "--out", model])
         XCTAssertEqual(made.status, 0, made.stderr)
 
         let out = root.appendingPathComponent("out").path
-        let render = ["render", "--approved", "--db", database, "--model", model, "--out", out, "--audio", speech.path,
+        let render = ["render", "--crop", "none", "--approved", "--db", database, "--model", model, "--out", out, "--audio", speech.path,
                       "--steps", "2", "--fps", "25", "--json"]
         let first = try tbd(render)
         XCTAssertEqual(first.status, 0, first.stderr)
@@ -81,7 +65,7 @@ final class TalkingRenderCommandTests: XCTestCase {
         XCTAssertEqual(try tbd(["model", "init-random", "--config", "talking-tiny", "--out", model]).status, 0)
         let out = root.appendingPathComponent("out")
         // No speech: --frames decides, 3 windows of 4 with 1 motion frame.
-        let render = ["render", "--coarse", "a face", "--fine", "a smiling face", "--model", model, "--out", out.path,
+        let render = ["render", "--crop", "none", "--coarse", "a face", "--fine", "a smiling face", "--model", model, "--out", out.path,
                       "--reference", portrait, "--audio", "none", "--frames", "10", "--window", "4", "--motion-frames", "1",
                       "--steps", "20"]
         let running = try BuiltProgram.start("tbd", render)
@@ -116,7 +100,7 @@ final class TalkingRenderCommandTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: root) }
         let model = root.appendingPathComponent("talking").path
         XCTAssertEqual(try tbd(["model", "init-random", "--config", "talking-tiny", "--out", model]).status, 0)
-        let run = try tbd(["render", "--coarse", "a face", "--fine", "a smiling face", "--model", model,
+        let run = try tbd(["render", "--crop", "none", "--coarse", "a face", "--fine", "a smiling face", "--model", model,
                            "--out", root.appendingPathComponent("out").path, "--audio", "none", "--steps", "1"])
         XCTAssertNotEqual(run.status, 0)
         XCTAssertTrue(run.stderr.contains("--reference auto takes the pair's source"), run.stderr)
@@ -138,15 +122,15 @@ final class TalkingRenderCommandTests: XCTestCase {
         try removeTensors(containing: ["motion_modules.", "audio_modules."],
                           from: model.appendingPathComponent("denoising_unet/diffusion_pytorch_model.safetensors"))
         let speech = root.appendingPathComponent("speech.wav")
-        try writeSpeech(speech, seconds: 0.3)
-        let run = try tbd(["render", "--coarse", "a face", "--fine", "a smiling face", "--model", model.path,
+        try writeToneWAV(speech, seconds: 0.3)
+        let run = try tbd(["render", "--crop", "none", "--coarse", "a face", "--fine", "a smiling face", "--model", model.path,
                            "--out", root.appendingPathComponent("out").path, "--reference", portrait, "--audio", speech.path,
                            "--steps", "2", "--json"])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stderr.isEmpty || !run.stderr.contains("note:"), "--json keeps notes off stderr: \(run.stderr)")
         let result = try XCTUnwrap((run.json as? [[String: Any]])?.first?["result"] as? [String: Any], run.stdout)
         XCTAssertEqual(result["frames"] as? Int, 8, "ceil(0.3 s x 25 fps)")
-        let plain = try tbd(["render", "--coarse", "a face", "--fine", "a smiling face", "--model", model.path,
+        let plain = try tbd(["render", "--crop", "none", "--coarse", "a face", "--fine", "a smiling face", "--model", model.path,
                              "--out", root.appendingPathComponent("out2").path, "--reference", portrait, "--audio", "none",
                              "--frames", "2", "--steps", "2"])
         XCTAssertEqual(plain.status, 0, plain.stderr)

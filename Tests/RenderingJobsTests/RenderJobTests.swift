@@ -125,7 +125,7 @@ final class RenderJobTests: XCTestCase {
         try ImageEncoding.png(RGBImage(width: 64, height: 64, filledWith: (180, 120, 90))).write(to: portrait)
         var settings = RenderSettings(modelPath: model.path, outputFolder: folder.appendingPathComponent("out").path)
         (settings.frames, settings.window, settings.motionFrames, settings.steps, settings.seed) = (10, 4, 2, 2, 4)
-        (settings.reference, settings.audio) = (portrait.path, "none")
+        (settings.reference, settings.audio, settings.crop) = (portrait.path, "none", ReferenceCrop.none)
         let source = PairSource.prompts(coarse: "a face", fine: "lip corners pulled up")
         var reachedSecondFrame = false
         XCTAssertThrowsError(try RenderJob(source: source, settings: settings, store: nil).run(shouldStop: { reachedSecondFrame }) { event in

@@ -13,3 +13,8 @@ ffmpeg -hide_banner -loglevel error -y -loop 1 -i data/astronaut.png -t 2 -r 25 
   --out data/out/astronaut-sheet.png
 echo "\$ tbd media frame --input README.md --out data/out/x.jpg   (exits 1: not a video)"
 if "$TBD" media frame --input README.md --out data/out/x.jpg; then exit 1; fi
+# Faces: MTCNN with facenet-pytorch's trained weights (make deps fetched them), on the portrait and on the clip.
+echo "\$ tbd media faces data/astronaut.png --out data/out/astronaut-faces.png"
+"$TBD" media faces data/astronaut.png --out data/out/astronaut-faces.png
+echo "\$ tbd media faces data/out/astronaut-clip.mp4 --every 25"
+"$TBD" media faces data/out/astronaut-clip.mp4 --every 25

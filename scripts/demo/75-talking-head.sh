@@ -1,6 +1,8 @@
 # A talking-head clip driven by a sample MEAD unit's own speech (ACTOR/audio/EMOTION/LEVEL/NNN.m4a): the
 # ReferenceNet carries the unit's reference frame, audio attention the speech, motion attention ties the frames of
-# each window. The checkpoint is a tiny random-weight one made on the spot: UNTRAINED WEIGHTS DRAW NOISE, NOT FACES.
+# each window. The reference is cut to a square around its face, and the face and lip masks of Hallo's audio
+# attention come from the same detection: NAME-face.png shows the crop, the face box, the landmarks and the mask
+# regions. The checkpoint is a tiny random-weight one made on the spot: UNTRAINED WEIGHTS DRAW NOISE, NOT FACES.
 # For real weights see scripts/convert-hallo.py and docs/renderer.md (no trained Think-Before-Draw weights are public).
 set -euo pipefail
 mkdir -p data/out
@@ -27,4 +29,5 @@ if command -v ffprobe >/dev/null; then
     echo "$video: $frames frames, audio: ${audio:-none}"
   done
 fi
+for picture in data/out/talking/*-face.png; do echo "crop and masks: $picture"; done
 echo "This clip comes from random weights: noise, not a face."

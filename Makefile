@@ -15,6 +15,7 @@ demo: build
 	@scripts/demo.sh
 
 test: deps
+	@scripts/python-env.sh
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	@mkdir -p .build
 	set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test-output.log

@@ -8,8 +8,9 @@
       Hallo's `hallo/net.pth` -> DST with the `audioproj.` weights (proj1, proj2, proj3, norm) as model.safetensors
       and config.json with Hallo's AudioProjModel arguments derived from their shapes (seq_len 5, 12 blocks, as Hallo)
 
-Needs torch and safetensors (any recent version). Pickles are read with `torch.load(..., weights_only=True)`
-(scripts/tbdref/pickles.py): nothing in them is executed. Tensors are written as stored (F32 or F16); names are kept.
+DST must be new or an empty folder. Needs torch and safetensors (any recent version). Pickles are read with
+`torch.load(..., weights_only=True)` (scripts/tbdref/pickles.py): nothing in them is executed. Tensors are written
+as stored (F32 or F16); names are kept.
 """
 import argparse
 import json
@@ -25,6 +26,16 @@ def load_pickle(path):
         return load_state_dict(path)
     except UnreadablePickle as error:
         sys.exit(str(error))
+
+
+def check_target(target):
+    """TARGET must be new or an empty folder: a conversion writes files of fixed names, and must not replace
+    someone's."""
+    if os.path.isdir(target):
+        if os.listdir(target):
+            sys.exit(f"{target} exists and is not empty: choose a new folder")
+    elif os.path.exists(target):
+        sys.exit(f"{target} exists and is not a folder")
 
 
 def convert_wav2vec(source, target):
@@ -73,6 +84,7 @@ def main():
     parser.add_argument("source")
     parser.add_argument("target")
     args = parser.parse_args()
+    check_target(args.target)
     if args.kind == "wav2vec":
         convert_wav2vec(args.source, args.target)
     else:

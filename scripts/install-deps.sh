@@ -7,6 +7,7 @@ packages=(
   libcurl4-openssl-dev libsqlite3-dev libopenblas-dev
   libavcodec-dev libavformat-dev libswscale-dev libswresample-dev libavutil-dev
   ffmpeg tmux
+  python3-venv
   vim-tiny nano
 )
 missing=()

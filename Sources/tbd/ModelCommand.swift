@@ -10,7 +10,7 @@ struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Inspect the renderer's models: tokenize prompts, run a converted component for checking.",
-        subcommands: [Tokenize.self, Run.self, Bench.self, BenchUNet.self, BenchAudio.self, BenchTalking.self, InitRandom.self])
+        subcommands: [Tokenize.self, Run.self, Bench.self, BenchUNet.self, BenchAudio.self, BenchTalking.self, BenchFaces.self, InitRandom.self])
 }
 
 extension ModelCommand {

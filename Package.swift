@@ -94,7 +94,7 @@ let package = Package(
             name: "BatchAnnotation",
             dependencies: [
                 "FACSKnowledge", "AnnotationRecord", "CoTFA", "Store", "MediaIO", "ContentHashing", "SafeText", "WorkerThreads",
-                "DatasetLayout", .product(name: "CSV", package: "CSV.swift"),
+                "DatasetLayout", "FaceAnalysis", .product(name: "CSV", package: "CSV.swift"),
             ]),
         .target(
             name: "RenderingJobs",
@@ -138,7 +138,7 @@ let package = Package(
             name: "BatchAnnotationTests",
             dependencies: [
                 "BatchAnnotation", "AnnotationRecord", "CoTFA", "Store", "MediaIO", "FACSKnowledge", "DatasetLayout", "ReproducibleTesting",
-                "LoopbackChatServer",
+                "LoopbackChatServer", "FaceAnalysis",
                 "TestSupport",
             ]),
         .testTarget(name: "FileAccessTests", dependencies: ["FileAccess", "TestSupport"]),

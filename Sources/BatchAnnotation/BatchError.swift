@@ -11,6 +11,8 @@ public enum BatchError: Error, CustomStringConvertible, Equatable {
     case noClipSelected(found: Int)
     /// Folders under a dataset root that could not be listed (permissions): the run would miss their clips.
     case unreadableFolders(root: String, folders: [String])
+    /// The face check was asked for and its detector cannot be loaded (the reason says how to get the weights).
+    case faceCheckUnavailable(String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,8 @@ public enum BatchError: Error, CustomStringConvertible, Equatable {
         case .noClipSelected(let found): "\(found) clips found, but none matches --views, --actors, --emotions and --levels"
         case .unreadableFolders(let root, let folders):
             "cannot read \(folders.count == 1 ? "a folder" : "\(folders.count) folders") under \(root): \(folders.joined(separator: ", ")); fix the permissions so no clip is left out"
+        case .faceCheckUnavailable(let reason):
+            "the face check cannot start: \(reason). For data with no faces in it, --no-face-check links every readable clip"
         }
     }
 }

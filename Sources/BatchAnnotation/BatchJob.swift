@@ -1,6 +1,7 @@
 import AnnotationRecord
 import CoTFA
 import FACSKnowledge
+import FaceAnalysis
 import Foundation
 import MediaIO
 import Store
@@ -24,6 +25,11 @@ public struct BatchJob {
         /// Seconds per model call assumed by the plan's time estimate.
         public var secondsPerCall: Double = 2
         public var retryFailed = false
+        /// Use only clips that show one face, and keep the reference's face (docs/batch.md); off for synthetic
+        /// data with no face in it (`--no-face-check`).
+        public var faceCheck = true
+        /// Where the face detector's weights are; nil: `FaceDetector.defaultWeightsFolder()`.
+        public var faceWeights: URL?
 
         public init() {}
     }
@@ -51,6 +57,8 @@ public struct BatchJob {
 
     /// Annotates the planned units; `environment` supplies TBD_VLM_MODEL and TBD_VLM_API_KEY for the endpoints.
     public func run(progressInterval: TimeInterval?, environment: [String: String]) throws -> BatchRunReport {
+        // First, so a run that cannot check faces stops before it decodes or asks anything.
+        let faceCheck = try settings.faceCheck ? Self.loadFaceCheck(weights: settings.faceWeights) : nil
         let frameFolder = settings.frameCache
             ?? URL(fileURLWithPath: store.path).deletingLastPathComponent().appendingPathComponent("frames").path
         let frames = try ReferenceFrameCache(directory: frameFolder)
@@ -79,10 +87,10 @@ public struct BatchJob {
         }
         let annotator = PipelineUnitAnnotator(
             pipelines: pipelines, mode: settings.mode, textOnly: settings.textOnly, units: plan.units, frames: frames,
-            frameChoice: settings.frameChoice)
+            frameChoice: settings.frameChoice, faceCheck: faceCheck)
         let runner = BatchRunner(
             store: store, frames: frames, annotator: annotator, concurrency: settings.concurrency,
-            retryFailed: settings.retryFailed, frameChoice: settings.frameChoice)
+            retryFailed: settings.retryFailed, frameChoice: settings.frameChoice, faceCheck: faceCheck)
         let todo = try runner.pending(plan.units).todo.count
         let progress = BatchProgress(total: todo, interval: progressInterval)
         let started = Date()
@@ -93,5 +101,14 @@ public struct BatchJob {
         return BatchRunReport(
             database: store.path, summary: summary, modelCalls: calls.calls, cacheHits: calls.cacheHits,
             seconds: Date().timeIntervalSince(started))
+    }
+
+    /// The face check with its detector loaded once for the whole run (its `detect` may be called from every worker).
+    static func loadFaceCheck(weights: URL?) throws -> FaceCheck {
+        do {
+            return FaceCheck(detector: try FaceDetector(weightsFolder: weights))
+        } catch {
+            throw BatchError.faceCheckUnavailable("\(error)")
+        }
     }
 }

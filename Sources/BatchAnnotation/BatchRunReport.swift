@@ -20,6 +20,9 @@ public struct BatchRunReport: Encodable, Sendable {
         for error in summary.unreadableClips.sorted(by: { $0.key < $1.key }).map(\.value) {
             lines.append("unreadable clip, not linked: \(TerminalText.strip(error, keepNewlines: false))")
         }
+        for (path, reason) in summary.clipsWithoutFace.sorted(by: { $0.key < $1.key }) {
+            lines.append("no usable face, not linked: \(TerminalText.strip(path, keepNewlines: false)): \(reason)")
+        }
         for (key, error) in summary.errors.sorted(by: { $0.key < $1.key }) {
             lines.append("failed \(key): \(TerminalText.strip(error, keepNewlines: false))")
         }

@@ -1,12 +1,15 @@
+import ContentHashing
 import Foundation
 import WorkerThreads
 import MediaIO
 import Store
 
 /// Runs a plan's units on `concurrency` threads: for each unit, a reference frame from the cache (trying the
-/// unit's clips in order until one decodes), the annotator, then one transaction that stores the annotation,
-/// links every clip and marks the unit done. Done units are skipped, failed ones keep their error and attempt
-/// count and run again only with `retryFailed`, so a killed run resumes where it stopped without duplicates.
+/// unit's clips in order until one decodes, and with a face check until one shows one face, whose sharpest
+/// candidate frame becomes the reference), the annotator, then one transaction that stores the annotation and
+/// the reference's face, links every clip (with a face check, every clip that shows one face) and marks the unit
+/// done. Done units are skipped, failed ones keep their error and attempt count and run again only with
+/// `retryFailed`, so a killed run resumes where it stopped without duplicates.
 public struct BatchRunner: Sendable {
     public let store: ProjectStore
     public let frames: ReferenceFrameCache
@@ -14,10 +17,12 @@ public struct BatchRunner: Sendable {
     public let concurrency: Int
     public let retryFailed: Bool
     public let frameChoice: FrameChoice
+    /// Nil: every readable clip is used, as for synthetic data with no face in it.
+    public let faceCheck: FaceCheck?
 
     public init(
         store: ProjectStore, frames: ReferenceFrameCache, annotator: any UnitAnnotating, concurrency: Int = 4,
-        retryFailed: Bool = false, frameChoice: FrameChoice = .middle
+        retryFailed: Bool = false, frameChoice: FrameChoice = .middle, faceCheck: FaceCheck? = nil
     ) {
         self.store = store
         self.frames = frames
@@ -25,6 +30,7 @@ public struct BatchRunner: Sendable {
         self.concurrency = max(1, concurrency)
         self.retryFailed = retryFailed
         self.frameChoice = frameChoice
+        self.faceCheck = faceCheck
     }
 
     public struct Summary: Codable, Sendable, Equatable {
@@ -40,6 +46,9 @@ public struct BatchRunner: Sendable {
         public var errors: [String: String]
         /// Clip path to error, for clips that could not be read: they are not linked, their unit goes on.
         public var unreadableClips: [String: String]
+        /// Clip path to why the face check passed it over ("no face found in 5 candidate frames", "several faces
+        /// in 2 of 5 candidate frames"): not linked, their unit goes on.
+        public var clipsWithoutFace: [String: String]
     }
 
     /// The units a run would work on, given what the store already records.
@@ -84,12 +93,8 @@ public struct BatchRunner: Sendable {
             let linked = Set(try store.clipLinks(annotationID: id).map(\.clipPath))
             var fresh: [ClipLink] = []
             for clip in unit.clips where !linked.contains(StoredPath.absolute(clip.path)) {
-                do {
-                    _ = try MediaProbe.probe(path: clip.path)
-                    fresh.append(ClipLink(annotationID: id, clipPath: clip.path, actorID: clip.actor, view: clip.view, emotion: clip.emotion, level: clip.level))
-                } catch {
-                    outcome.unreadable[clip.path] = "\(error)"
-                }
+                guard usable(clip, outcome: &outcome) else { continue }
+                fresh.append(ClipLink(annotationID: id, clipPath: clip.path, actorID: clip.actor, view: clip.view, emotion: clip.emotion, level: clip.level))
             }
             guard !fresh.isEmpty else { return outcome }
             outcome.clipsLinked = try store.linkClipsToDoneUnit(key: unit.key, clips: fresh) ?? 0
@@ -105,49 +110,90 @@ public struct BatchRunner: Sendable {
         var decoded = 0
         var cached = 0
         var unreadable: [String: String] = [:]
+        var withoutFace: [String: String] = [:]
+    }
+
+    /// Whether a clip that is not the reference may be linked: it opens (headers only), and with a face check one
+    /// of its candidate frames shows one face. A clip that may not is recorded in `outcome` with its reason.
+    private func usable(_ clip: DatasetClip, outcome: inout Outcome) -> Bool {
+        do {
+            guard let faceCheck else {
+                _ = try MediaProbe.probe(path: clip.path)
+                return true
+            }
+            if case .unusable(let reason) = try faceCheck.anyFace(path: clip.path, around: frameChoice) {
+                outcome.withoutFace[clip.path] = reason
+                return false
+            }
+            return true
+        } catch {
+            outcome.unreadable[clip.path] = "\(error)"
+            return false
+        }
     }
 
     private func process(_ unit: AnnotationUnit) -> Outcome {
         var outcome = Outcome()
         var frame: ReferenceFrame?
+        var face: ChosenFace?
         var source = unit.reference
-        var frameErrors: [String] = []
+        var problems: [String] = []
+        /// Clips already judged unusable while looking for the reference: with a face check, not examined twice.
+        var passedOver: Set<String> = []
         for clip in unit.clips {
             do {
-                let found = try frames.frame(path: clip.path, choice: frameChoice)
+                var choice = frameChoice
+                if let faceCheck {
+                    switch try faceCheck.sharpestFace(path: clip.path, around: frameChoice) {
+                    case .face(let chosen):
+                        face = chosen
+                        choice = .index(chosen.frameIndex)
+                    case .unusable(let reason):
+                        problems.append("\(clip.path): \(reason)")
+                        outcome.withoutFace[clip.path] = reason
+                        passedOver.insert(clip.path)
+                        continue
+                    }
+                }
+                let found = try frames.frame(path: clip.path, choice: choice)
                 if found.fromCache { outcome.cached += 1 } else { outcome.decoded += 1 }
                 frame = found
                 source = clip
                 break
             } catch {
-                frameErrors.append("\(error)")
+                face = nil
+                problems.append("\(error)")
                 outcome.unreadable[clip.path] = "\(error)"
+                passedOver.insert(clip.path)
             }
         }
         do {
             guard let frame else {
-                throw UnitFailure("no clip of the unit could be decoded: " + frameErrors.joined(separator: "; "))
+                throw UnitFailure(
+                    (outcome.withoutFace.isEmpty ? "no clip of the unit could be decoded: " : "no clip of the unit shows one usable face: ")
+                        + problems.joined(separator: "; "))
             }
-            let annotation = try annotator.annotate(unit, frame: frame, clip: source)
+            var annotation = try annotator.annotate(unit, frame: frame, clip: source)
+            // The face is kept under the subject's content hash; an annotator that set none gets the pipeline's
+            // (the hash of the frame's cache key), so the face always has a key to be found by.
+            if face != nil, annotation.subject.contentHash == nil { annotation.subject.contentHash = SHA256Digest.hex(of: frame.key) }
             // Every clip is opened (headers only) before it is linked: a corrupt or truncated clip is reported,
-            // not attached to an annotation that a training script would then trust.
+            // not attached to an annotation that a training script would then trust. With a face check, a clip
+            // must also show one face: a clip of nobody, or of several people, is reported and not linked.
             var readable: [DatasetClip] = []
             for clip in unit.clips {
                 if clip.path == source.path {
                     readable.append(clip)
+                } else if faceCheck != nil, passedOver.contains(clip.path) {
                     continue
-                }
-                do {
-                    _ = try MediaProbe.probe(path: clip.path)
+                } else if usable(clip, outcome: &outcome) {
                     readable.append(clip)
-                } catch {
-                    outcome.unreadable[clip.path] = "\(error)"
                 }
             }
             let links = readable.map {
                 ClipLink(annotationID: 0, clipPath: $0.path, actorID: $0.actor, view: $0.view, emotion: $0.emotion, level: $0.level)
             }
-            _ = try store.completeBatchUnit(key: unit.key, annotation: annotation, clips: links)
+            _ = try store.completeBatchUnit(key: unit.key, annotation: annotation, clips: links, referenceFace: face?.record)
             outcome.clipsLinked = links.count
         } catch {
             outcome.error = "\(error)"
@@ -173,6 +219,7 @@ private final class Tally: @unchecked Sendable {
     private var annotated = 0, failed = 0, linked = 0, decoded = 0, cached = 0
     private var errors: [String: String] = [:]
     private var unreadable: [String: String] = [:]
+    private var withoutFace: [String: String] = [:]
 
     func record(_ key: String, _ outcome: BatchRunner.Outcome) {
         lock.lock()
@@ -187,6 +234,7 @@ private final class Tally: @unchecked Sendable {
         decoded += outcome.decoded
         cached += outcome.cached
         unreadable.merge(outcome.unreadable) { first, _ in first }
+        withoutFace.merge(outcome.withoutFace) { first, _ in first }
     }
 
     /// New links on a unit done before: counted as linked clips, not as an annotated or failed unit.
@@ -195,6 +243,7 @@ private final class Tally: @unchecked Sendable {
         defer { lock.unlock() }
         linked += outcome.clipsLinked
         unreadable.merge(outcome.unreadable) { first, _ in first }
+        withoutFace.merge(outcome.withoutFace) { first, _ in first }
         if let error = outcome.error { errors[key] = error }
     }
 
@@ -204,6 +253,6 @@ private final class Tally: @unchecked Sendable {
         return BatchRunner.Summary(
             units: units, alreadyDone: alreadyDone, previouslyFailedNotRetried: failedKept, annotated: annotated,
             failed: failed, clipsLinked: linked, framesDecoded: decoded, framesFromCache: cached, errors: errors,
-            unreadableClips: unreadable)
+            unreadableClips: unreadable, clipsWithoutFace: withoutFace)
     }
 }

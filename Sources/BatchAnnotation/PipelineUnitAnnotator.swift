@@ -15,6 +15,8 @@ public final class PipelineUnitAnnotator: UnitAnnotating, @unchecked Sendable {
     private let textOnly: Bool
     private let frames: ReferenceFrameCache
     private let frameChoice: FrameChoice
+    /// With a face check, stage I's picture of the actor is a clip's sharpest one-face frame, as a unit's is.
+    private let faceCheck: FaceCheck?
     /// Per actor, the clips to describe the face from, best first.
     private let actorClips: [String: [DatasetClip]]
     private let lock = NSLock()
@@ -23,7 +25,7 @@ public final class PipelineUnitAnnotator: UnitAnnotating, @unchecked Sendable {
 
     public init(
         pipelines: [CoTFAPipeline], mode: AnnotationMode, textOnly: Bool, units: [AnnotationUnit],
-        frames: ReferenceFrameCache, frameChoice: FrameChoice = .middle
+        frames: ReferenceFrameCache, frameChoice: FrameChoice = .middle, faceCheck: FaceCheck? = nil
     ) {
         precondition(!pipelines.isEmpty, "at least one pipeline")
         self.pipelines = pipelines
@@ -31,6 +33,7 @@ public final class PipelineUnitAnnotator: UnitAnnotating, @unchecked Sendable {
         self.textOnly = textOnly
         self.frames = frames
         self.frameChoice = frameChoice
+        self.faceCheck = faceCheck
         busy = Array(repeating: 0, count: pipelines.count)
         var clips: [String: [DatasetClip]] = [:]
         let neutralFirst = units.filter { $0.emotion == "neutral" } + units.filter { $0.emotion != "neutral" }
@@ -63,14 +66,20 @@ public final class PipelineUnitAnnotator: UnitAnnotating, @unchecked Sendable {
             contentHash: frame.map { SHA256Digest.hex(of: $0.key) }, description: clip.subject)
     }
 
-    /// The actor's stage I picture: the first clip (neutral units first) whose frame decodes, found once.
+    /// The actor's stage I picture: the first clip (neutral units first) whose frame decodes (with a face check:
+    /// that shows one face, at its sharpest candidate frame), found once.
     /// Decoding happens outside the lock, so other workers are not held up; two workers racing on one actor
     /// find the same clip, and the second reads it from the frame cache.
     private func actorFrame(_ unit: AnnotationUnit) throws -> (clip: DatasetClip, frame: ReferenceFrame?) {
         let actor = "\(unit.dataset.rawValue)/\(unit.actor)"
         if let known = lock.withLock({ actorFrames[actor] }) { return known }
         for clip in actorClips[actor] ?? unit.clips {
-            if let frame = try? frames.frame(path: clip.path, choice: frameChoice) {
+            var choice = frameChoice
+            if let faceCheck {
+                guard case .face(let chosen)? = try? faceCheck.sharpestFace(path: clip.path, around: frameChoice) else { continue }
+                choice = .index(chosen.frameIndex)
+            }
+            if let frame = try? frames.frame(path: clip.path, choice: choice) {
                 lock.withLock { actorFrames[actor] = (clip, frame) }
                 return (clip, frame)
             }

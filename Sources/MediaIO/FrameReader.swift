@@ -99,6 +99,29 @@ public enum FrameReader {
         return images
     }
 
+    /// The frames at `indices` (decoded frames counted from zero in display order, as `FrameChoice.index` counts
+    /// them), with their indices, in order. Decodes once from the start and converts only the chosen frames; an
+    /// index past the clip's end is left out, so a container that overstates its frame count costs nothing.
+    public static func readFrames(path: String, indices: [Int]) throws -> [(index: Int, image: RGBImage)] {
+        guard let last = indices.max() else { return [] }
+        guard indices.allSatisfy({ $0 >= 0 }) else {
+            throw MediaError(.invalidArgument, path: path, "frame indices \(indices) must not be negative")
+        }
+        let wanted = Set(indices)
+        let input = try MediaInput(path: path)
+        let frame = try allocateFrame(path: path)
+        defer { freeFrame(frame) }
+        var images: [(index: Int, image: RGBImage)] = []
+        var index = 0
+        while index <= last, try input.decodeNextFrame(into: frame) {
+            defer { av_frame_unref(frame) }
+            if wanted.contains(index) { images.append((index, try PixelConversion.rgbImage(from: frame, path: path))) }
+            index += 1
+        }
+        guard index > 0 else { throw noFramesError(input) }
+        return images
+    }
+
     /// Decodes frames from the start until the `index`-th (zero-based) is in `frame`.
     private static func decodeFrame(
         at index: Int, from input: MediaInput, into frame: UnsafeMutablePointer<AVFrame>

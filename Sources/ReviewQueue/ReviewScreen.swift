@@ -359,6 +359,7 @@ public struct ReviewScreen {
         ("r", "reject: pick a reason, then an optional note"),
         ("e", "edit prompts and AUs in $EDITOR (a new revision)"),
         ("v", "open the reference file in $TBD_VIEWER (else xdg-open)"),
+        ("f", "picture: the face crop or the whole frame (when a face is stored)"),
         ("s", "skip: give the item back and go on"),
         ("u", "undo your last decision"),
         ("n / p", "next / previous item in the filter"),
@@ -378,6 +379,7 @@ public struct ReviewScreen {
         if detail.status == .pending && !othersClaim { keys += ["a approve", "r reject"] }
         if detail.status != .rejected && !othersClaim { keys.append("e edit") }
         keys.append("v view")
+        if detail.referenceFace != nil { keys.append(session.showsWholeFrame ? "f face" : "f frame") }
         if session.holdsCurrent { keys.append("s skip") }
         keys += ["u undo", "n/p next/prev", "/ filter", "1-\(detail.stages.count) stages", "? help", "q quit"]
         return keys.joined(separator: "  ")

@@ -33,6 +33,9 @@ public final class ReviewSession {
     public private(set) var message: Message?
     public private(set) var expandedStages: Set<Int> = []
     public private(set) var scroll = 0
+    /// The picture shows the whole frame instead of the face crop (`f`); kept from item to item, as a curator's
+    /// preference, until `f` again.
+    public private(set) var showsWholeFrame = false
     public private(set) var counts = StatusCounts(pending: 0, approved: 0, rejected: 0)
     public private(set) var decisionsLastHour = 0
     /// Items matching the filter, counted when it changes and while the curator pauses, and kept current in
@@ -59,6 +62,15 @@ public final class ReviewSession {
 
     /// In queue mode (the filter asks for pending items) every shown item is claimed; otherwise the screen browses.
     public var isQueueMode: Bool { filter.status == .pending }
+
+    /// What the picture shows: when the item's reference has a stored face, that frame cropped to the face (or
+    /// whole, after `f`); otherwise the subject's file as it is.
+    public var picture: ReferencePicture? {
+        guard let detail else { return nil }
+        guard let face = detail.referenceFace else { return ReferencePicture(path: detail.subject.sourcePath) }
+        return ReferencePicture(
+            path: detail.subject.sourcePath, frameIndex: face.frameIndex, crop: showsWholeFrame ? nil : PictureCrop.face(face))
+    }
 
     /// Whether this curator holds the current item.
     public var holdsCurrent: Bool { detail?.claim?.curator == curator }
@@ -222,6 +234,13 @@ public final class ReviewSession {
             if let detail { return .edit(PromptEditFile.render(detail)) }
         case .character("v"):
             if let path = detail?.subject.sourcePath { return .view(path) }
+        case .character("f"):
+            if detail?.referenceFace == nil {
+                message = Message(text: "no face is stored for this reference: the picture is the whole frame", tone: .info)
+            } else {
+                showsWholeFrame.toggle()
+                message = Message(text: showsWholeFrame ? "picture: the whole frame (f: the face)" : "picture: the face (f: the whole frame)", tone: .info)
+            }
         case .character("s"):
             step(.skip, verb: "skipped")
         case .character("n"):

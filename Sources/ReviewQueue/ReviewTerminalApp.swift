@@ -18,7 +18,7 @@ public enum ReviewTerminalApp {
         let pictures = PictureCache(decoder: MediaIOFrameDecoder(), color: color) { [weak terminal] in terminal?.notifyPictureReady() }
         let table = try? FACSTable.bundled()
         let kitty = color != .none && KittyGraphics.isSupported(environment)
-        var transmittedPath: String?
+        var transmittedPicture: ReferencePicture?
         session.start()
         terminal.enterRawMode()
         defer {
@@ -28,18 +28,18 @@ public enum ReviewTerminalApp {
         while true {
             let size = terminal.size()
             let pictureSize = ReviewScreen.pictureSize(width: size.width, height: size.height)
-            let path = session.detail?.subject.sourcePath
+            let shown = session.picture
             // With kitty graphics the screen keeps the picture's cells blank and the real picture is placed on them.
-            let png = kitty ? pictures.png(for: path, side: 512) : nil
+            let png = kitty ? pictures.png(for: shown, side: 512) : nil
             let picture = png != nil
                 ? Array(repeating: String(repeating: " ", count: pictureSize.columns), count: pictureSize.rows)
-                : pictures.rows(for: path, columns: pictureSize.columns, rows: pictureSize.rows)
+                : pictures.rows(for: shown, columns: pictureSize.columns, rows: pictureSize.rows)
             let screen = ReviewScreen(width: size.width, height: size.height, color: color, picture: picture, table: table)
             var output = (kitty ? KittyGraphics.clearPlacements : "") + screen.frame(session)
             if let png, session.mode == .reviewing, session.scroll == 0 {
-                if transmittedPath != path {
+                if transmittedPicture != shown {
                     output += KittyGraphics.transmit(png: png)
-                    transmittedPath = path
+                    transmittedPicture = shown
                 }
                 output += KittyGraphics.place(row: 2, column: size.width - pictureSize.columns, columns: pictureSize.columns, rows: pictureSize.rows)
             }

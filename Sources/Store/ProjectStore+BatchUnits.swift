@@ -18,10 +18,17 @@ public struct BatchUnitRecord: Codable, Sendable, Equatable {
 }
 
 extension ProjectStore {
-    /// Stores a unit's annotation, links its clips and marks the unit done, in one transaction: a kill at any
+    /// Stores a unit's annotation, links its clips, records the face found in its reference frame (under the
+    /// subject's content hash, which it then needs) and marks the unit done, in one transaction: a kill at any
     /// moment leaves either all of it or none. A unit already done keeps its annotation; the id is returned.
-    public func completeBatchUnit(key: String, annotation: Annotation, clips: [ClipLink]) throws -> Int64 {
+    public func completeBatchUnit(key: String, annotation: Annotation, clips: [ClipLink], referenceFace: ReferenceFace? = nil) throws -> Int64 {
         try validate(annotation)
+        if let referenceFace {
+            guard let hash = annotation.subject.contentHash else {
+                throw StoreError.invalidInput("reference face rejected: the annotation's subject has no content hash to keep it under")
+            }
+            try Self.validate(referenceFace, contentHash: hash)
+        }
         return try pool.write { db in
             if let existing = try Int64.fetchOne(
                 db, sql: "SELECT annotation_id FROM batch_unit WHERE unit_key = ? AND status = 'done'", arguments: [key]) {
@@ -29,6 +36,9 @@ extension ProjectStore {
             }
             let id = try self.insert(annotation, db: db)
             try self.insertLinks(clips, annotationID: id, db: db)
+            if let referenceFace, let hash = annotation.subject.contentHash {
+                try self.upsert(referenceFace, contentHash: hash, db: db)
+            }
             let attempts = try Int.fetchOne(db, sql: "SELECT attempts FROM batch_unit WHERE unit_key = ?", arguments: [key]) ?? 0
             try db.execute(
                 sql: """

@@ -87,7 +87,10 @@ extension ProjectStore {
             return AnnotationDetail(
                 id: id, subjectID: subject.id!, annotation: annotation, provenanceJSON: row.provenanceJson,
                 status: ReviewStatus(rawValue: row.status)!, current: current, revisions: revisions, decisions: decisions,
-                claim: claim, conflict: try self.openConflict(db, annotationID: id), decidedBy: row.decidedBy, decidedAt: row.decidedAt,
+                claim: claim, conflict: try self.openConflict(db, annotationID: id),
+                // A face row made unusable by hand loses only the face crop, never the item.
+                referenceFace: subject.contentHash.flatMap { try? Self.referenceFace(contentHash: $0, db: db) },
+                decidedBy: row.decidedBy, decidedAt: row.decidedAt,
                 createdAt: row.createdAt, updatedAt: row.updatedAt)
         }
     }

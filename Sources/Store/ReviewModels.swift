@@ -83,6 +83,8 @@ public struct AnnotationDetail: Encodable, Sendable, Equatable {
     public var claim: Claim?
     /// Set while the item's curators disagree and no reviewer has settled it.
     public var conflict: ReviewConflict?
+    /// The face the batch run found in the subject's reference frame (looked up by its content hash), if any.
+    public var referenceFace: ReferenceFace?
     public var decidedBy: String?
     public var decidedAt: Date?
     public var createdAt: Date
@@ -92,7 +94,7 @@ public struct AnnotationDetail: Encodable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case id, subject, emotion, level, mode, backend, endpoint, modelID = "modelId", templateVersion, stages
-        case provenanceJSON = "provenanceJson", status, current, revisions, decisions, claim, conflict, decidedBy, decidedAt
+        case provenanceJSON = "provenanceJson", status, current, revisions, decisions, claim, conflict, referenceFace, decidedBy, decidedAt
         case createdAt, updatedAt
     }
 
@@ -121,6 +123,7 @@ public struct AnnotationDetail: Encodable, Sendable, Equatable {
         try container.encode(decisions, forKey: .decisions)
         try container.encodeIfPresent(claim, forKey: .claim)
         try container.encodeIfPresent(conflict, forKey: .conflict)
+        try container.encodeIfPresent(referenceFace, forKey: .referenceFace)
         try container.encodeIfPresent(decidedBy, forKey: .decidedBy)
         try container.encodeIfPresent(decidedAt, forKey: .decidedAt)
         try container.encode(createdAt, forKey: .createdAt)

@@ -5,7 +5,7 @@ import GRDB
 public enum StoreSchema {
     public static let migrationNames = [
         "v1-review-core", "v2-render-and-clip-link", "v3-batch-unit-and-call-cache", "v4-failed-annotation",
-        "v5-curator-skips", "v6-review-overlap", "v7-failed-annotation-retry",
+        "v5-curator-skips", "v6-review-overlap", "v7-failed-annotation-retry", "v8-reference-face",
     ]
 
     /// All migrations, or only those up to and including `last` (tests build older databases with it).
@@ -19,6 +19,7 @@ public enum StoreSchema {
             ("v5-curator-skips", { try createCuratorSkips($0) }),
             ("v6-review-overlap", { try createReviewOverlap($0) }),
             ("v7-failed-annotation-retry", { try addFailedAnnotationRetry($0) }),
+            ("v8-reference-face", { try createReferenceFace($0) }),
         ]
         for (name, body) in all {
             migrator.registerMigration(name, migrate: body)
@@ -272,6 +273,31 @@ public enum StoreSchema {
             ALTER TABLE failed_annotation ADD COLUMN retried_annotation_id INTEGER REFERENCES annotation (id);
             ALTER TABLE failed_annotation ADD COLUMN retried_failed_id INTEGER REFERENCES failed_annotation (id);
             CREATE INDEX failed_annotation_open ON failed_annotation (id) WHERE retried_at IS NULL;
+            """)
+    }
+
+    /// The face the batch run's face check found in a reference frame, keyed by the frame's content hash (the hash
+    /// `subject.content_hash` keeps), so every annotation made from that frame finds it, and the review picture can
+    /// show the face. A table keyed by the frame rather than columns on `subject`: a subject row is written with its
+    /// annotation, while the face belongs to the frame, whoever annotates it.
+    private static func createReferenceFace(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE reference_face (
+                content_hash TEXT PRIMARY KEY CHECK (length(content_hash) > 0),
+                x1 REAL NOT NULL,
+                y1 REAL NOT NULL,
+                x2 REAL NOT NULL,
+                y2 REAL NOT NULL,
+                probability REAL NOT NULL CHECK (probability BETWEEN 0 AND 1),
+                landmarks_json TEXT NOT NULL,
+                frame_width INTEGER NOT NULL CHECK (frame_width >= 1),
+                frame_height INTEGER NOT NULL CHECK (frame_height >= 1),
+                frame_index INTEGER NOT NULL CHECK (frame_index >= 0),
+                frame_seconds REAL CHECK (frame_seconds IS NULL OR frame_seconds >= 0),
+                detector TEXT NOT NULL,
+                detected_at DATETIME NOT NULL,
+                CHECK (x2 >= x1 AND y2 >= y1)
+            ) WITHOUT ROWID;
             """)
     }
 }

@@ -83,6 +83,8 @@ struct BatchOptions: ParsableArguments {
     var dryRun = false
     @Flag(name: .long, help: "Run units that failed before again.")
     var retryFailed = false
+    @Flag(name: .long, help: "Link every readable clip without looking for one face in it (for synthetic data with no faces).")
+    var noFaceCheck = false
     @OptionGroup var output: JSONOption
 
     func validate() throws {
@@ -106,6 +108,7 @@ struct BatchOptions: ParsableArguments {
         settings.frameCache = frameCache
         settings.secondsPerCall = secondsPerCall
         settings.retryFailed = retryFailed
+        settings.faceCheck = !noFaceCheck
         if dryRun {
             // A dry run writes nothing: without a database yet, it plans against an empty one of its own.
             let exists = FileManager.default.fileExists(atPath: store.path)

@@ -1,4 +1,5 @@
 import Foundation
+import MediaIO
 import TestSupport
 import XCTest
 
@@ -35,5 +36,25 @@ final class BatchCommandTests: XCTestCase {
         XCTAssertEqual(run.jsonObject?["model_calls_total"] as? Int, 0)
         let label = try tbd(["batch", "manifest", manifest.path, "--views", "all", "--db", database, "--dry-run", "--json", "--mode", "label"])
         XCTAssertEqual(label.jsonObject?["mode"] as? String, "label", label.stdout)
+    }
+
+    /// Without the face detector's weights a run refuses to start and says how to get them; `--no-face-check` runs
+    /// without them, as for data with no faces.
+    func testMissingFaceWeightsStopTheRunUnlessTheCheckIsOff() throws {
+        let picture = folder.appendingPathComponent("grey.png")
+        try ImageEncoding.png(RGBImage(width: 16, height: 16, filledWith: (128, 128, 128))).write(to: picture)
+        let manifest = folder.appendingPathComponent("items.csv")
+        try Data("path,emotion,level\ngrey.png,happy,2\n".utf8).write(to: manifest)
+        let database = folder.appendingPathComponent("tbd.sqlite").path
+        let arguments = ["batch", "manifest", manifest.path, "--views", "all", "--mode", "label", "--db", database]
+        let absent = ["TBD_FACE_WEIGHTS": folder.appendingPathComponent("no-weights").path]
+        let refused = try BuiltProgram.run("tbd", arguments, in: folder, environment: absent)
+        XCTAssertEqual(refused.status, 1, refused.stdout)
+        XCTAssertTrue(refused.stderr.contains("the face check cannot start"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("fetch-face-weights.py"), refused.stderr)
+        XCTAssertFalse(refused.stdout.contains("units:"), "no unit ran: \(refused.stdout)")
+        let unchecked = try BuiltProgram.run("tbd", arguments + ["--no-face-check"], in: folder, environment: absent)
+        XCTAssertEqual(unchecked.status, 0, unchecked.stderr)
+        XCTAssertTrue(unchecked.stdout.contains("clips linked: 1"), unchecked.stdout)
     }
 }

@@ -62,6 +62,18 @@ final class FrameReaderTests: XCTestCase {
         assertMediaError(.notMedia) { try FrameReader.sampleFrames(path: Fixtures.path("truncated.mp4"), count: 2) }
     }
 
+    func testChosenFramesComeWithTheirIndicesAndThoseBeyondTheEndAreLeftOut() throws {
+        for clip in clips {
+            let frames = try FrameReader.readFrames(path: Fixtures.path(clip), indices: [4, 1, 9])
+            XCTAssertEqual(frames.map(\.index), [1, 4], "\(clip): in order, index 9 is past the end")
+            for (index, frame) in frames { assertColour(frame.meanColor(), Fixtures.clipColours[index], "\(clip) frame \(index)") }
+        }
+        XCTAssertEqual(try FrameReader.readFrames(path: Fixtures.path("still.png"), indices: [0, 3]).map(\.index), [0])
+        XCTAssertTrue(try FrameReader.readFrames(path: Fixtures.path("colours-h264.mp4"), indices: []).isEmpty)
+        assertMediaError(.invalidArgument) { try FrameReader.readFrames(path: Fixtures.path("colours-h264.mp4"), indices: [-1]) }
+        assertMediaError(.notMedia) { try FrameReader.readFrames(path: Fixtures.path("truncated.mp4"), indices: [0]) }
+    }
+
     func testPNGStillDecodesExactly() throws {
         for choice in [FrameChoice.first, .middle, .index(0), .time(seconds: 0)] {
             let image = try FrameReader.readFrame(path: Fixtures.path("still.png"), choice: choice)

@@ -215,6 +215,38 @@ final class TerminalUITests: XCTestCase {
         XCTAssertTrue(colored.contains("38;2;"), "truecolor foreground for the upper pixel")
     }
 
+    /// An item whose reference has a stored face shows the face crop (here a red square on blue), `f` the whole frame.
+    func testTheFaceCropIsDrawnAndFShowsTheWholeFrame() throws {
+        let png = folder.appendingPathComponent("frame.png").path
+        var pixels = [UInt8]()
+        for y in 0..<64 { for x in 0..<64 { pixels += (40..<56).contains(x) && (8..<24).contains(y) ? [230, 20, 20] : [20, 20, 230] } }
+        try ImageEncoding.png(RGBImage(width: 64, height: 64, pixels: pixels)).write(to: URL(fileURLWithPath: png))
+        _ = try store.addAnnotation(sampleAnnotation(0, sourcePath: png))
+        // A box of 10x10 centred on the square: the 15-pixel crop lies inside it.
+        try store.recordReferenceFace(
+            ReferenceFace(box: [43, 11, 53, 21], probability: 0.99, landmarks: Array(repeating: [48, 16], count: 5), frameWidth: 64,
+                          frameHeight: 64, frameIndex: 0, detector: "test"),
+            contentHash: "hash0")
+        let tmux = try startReview(extra: ["COLORTERM": "truecolor"])
+        // How many colour changes to the blue background the screen holds (tmux leaves out a colour repeated in the
+        // next cell, so this counts runs, not pixels; scaling may move a channel by a step or two).
+        func blueRuns() throws -> Int {
+            let screen = try tmux.tmux(["capture-pane", "-p", "-e", "-t", tmux.name])
+            let expression = try NSRegularExpression(pattern: "38;2;(\\d+);(\\d+);(\\d+)")
+            return expression.matches(in: screen, range: NSRange(screen.startIndex..., in: screen)).filter { match in
+                let channel = { (index: Int) in Int(screen[Range(match.range(at: index), in: screen)!])! }
+                return channel(1) < 80 && channel(3) > 180
+            }.count
+        }
+        _ = try tmux.waitUntil("the picture") { $0.components(separatedBy: "▀").count > 16 * 8 }
+        XCTAssertEqual(try blueRuns(), 0, "the face crop shows no blue background")
+        try tmux.type("f")
+        try tmux.waitFor("picture: the whole frame")
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, try blueRuns() == 0 { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertGreaterThan(try blueRuns(), 0, "the whole frame shows the blue around the face")
+    }
+
     /// `v` hands the reference file to the curator's viewer, in the background, and the queue goes on.
     func testViewKeyOpensTheReferenceInTheViewer() throws {
         let reference = folder.appendingPathComponent("reference.png").path

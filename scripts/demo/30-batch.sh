@@ -1,4 +1,6 @@
 # Batch annotation of a small MEAD-shaped tree with the offline reasoner: plan, run, and a re-run that resumes.
+# The face check stays on: the sample's clips are made from the astronaut photograph, whose face MTCNN finds at the
+# sample's 128x128 pixels (make deps fetched its weights). Synthetic data with no face would need --no-face-check.
 set -euo pipefail
 db="${TBD_DB:-data/tbd.sqlite}"
 scripts/make-sample-mead.sh data/mead-sample

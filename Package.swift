@@ -87,6 +87,9 @@ let package = Package(
         .target(name: "FaceAnalysis", dependencies: ["Tensors", "MediaIO"]),
         // Level 2: evaluation (metrics and their networks) beside the review queue, batch annotation and rendering jobs.
         .target(name: "Evaluation", dependencies: []),
+        .target(
+            name: "TrainingData",
+            dependencies: ["FaceAnalysis", "Renderer", "Store", "Tensors", "MediaIO", "AnnotationRecord", "ContentHashing", "FileAccess", "DatasetLayout"]),
 
         // Level 2: the review queue, batch annotation and rendering jobs.
         .target(name: "ReviewQueue", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "MediaIO", "CLIPTokenization", "SafeText"]),
@@ -105,7 +108,7 @@ let package = Package(
             name: "tbd",
             dependencies: [
                 "FACSKnowledge", "AnnotationRecord", "CLIPTokenization", "CoTFA", "Store", "ReviewQueue", "Renderer",
-                "RenderingJobs", "Tensors", "MediaIO", "BatchAnnotation", "SafeText", "FileAccess", "DatasetLayout", "FaceAnalysis",
+                "RenderingJobs", "Tensors", "MediaIO", "BatchAnnotation", "SafeText", "FileAccess", "DatasetLayout", "FaceAnalysis", "TrainingData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -147,6 +150,7 @@ let package = Package(
         // What the tensor-level test targets share: fixture folders and the relative-tolerance comparison.
         .target(name: "TensorTesting", dependencies: ["Tensors"], path: "Tests/TensorTesting"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting", "TemporaryFolders", "ReproducibleTesting"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainingDataTests", dependencies: ["TrainingData", "Renderer", "Store", "Tensors", "MediaIO", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FaceAnalysisTests", dependencies: ["FaceAnalysis", "Tensors", "TensorTesting", "MediaIO", "TemporaryFolders"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "TemporaryFolders", "MediaIO"], resources: [.copy("Fixtures")]),

@@ -1,23 +1,40 @@
 import Foundation
 import FileAccess
 
-/// Writes Float32 tensors as a safetensors file: names sorted, data in that order, header padded with spaces
-/// to a multiple of 8 bytes so the data starts aligned.
+/// Writes Float32 tensors (and tensors of other dtypes given as raw bytes) as a safetensors file: names sorted,
+/// data in that order, header padded with spaces to a multiple of 8 bytes so the data starts aligned.
 public enum SafeTensorsWriter {
-    public static func data(tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> Data {
+    /// A tensor stored as given: its dtype, shape and little-endian bytes (frames kept as U8, for instance).
+    public struct RawEntry: Sendable {
+        public let dtype: SafeTensorsDType
+        public let shape: [Int]
+        public let bytes: Data
+
+        public init(dtype: SafeTensorsDType, shape: [Int], bytes: Data) throws {
+            guard shape.reduce(1, *) * dtype.byteSize == bytes.count else {
+                throw SafeTensorsError.malformedHeader("\(bytes.count) bytes do not hold a \(dtype.rawValue) tensor of shape \(shape)")
+            }
+            (self.dtype, self.shape, self.bytes) = (dtype, shape, bytes)
+        }
+    }
+
+    public static func data(tensors: [String: Tensor], raw: [String: RawEntry] = [:], metadata: [String: String] = [:]) throws -> Data {
         var fields: [String] = []
         if !metadata.isEmpty {
             let pairs = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
             fields.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
         }
+        if let shared = Set(tensors.keys).intersection(raw.keys).first {
+            throw SafeTensorsError.malformedHeader("\"\(shared)\" is given twice")
+        }
         var offset = 0
-        let names = tensors.keys.sorted()
+        let names = (Array(tensors.keys) + Array(raw.keys)).sorted()
         for name in names {
             guard name != "__metadata__" else { throw SafeTensorsError.malformedHeader("\"__metadata__\" is reserved") }
-            let tensor = tensors[name]!
-            let end = offset + tensor.count * 4
-            let shape = tensor.shape.map(String.init).joined(separator: ",")
-            fields.append("\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            let (dtype, shape, size) = tensors[name].map { ("F32", $0.shape, $0.count * 4) }
+                ?? (raw[name]!.dtype.rawValue, raw[name]!.shape, raw[name]!.bytes.count)
+            let end = offset + size
+            fields.append("\(jsonString(name)):{\"dtype\":\"\(dtype)\",\"shape\":[\(shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         var header = Data("{\(fields.joined(separator: ","))}".utf8)
@@ -26,7 +43,11 @@ public enum SafeTensorsWriter {
         withUnsafeBytes(of: UInt64(header.count).littleEndian) { output.append(contentsOf: $0) }
         output.append(header)
         for name in names {
-            tensors[name]!.scalars.withUnsafeBytes { output.append(contentsOf: $0) }
+            if let tensor = tensors[name] {
+                tensor.scalars.withUnsafeBytes { output.append(contentsOf: $0) }
+            } else {
+                output.append(raw[name]!.bytes)
+            }
         }
         return output
     }

@@ -5,8 +5,8 @@ import MediaIO
 /// The batch's face check: a clip is used only where a few candidate frames (`CandidateFrames`) show exactly one
 /// clear face, so no annotation describes a frame with nobody in it, or the wrong one of several people.
 ///
-/// One face: a face the detector gives probability >= `minimumProbability`, with no second such face whose box
-/// has at least `competingAreaRatio` of its area; smaller confident faces (a poster, a passer-by) are background.
+/// One face: `FaceChoice`'s dominant face (probability >= 0.9, no second such face with a quarter of its box
+/// area; smaller confident faces, a poster or a passer-by, are background), the rule the renderer frames by.
 /// Frames larger than `detectionPixels` are shrunk for the detector and its box and landmarks scaled back to the
 /// clip's pixels: MEAD's faces are large, and detection time grows with the pixels.
 ///
@@ -15,8 +15,6 @@ import MediaIO
 public final class FaceCheck: @unchecked Sendable {
     public struct Settings: Sendable, Equatable {
         public var candidateFrames = 5
-        public var minimumProbability = 0.9
-        public var competingAreaRatio = 0.25
         public var detectionPixels = 640 * 640
 
         public init() {}
@@ -95,10 +93,12 @@ public final class FaceCheck: @unchecked Sendable {
 
     private func oneFace(in image: RGBImage) throws -> Count {
         let small = image.width * image.height > settings.detectionPixels ? try image.scaledToFit(maxPixels: settings.detectionPixels) : image
-        let confident = try detector.detect(small).filter { $0.probability >= settings.minimumProbability }
-        // `detect` returns the largest box first.
-        guard let main = confident.first else { return .none }
-        if confident.dropFirst().contains(where: { $0.box.area >= settings.competingAreaRatio * main.box.area }) { return .several }
+        let main: DetectedFace
+        switch FaceChoice(try detector.detect(small)) {
+        case .noFace: return .none
+        case .severalFaces: return .several
+        case .face(let face): main = face
+        }
         guard small.width != image.width || small.height != image.height else { return .one(main) }
         let scaleX = Double(image.width) / Double(small.width), scaleY = Double(image.height) / Double(small.height)
         return .one(DetectedFace(

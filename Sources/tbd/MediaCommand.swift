@@ -6,7 +6,7 @@ import FileAccess
 struct MediaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "media",
-        abstract: "Inspect videos and images and extract reference frames through FFmpeg's libraries.",
+        abstract: "Inspect videos and images, extract reference frames and find faces (FFmpeg's libraries, MTCNN).",
         subcommands: [Frame.self, Probe.self, Sheet.self, Faces.self])
 }
 

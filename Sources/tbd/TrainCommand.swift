@@ -5,7 +5,7 @@ import TrainingData
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Prepare training data from approved pairs (training itself runs on GPUs with the train/ package).",
+        abstract: "Prepare training shards from approved pairs (the GPU trainer that reads them is described in docs/training.md).",
         subcommands: [Prepare.self])
 }
 

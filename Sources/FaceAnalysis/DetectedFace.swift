@@ -45,6 +45,17 @@ public struct DetectedFace: Equatable, Sendable, Codable {
         self.landmarks = landmarks
     }
 
+    /// A face kept as plain numbers (the store's record, a JSON file): `box` [x1, y1, x2, y2], five [x, y] landmarks;
+    /// refused unless finite, ordered and complete, as the JSON form is.
+    public init(box corners: [Double], probability: Double, landmarks points: [[Double]]) throws {
+        guard corners.count == 4, corners.allSatisfy(\.isFinite), corners[2] >= corners[0], corners[3] >= corners[1],
+              points.count == 5, points.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isFinite) }),
+              probability.isFinite, (0...1).contains(probability)
+        else { throw FaceDetectorError.unusableFace("box \(corners), probability \(probability), \(points.count) landmarks") }
+        self.init(box: FaceBox(x1: corners[0], y1: corners[1], x2: corners[2], y2: corners[3]), probability: probability,
+                  landmarks: points.map { FacePoint(x: $0[0], y: $0[1]) })
+    }
+
     public var leftEye: FacePoint { landmarks[0] }
     public var rightEye: FacePoint { landmarks[1] }
     public var nose: FacePoint { landmarks[2] }

@@ -14,8 +14,10 @@ struct FramedReference {
     let picture: RGBImage
 
     /// PATH names the picture in errors: a portrait without one dominant face is refused, never rendered as is.
-    init(_ image: RGBImage, path: String, size: Int, masks wantsMasks: Bool, detector: FaceDetector) throws {
-        let choice = FaceChoice(try detector.detect(image))
+    /// KNOWN is a face already found in this picture (the batch's, from the store): then nothing is detected.
+    init(_ image: RGBImage, path: String, size: Int, masks wantsMasks: Bool, known: DetectedFace? = nil,
+         detector: @autoclosure () throws -> FaceDetector) throws {
+        let choice = try known.map(FaceChoice.face) ?? FaceChoice(try detector().detect(image))
         guard let face = choice.face else {
             throw RenderJobError.missingInput("the reference \(path) cannot be framed: \(choice.problem ?? "no face"); "
                 + "crop it to the face yourself, or pass --crop none to use it as it is")

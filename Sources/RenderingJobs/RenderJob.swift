@@ -237,11 +237,18 @@ public struct RenderJob {
         request.motionFrames = settings.motionFrames
         let referencePath = try Self.resolve(talking ? settings.reference ?? "auto" : settings.reference, for: pair, what: "reference")
         if talking, referencePath == nil { throw RenderJobError.missingInput("a talking-head render needs a reference portrait") }
-        request.reference = try referencePath.map(Self.readReference)
+        // `auto` on a batch unit's clip takes the frame the batch chose and the face it found there (the store keeps
+        // both), so the render starts from the annotated frame and detects nothing again.
+        let stored = try (settings.reference ?? "auto") == "auto" ? referenceFace(of: pair, path: referencePath) : nil
+        request.reference = try referencePath.map { try Self.readReference($0, frame: stored?.frameIndex ?? 0) }
         var framing: FramedReference?
         if let referencePath, let picture = request.reference, (settings.crop ?? (talking ? .face : .none)) == .face {
+            let known = try stored.flatMap { stored -> DetectedFace? in
+                guard stored.frameWidth == picture.width, stored.frameHeight == picture.height else { return nil }
+                return try DetectedFace(box: stored.box, probability: stored.probability, landmarks: stored.landmarks)
+            }
             let framed = try FramedReference(picture, path: referencePath, size: settings.size ?? renderer.defaultImageSize,
-                                             masks: talking, detector: faces.detector())
+                                             masks: talking, known: known, detector: faces.detector())
             request.reference = framed.reference
             request.masks = framed.masks
             framing = framed
@@ -258,6 +265,7 @@ public struct RenderJob {
             frames: clip.plan.frames, fps: settings.fps, size: settings.size ?? renderer.defaultImageSize,
             reference: referencePath, strength: request.sampling.strength, audio: request.audioPath)
         manifest.referenceSha256 = try referencePath.map(Self.contentHash)
+        manifest.referenceFrame = stored.map(\.frameIndex)
         manifest.crop = framing.map { "face \($0.crop.x) \($0.crop.y) \($0.crop.side)" }
         manifest.masks = framing?.masks == nil ? nil : "face"
         manifest.audioSha256 = try request.audioPath.map(Self.contentHash)
@@ -276,8 +284,17 @@ public struct RenderJob {
         }
     }
 
-    private static func readReference(_ path: String) throws -> RGBImage {
-        do { return try FrameReader.readFrame(path: path, choice: .first) } catch {
+    /// The face the store keeps for the pair's reference frame, when PATH is the pair's own source clip.
+    private func referenceFace(of pair: PromptPair, path: String?) throws -> ReferenceFace? {
+        guard let store, pair.annotationID > 0, let path, let source = pair.sourcePath,
+              URL(fileURLWithPath: source).standardizedFileURL.path == path else { return nil }
+        return try RenderRecording.storeCall {
+            do { return try store.show(id: pair.annotationID).referenceFace } catch StoreError.notFound { return nil }
+        }
+    }
+
+    private static func readReference(_ path: String, frame: Int) throws -> RGBImage {
+        do { return try FrameReader.readFrame(path: path, choice: frame == 0 ? .first : .index(frame)) } catch {
             throw RenderJobError.missingInput("cannot read a reference frame from \(path): \(error)")
         }
     }

@@ -33,6 +33,9 @@ public struct RenderManifest: Codable, Equatable, Sendable {
     /// "face X Y SIDE" (the square cut from the reference, in its pixels) when the reference was cropped to its
     /// face; absent when it was used as it is (so earlier manifests keep their names).
     public var crop: String?
+    /// The frame of the reference a batch run chose for the pair's unit (kept in the store with its face), when `auto`
+    /// took it from there; absent otherwise.
+    public var referenceFrame: Int?
     /// "face" when a talking head's audio attention was masked by the detected face; absent for all-ones masks.
     public var masks: String?
     public var modelSha256: String?

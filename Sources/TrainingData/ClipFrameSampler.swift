@@ -5,6 +5,7 @@ import MediaIO
 /// A clip's frames at the training rate, cut to the square around the face of its first frame and scaled to the
 /// training size: frame k is the one on screen at k / fps seconds (the last decoded frame whose time is not after
 /// it), as `FrameChoice.time` picks one. One crop for the whole clip keeps the head's motion in the frames.
+/// The face is the batch's (from the store) for the clip it was found in, else the first frame's.
 struct ClipFrameSampler {
     let size: Int
     let fps: Int
@@ -16,8 +17,11 @@ struct ClipFrameSampler {
         var crop: PortraitCrop?
     }
 
-    /// nil face: the clip's first frame has no dominant face (the reason is `FaceChoice.problem`).
-    func sample(path: String, detector: FaceDetector) throws -> (Sampled, problem: String?) {
+    /// nil face: the clip's first frame has no dominant face (the reason is `FaceChoice.problem`). KNOWN is the face
+    /// the batch found in this clip (kept in the store): used for the crop, instead of a detection, when the frames
+    /// have the size it was found at.
+    func sample(path: String, known: DetectedFace?, knownSize: (width: Int, height: Int)?,
+                detector: FaceDetector) throws -> (Sampled, problem: String?) {
         var sampled = Sampled()
         var problem: String?
         var previous: (seconds: Double, image: RGBImage)?
@@ -28,7 +32,8 @@ struct ClipFrameSampler {
         }
         try FrameReader.forEachFrame(path: path) { _, seconds, image in
             if sampled.crop == nil {
-                let choice = FaceChoice(try detector.detect(image))
+                let stored = knownSize.map { $0 == (image.width, image.height) } ?? false ? known : nil
+                let choice = try stored.map(FaceChoice.face) ?? FaceChoice(try detector.detect(image))
                 guard let face = choice.face else {
                     problem = choice.problem
                     return false

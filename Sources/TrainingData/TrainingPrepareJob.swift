@@ -98,7 +98,11 @@ public struct TrainingPrepareJob {
                     try write(index, to: indexURL)
                     continue
                 }
-                let (sampled, problem) = try ClipFrameSampler(size: settings.size, fps: settings.fps).sample(path: clip, detector: detector)
+                // The batch's face belongs to the unit's reference clip (the annotation's source).
+                let stored = clip == record.sourcePath ? try store.show(id: record.annotationID).referenceFace : nil
+                let known = try stored.map { try DetectedFace(box: $0.box, probability: $0.probability, landmarks: $0.landmarks) }
+                let (sampled, problem) = try ClipFrameSampler(size: settings.size, fps: settings.fps)
+                    .sample(path: clip, known: known, knownSize: stored.map { ($0.frameWidth, $0.frameHeight) }, detector: detector)
                 if let problem { skip("first frame: \(problem)"); continue }
                 let samples: AudioSamples
                 do { samples = try AudioDecoder.decode(path: speech, sampleRate: encoder.preprocessor.samplingRate) } catch {

@@ -1,6 +1,7 @@
 import FaceAnalysis
 import Foundation
 import MediaIO
+import Store
 @_spi(Development) import Renderer
 @testable import RenderingJobs
 import Tensors
@@ -84,5 +85,26 @@ final class FramedReferenceTests: XCTestCase {
         let plain = try XCTUnwrap(try RenderJob(source: .prompts(coarse: "a face", fine: "a smile"), settings: settings, store: nil).run().first)
         XCTAssertNotEqual(plain.name, outcome.name, "framing is part of what a clip was rendered from")
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(settings.outputFolder)/\(plain.name)-face.png"))
+    }
+
+    func testAutoOnABatchUnitTakesTheStoredFrameAndFaceWithoutDetecting() throws {
+        let folder = try temporaryFolder()
+        let (store, storeFolder) = try makeTemporaryStore()
+        defer { try? FileManager.default.removeItem(at: storeFolder) }
+        let id = try store.addAnnotation(sampleAnnotation(1, sourcePath: Self.astronaut))
+        try store.approve(id: id, curator: "ann")
+        // A stored face far from the real one: a crop around it proves the store's face was used, not a detection.
+        let landmarks = [[40.0, 340], [80, 340], [60, 360], [45, 390], [75, 390]]
+        try store.recordReferenceFace(ReferenceFace(box: [20, 300, 107, 410], probability: 0.99, landmarks: landmarks, frameWidth: 512,
+                                                    frameHeight: 512, frameIndex: 0, detector: "mtcnn facenet-pytorch 2.6.0"),
+                                      contentHash: "hash1")
+        let model = folder.appendingPathComponent("model")
+        try RandomTalkingCheckpoint.write(size: .tiny, seed: 0, to: model)
+        var settings = RenderSettings(modelPath: model.path, outputFolder: folder.appendingPathComponent("out").path)
+        (settings.frames, settings.window, settings.steps, settings.audio) = (4, 4, 2, "none")
+        let outcome = try XCTUnwrap(try RenderJob(source: .approved, settings: settings, store: store).run().first)
+        let manifest = try String(contentsOfFile: "\(settings.outputFolder)/\(outcome.name).json", encoding: .utf8)
+        XCTAssertTrue(manifest.contains("\"crop\" : \"face 0 264 183\""), manifest)
+        XCTAssertTrue(manifest.contains("\"reference_frame\" : 0"), manifest)
     }
 }

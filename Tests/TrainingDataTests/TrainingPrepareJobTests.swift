@@ -127,6 +127,21 @@ final class TrainingPrepareJobTests: XCTestCase {
         XCTAssertEqual(again, [first, second])
     }
 
+    func testTheBatchsStoredFaceFramesItsOwnClipWithoutDetecting() throws {
+        let astronaut = Self.repository.appendingPathComponent("data/astronaut.png").path
+        let clip = try meadClip(actor: "M003", take: "001", picture: astronaut, seconds: 0.8)
+        try approve([clip], index: 1)
+        // Far from the real face (about 45...67 across): the crop follows the stored face, so nothing was detected.
+        try store.recordReferenceFace(ReferenceFace(box: [5, 70, 27, 98], probability: 0.99,
+                                                    landmarks: [[10, 80], [20, 80], [15, 85], [10, 92], [20, 92]],
+                                                    frameWidth: 128, frameHeight: 128, frameIndex: 3, detector: "mtcnn facenet-pytorch 2.6.0"),
+                                      contentHash: "hash1")
+        let index = try TrainingPrepareJob(settings: settings(), store: store).run()
+        let file = try XCTUnwrap(index.clips.first?.file)
+        let shard = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: settings().outputFolder).appendingPathComponent("clips/\(file)"))
+        XCTAssertEqual(shard.metadata["crop"], "0 61 47", "the square around the stored box, moved inside the frame")
+    }
+
     func testTheSplitHoldsOutAFifthOfTheActorsAndNeverSplitsOne() {
         let actors = Set((1...10).map { String(format: "M%03d", $0) })
         let held = ActorSplit.testActors(actors)

@@ -92,7 +92,7 @@ let package = Package(
             dependencies: ["FaceAnalysis", "Renderer", "Store", "Tensors", "MediaIO", "AnnotationRecord", "ContentHashing", "FileAccess", "DatasetLayout"]),
 
         // Level 2: the review queue, batch annotation and rendering jobs.
-        .target(name: "ReviewQueue", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "MediaIO", "CLIPTokenization", "SafeText"]),
+        .target(name: "ReviewQueue", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "MediaIO", "CLIPTokenization", "SafeText", "FaceAnalysis"]),
         .target(
             name: "BatchAnnotation",
             dependencies: [

@@ -1,3 +1,4 @@
+import FaceAnalysis
 import Store
 
 /// The part of a frame the review picture shows, as fractions of the frame's width and height, so it applies to
@@ -12,15 +13,15 @@ public struct PictureCrop: Hashable, Sendable {
         (self.x, self.y, self.width, self.height) = (x, y, width, height)
     }
 
-    /// Around a stored face: the box grown to a square 1.5 times its larger side, around the box's centre (room for
-    /// the brows, the chin and the cheeks the action units move), moved inside the frame, and no larger than the
-    /// frame's shorter side.
-    public static func face(_ face: ReferenceFace) -> PictureCrop {
-        let frameWidth = Double(face.frameWidth), frameHeight = Double(face.frameHeight)
-        let (x1, y1, x2, y2) = (face.box[0], face.box[1], face.box[2], face.box[3])
-        let side = min(1.5 * max(x2 - x1, y2 - y1), frameWidth, frameHeight)
-        let left = min(max(0, (x1 + x2) / 2 - side / 2), frameWidth - side)
-        let top = min(max(0, (y1 + y2) / 2 - side / 2), frameHeight - side)
-        return PictureCrop(x: left / frameWidth, y: top / frameHeight, width: side / frameWidth, height: side / frameHeight)
+    /// Around a stored face: `PortraitCrop`'s square with the box's larger side at two thirds of it (room for the
+    /// brows, the chin and the cheeks the action units move), moved inside the frame, no larger than its shorter
+    /// side. Nil for a face record that is not a usable face.
+    public static func face(_ face: ReferenceFace) -> PictureCrop? {
+        guard let detected = try? DetectedFace(box: face.box, probability: face.probability, landmarks: face.landmarks),
+              face.frameWidth > 0, face.frameHeight > 0 else { return nil }
+        let square = PortraitCrop(around: detected, imageWidth: face.frameWidth, imageHeight: face.frameHeight, faceFraction: 2.0 / 3)
+        let (width, height) = (Double(face.frameWidth), Double(face.frameHeight))
+        return PictureCrop(x: Double(square.x) / width, y: Double(square.y) / height,
+                           width: Double(square.side) / width, height: Double(square.side) / height)
     }
 }

@@ -86,7 +86,7 @@ let package = Package(
             name: "Renderer", dependencies: ["Tensors", "MediaIO", "CLIPTokenization", "ContentHashing", "FileAccess"]),
         .target(name: "FaceAnalysis", dependencies: ["Tensors", "MediaIO"]),
         // Level 2: evaluation (metrics and their networks) beside the review queue, batch annotation and rendering jobs.
-        .target(name: "Evaluation", dependencies: []),
+        .target(name: "Evaluation", dependencies: ["Tensors", "MediaIO"]),
         .target(
             name: "TrainingData",
             dependencies: ["FaceAnalysis", "Renderer", "Store", "Tensors", "MediaIO", "AnnotationRecord", "ContentHashing", "FileAccess", "DatasetLayout"]),
@@ -151,7 +151,9 @@ let package = Package(
         .target(name: "TensorTesting", dependencies: ["Tensors"], path: "Tests/TensorTesting"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting", "TemporaryFolders", "ReproducibleTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingDataTests", dependencies: ["TrainingData", "Renderer", "Store", "Tensors", "MediaIO", "TestSupport"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "EvaluationTests", dependencies: ["Evaluation", "Tensors", "TensorTesting", "MediaIO", "ContentHashing", "TemporaryFolders"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "FaceAnalysisTests", dependencies: ["FaceAnalysis", "Tensors", "TensorTesting", "MediaIO", "TemporaryFolders"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "TemporaryFolders", "MediaIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTokenizationTests", dependencies: ["CLIPTokenization", "ReproducibleTesting", "TemporaryFolders"], resources: [.copy("Fixtures")]),

@@ -38,6 +38,28 @@ extension Tensor {
         return Tensor(shape: newShape, scalars: values)
     }
 
+    /// Concatenation along the channel dimension of several [N, C, ...] tensors (`torch.cat(parts, 1)`).
+    package static func concatenateChannels(_ parts: [Tensor]) -> Tensor {
+        precondition(!parts.isEmpty, "nothing to concatenate")
+        let batch = parts[0].shape[0]
+        for part in parts {
+            precondition(part.rank == parts[0].rank && part.shape[0] == batch
+                         && Array(part.shape.dropFirst(2)) == Array(parts[0].shape.dropFirst(2)),
+                         "cannot concatenate channels of \(parts[0].shape) and \(part.shape)")
+        }
+        var values = [Float]()
+        values.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for item in 0..<batch {
+            for part in parts {
+                let size = part.count / max(1, batch)
+                values += part.scalars[item * size..<(item + 1) * size]
+            }
+        }
+        var newShape = parts[0].shape
+        newShape[1] = parts.reduce(0) { $0 + $1.shape[1] }
+        return Tensor(shape: newShape, scalars: values)
+    }
+
     /// Adds a per-item, per-channel value [N, C] to every position of [N, C, H, W].
     package func addingChannelValues(_ values: Tensor) -> Tensor {
         precondition(rank == 4 && values.shape == [shape[0], shape[1]], "cannot add \(values.shape) per channel of \(shape)")

@@ -1,6 +1,9 @@
 import Foundation
 
 extension Tensor {
+    /// max(x, 0), `F.relu`.
+    package func relu() -> Tensor { map { $0 > 0 ? $0 : 0 } }
+
     /// x * sigmoid(x), also called swish. The sigmoids use the vectorisable exponential (relative error under
     /// 1e-6; at large |x| the result still goes to x or 0).
     public func silu() -> Tensor { sigmoidGated(slope: 1) }

@@ -20,21 +20,37 @@ extension Tensor {
         return unfoldedConv2d(weight: weight, bias: bias, stride: stride, padding: padding)
     }
 
+    /// 2-D convolution with its own zero padding above and below (`height`) and left and right (`width`), as
+    /// `nn.Conv2d(padding=(ph, pw))`: Inception's 1x7, 7x1, 1x3 and 3x1 kernels pad only along their long side.
+    package func conv2d(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: (height: Int, width: Int)) -> Tensor {
+        if padding.height == padding.width {
+            return conv2d(weight: weight, bias: bias, stride: stride, padding: padding.height)
+        }
+        precondition(rank == 4 && weight.rank == 4, "conv2d takes [N, C, H, W] and [O, C, kh, kw]")
+        precondition(weight.shape[1] == shape[1], "conv2d weight \(weight.shape) does not fit input \(shape)")
+        precondition(bias.map { $0.count == weight.shape[0] } ?? true, "conv2d bias does not fit \(weight.shape[0]) outputs")
+        precondition(stride > 0 && padding.height >= 0 && padding.width >= 0, "conv2d stride must be positive and padding non-negative")
+        return unfoldedConv2d(weight: weight, bias: bias, stride: stride, paddingHeight: padding.height, paddingWidth: padding.width)
+    }
+
     /// The convolution through matrix products: weight [O, C*kh*kw] times the unfolded input (im2col).
-    ///
+    package func unfoldedConv2d(weight: Tensor, bias: Tensor?, stride: Int, padding: Int) -> Tensor {
+        unfoldedConv2d(weight: weight, bias: bias, stride: stride, paddingHeight: padding, paddingWidth: padding)
+    }
+
     /// The unfolding is done a band of output rows at a time, sized so the band's columns (about 4 MB) are still in
     /// cache when sgemm reads them, and bands run in parallel across cores. A 1x1 kernel at stride 1 multiplies the
     /// input directly.
-    package func unfoldedConv2d(weight: Tensor, bias: Tensor?, stride: Int, padding: Int) -> Tensor {
+    package func unfoldedConv2d(weight: Tensor, bias: Tensor?, stride: Int, paddingHeight: Int, paddingWidth: Int) -> Tensor {
         let (batch, channels, height, width) = (shape[0], shape[1], shape[2], shape[3])
         let (outChannels, kernelH, kernelW) = (weight.shape[0], weight.shape[2], weight.shape[3])
-        let outH = (height + 2 * padding - kernelH) / stride + 1
-        let outW = (width + 2 * padding - kernelW) / stride + 1
+        let outH = (height + 2 * paddingHeight - kernelH) / stride + 1
+        let outW = (width + 2 * paddingWidth - kernelW) / stride + 1
         precondition(outH > 0 && outW > 0, "conv2d kernel larger than padded input")
         let patch = channels * kernelH * kernelW
         let positions = outH * outW
         var result = Tensor(zeros: [batch, outChannels, outH, outW])
-        let direct = kernelH == 1 && kernelW == 1 && stride == 1 && padding == 0
+        let direct = kernelH == 1 && kernelW == 1 && stride == 1 && paddingHeight == 0 && paddingWidth == 0
         let bandRows = direct ? outH : max(1, min(outH, (1 << 20) / max(1, patch * outW)))
         let bands = (outH + bandRows - 1) / bandRows
         let units = batch * bands
@@ -96,7 +112,7 @@ extension Tensor {
                 for kx in 0..<kernelW {
                     let row = columns + ((channel * kernelH + ky) * kernelW + kx) * bandPositions
                     for localRow in 0..<(bandPositions / outW) {
-                        let iy = (firstRow + localRow) * stride - padding + ky
+                        let iy = (firstRow + localRow) * stride - paddingHeight + ky
                         let line = row + localRow * outW
                         guard iy >= 0 && iy < height else {
                             line.initialize(repeating: 0, count: outW)
@@ -105,14 +121,14 @@ extension Tensor {
                         let inputLine = plane + iy * width
                         if stride == 1 {
                             // Output columns whose input column lies inside the row form one run: copy it whole.
-                            let first = min(outW, max(0, padding - kx))
-                            let end = max(first, min(outW, width + padding - kx))
+                            let first = min(outW, max(0, paddingWidth - kx))
+                            let end = max(first, min(outW, width + paddingWidth - kx))
                             line.initialize(repeating: 0, count: first)
-                            (line + first).update(from: inputLine + (first - padding + kx), count: end - first)
+                            (line + first).update(from: inputLine + (first - paddingWidth + kx), count: end - first)
                             (line + end).initialize(repeating: 0, count: outW - end)
                         } else {
                             for ox in 0..<outW {
-                                let ix = ox * stride - padding + kx
+                                let ix = ox * stride - paddingWidth + kx
                                 line[ox] = (ix >= 0 && ix < width) ? inputLine[ix] : 0
                             }
                         }

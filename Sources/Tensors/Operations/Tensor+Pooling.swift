@@ -86,4 +86,71 @@ extension Tensor {
         }
         return result
     }
+
+    /// `nn.MaxPool2d(kernel, stride, padding)` (floor mode) on [N, C, H, W]: the padding never wins a maximum, as
+    /// PyTorch pads with -infinity.
+    package func maxPool2d(kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
+        pooled(kernel: kernel, stride: stride, padding: padding) { window, _ in window.max }
+    }
+
+    /// `F.avg_pool2d(kernel, stride, padding, count_include_pad=False)` on [N, C, H, W]: each output is the mean of
+    /// the input values its window covers, the padding left out of both the sum and the count (pytorch-fid's
+    /// Inception blocks, after TensorFlow's average pool).
+    package func averagePool2dExcludingPadding(kernel: Int, stride: Int, padding: Int) -> Tensor {
+        pooled(kernel: kernel, stride: stride, padding: padding) { window, count in window.sum / Float(count) }
+    }
+
+    /// `adaptive_avg_pool2d(x, (1, 1))` flattened: [N, C, H, W] -> [N, C], the mean of each plane.
+    package func spatialMean() -> Tensor {
+        precondition(rank == 4 && shape[2] * shape[3] > 0, "spatialMean takes a non-empty [N, C, H, W]")
+        let plane = shape[2] * shape[3]
+        var result = Tensor(zeros: [shape[0], shape[1]])
+        scalars.withUnsafeBufferPointer { input in
+            for index in 0..<result.count {
+                var sum: Float = 0
+                for position in 0..<plane { sum += input[index * plane + position] }
+                result.scalars[index] = sum / Float(plane)
+            }
+        }
+        return result
+    }
+
+    /// A floor-mode pooling of [N, C, H, W]: REDUCE gets the sum and maximum of the in-bounds values under a window,
+    /// and how many there are.
+    private func pooled(kernel: Int, stride: Int, padding: Int, _ reduce: ((sum: Float, max: Float), Int) -> Float) -> Tensor {
+        precondition(rank == 4 && kernel > 0 && stride > 0 && padding >= 0 && 2 * padding <= kernel,
+                     "pooling takes [N, C, H, W], a positive kernel and stride, and padding at most half the kernel")
+        let (planes, height, width) = (shape[0] * shape[1], shape[2], shape[3])
+        precondition(height + 2 * padding >= kernel && width + 2 * padding >= kernel,
+                     "pooling: \(shape) with padding \(padding) is smaller than the kernel \(kernel)")
+        let outH = (height + 2 * padding - kernel) / stride + 1
+        let outW = (width + 2 * padding - kernel) / stride + 1
+        var result = Tensor(zeros: [shape[0], shape[1], outH, outW])
+        scalars.withUnsafeBufferPointer { input in
+            result.scalars.withUnsafeMutableBufferPointer { output in
+                let source = input.baseAddress!, target = output.baseAddress!
+                concurrentChunks(count: planes, minimumChunk: max(1, 16_384 / max(1, outH * outW))) { range in
+                    for plane in range {
+                        let planeBase = source + plane * height * width
+                        for oy in 0..<outH {
+                            let rows = max(0, oy * stride - padding)..<min(height, oy * stride - padding + kernel)
+                            for ox in 0..<outW {
+                                let columns = max(0, ox * stride - padding)..<min(width, ox * stride - padding + kernel)
+                                var sum: Float = 0, best = -Float.infinity
+                                for y in rows {
+                                    for x in columns {
+                                        let value = planeBase[y * width + x]
+                                        sum += value
+                                        best = Swift.max(best, value)
+                                    }
+                                }
+                                target[(plane * outH + oy) * outW + ox] = reduce((sum, best), rows.count * columns.count)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
 }

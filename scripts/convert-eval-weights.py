@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""The evaluation networks' published weights as safetensors, with a manifest, for Sources/Evaluation.
+
+    python scripts/convert-eval-weights.py --out DIR [--inception FILE] [--alexnet FILE] [--lpips-linear FILE]
+
+Each input is the file exactly as its authors publish it:
+
+    --inception      pt_inception-2015-12-05-6726825d.pth, pytorch-fid 0.3.0's FID Inception (FID)
+    --alexnet        alexnet-owt-7be5be79.pth, torchvision's ImageNet AlexNet (LPIPS's backbone)
+    --lpips-linear   lpips 0.1.4's lpips/weights/v0.1/alex.pth (LPIPS's linear layers); by default the file of
+                     the installed lpips package, found without importing it (its import needs torchvision)
+
+and written to DIR as inception.safetensors, alexnet.safetensors and lpips-alex-linear.safetensors with the
+state-dict names unchanged, so that a random-weight file in the same format converts the same way. Left out, and
+said so in the manifest: BatchNorm's num_batches_tracked counters (training state), Inception's `fc` classifier
+(FID reads the 2048-d pool) and AlexNet's `classifier` (LPIPS reads only `features`). `manifest.json` records, for
+each network, the source file's name and SHA-256, what it is and where it is published.
+
+The pickles are read with torch.load(weights_only=True) (scripts/tbdref/pickles.py): a pickle that would run code is
+refused. DIR must be absent or empty; on an error every file this run made is removed, nothing else. SyncNet and
+I3D (--syncnet, --i3d) are not supported yet and are refused by name. Runs in .venv-scripts (torch CPU, safetensors).
+"""
+import argparse
+import hashlib
+import importlib.util
+import json
+import os
+import sys
+
+from tbdref import pickles, tensors
+
+NETWORKS = {
+    "inception": {
+        "output": "inception.safetensors",
+        "network": "pytorch-fid 0.3.0 FID InceptionV3 (fid_inception_v3, 1008 classes)",
+        "published": "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth",
+        "omitted": ["fc.weight", "fc.bias", "*.num_batches_tracked"],
+        "required": {"Conv2d_1a_3x3.conv.weight": [32, 3, 3, 3], "Mixed_7c.branch_pool.bn.running_var": [192]},
+    },
+    "alexnet": {
+        "output": "alexnet.safetensors",
+        "network": "torchvision AlexNet (IMAGENET1K_V1), the features LPIPS reads",
+        "published": "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
+        "omitted": ["classifier.*"],
+        "required": {"features.0.weight": [64, 3, 11, 11], "features.10.bias": [256]},
+    },
+    "lpips-linear": {
+        "output": "lpips-alex-linear.safetensors",
+        "network": "lpips 0.1.4 linear layers for AlexNet, version 0.1 (lin0..lin4)",
+        "published": "https://github.com/richzhang/PerceptualSimilarity/raw/master/lpips/weights/v0.1/alex.pth "
+                     "(shipped in the lpips 0.1.4 wheel as lpips/weights/v0.1/alex.pth)",
+        "omitted": [],
+        "required": {f"lin{i}.model.1.weight": [1, c, 1, 1] for i, c in enumerate([64, 192, 384, 256, 256])},
+    },
+}
+NOT_SUPPORTED = ["syncnet", "i3d"]
+
+
+class ConversionError(Exception):
+    pass
+
+
+def installed_lpips_linear():
+    """lpips/weights/v0.1/alex.pth of the installed lpips package, or None; found by its package path alone."""
+    spec = importlib.util.find_spec("lpips")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = os.path.join(list(spec.submodule_search_locations)[0], "weights", "v0.1", "alex.pth")
+    return path if os.path.isfile(path) else None
+
+
+def kept(network, name):
+    if name.endswith(".num_batches_tracked"):
+        return False
+    if network == "inception" and name.startswith("fc."):
+        return False
+    if network == "alexnet" and name.startswith("classifier."):
+        return False
+    return True
+
+
+def converted(network, path):
+    """{name: float32 tensor} of the weights NETWORK needs from PATH, checked for the names that identify it."""
+    import torch
+    try:
+        state = pickles.load_state_dict(path)
+    except pickles.UnreadablePickle as error:
+        raise ConversionError(str(error)) from error
+    chosen = {name: value for name, value in state.items() if kept(network, name)}
+    for name, shape in NETWORKS[network]["required"].items():
+        if name not in chosen:
+            raise ConversionError(f"{path} lacks {name}: it is not {NETWORKS[network]['network']}")
+        if list(chosen[name].shape) != shape:
+            raise ConversionError(f"{path}: {name} has shape {list(chosen[name].shape)}, expected {shape}")
+    for name, value in chosen.items():
+        if not isinstance(value, torch.Tensor) or not value.is_floating_point():
+            raise ConversionError(f"{path}: {name} is not a floating-point tensor")
+        if not bool(torch.isfinite(value).all()):
+            raise ConversionError(f"{path}: {name} holds NaN or infinite values")
+    return chosen
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="folder to create (absent or empty)")
+    parser.add_argument("--inception", help="pt_inception-2015-12-05-6726825d.pth")
+    parser.add_argument("--alexnet", help="alexnet-owt-7be5be79.pth")
+    parser.add_argument("--lpips-linear", help="lpips/weights/v0.1/alex.pth (default: the installed lpips package's)")
+    for name in NOT_SUPPORTED:
+        parser.add_argument(f"--{name}", help="not supported yet")
+    arguments = parser.parse_args()
+    for name in NOT_SUPPORTED:
+        if getattr(arguments, name) is not None:
+            print(f"convert-eval-weights: --{name} is not supported yet: only FID's Inception and LPIPS's AlexNet "
+                  "and linear layers are converted", file=sys.stderr)
+            return 1
+    sources = {"inception": arguments.inception, "alexnet": arguments.alexnet,
+               "lpips-linear": arguments.lpips_linear or installed_lpips_linear()}
+    sources = {network: path for network, path in sources.items() if path}
+    if not sources:
+        print("convert-eval-weights: nothing to convert: name at least one of --inception, --alexnet, --lpips-linear",
+              file=sys.stderr)
+        return 1
+    out = arguments.out
+    if os.path.exists(out) and (not os.path.isdir(out) or os.listdir(out)):
+        print(f"convert-eval-weights: {out} exists and is not empty: choose a new folder", file=sys.stderr)
+        return 1
+    made_folder = not os.path.exists(out)
+    made = []
+    try:
+        for network, path in sources.items():
+            if not os.path.isfile(path):
+                raise ConversionError(f"missing file: {path}")
+        os.makedirs(out, exist_ok=True)
+        manifest = {}
+        for network, path in sources.items():
+            target = os.path.join(out, NETWORKS[network]["output"])
+            digest = sha256_of(path)
+            made.append(target)
+            tensors.save_stable(converted(network, path), target,
+                                metadata={"source": os.path.basename(path), "source_sha256": digest})
+            manifest[network] = {"file": NETWORKS[network]["output"], "source": os.path.basename(path),
+                                 "source_sha256": digest, "network": NETWORKS[network]["network"],
+                                 "published": NETWORKS[network]["published"], "omitted": NETWORKS[network]["omitted"]}
+        target = os.path.join(out, "manifest.json")
+        made.append(target)
+        with open(target, "w", encoding="utf-8") as handle:
+            json.dump(manifest, handle, indent=1, sort_keys=True)
+            handle.write("\n")
+    except (ConversionError, OSError) as error:
+        for path in made:
+            if os.path.exists(path):
+                os.remove(path)
+        if made_folder and os.path.isdir(out) and not os.listdir(out):
+            os.rmdir(out)
+        print(f"convert-eval-weights: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {out}: " + ", ".join(NETWORKS[n]["output"] for n in sources) + ", manifest.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

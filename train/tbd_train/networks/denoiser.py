@@ -145,11 +145,13 @@ class TalkingUNet(nn.Module):
                  for site, attention in zip(block.sites, block.attentions)]
         return pairing_order(sites)
 
-    def _layer(self, block: VideoBlock, index: int, hidden, text, audio, masks, bank, rows, batch, frames):
+    def _layer(self, block: VideoBlock, index: int, hidden, text, audio, masks, bank, rows, batch, frames, spatial_only):
         attention = block.attentions[index]
         site = block.sites[index]
         kwargs = {"bank": bank, "reference_rows": rows} if bank is not None else {}
         hidden = attention(hidden, encoder_hidden_states=text, cross_attention_kwargs=kwargs, return_dict=False)[0]
+        if spatial_only:  # stage 1 trains the image model: no audio or motion modules
+            return hidden
         if len(block.audio_modules):
             audio_module = block.audio_modules[index]
             hidden = audio_module(hidden, audio, masks[audio_module.level] if audio_module.masked else None)
@@ -173,13 +175,14 @@ class TalkingUNet(nn.Module):
 
     def forward(self, sample: torch.Tensor, timesteps: torch.Tensor, text: torch.Tensor,
                 audio: torch.Tensor | None = None, bank: dict | None = None, masks: list | None = None,
-                reference_rows: torch.Tensor | None = None) -> torch.Tensor:
+                reference_rows: torch.Tensor | None = None, spatial_only: bool = False) -> torch.Tensor:
         """The v (or noise) prediction for `sample` [B, 4, F, h, w].
 
         `timesteps` [B]; `text` [B, L, D]; `audio` [B, F, N, Da] or None (zeros: no audio); `bank` from
         `ReferenceNet.bank` (None: no reference, plain self-attention and no motion frames); `masks` per UNet
         level l the full, face and lip masks, each [B, h >> l, w >> l] (None: all ones); `reference_rows` [B]
-        bool: which items read the reference (None: all)."""
+        bool: which items read the reference (None: all); `spatial_only` skips the audio and motion
+        modules (the image model stage 1 trains)."""
         c = self.config
         if sample.dim() != 5 or sample.shape[1] != c.in_channels:
             raise ValueError(f"denoiser input {tuple(sample.shape)} is not [B, {c.in_channels}, F, h, w]")
@@ -206,7 +209,7 @@ class TalkingUNet(nn.Module):
         steps = timesteps.reshape(-1).expand(batch) if timesteps.numel() == 1 else timesteps.reshape(batch)
         embedding = self.time_embedding(self.time_proj(steps.repeat_interleave(frames)).to(sample.dtype))
         hidden = self.conv_in(sample.transpose(1, 2).reshape(batch * frames, c.in_channels, height, width))
-        context = (text, audio, level_masks, frame_bank, rows, batch, frames)
+        context = (text, audio, level_masks, frame_bank, rows, batch, frames, spatial_only)
 
         skips = [hidden]
         for block in self.down_blocks:

@@ -1,0 +1,1 @@
+"""Think-Before-Draw trainer: the talking-head model on PyTorch, diffusers and accelerate."""

@@ -24,7 +24,7 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--export", type=Path, help="after training, write the last checkpoint as a talking checkpoint folder here")
     export = commands.add_parser("export", help="write a trainer checkpoint as a talking checkpoint folder")
     export.add_argument("--checkpoint", type=Path, required=True, help="OUTPUT/checkpoints/checkpoint-N")
-    export.add_argument("--out", type=Path, required=True, help="the folder to write (replaced if present)")
+    export.add_argument("--out", type=Path, required=True, help="the folder to write: new or empty")
     export.add_argument("--dtype", choices=sorted(DTYPES), default="float32", help="dtype of the written parameters")
     return root
 

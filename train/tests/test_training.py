@@ -109,6 +109,15 @@ class TrainingTests(unittest.TestCase):
                              json.loads((MASKED / part / "config.json").read_text()))
         self.assertEqual((folder / "vae" / "diffusion_pytorch_model.safetensors").read_bytes(),
                          (MASKED / "vae" / "diffusion_pytorch_model.safetensors").read_bytes())
+        # A folder that is there and holds something is someone's: refused, left as it was, nothing left beside it.
+        notes = self.root / "notes"
+        notes.mkdir()
+        (notes / "mine.txt").write_text("keep me")
+        (self.root / "notes.partial").mkdir()
+        with self.assertRaisesRegex(Exception, "exists and is not empty"):
+            export(self.root / "out" / "checkpoints" / "checkpoint-2", notes)
+        self.assertEqual((notes / "mine.txt").read_text(), "keep me")
+        self.assertEqual(sorted(p.name for p in self.root.iterdir()), ["data", "exported", "notes", "notes.partial", "out"])
 
 
 class BadInputTests(unittest.TestCase):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,13 +94,25 @@ def load_networks(folder: Path) -> TalkingNetworks:
 def write_folder(networks: TalkingNetworks, source: Path, out: Path, dtype: torch.dtype = torch.float32) -> None:
     """A talking checkpoint folder at `out`: the trained networks' weights (parameters in `dtype`, buffers such as
     the motion modules' position tables in float32) and configs, everything else copied from `source`. Written
-    beside `out` and renamed, so a folder under that name is always complete."""
+    into a folder of its own beside `out` and renamed, so a folder under that name is always complete; an `out`
+    that exists and is not empty is refused, and nothing this call did not make is ever deleted."""
     source, out = Path(source), Path(out)
     check_folder(source)
-    partial = out.with_name(out.name + ".partial")
-    if partial.exists():
-        shutil.rmtree(partial)
-    partial.mkdir(parents=True)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise CheckpointFolderError(f"{out} exists and is not empty: choose a new folder")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        _write_into(partial, networks, source, dtype)
+        if out.exists():
+            out.rmdir()  # empty, checked above
+        partial.rename(out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)  # made by this call, under a name no one else uses
+        raise
+
+
+def _write_into(partial: Path, networks: TalkingNetworks, source: Path, dtype: torch.dtype) -> None:
     for name in COPIED:
         path = source / name
         if path.is_dir():
@@ -113,6 +126,3 @@ def write_folder(networks: TalkingNetworks, source: Path, out: Path, dtype: torc
         state = {k: (v.detach().to(torch.float32) if k in buffers else v.detach().to(dtype)).contiguous().cpu()
                  for k, v in module.state_dict().items()}
         save_file(state, str(partial / name / WEIGHTS), metadata={"format": "pt"})
-    if out.exists():
-        shutil.rmtree(out)
-    partial.rename(out)

@@ -12,6 +12,7 @@ build: deps
 	$(SWIFT) build $(SWIFT_FLAGS) --product tbd
 
 demo: build
+	@scripts/python-env.sh
 	@scripts/demo.sh
 
 test: deps

@@ -7,8 +7,9 @@ public struct TrainingIndex: Codable, Equatable, Sendable {
     public static let formatVersion = 1
 
     public struct Clip: Codable, Equatable, Sendable {
-        /// The SHA-256 of everything the shard was made from; also its file name (`clips/KEY.safetensors`).
+        /// The SHA-256 of everything the shard was made from; also its file name.
         public var key: String
+        /// `clips/KEY.safetensors`, relative to the folder of `index.json`.
         public var file: String
         public var annotationId: Int64
         public var revision: Int

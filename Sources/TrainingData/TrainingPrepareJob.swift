@@ -92,7 +92,7 @@ public struct TrainingPrepareJob {
                 guard FileManager.default.fileExists(atPath: clip) else { skip("the clip is missing"); continue }
                 guard let speech = Self.speech(of: clip) else { skip("no speech: neither MEAD's audio file nor an audio track"); continue }
                 let key = try Self.key(clip: clip, speech: speech, record: record, settings: settings, modelSha256: modelSha256)
-                if let finished = done[key], FileManager.default.fileExists(atPath: clipsFolder.appendingPathComponent(finished.file).path) {
+                if let finished = done[key], FileManager.default.fileExists(atPath: folder.appendingPathComponent(finished.file).path) {
                     index.clips.append(finished)
                     report(.alreadyPrepared(clipPath: clip))
                     try write(index, to: indexURL)
@@ -118,12 +118,12 @@ public struct TrainingPrepareJob {
                 }
                 let actor = (try? MEADPath(parsing: clip))?.actor
                 let entry = TrainingIndex.Clip(
-                    key: key, file: key + ".safetensors", annotationId: record.annotationID, revision: record.revision,
+                    key: key, file: "clips/" + key + ".safetensors", annotationId: record.annotationID, revision: record.revision,
                     clipPath: clip, speechPath: speech, actor: actor, emotion: record.emotion, level: record.level,
                     split: actor.map { index.testActors.contains($0) ? "test" : "train" } ?? "train", frames: frames)
                 try writeShard(entry, record: record, frames: Array(sampled.frames.prefix(frames)),
                                features: Self.leadingFrames(features, frames), face: sampled, model: model,
-                               to: clipsFolder.appendingPathComponent(entry.file))
+                               to: folder.appendingPathComponent(entry.file))
                 index.clips.append(entry)
                 try write(index, to: indexURL)
                 report(.prepared(index: position, count: total, clip: entry))

@@ -31,6 +31,8 @@ extension TrainCommand {
         var size = 512
         @Option(name: .long, help: "Frames per second.")
         var fps = 25
+        @Option(name: .long, help: "Skip clips with fewer frames (stage 2 trains on 14 frames plus 2 motion frames; a tiny configuration needs fewer).")
+        var minFrames = 16
         @Option(name: .long, help: "At most this many approved pairs.")
         var limit: Int?
         @OptionGroup var output: JSONOption
@@ -38,7 +40,7 @@ extension TrainCommand {
         func run() throws {
             InterruptFlag.exitOnInterrupt(saying: "finished shards are kept; run the same command again to resume")
             var settings = TrainingPrepareSettings(outputFolder: out, modelPath: model)
-            (settings.size, settings.fps, settings.limit) = (size, fps, limit)
+            (settings.size, settings.fps, settings.minimumFrames, settings.limit) = (size, fps, minFrames, limit)
             let job = try TrainingPrepareJob(settings: settings, store: try store.openExisting())
             let started = Date()
             var prepared = 0, reused = 0

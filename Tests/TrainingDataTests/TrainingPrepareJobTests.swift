@@ -88,7 +88,7 @@ final class TrainingPrepareJobTests: XCTestCase {
 
         let clip = try XCTUnwrap(index.clips.first)
         XCTAssertEqual(clip.frames, 25, "1 s at 25 fps")
-        let shard = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: settings().outputFolder).appendingPathComponent("clips/\(clip.file)"))
+        let shard = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: settings().outputFolder).appendingPathComponent(clip.file))
         XCTAssertEqual(shard.entries["frames"]?.dtype, .u8)
         XCTAssertEqual(try shard.shape(of: "frames"), [25, 64, 64, 3])
         XCTAssertEqual(try shard.shape(of: "audio_features").first, 25, "features aligned to the frames")
@@ -138,7 +138,7 @@ final class TrainingPrepareJobTests: XCTestCase {
                                       contentHash: "hash1")
         let index = try TrainingPrepareJob(settings: settings(), store: store).run()
         let file = try XCTUnwrap(index.clips.first?.file)
-        let shard = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: settings().outputFolder).appendingPathComponent("clips/\(file)"))
+        let shard = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: settings().outputFolder).appendingPathComponent(file))
         XCTAssertEqual(shard.metadata["crop"], "0 61 47", "the square around the stored box, moved inside the frame")
     }
 

@@ -3,8 +3,9 @@
 and `text.coarse` / `text.fine` [1, 77, D].
 
 Every random choice of a batch (clip, window, reference frame) comes from a generator seeded by (seed, step,
-process, item): a batch depends only on those, so resuming at step N draws exactly what an uninterrupted run
-draws, and processes never draw the same windows."""
+global item), the global item being process x batch size + the item's place in the process's batch: a batch
+depends only on those, so resuming at step N draws exactly what an uninterrupted run draws, processes never draw
+the same windows, and N processes of batch b draw the items one process of batch N x b draws."""
 from __future__ import annotations
 
 import json
@@ -125,8 +126,8 @@ class WindowSampler:
         self.shards, self.frames, self.motion, self.seed = shards, frames, motion_frames, seed
         self.margin, self.radius = margin, audio_radius
 
-    def item(self, step: int, process: int, slot: int) -> dict:
-        g = generator(self.seed, step, process, slot)
+    def item(self, step: int, slot: int) -> dict:
+        g = generator(self.seed, step, slot)
         clip = self.shards.clip(int(torch.randint(len(self.shards), (1,), generator=g)))
         count = clip.frames
         frames = clip.tensors["frames"]
@@ -157,7 +158,7 @@ class WindowSampler:
         }
 
     def batch(self, step: int, process: int, size: int) -> dict:
-        items = [self.item(step, process, slot) for slot in range(size)]
+        items = [self.item(step, process * size + slot) for slot in range(size)]
         levels = min(len(i["masks"]) for i in items)
         return {
             "target": torch.stack([i["target"] for i in items]),

@@ -86,7 +86,7 @@ let package = Package(
             name: "Renderer", dependencies: ["Tensors", "MediaIO", "CLIPTokenization", "ContentHashing", "FileAccess"]),
         .target(name: "FaceAnalysis", dependencies: ["Tensors", "MediaIO"]),
         // Level 2: evaluation (metrics and their networks) beside the review queue, batch annotation and rendering jobs.
-        .target(name: "Evaluation", dependencies: []),
+        .target(name: "Evaluation", dependencies: ["MediaIO"]),
 
         // Level 2: the review queue, batch annotation and rendering jobs.
         .target(name: "ReviewQueue", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge", "MediaIO", "CLIPTokenization", "SafeText"]),
@@ -147,7 +147,7 @@ let package = Package(
         // What the tensor-level test targets share: fixture folders and the relative-tolerance comparison.
         .target(name: "TensorTesting", dependencies: ["Tensors"], path: "Tests/TensorTesting"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting", "TemporaryFolders", "ReproducibleTesting"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "MediaIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FaceAnalysisTests", dependencies: ["FaceAnalysis", "Tensors", "TensorTesting", "MediaIO", "TemporaryFolders"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "TemporaryFolders", "MediaIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTokenizationTests", dependencies: ["CLIPTokenization", "ReproducibleTesting", "TemporaryFolders"], resources: [.copy("Fixtures")]),

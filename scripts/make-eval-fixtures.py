@@ -7,7 +7,7 @@
 
 cpbd 1.0.7 no longer imports (it needs scipy.ndimage.imread); cpbd-py312 1.0.3 is the same algorithm.
 
-Writes Tests/EvaluationTests/Fixtures/:
+Writes Tests/EvaluationTests/Fixtures/frame-metrics/:
     images/NAME.png             crops of data/astronaut.png and of the face detector's test photographs
                                 (Tests/FaceAnalysisTests/Fixtures/images), sizes chosen so that CPBD's 64x64 blocks
                                 leave a remainder
@@ -31,7 +31,7 @@ from tbdref import fixtures, versions
 
 PINNED = {"numpy": "2.4.6", "scipy": "1.17.1", "skimage": "0.26.0", "PIL": "13.0.0"}
 CPBD = ("cpbd-py312", "1.0.3")
-OUT = os.path.join(fixtures.ROOT, "Tests", "EvaluationTests", "Fixtures")
+OUT = os.path.join(fixtures.ROOT, "Tests", "EvaluationTests", "Fixtures", "frame-metrics")
 PHOTOGRAPHS = os.path.join(fixtures.ROOT, "Tests", "FaceAnalysisTests", "Fixtures", "images")
 # name: (source picture, crop box (left, top, right, bottom)); widths and heights not multiples of 64 on purpose.
 CROPS = {

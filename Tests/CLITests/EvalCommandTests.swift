@@ -7,7 +7,7 @@ import XCTest
 /// fixtures (so the printed values can be held against scikit-image's and cpbd's) and on MP4s written here.
 final class EvalCommandTests: XCTestCase {
     private static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("EvaluationTests/Fixtures")
+        .appendingPathComponent("EvaluationTests/Fixtures/frame-metrics")
 
     private var folder: URL!
 

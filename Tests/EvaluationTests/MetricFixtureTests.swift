@@ -6,7 +6,7 @@ import XCTest
 /// PSNR, SSIM and CPBD against scikit-image 0.26 and cpbd-py312 1.0.3 on real pictures and their degraded copies
 /// (scripts/make-eval-fixtures.py), at 1e-4 relative per picture.
 final class MetricFixtureTests: XCTestCase {
-    private static let fixtures = Bundle.module.resourceURL!.appendingPathComponent("Fixtures")
+    private static let fixtures = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/frame-metrics")
 
     private struct Pair: Decodable {
         let reference: String

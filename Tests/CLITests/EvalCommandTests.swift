@@ -144,7 +144,7 @@ final class EvalCommandTests: XCTestCase {
         XCTAssertEqual(noTruth.stdout, "")
     }
 
-    func testCorruptFramesAndEmptyFoldersAreNamed() throws {
+    func testCorruptMediaAndEmptyFoldersAreNamed() throws {
         let generated = try frames("generated", ["cat"])
         let broken = folder.appendingPathComponent("broken")
         try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
@@ -152,6 +152,11 @@ final class EvalCommandTests: XCTestCase {
         let corrupt = try BuiltProgram.run("tbd", ["eval", "video", generated, "--reference", broken.path])
         XCTAssertNotEqual(corrupt.status, 0)
         XCTAssertTrue(corrupt.stderr.contains(broken.appendingPathComponent("000.png").path), corrupt.stderr)
+        let garbage = folder.appendingPathComponent("garbage.mp4")
+        try Data("not a video".utf8).write(to: garbage)
+        let unreadable = try BuiltProgram.run("tbd", ["eval", "video", garbage.path, "--metrics", "cpbd"])
+        XCTAssertNotEqual(unreadable.status, 0)
+        XCTAssertTrue(unreadable.stderr.contains("\(garbage.path): not a readable video"), unreadable.stderr)
         let empty = folder.appendingPathComponent("empty")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         let none = try BuiltProgram.run("tbd", ["eval", "video", empty.path, "--metrics", "cpbd"])

@@ -1,0 +1,31 @@
+/// One clip's metrics: PSNR and SSIM averaged over the paired frames, CPBD over every generated frame.
+public struct ClipEvaluation: Sendable, Equatable, Encodable {
+    public let metrics: MetricValues
+    /// Frames paired by index: the first min(generated, reference) of each (0 without a reference).
+    public let frames: Int
+    public let generatedFrames: Int
+    /// Nil when no reference was given (CPBD alone).
+    public let referenceFrames: Int?
+    public let generated: String
+    public let reference: String?
+    /// The reference's size when it differed from the generated frames' and was resized to theirs ("WxH").
+    public let referenceResizedFrom: String?
+    public let size: String
+
+    private enum CodingKeys: String, CodingKey {
+        case metrics, frames, generatedFrames, referenceFrames, generated, reference, referenceResizedFrom, size, infiniteMetrics
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(metrics, forKey: .metrics)
+        try container.encode(metrics.infiniteMetrics.map(\.rawValue), forKey: .infiniteMetrics)
+        try container.encode(frames, forKey: .frames)
+        try container.encode(generatedFrames, forKey: .generatedFrames)
+        try container.encode(referenceFrames, forKey: .referenceFrames)
+        try container.encode(generated, forKey: .generated)
+        try container.encode(reference, forKey: .reference)
+        try container.encode(referenceResizedFrom, forKey: .referenceResizedFrom)
+        try container.encode(size, forKey: .size)
+    }
+}

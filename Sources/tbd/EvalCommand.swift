@@ -1,0 +1,126 @@
+import ArgumentParser
+import Evaluation
+import FileAccess
+import Foundation
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Score rendered clips with the paper's metrics, computed as their reference code computes them.",
+        discussion: """
+            PSNR and SSIM equal scikit-image's, CPBD the cpbd package's (docs/evaluation.md). A clip is a video file \
+            or a folder of PNG frames, taken in the order of their names.
+            """,
+        subcommands: [Video.self, ClipSet.self])
+}
+
+/// `--metrics` read once for both subcommands: the list rule, then the metric names.
+struct MetricsOption: ParsableArguments {
+    @Option(name: .long, help: "Metrics, comma-separated or repeated: psnr, ssim, cpbd (default all three).")
+    var metrics: [String] = []
+
+    func chosen() throws -> [EvaluationMetric] {
+        guard let names = try ListOption.items(metrics, option: "--metrics") else { return EvaluationMetric.defaults }
+        do {
+            return try EvaluationMetric.parse(names)
+        } catch let error as EvaluationError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// Refuses a comparison without the clip to compare with.
+    func check(reference: String?, option: String) throws {
+        let compared = try chosen().filter(\.needsReference)
+        if reference == nil, !compared.isEmpty {
+            throw ValidationError(
+                "\(compared.map(\.rawValue).joined(separator: " and ")) compare with the ground truth: give \(option) (cpbd alone needs none)")
+        }
+    }
+}
+
+extension EvalCommand {
+    struct Video: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Score one generated clip against its ground truth.",
+            discussion: """
+                Frames are paired by index, the first min(n, m) of each, and both counts are reported. A ground-truth \
+                frame of another size is resized to the generated size with libswscale (area averaging when \
+                shrinking, bicubic when enlarging). PSNR and SSIM are the means over the paired frames, CPBD the \
+                mean over every generated frame. Identical frames have an infinite PSNR: printed as inf, and in JSON \
+                as null with the metric listed under infinite_metrics.
+                """)
+
+        @Argument(help: "The generated clip: a video file or a folder of PNG frames.")
+        var generated: String
+        @Option(name: .long, help: "The ground-truth clip: a video file or a folder of PNG frames (not needed for cpbd alone).")
+        var reference: String?
+        @OptionGroup var metrics: MetricsOption
+        @OptionGroup var output: JSONOption
+
+        func validate() throws {
+            try metrics.check(reference: reference, option: "--reference")
+        }
+
+        func run() throws {
+            let clip = try VideoEvaluation.evaluate(
+                generated: try ClipFrames(path: generated), reference: try reference.map { try ClipFrames(path: $0) },
+                metrics: try metrics.chosen())
+            if output.json {
+                try printJSON(clip)
+                return
+            }
+            for (metric, value) in clip.metrics.entries {
+                print("\(metric.rawValue) \(SetEvaluationMarkdown.format(value, metric))\(metric == .psnr ? " dB" : "")")
+            }
+            print(Self.framesLine(clip))
+        }
+
+        static func framesLine(_ clip: ClipEvaluation) -> String {
+            guard let referenceFrames = clip.referenceFrames else { return "frames: \(clip.generatedFrames) generated (\(clip.size))" }
+            let resized = clip.referenceResizedFrom.map { "; ground truth resized from \($0) to \(clip.size)" } ?? ""
+            return "frames: \(clip.frames) paired (generated \(clip.generatedFrames), ground truth \(referenceFrames))\(resized)"
+        }
+    }
+
+    struct ClipSet: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set",
+            abstract: "Score every generated clip against the ground-truth clip of the same name.",
+            discussion: """
+                Each folder holds clips (video files, named without their extension, or folders of PNG frames); \
+                they are paired by name, and a clip without its counterpart is refused. Each clip is scored as \
+                `tbd eval video` scores it; the set's value of a metric is the mean over clips, with a 95 % \
+                percentile-bootstrap interval over clips (1,000 resamples, seed 0).
+                """)
+
+        @Option(name: .long, help: "The folder of generated clips.")
+        var generated: String
+        @Option(name: .long, help: "The folder of ground-truth clips (not needed for cpbd alone).")
+        var reference: String?
+        @OptionGroup var metrics: MetricsOption
+        @Option(name: .long, help: "Also write the results as a Markdown report to this file.")
+        var report: String?
+        @OptionGroup var output: JSONOption
+
+        func validate() throws {
+            try metrics.check(reference: reference, option: "--reference")
+        }
+
+        func run() throws {
+            let set = try SetEvaluation.evaluate(generated: generated, reference: reference, metrics: try metrics.chosen())
+            // Written only once every clip is scored, and atomically: a failure leaves no report behind.
+            if let report { try OutputFile.write(Data(SetEvaluationMarkdown.render(set).utf8), to: report) }
+            if output.json {
+                try printJSON(set)
+                return
+            }
+            for (metric, value) in set.means.entries {
+                let interval = set.intervals[metric].map {
+                    " (95 % interval \(SetEvaluationMarkdown.format($0.lower, metric)) to \(SetEvaluationMarkdown.format($0.upper, metric)))"
+                } ?? ""
+                print("\(metric.rawValue) \(SetEvaluationMarkdown.format(value, metric))\(metric == .psnr ? " dB" : "")\(interval)")
+            }
+            print("clips: \(set.clips.count)\(report.map { "; report: \($0)" } ?? "")")
+        }
+    }
+}

@@ -11,6 +11,13 @@ public struct ClipEvaluation: Sendable, Equatable, Encodable {
     /// The reference's size when it differed from the generated frames' and was resized to theirs ("WxH").
     public let referenceResizedFrom: String?
     public let size: String
+    /// The Inception features of the paired frames, kept for a set's FID over all its clips; not written out.
+    let fidFeatures: (generated: [[Float]], reference: [[Float]])?
+
+    public static func == (a: ClipEvaluation, b: ClipEvaluation) -> Bool {
+        a.metrics == b.metrics && a.frames == b.frames && a.generatedFrames == b.generatedFrames && a.referenceFrames == b.referenceFrames
+            && a.generated == b.generated && a.reference == b.reference && a.referenceResizedFrom == b.referenceResizedFrom && a.size == b.size
+    }
 
     private enum CodingKeys: String, CodingKey {
         case metrics, frames, generatedFrames, referenceFrames, generated, reference, referenceResizedFrom, size, infiniteMetrics

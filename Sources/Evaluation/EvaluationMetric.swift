@@ -1,13 +1,16 @@
-/// A metric `tbd eval` may be asked for, by the name the paper's tables use. Only the per-frame metrics are
-/// computed so far; the others are known names, refused as not available yet rather than as unknown.
+/// A metric `tbd eval` may be asked for, by the name the paper's tables use. FVD and SyncNet confidence are known
+/// names not computed yet, refused as such rather than as unknown.
 public enum EvaluationMetric: String, CaseIterable, Sendable, Codable {
     case psnr, ssim, cpbd, fid, fvd, lpips, syncnet
 
     /// Computed by this build.
-    public static let available: [EvaluationMetric] = [.psnr, .ssim, .cpbd]
+    public static let available: [EvaluationMetric] = [.psnr, .ssim, .cpbd, .lpips, .fid]
 
-    /// What `--metrics` means when not given.
-    public static let defaults: [EvaluationMetric] = available
+    /// What `--metrics` means when not given: the metrics that need no network weights.
+    public static let defaults: [EvaluationMetric] = [.psnr, .ssim, .cpbd]
+
+    /// Needs the converted weights of a network (`EvaluationNetworks`).
+    public var needsNetwork: Bool { self == .lpips || self == .fid }
 
     /// Compares each generated frame with its ground-truth frame (CPBD judges the generated frames alone).
     public var needsReference: Bool { self != .cpbd }

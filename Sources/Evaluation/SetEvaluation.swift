@@ -2,7 +2,8 @@ import Foundation
 import MediaIO
 
 /// `tbd eval set`: every generated clip against the ground-truth clip of the same name, the per-metric means over
-/// clips and their bootstrap intervals.
+/// clips and their bootstrap intervals. FID is the set's: the Inception features of every paired frame of every
+/// clip, generated against ground truth (as the paper computes FID over a test set), not a mean of clips' FIDs.
 public struct SetEvaluation: Sendable, Encodable {
     public struct Clip: Sendable, Encodable {
         public let name: String
@@ -21,7 +22,7 @@ public struct SetEvaluation: Sendable, Encodable {
     public let reference: String?
     public let metrics: [EvaluationMetric]
     public let clips: [Clip]
-    /// The mean over clips of each metric's per-clip value.
+    /// The mean over clips of each metric's per-clip value; for FID the set's own value.
     public let means: MetricValues
     /// Per metric, nil where a value is infinite.
     public let intervals: [EvaluationMetric: BootstrapInterval]
@@ -29,7 +30,8 @@ public struct SetEvaluation: Sendable, Encodable {
     /// Pairs the clips (video files or PNG-frame folders) of the two folders by name, the video's extension left
     /// out; a clip without its counterpart, an empty folder or two clips of one name are refused before any clip
     /// is read, naming them.
-    public static func evaluate(generated: String, reference: String?, metrics: [EvaluationMetric]) throws -> SetEvaluation {
+    public static func evaluate(generated: String, reference: String?, metrics: [EvaluationMetric],
+                                networks: EvaluationNetworks = .none) throws -> SetEvaluation {
         let generatedClips = try clips(in: generated)
         var pairs: [(name: String, generated: ClipFrames, reference: ClipFrames?)]
         if let reference {
@@ -47,11 +49,17 @@ public struct SetEvaluation: Sendable, Encodable {
             pairs = generatedClips.keys.sorted().map { ($0, generatedClips[$0]!, nil) }
         }
         let clips = try pairs.map { pair in
-            Clip(name: pair.name, evaluation: try VideoEvaluation.evaluate(generated: pair.generated, reference: pair.reference, metrics: metrics))
+            Clip(name: pair.name, evaluation: try VideoEvaluation.evaluate(generated: pair.generated, reference: pair.reference,
+                                                                           metrics: metrics, networks: networks))
         }
         var means: [(metric: EvaluationMetric, value: Double)] = []
         var intervals: [EvaluationMetric: BootstrapInterval] = [:]
         for metric in metrics {
+            if metric == .fid {
+                let features = clips.compactMap(\.evaluation.fidFeatures)
+                means.append((metric, try FrechetDistance.compute(features.flatMap(\.generated), features.flatMap(\.reference))))
+                continue
+            }
             let values = clips.map { $0.evaluation.metrics[metric] ?? .nan }
             means.append((metric, values.reduce(0, +) / Double(values.count)))
             intervals[metric] = BootstrapInterval(values: values)

@@ -5,8 +5,17 @@ public enum VideoEvaluation {
     /// Frames are paired by index, the first min(n, m) of each; a reference frame of another size is resized to
     /// the generated frame's size with libswscale (`RGBImage.scaled`: area averaging when shrinking, bicubic when
     /// enlarging). The reference clip is held in memory while the generated one is read frame by frame.
-    public static func evaluate(generated: ClipFrames, reference: ClipFrames?, metrics: [EvaluationMetric]) throws -> ClipEvaluation {
+    ///
+    /// LPIPS is averaged over the paired frames like PSNR; FID compares the Inception features of the clip's
+    /// paired generated frames with those of its ground-truth frames (a clip's own FID: with fewer frames than the
+    /// 2,048 feature dimensions the covariances are rank-deficient, so it is noisy; `eval set` pools all clips).
+    public static func evaluate(generated: ClipFrames, reference: ClipFrames?, metrics: [EvaluationMetric],
+                                networks: EvaluationNetworks = .none) throws -> ClipEvaluation {
         let compared = metrics.filter(\.needsReference)
+        if metrics.contains(.lpips), networks.lpips == nil { throw EvaluationError("lpips needs its networks loaded (EvaluationNetworks)") }
+        if metrics.contains(.fid), networks.fid == nil { throw EvaluationError("fid needs its network loaded (EvaluationNetworks)") }
+        var fidFrames: (generated: [RGBImage], reference: [RGBImage]) = ([], [])
+        var fidFeatures: (generated: [[Float]], reference: [[Float]]) = ([], [])
         if reference == nil, let first = compared.first {
             throw EvaluationError("\(first.rawValue) compares with the ground truth: give the reference clip (cpbd alone needs none)")
         }
@@ -30,22 +39,43 @@ public enum VideoEvaluation {
             do {
                 if compared.contains(.psnr) { sums[.psnr, default: 0] += try PeakSignalToNoiseRatio.decibels(reference: truth, generated: frame) }
                 if compared.contains(.ssim) { sums[.ssim, default: 0] += try StructuralSimilarity.index(reference: truth, generated: frame) }
+                if let lpips = networks.lpips, compared.contains(.lpips) { sums[.lpips, default: 0] += Double(try lpips.distance(truth, frame)) }
+                if let fid = networks.fid, compared.contains(.fid) {
+                    fidFrames.generated.append(frame)
+                    fidFrames.reference.append(truth)
+                    // Features a batch at a time, so a long clip never holds more than a batch of frames.
+                    if fidFrames.generated.count == FIDFeatures.batchSize {
+                        fidFeatures.generated += try fid.features(of: fidFrames.generated)
+                        fidFeatures.reference += try fid.features(of: fidFrames.reference)
+                        fidFrames = ([], [])
+                    }
+                }
             } catch let error as EvaluationError {
                 throw EvaluationError("\(generated.path), frame \(index): \(error.description)")
             }
             paired += 1
             return true
         }
-        let values = metrics.map { metric -> (metric: EvaluationMetric, value: Double) in
-            let count = metric == .cpbd ? generatedCount : paired
-            return (metric, (sums[metric] ?? 0) / Double(count))
+        if let fid = networks.fid, !fidFrames.generated.isEmpty {
+            fidFeatures.generated += try fid.features(of: fidFrames.generated)
+            fidFeatures.reference += try fid.features(of: fidFrames.reference)
         }
         if !compared.isEmpty, paired == 0 {
             throw EvaluationError("\(generated.path): no frame to compare")
         }
+        var values: [(metric: EvaluationMetric, value: Double)] = []
+        for metric in metrics {
+            if metric == .fid {
+                do { values.append((metric, try FrechetDistance.compute(fidFeatures.generated, fidFeatures.reference))) } catch {
+                    throw EvaluationError("\(generated.path): fid: \(error)")
+                }
+            } else {
+                values.append((metric, (sums[metric] ?? 0) / Double(metric == .cpbd ? generatedCount : paired)))
+            }
+        }
         return ClipEvaluation(
             metrics: MetricValues(values), frames: paired, generatedFrames: generatedCount,
             referenceFrames: reference == nil ? nil : referenceFrames.count, generated: generated.path, reference: reference?.path,
-            referenceResizedFrom: resizedFrom, size: size)
+            referenceResizedFrom: resizedFrom, size: size, fidFeatures: metrics.contains(.fid) ? fidFeatures : nil)
     }
 }

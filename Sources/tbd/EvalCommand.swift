@@ -16,8 +16,16 @@ struct EvalCommand: ParsableCommand {
 
 /// `--metrics` read once for both subcommands: the list rule, then the metric names.
 struct MetricsOption: ParsableArguments {
-    @Option(name: .long, help: "Metrics, comma-separated or repeated: psnr, ssim, cpbd (default all three).")
+    @Option(name: .long, help: "Metrics, comma-separated or repeated: psnr, ssim, cpbd (the default three), lpips, fid (these two need converted weights: --weights).")
     var metrics: [String] = []
+    @Option(name: .long, help: "The folder scripts/convert-eval-weights.py wrote (default: $TBD_EVAL_WEIGHTS, else ~/.cache/tbd/eval-weights).")
+    var weights: String?
+
+    /// The networks the chosen metrics need; a missing weight file is refused here, naming it.
+    func networks(for chosen: [EvaluationMetric]) throws -> EvaluationNetworks {
+        guard chosen.contains(where: \.needsNetwork) else { return .none }
+        return try EvaluationNetworks(metrics: chosen, weights: EvaluationWeights(folder: weights.map { URL(fileURLWithPath: $0) }))
+    }
 
     func chosen() throws -> [EvaluationMetric] {
         guard let names = try ListOption.items(metrics, option: "--metrics") else { return EvaluationMetric.defaults }
@@ -62,9 +70,10 @@ extension EvalCommand {
         }
 
         func run() throws {
+            let chosen = try metrics.chosen()
             let clip = try VideoEvaluation.evaluate(
                 generated: try ClipFrames(path: generated), reference: try reference.map { try ClipFrames(path: $0) },
-                metrics: try metrics.chosen())
+                metrics: chosen, networks: try metrics.networks(for: chosen))
             if output.json {
                 try printJSON(clip)
                 return
@@ -107,7 +116,9 @@ extension EvalCommand {
         }
 
         func run() throws {
-            let set = try SetEvaluation.evaluate(generated: generated, reference: reference, metrics: try metrics.chosen())
+            let chosen = try metrics.chosen()
+            let set = try SetEvaluation.evaluate(generated: generated, reference: reference, metrics: chosen,
+                                                 networks: try metrics.networks(for: chosen))
             // Written only once every clip is scored, and atomically: a failure leaves no report behind.
             if let report { try OutputFile.write(Data(SetEvaluationMarkdown.render(set).utf8), to: report) }
             if output.json {

@@ -135,9 +135,16 @@ final class EvalCommandTests: XCTestCase {
         let unknown = try BuiltProgram.run("tbd", ["eval", "video", generated, "--reference", generated, "--metrics", "psnr,sharpness"])
         XCTAssertNotEqual(unknown.status, 0)
         XCTAssertTrue(unknown.stderr.contains("unknown metric 'sharpness'") && unknown.stderr.contains("psnr, ssim, cpbd, fid"), unknown.stderr)
-        let notYet = try BuiltProgram.run("tbd", ["eval", "video", generated, "--reference", generated, "--metrics", "fid"])
+        let notYet = try BuiltProgram.run("tbd", ["eval", "video", generated, "--reference", generated, "--metrics", "fvd"])
         XCTAssertNotEqual(notYet.status, 0)
-        XCTAssertTrue(notYet.stderr.contains("fid is not available yet"), notYet.stderr)
+        XCTAssertTrue(notYet.stderr.contains("fvd is not available yet"), notYet.stderr)
+        // FID's network weights are not there: refused before any clip is read, naming the file and its source.
+        let emptyWeights = URL(fileURLWithPath: generated).deletingLastPathComponent().appendingPathComponent("no-weights").path
+        let noWeights = try BuiltProgram.run("tbd", ["eval", "video", generated, "--reference", generated, "--metrics", "psnr,fid",
+                                                     "--weights", emptyWeights])
+        XCTAssertNotEqual(noWeights.status, 0)
+        XCTAssertTrue(noWeights.stderr.contains("inception.safetensors") && noWeights.stderr.contains("pt_inception-2015-12-05-6726825d.pth")
+                      && noWeights.stderr.contains("convert-eval-weights.py"), noWeights.stderr)
         let noTruth = try BuiltProgram.run("tbd", ["eval", "video", generated, "--metrics", "cpbd,ssim"])
         XCTAssertNotEqual(noTruth.status, 0)
         XCTAssertTrue(noTruth.stderr.contains("ssim compare with the ground truth: give --reference"), noTruth.stderr)

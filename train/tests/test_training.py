@@ -48,7 +48,7 @@ class TrainingTests(unittest.TestCase):
         # One fixed window, no dropout: the loss at that window before and after 30 steps at lr 1e-3.
         t = trainer(2, self.data, self.root / "out", 30, dropout={"text": 0, "audio": 0, "reference": 0, "all": 0},
                     start_ratio=0)
-        t.sampler.item = lambda step, process, slot, item=t.sampler.item: item(0, process, slot)
+        t.sampler.item = lambda step, slot, item=t.sampler.item: item(0, slot)
         with torch.no_grad():
             before = float(t.loss_at(0))
         with contextlib.redirect_stdout(io.StringIO()):

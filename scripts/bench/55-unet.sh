@@ -9,8 +9,11 @@
 # and their medians, after the CPU model and its caches. Measure on a quiet machine: under load PyTorch's OpenMP
 # threads lose more than ours and the ratio flatters tbd.
 #
+# The same rounds time the checkpoint's VAE decoder (batch 1) on UNET_BENCH_VAE_LATENTS the same three ways.
+#
 # Environment: UNET_BENCH_LATENTS (default "32,64"), UNET_BENCH_THREADS (2), UNET_BENCH_REPEATS (1),
-# UNET_BENCH_ROUNDS (3), UNET_BENCH_CLIP_FRAMES (1: frames of the 40-step clip actually rendered; 0 skips it).
+# UNET_BENCH_ROUNDS (3), UNET_BENCH_CLIP_FRAMES (1: frames of the 40-step clip actually rendered; 0 skips it),
+# UNET_BENCH_VAE_LATENTS (default "64", latents of a 512x512 image; empty skips the decoder).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TBD_BIN="${TBD_BIN_DIR:?set TBD_BIN_DIR to the release bin directory}/tbd"
@@ -19,6 +22,7 @@ THREADS="${UNET_BENCH_THREADS:-2}"
 REPEATS="${UNET_BENCH_REPEATS:-1}"
 ROUNDS="${UNET_BENCH_ROUNDS:-3}"
 CLIP_FRAMES="${UNET_BENCH_CLIP_FRAMES:-1}"
+VAE_LATENTS="${UNET_BENCH_VAE_LATENTS-64}"
 MODEL=.build/bench-models/sd15-random
 PY=.venv/bin/python
 export OPENBLAS_NUM_THREADS="$THREADS"
@@ -51,6 +55,21 @@ for round in $(seq "$ROUNDS"); do
       --repeats "$REPEATS" --runtime openvino --ir "$WORK/unet-ir/unet.xml" > "$WORK/openvino-$round.json" 2>/dev/null
   else
     echo '{"results": []}' > "$WORK/openvino-$round.json"
+  fi
+  for side in ours torch openvino; do echo '{"results": []}' > "$WORK/vae-$side-$round.json"; done
+  if [ -n "$VAE_LATENTS" ]; then
+    record_load "$WORK/load-vae-ours-$round"
+    "$TBD_BIN" model bench-vae --model "$MODEL" --latent "$VAE_LATENTS" --repeats "$REPEATS" --json > "$WORK/vae-ours-$round.json"
+    record_load "$WORK/load-vae-torch-$round"
+    if [ -x "$PY" ]; then
+      "$PY" scripts/bench/vae-torch-reference.py --model "$MODEL/vae" --latent "$VAE_LATENTS" --threads "$THREADS" \
+        --repeats "$REPEATS" > "$WORK/vae-torch-$round.json" 2>/dev/null
+    fi
+    record_load "$WORK/load-vae-openvino-$round"
+    if [ "$OPENVINO" = 1 ]; then
+      "$PY" scripts/bench/vae-torch-reference.py --model "$MODEL/vae" --latent "$VAE_LATENTS" --threads "$THREADS" \
+        --repeats "$REPEATS" --runtime openvino > "$WORK/vae-openvino-$round.json" 2>/dev/null
+    fi
   fi
 done
 cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-after"
@@ -96,6 +115,28 @@ for latent in [r["latent"] for r in first["results"]]:
         print(f"{latent:>7} median tbd / PyTorch {statistics.median(ratios):.2f} over {len(ratios)} rounds")
     if ov_ratios:
         print(f"{latent:>7} median tbd / OpenVINO {statistics.median(ov_ratios):.2f} over {len(ov_ratios)} rounds")
+vae_latents = [r["latent"] for r in load("vae-ours-1")["results"]]
+if vae_latents:
+    print(f"\nVAE decoder, batch 1 (latents n x n to 8n x 8n pixels): seconds (1-minute load average just before)")
+    print(f"{'latent':>7} {'round':>5} {'tbd s (load)':>14} {'torch s (load)':>15} {'OpenVINO s (load)':>18} {'tbd/torch':>9} {'tbd/OV':>7}")
+for latent in vae_latents:
+    ratios, ov_ratios = [], []
+    for round in range(1, rounds + 1):
+        r = next(x for x in load(f"vae-ours-{round}")["results"] if x["latent"] == latent)
+        t = next((x for x in load(f"vae-torch-{round}")["results"] if x["latent"] == latent), None)
+        o = next((x for x in load(f"vae-openvino-{round}")["results"] if x["latent"] == latent), None)
+        line = f"{latent:>7} {round:>5} {r['seconds']:7.2f} ({loadavg(f'vae-ours-{round}'):>4}) "
+        line += f"{t['seconds']:8.2f} ({loadavg(f'vae-torch-{round}'):>4}) " if t else f"{'-':>15} "
+        line += f"{o['seconds']:11.2f} ({loadavg(f'vae-openvino-{round}'):>4}) " if o else f"{'-':>18} "
+        if t:
+            ratios.append(r["seconds"] / t["seconds"])
+        if o:
+            ov_ratios.append(r["seconds"] / o["seconds"])
+        line += (f"{ratios[-1]:9.2f} " if t else f"{'-':>9} ") + (f"{ov_ratios[-1]:7.2f}" if o else f"{'-':>7}")
+        print(line)
+    if ratios:
+        print(f"{latent:>7} median tbd / PyTorch {statistics.median(ratios):.2f}"
+              + (f", median tbd / OpenVINO {statistics.median(ov_ratios):.2f}" if ov_ratios else ""))
 if frames > 0:
     clip = load("clip")[0]["result"]
     print(f"40-step clip at 32x32 latents (256x256), {frames} frame(s): {clip['seconds_per_frame']:.1f} s per frame")

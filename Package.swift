@@ -68,7 +68,7 @@ let package = Package(
         // reading and the generic layers. No diffusion code: a face detector or a metric network links only this.
         .target(
             name: "Tensors",
-            dependencies: ["ContentHashing", "FileAccess", "FusedAttention", "DirectConvolution", "PackedMatrixProduct", "COpenBLAS", "CMalloc"]),
+            dependencies: ["ContentHashing", "FileAccess", "CPUFeatures", "FusedAttention", "DirectConvolution", "PackedMatrixProduct", "COpenBLAS", "CMalloc"]),
 
         // Level 1: the reasoning pipeline, the project's database, the renderer's numerics.
         .target(

@@ -8,9 +8,6 @@
 #define POSITION_TILE DIRECT_CONVOLUTION_POSITION_TILE
 /// The most kernel taps a plan takes (7x7), so tap offsets fit on the stack.
 #define MAX_TAPS 49
-/// Floats of weights one channel block may hold, so a block's weights stay in the core's L2 cache while every
-/// position tile passes over them.
-#define WEIGHT_BLOCK_FLOATS (96 * 1024)
 
 int direct_convolution_supports(DirectConvolutionVariant variant) {
     switch (variant) {
@@ -24,6 +21,16 @@ DirectConvolutionVariant direct_convolution_best_variant(void) {
     if (direct_convolution_supports(DirectConvolutionVariantAVX512)) return DirectConvolutionVariantAVX512;
     if (direct_convolution_supports(DirectConvolutionVariantAVX2)) return DirectConvolutionVariantAVX2;
     return DirectConvolutionVariantNone;
+}
+
+size_t direct_convolution_weight_block_floats(size_t l2_bytes) {
+    // A channel block's weights (the thread's output channels x the block's channels x taps) stay in the core's
+    // L2 while every position tile passes over them; the rest of L2 holds the tile's input rows (kernel-height
+    // rows of each block channel) and the output tiles being summed. 3/8 of L2 for the weights: 96 Ki floats on
+    // Zen 4's 1 MiB L2, the size it was tuned to there; 192 Ki on a 2 MiB Xeon L2.
+    const size_t floats = l2_bytes / sizeof(float) * 3 / 8;
+    // At least one tile's worth (8 rows x 8 channels x 49 taps), whatever a cache report says.
+    return floats < 8 * 8 * 49 ? 8 * 8 * 49 : floats;
 }
 
 static ptrdiff_t round_up(ptrdiff_t value, ptrdiff_t multiple) { return (value + multiple - 1) / multiple * multiple; }
@@ -55,6 +62,7 @@ int direct_convolution_plan(int images, int channels, int height, int width, int
     // Planes a multiple of 4 KB apart would make the channels' loads alias in the cache: step off by a line.
     if (plane % 1024 == 0) plane += 16;
     plan->plane_stride = plane;
+    plan->weight_block_floats = (ptrdiff_t)direct_convolution_weight_block_floats(cpu_cache_sizes().l2);
     return 0;
 }
 
@@ -106,7 +114,7 @@ int direct_convolution_compute(DirectConvolutionVariant variant, const DirectCon
     const ptrdiff_t weight_stride = (ptrdiff_t)channels * taps;
     const ptrdiff_t plane = plan->plane_stride;
     const int rows = last_out - first_out;
-    int block = WEIGHT_BLOCK_FLOATS / (rows * taps > 0 ? rows * taps : 1);
+    ptrdiff_t block = plan->weight_block_floats / (rows * taps > 0 ? rows * taps : 1);
     if (block < 8) block = 8;
     if (block > channels) block = channels;
     float zeros[64] = {0};
@@ -115,7 +123,7 @@ int direct_convolution_compute(DirectConvolutionVariant variant, const DirectCon
     // Channel blocks outside, so the block's weights stay in L2; positions next, so a tile's inputs (the block's
     // channels around 48 positions) stay in L1 while every row block of outputs reads them.
     for (int c0 = 0; c0 < channels; c0 += block) {
-        const int count = channels - c0 < block ? channels - c0 : block;
+        const int count = channels - c0 < block ? channels - c0 : (int)block;
         for (ptrdiff_t position = first_position; position < last_position; position += POSITION_TILE) {
             const float *input = padded + (ptrdiff_t)c0 * plane + plan->origin + position;
             const int positions = last_position - position < POSITION_TILE ? (int)(last_position - position) : POSITION_TILE;

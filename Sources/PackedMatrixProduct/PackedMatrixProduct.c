@@ -2,6 +2,7 @@
 
 #include "CPUFeatures.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -11,10 +12,6 @@
 #define PANEL PACKED_MATRIX_PANEL
 /// Rows per tile: 12 rows x 2 vectors of 16 columns = 24 accumulators, two panel loads and 12 broadcasts per k.
 #define TILE_ROWS PACKED_MATRIX_TILE_ROWS
-/// Inner values per block: a panel's block (256 x 32 floats, 32 KB) stays in L1 while every tile of a row block
-/// passes over it.
-#define INNER_BLOCK 256
-#define ROW_BLOCK PACKED_MATRIX_ROW_BLOCK
 
 int packed_matrix_supports(PackedMatrixVariant variant) {
     return variant == PackedMatrixVariantAVX512 && cpu_features_present(CPU_FEATURE_AVX512F | CPU_FEATURE_FMA);
@@ -22,6 +19,36 @@ int packed_matrix_supports(PackedMatrixVariant variant) {
 
 PackedMatrixVariant packed_matrix_best_variant(void) {
     return packed_matrix_supports(PackedMatrixVariantAVX512) ? PackedMatrixVariantAVX512 : PackedMatrixVariantNone;
+}
+
+PackedMatrixBlocking packed_matrix_blocking_for(size_t l1d_bytes, size_t l2_bytes) {
+    PackedMatrixBlocking blocking;
+    // Inner values per block: a panel's block ([inner][32] floats) fills the core's L1d, where every tile of a row
+    // block reads it again; the tile's own 12 rows stream past it. 256 on a 32 KiB L1d (Zen 4, where it was tuned),
+    // 384 on a 48 KiB one. A multiple of 8, at least 16, at most 2048 (beyond that a block is the whole product).
+    int inner = (int)(l1d_bytes / (PANEL * sizeof(float)) / 8 * 8);
+    blocking.inner_block = inner < 16 ? 16 : inner > 2048 ? 2048 : inner;
+    // Rows per block: the packed left block ([rows][inner] floats) takes a quarter of L2, where every panel reads it
+    // again; the rest holds the panels' blocks streaming from memory and the output rows. 252 rows on Zen 4's
+    // 1 MiB L2 with 256 inner values, 336 on a 2 MiB L2 with 384. A multiple of the 12-row tile (a packed left
+    // operand addresses its blocks by whole tiles), at most 4092.
+    const size_t most = 4096 / TILE_ROWS * TILE_ROWS;
+    size_t rows = l2_bytes / 4 / ((size_t)blocking.inner_block * sizeof(float));
+    rows = rows > most ? most : rows / TILE_ROWS * TILE_ROWS;
+    blocking.row_block = rows < TILE_ROWS ? TILE_ROWS : (int)rows;
+    return blocking;
+}
+
+static PackedMatrixBlocking machine_blocking;
+static pthread_once_t machine_blocking_once = PTHREAD_ONCE_INIT;
+static void read_machine_blocking(void) {
+    const CPUCacheSizes caches = cpu_cache_sizes();
+    machine_blocking = packed_matrix_blocking_for(caches.l1d, caches.l2);
+}
+
+PackedMatrixBlocking packed_matrix_blocking(void) {
+    pthread_once(&machine_blocking_once, read_machine_blocking);
+    return machine_blocking;
 }
 
 static int panels(int columns) { return (columns + PANEL - 1) / PANEL; }
@@ -64,8 +91,9 @@ static int row_tiles(int rows) { return (rows + TILE_ROWS - 1) / TILE_ROWS; }
 
 size_t packed_matrix_left_count(int rows, int inner) { return (size_t)row_tiles(rows) * TILE_ROWS * (size_t)inner; }
 
-void packed_matrix_pack_left(const float *left, ptrdiff_t left_stride, int rows, int inner, int first_tile,
-                             int last_tile, float *packed_left) {
+void packed_matrix_pack_left(const PackedMatrixBlocking *blocking, const float *left, ptrdiff_t left_stride, int rows,
+                             int inner, int first_tile, int last_tile, float *packed_left) {
+    const int INNER_BLOCK = blocking->inner_block;
     // Inner block by inner block, all tiles of a block together: tile t of the block at k0 sits at
     // k0 * tiles * 12 + t * depth * 12.
     const int tiles = row_tiles(rows);
@@ -76,9 +104,9 @@ void packed_matrix_pack_left(const float *left, ptrdiff_t left_stride, int rows,
     }
 }
 
-size_t packed_matrix_workspace_count(int inner) {
+size_t packed_matrix_workspace_count(const PackedMatrixBlocking *blocking, int inner) {
     (void)inner;
-    return (size_t)(ROW_BLOCK + TILE_ROWS) * INNER_BLOCK;
+    return (size_t)(blocking->row_block + TILE_ROWS) * blocking->inner_block;
 }
 
 #if defined(__x86_64__)
@@ -116,9 +144,10 @@ AVX512 static void tile(int depth, const float *left, const float *panel, const 
     }
 }
 
-AVX512 static void product(const float *left, ptrdiff_t left_stride, int rows, int inner, const float *packed_left,
+AVX512 static void product(const PackedMatrixBlocking *blocking, const float *left, ptrdiff_t left_stride, int rows, int inner, const float *packed_left,
                            const float *packed, int columns, int first_panel, int last_panel, const float *bias,
                            float *output, ptrdiff_t output_stride, float *workspace) {
+    const int INNER_BLOCK = blocking->inner_block, ROW_BLOCK = blocking->row_block;
     float start[PANEL];
     const int all_tiles = row_tiles(rows);
     for (int k0 = 0; k0 < inner; k0 += INNER_BLOCK) {
@@ -153,7 +182,7 @@ AVX512 static void product(const float *left, ptrdiff_t left_stride, int rows, i
 }
 #endif
 
-int packed_matrix_product(PackedMatrixVariant variant, const float *left, ptrdiff_t left_stride, int rows, int inner,
+int packed_matrix_product(PackedMatrixVariant variant, const PackedMatrixBlocking *blocking, const float *left, ptrdiff_t left_stride, int rows, int inner,
                           const float *packed_left, const float *packed, int columns, int first_panel, int last_panel, const float *bias,
                           float *output, ptrdiff_t output_stride, float *workspace) {
     if (!packed_matrix_supports(variant)) return -1;
@@ -165,7 +194,7 @@ int packed_matrix_product(PackedMatrixVariant variant, const float *left, ptrdif
                 output[(ptrdiff_t)r * output_stride + j] = bias != NULL ? bias[j] : 0;
         return 0;
     }
-    product(left, left_stride, rows, inner, packed_left, packed, columns, first_panel, last_panel, bias, output, output_stride, workspace);
+    product(blocking, left, left_stride, rows, inner, packed_left, packed, columns, first_panel, last_panel, bias, output, output_stride, workspace);
     return 0;
 #else
     return -1;

@@ -10,7 +10,7 @@ struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Inspect the renderer's models: tokenize prompts, run a converted component for checking.",
-        subcommands: [Tokenize.self, Run.self, Bench.self, BenchUNet.self, BenchAudio.self, BenchTalking.self, BenchFaces.self, InitRandom.self])
+        subcommands: [Tokenize.self, Run.self, Bench.self, BenchUNet.self, BenchVAE.self, BenchAudio.self, BenchTalking.self, BenchFaces.self, InitRandom.self])
 }
 
 extension ModelCommand {
@@ -148,9 +148,9 @@ extension ModelCommand {
                 }
             }
             if output.json {
-                try printJSON(BenchView(blasThreads: BLASThreads.count, results: results))
+                try printJSON(BenchView(blasThreads: BLASThreads.count, caches: CPUCaches.describe(), results: results))
             } else {
-                print("OpenBLAS threads: \(BLASThreads.count)")
+                print("OpenBLAS threads: \(BLASThreads.count); caches the kernels' blocks derive from: \(CPUCaches.describe())")
                 for result in results {
                     let name = result.name.padding(toLength: 52, withPad: " ", startingAt: 0)
                     print(name + String(format: "%9.4f s %8.1f GFLOP/s", result.seconds, result.gflopsPerSecond))
@@ -162,6 +162,8 @@ extension ModelCommand {
 
 private struct BenchView: Encodable {
     let blasThreads: Int
+    /// The cache sizes the kernels read (`CPUCaches`), as text.
+    let caches: String
     let results: [OperationBenchmarks.Result]
 }
 

@@ -98,8 +98,10 @@ final class TensorOperationParityTests: XCTestCase {
     /// non-causal sequences to the fused kernel, so through it only causal attention would still reach several
     /// blocks. Cross-attention with more keys than queries, self-attention, causal, a batch of two and a last block
     /// shorter than the rest, against a direct double-precision evaluation (the PyTorch fixtures are too short to
-    /// need more than one block). Tolerance: 1e-4 relative.
+    /// need more than one block). Tolerance: 1e-4 relative. The block sizes are those of a 1 MiB L2 whatever this
+    /// machine's, so every case spans the blocks its comment says.
     func testBlockedAttentionOverSeveralBlocksMatchesDirectEvaluation() {
+        let caches = CPUCaches.sizes(l1d: 32 << 10, l2: 1 << 20)
         let cases: [(batch: Int, queries: Int, keys: Int, heads: Int, width: Int, causal: Bool)] = [
             (1, 400, 4100, 2, 4, false),  // 127 rows a block: 4 blocks, the last of 19
             (2, 800, 800, 2, 4, false),  // 655 rows a block: 2 blocks, the last of 145
@@ -108,13 +110,13 @@ final class TensorOperationParityTests: XCTestCase {
         ]
         for (index, c) in cases.enumerated() {
             let name = "\(c.batch)x\(c.queries) queries, \(c.keys) keys, \(c.heads) heads, causal \(c.causal)"
-            let rows = Attention.blockedRows(queries: c.queries, keys: c.keys)
+            let rows = Attention.blockedRows(queries: c.queries, keys: c.keys, caches: caches)
             XCTAssertGreaterThanOrEqual((c.queries + rows - 1) / rows, 2, "\(name): spans several blocks of \(rows) rows")
             let seed = 40 + UInt64(index) * 3
             let q = Tensor.pseudoRandom([c.batch, c.queries, c.width], seed: seed)
             let (k, v) = c.causal ? (q, Tensor.pseudoRandom([c.batch, c.keys, c.width], seed: seed + 2))
                 : (Tensor.pseudoRandom([c.batch, c.keys, c.width], seed: seed + 1), Tensor.pseudoRandom([c.batch, c.keys, c.width], seed: seed + 2))
-            assertClose(Attention.blockedProduct(query: q, key: k, value: v, heads: c.heads, causal: c.causal),
+            assertClose(Attention.blockedProduct(query: q, key: k, value: v, heads: c.heads, causal: c.causal, caches: caches),
                         directAttention(q, k, v, heads: c.heads, causal: c.causal), name)
         }
     }

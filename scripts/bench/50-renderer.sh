@@ -1,10 +1,12 @@
 # Renderer: sgemm-bound operations in GFLOP/s against the machine's own sgemm peak, and the SD1.5-size CLIP text
-# encoder against PyTorch eager on the same thread count. The PyTorch side needs the fixture environment
+# encoder against PyTorch eager and OpenVINO (Float32, the same module converted in memory; skipped with a line
+# saying so when the environment lacks it) on the same thread count. The PyTorch side needs the fixture environment
 # (.venv, see docs/renderer.md); without it only this package's figures are printed.
 #
 # The machine is shared, so load changes between runs: the operations are measured once per side, back to back;
-# the attention cases and the text encoder, the headline figures, in ROUNDS alternating rounds (tbd, then
-# PyTorch, under the same load), reporting each round's ratio and their median, with the load average.
+# the attention cases and the text encoder, the headline figures, in ROUNDS alternating rounds (tbd, PyTorch,
+# OpenVINO, under the same load), reporting each round's ratios and their medians, with the CPU model, its caches
+# and the load average read just before each text-encoder figure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TBD_BIN="${TBD_BIN_DIR:?set TBD_BIN_DIR to the release bin directory}/tbd"
@@ -14,6 +16,9 @@ ROUNDS="${RENDERER_BENCH_ROUNDS:-5}"
 MODEL=.build/bench-models/clip-text-sd15
 PY=.venv/bin/python
 export OPENBLAS_NUM_THREADS="$THREADS"
+source scripts/bench/machine.bash
+OPENVINO=0
+if [ -x "$PY" ] && openvino_ready "$PY"; then OPENVINO=1; fi
 
 if [ -x "$PY" ] && [ ! -f "$MODEL/model.safetensors" ]; then
   echo "making the random-weight SD1.5 text encoder in $MODEL (not committed)"
@@ -31,9 +36,16 @@ if [ -x "$PY" ]; then
       "$TBD_BIN" model bench --repeats "$REPEATS" --filter attention --json > "$WORK/ours-attention-$round.json"
       "$PY" scripts/bench/renderer-torch-reference.py --threads "$THREADS" --repeats "$REPEATS" --filter attention \
         > "$WORK/torch-attention-$round.json" 2>/dev/null
+      record_load "$WORK/load-ours-clip-$round"
       "$TBD_BIN" model bench --repeats "$REPEATS" --filter "CLIP text" --model "$MODEL" --json > "$WORK/ours-clip-$round.json"
+      record_load "$WORK/load-torch-clip-$round"
       "$PY" scripts/bench/renderer-torch-reference.py --threads "$THREADS" --repeats "$REPEATS" --model "$MODEL" --only-model \
         > "$WORK/torch-clip-$round.json" 2>/dev/null
+      record_load "$WORK/load-openvino-clip-$round"
+      if [ "$OPENVINO" = 1 ]; then
+        "$PY" scripts/bench/renderer-torch-reference.py --threads "$THREADS" --repeats "$REPEATS" --model "$MODEL" --only-model \
+          --runtime openvino > "$WORK/openvino-clip-$round.json" 2>/dev/null
+      fi
     done
   fi
 else
@@ -41,6 +53,7 @@ else
 fi
 
 cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-after"
+echo "$(machine_header); tbd's kernels read: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("caches", "?"))' "$WORK/ours.json")"
 python3 - "$WORK" "$THREADS" "$ROUNDS" <<'PY'
 import json, os, sys
 work, threads, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -70,12 +83,21 @@ if os.path.exists(os.path.join(work, "ours-attention-1.json")):
         if ratios:
             print(f"  {name:52} rounds {', '.join(f'{x:.2f}' for x in ratios)}; median ratio {sorted(ratios)[len(ratios) // 2]:.2f}")
 if os.path.exists(os.path.join(work, "ours-clip-1.json")):
-    print("\nCLIP text encoder (SD1.5 size, random weights), 2 x 77 tokens per call, alternating rounds:")
-    ratios = []
+    print("\nCLIP text encoder (SD1.5 size, random weights), 2 x 77 tokens per call, alternating rounds "
+          "((load): the 1-minute load average just before the figure):")
+    loadavg = lambda name: open(os.path.join(work, f"load-{name}")).read().split()[0]
+    ratios, ov_ratios = [], []
     for i in range(1, rounds + 1):
         mine = [r for r in load(f"ours-clip-{i}.json") if r["name"].startswith("CLIP text")][0]["seconds"]
         theirs = load(f"torch-clip-{i}.json")[0]["seconds"]
         ratios.append(mine / theirs)
-        print(f"  round {i}: tbd {mine:.4f} s, PyTorch {theirs:.4f} s, ratio {mine / theirs:.2f}")
-    print(f"  median ratio {sorted(ratios)[len(ratios) // 2]:.2f}")
+        line = (f"  round {i}: tbd {mine:.4f} s ({loadavg(f'ours-clip-{i}')}), PyTorch {theirs:.4f} s "
+                f"({loadavg(f'torch-clip-{i}')}), tbd / PyTorch {mine / theirs:.2f}")
+        if os.path.exists(os.path.join(work, f"openvino-clip-{i}.json")):
+            vino = load(f"openvino-clip-{i}.json")[0]["seconds"]
+            ov_ratios.append(mine / vino)
+            line += f"; OpenVINO {vino:.4f} s ({loadavg(f'openvino-clip-{i}')}), tbd / OpenVINO {mine / vino:.2f}"
+        print(line)
+    print(f"  median tbd / PyTorch {sorted(ratios)[len(ratios) // 2]:.2f}"
+          + (f", median tbd / OpenVINO {sorted(ov_ratios)[len(ov_ratios) // 2]:.2f}" if ov_ratios else ""))
 PY

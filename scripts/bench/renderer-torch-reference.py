@@ -4,7 +4,8 @@
 
 Usage: renderer-torch-reference.py --threads 2 --repeats 5 [--filter TEXT] [--model DIR]   (prints JSON)
 With --filter, only the operations whose name contains TEXT (and the sgemm reference) run, as `tbd model bench
---filter` does.
+--filter` does. With --runtime openvino (and --only-model), the text encoder runs through OpenVINO instead
+(openvino_runtime.py: the same module converted in memory, Float32, same threads, same token ids).
 """
 import argparse
 import json
@@ -12,6 +13,19 @@ import time
 
 import torch
 import torch.nn.functional as F
+
+import openvino_runtime
+
+
+class LastHiddenState(torch.nn.Module):
+    """The text encoder with one output tensor, as OpenVINO's converter takes a module."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, ids):
+        return self.model(ids, return_dict=False)[0]
 
 
 def median(repeats, body):
@@ -65,7 +79,11 @@ def main():
     parser.add_argument("--filter", help="time only the operations whose name contains this text")
     parser.add_argument("--model", help="a text encoder folder to time as well")
     parser.add_argument("--only-model", action="store_true", help="time only the text encoder")
+    parser.add_argument("--runtime", choices=["torch", "openvino"], default="torch",
+                        help="openvino: the text encoder through OpenVINO (with --only-model)")
     args = parser.parse_args()
+    if args.runtime == "openvino" and not (args.only_model and args.model):
+        parser.error("--runtime openvino times the text encoder only: give --model and --only-model")
     torch.set_num_threads(args.threads)
     results = []
     with torch.no_grad():
@@ -75,8 +93,14 @@ def main():
             from transformers import CLIPTextModel
             model = CLIPTextModel.from_pretrained(args.model, torch_dtype=torch.float32).eval()  # never F16 on this side
             ids = torch.randint(0, 49406, (2, 77))
-            results.append(("CLIP text encoder 2x77 tokens", median(args.repeats, lambda: model(ids))))
-    print(json.dumps({"threads": args.threads, "torch": torch.__version__,
+            if args.runtime == "openvino":
+                compiled = openvino_runtime.compile_module(LastHiddenState(model), (ids,), args.threads, shapes=[list(ids.shape)])
+                seconds = openvino_runtime.median_seconds(compiled, [ids.numpy()], args.repeats)
+            else:
+                seconds = median(args.repeats, lambda: model(ids))
+            results.append(("CLIP text encoder 2x77 tokens", seconds))
+    runtime = f"OpenVINO {openvino_runtime.version()}" if args.runtime == "openvino" else f"PyTorch {torch.__version__}"
+    print(json.dumps({"threads": args.threads, "torch": torch.__version__, "runtime": runtime,
                       "results": [{"name": name, "seconds": seconds} for name, seconds in results]}))
 
 

@@ -37,7 +37,14 @@ typedef struct {
     ptrdiff_t origin, image_rows;
     /// The positions computed: `position_count` flat positions from `origin`, a multiple of 16.
     ptrdiff_t position_count;
+    /// Floats of weights per channel block of `direct_convolution_compute`: from this machine's L2
+    /// (`direct_convolution_weight_block_floats`); a caller may set another before computing (the sums come out
+    /// the same: blocks only regroup when partial sums go through memory).
+    ptrdiff_t weight_block_floats;
 } DirectConvolutionPlan;
+
+/// Floats of weights per channel block for a core with `l2_bytes` of L2: 3/8 of it (at least one full tile).
+size_t direct_convolution_weight_block_floats(size_t l2_bytes);
 
 /// Positions per full tile of every variant; the last tile of a range may hold 16 or 32.
 #define DIRECT_CONVOLUTION_POSITION_TILE 48

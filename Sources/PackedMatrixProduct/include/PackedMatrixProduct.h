@@ -21,9 +21,20 @@ typedef enum {
 #define PACKED_MATRIX_PANEL 32
 /// Rows per tile of the packed left operand.
 #define PACKED_MATRIX_TILE_ROWS 12
-/// Rows per block of the left operand: a packed block (288 x 256 floats, 288 KB) stays in L2 while every panel
-/// reads it.
-#define PACKED_MATRIX_ROW_BLOCK 288
+
+/// How the product blocks its operands for the caches: `inner_block` inner values per pass (a panel's block of
+/// [inner_block][32] floats stays in L1d), `row_block` rows of the left operand per pass (a multiple of 12; the
+/// packed block stays in L2). The sums come out the same for any blocking: a tile adds its block's terms to what
+/// the previous block stored, in the same order.
+typedef struct {
+    int inner_block, row_block;
+} PackedMatrixBlocking;
+
+/// The blocking for a core with these cache sizes (see the rules in PackedMatrixProduct.c).
+PackedMatrixBlocking packed_matrix_blocking_for(size_t l1d_bytes, size_t l2_bytes);
+
+/// The blocking for this machine's caches (`cpu_cache_sizes`), computed once.
+PackedMatrixBlocking packed_matrix_blocking(void);
 
 /// The fastest variant this processor runs, or `PackedMatrixVariantNone`.
 PackedMatrixVariant packed_matrix_best_variant(void);
@@ -45,19 +56,19 @@ void packed_matrix_pack(const float *weight, ptrdiff_t column_stride, ptrdiff_t 
 size_t packed_matrix_left_count(int rows, int inner);
 
 /// Packs tiles `first_tile..<last_tile` (rows 12 * first_tile on) of the left operand [rows, inner] for
-/// `packed_matrix_product`; threads may pack disjoint tile ranges of one buffer. Worth it when several calls share
+/// `packed_matrix_product` with the same `blocking`; threads may pack disjoint tile ranges of one buffer. Worth it when several calls share
 /// one left operand (the text encoder's few rows split by panels): otherwise each call packs its own.
-void packed_matrix_pack_left(const float *left, ptrdiff_t left_stride, int rows, int inner, int first_tile,
+void packed_matrix_pack_left(const PackedMatrixBlocking *blocking, const float *left, ptrdiff_t left_stride, int rows, int inner, int first_tile,
                              int last_tile, float *packed_left);
 
 /// Floats of workspace one `packed_matrix_product` call needs.
-size_t packed_matrix_workspace_count(int inner);
+size_t packed_matrix_workspace_count(const PackedMatrixBlocking *blocking, int inner);
 
 /// output[r][j] = bias[j] + sum over k of left[r][k] * weight[j][k], for every row and the columns of panels
 /// `first_panel..<last_panel`. With `packed_left` (from `packed_matrix_pack_left`) the left operand is read from it
 /// and `left` may be NULL; otherwise it is packed block by block into `workspace`. `bias` may be NULL. Returns 0, or
 /// -1 when `variant` does not run here.
-int packed_matrix_product(PackedMatrixVariant variant, const float *left, ptrdiff_t left_stride, int rows, int inner,
+int packed_matrix_product(PackedMatrixVariant variant, const PackedMatrixBlocking *blocking, const float *left, ptrdiff_t left_stride, int rows, int inner,
                           const float *packed_left, const float *packed, int columns, int first_panel, int last_panel, const float *bias,
                           float *output, ptrdiff_t output_stride, float *workspace);
 

@@ -1,3 +1,4 @@
+import CPUFeatures
 import COpenBLAS
 import FusedAttention
 import Foundation
@@ -38,8 +39,22 @@ public enum Attention {
         precondition(!causal || queryLength == keyLength, "causal attention needs equal query and key lengths")
     }
 
-    /// The fused kernel on `kernel`'s instruction set, which must run on this processor.
-    package static func fusedProduct(query: Tensor, key: Tensor, value: Tensor, heads: Int, kernel: AttentionKernel) -> Tensor {
+    /// Query rows per call of the fused kernel for heads of `headDim` on a core with `caches`. A call carries its
+    /// rows' scaled queries and output accumulators ([rows][headDim] and [rows][headDim rounded up to 8]) across
+    /// every key block, tile by tile, while each key block (64 keys and their values) streams through: the rows'
+    /// state takes 5/8 of L1d, the rest holding the block's keys and values in flight. 64 rows at head width 40 on
+    /// a 32 KiB L1d (Zen 4, where 64 was tuned), 96 on a 48 KiB L1d, 16 at width 160; a multiple of the 8-row tile,
+    /// at most 512.
+    package static func fusedRows(headDim: Int, caches: CPUCacheSizes = CPUCaches.machine) -> Int {
+        let bytesPerRow = (headDim + (headDim + 7) / 8 * 8) * MemoryLayout<Float>.size
+        let rows = caches.l1d * 5 / 8 / max(1, bytesPerRow) / 8 * 8
+        return min(512, max(8, rows))
+    }
+
+    /// The fused kernel on `kernel`'s instruction set, which must run on this processor; `caches` sets the rows per
+    /// call (`fusedRows`), the machine's unless a check asks for another.
+    package static func fusedProduct(query: Tensor, key: Tensor, value: Tensor, heads: Int, kernel: AttentionKernel,
+                                     caches: CPUCacheSizes = CPUCaches.machine) -> Tensor {
         checkShapes(query: query, key: key, value: value, heads: heads, causal: false)
         precondition(kernel.isSupported, "the \(kernel.rawValue) attention kernel does not run on this processor")
         let batch = query.shape[0], queryLength = query.shape[1], keyLength = key.shape[1], width = query.shape[2]
@@ -54,9 +69,9 @@ public enum Attention {
         let groupPairs = max(1, min(pairs, (1 << 21) / max(1, packedCount)))
         let packChunk = 1024
         let packChunks = (keyLength + packChunk - 1) / packChunk
-        // Each call handles 64 query rows: enough to reuse every key block across 8 tiles, small enough that
-        // a head splits into many units for the cores to share.
-        let unitRows = 64
+        // Each call's rows reuse every key block across several tiles while their state stays in L1d; a head
+        // still splits into many units for the cores to share.
+        let unitRows = fusedRows(headDim: headDim, caches: caches)
         let unitsPerHead = (queryLength + unitRows - 1) / unitRows
         let workspaceCount = fused_attention_workspace_count(Int32(unitRows), Int32(headDim))
         let packed = UnsafeMutablePointer<Float>.allocate(capacity: groupPairs * packedCount)
@@ -97,15 +112,17 @@ public enum Attention {
         return output
     }
 
-    /// The query rows of one block of the blocked path. Blocks' scores (block x keys) stay near 2 MB, so the scores
-    /// a block writes are still in cache when softmax and the second product read them: the full 4096 x 4096 matrix
-    /// of a 64x64 latent would be 64 MB per head.
-    package static func blockedRows(queries: Int, keys: Int) -> Int {
-        max(1, min(queries, (1 << 19) / max(1, keys)))
+    /// The query rows of one block of the blocked path. A block's scores (block x keys) take twice the core's L2
+    /// (2 MB on Zen 4's 1 MiB L2, where it was tuned): the first product writes them, softmax and the second
+    /// product read them back from L2 and the L3 behind it, rather than from memory (the full 4096 x 4096 matrix
+    /// of a 64x64 latent would be 64 MB per head).
+    package static func blockedRows(queries: Int, keys: Int, caches: CPUCacheSizes = CPUCaches.machine) -> Int {
+        max(1, min(queries, 2 * caches.l2 / MemoryLayout<Float>.size / max(1, keys)))
     }
 
     /// Queries in blocks against all keys with two `sgemm` calls per block; the score block stays in cache.
-    package static func blockedProduct(query: Tensor, key: Tensor, value: Tensor, heads: Int, causal: Bool) -> Tensor {
+    package static func blockedProduct(query: Tensor, key: Tensor, value: Tensor, heads: Int, causal: Bool,
+                                       caches: CPUCacheSizes = CPUCaches.machine) -> Tensor {
         let batch = query.shape[0]
         let queryLength = query.shape[1]
         let keyLength = key.shape[1]
@@ -115,7 +132,7 @@ public enum Attention {
         var output = Tensor(zeros: [batch, queryLength, width])
         let pairs = batch * heads
         guard pairs > 0, queryLength > 0, keyLength > 0 else { return output }
-        let blockRows = blockedRows(queries: queryLength, keys: keyLength)
+        let blockRows = blockedRows(queries: queryLength, keys: keyLength, caches: caches)
         let blocksPerHead = (queryLength + blockRows - 1) / blockRows
         let units = pairs * blocksPerHead
         let workers = min(units, max(1, ProcessInfo.processInfo.activeProcessorCount))

@@ -57,10 +57,15 @@ public struct PackedLinearWeight: @unchecked Sendable {
     /// Whether this weight is in the kernel's panels (else transposed for OpenBLAS).
     public var isPacked: Bool { packed != nil }
 
+    /// The kernel's cache blocking on this machine (from its L1d and L2 sizes).
+    package static let machineBlocking = packed_matrix_blocking()
+
     /// output [rows, out] = bias + input [rows, in] x weight^T, across `BLASThreads` cores: by rows when each
     /// core gets several of the kernel's row blocks (each core packs only its own rows of the input), else by
     /// panels of output columns (each core reads only its share of the weight: the text encoder's few rows).
-    package func product(_ input: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>) {
+    /// `blocking` is the machine's unless a check asks for another.
+    package func product(_ input: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>,
+                         blocking: PackedMatrixBlocking = PackedLinearWeight.machineBlocking) {
         guard let packed else {
             transposed!.scalars.withUnsafeBufferPointer { w in
                 if let bias { for row in 0..<rows { (output + row * outputWidth).update(from: bias, count: outputWidth) } }
@@ -73,10 +78,14 @@ public struct PackedLinearWeight: @unchecked Sendable {
         let panelCount = (outputWidth + Self.panelWidth - 1) / Self.panelWidth
         let threads = BLASThreads.count
         let tileRows = Int(PACKED_MATRIX_TILE_ROWS)
-        let byPanels = rows < 2 * Int(PACKED_MATRIX_ROW_BLOCK) * threads && panelCount >= 2 * threads
+        // One copy the C calls of every core read.
+        let blockingPointer = UnsafeMutablePointer<PackedMatrixBlocking>.allocate(capacity: 1)
+        blockingPointer.initialize(to: blocking)
+        defer { blockingPointer.deallocate() }
+        let byPanels = rows < 2 * Int(blocking.row_block) * threads && panelCount >= 2 * threads
         // Split by rows, each core gets at least 4 tiles.
         let parts = byPanels ? threads : min(threads, max(1, rows / (4 * tileRows)))
-        let workspaceCount = packed_matrix_workspace_count(Int32(inputWidth))
+        let workspaceCount = packed_matrix_workspace_count(blockingPointer, Int32(inputWidth))
         // Split by panels, every core reads the whole input: it is packed once, shared, rather than once per core
         // (at the text encoder's sizes the duplicate packing cost 3-12% of a product).
         var sharedLeft: UnsafeMutablePointer<Float>?
@@ -84,7 +93,7 @@ public struct PackedLinearWeight: @unchecked Sendable {
             let tiles = (rows + tileRows - 1) / tileRows
             let shared = UnsafeMutablePointer<Float>.allocate(capacity: packed_matrix_left_count(Int32(rows), Int32(inputWidth)))
             DispatchQueue.concurrentPerform(iterations: parts) { part in
-                packed_matrix_pack_left(input, inputWidth, Int32(rows), Int32(inputWidth), Int32(tiles * part / parts),
+                packed_matrix_pack_left(blockingPointer, input, inputWidth, Int32(rows), Int32(inputWidth), Int32(tiles * part / parts),
                                         Int32(tiles * (part + 1) / parts), shared)
             }
             sharedLeft = shared
@@ -103,7 +112,7 @@ public struct PackedLinearWeight: @unchecked Sendable {
                 }
                 guard firstRow < lastRow, firstPanel < lastPanel else { return }
                 let status = packed_matrix_product(
-                    Self.variant, input + firstRow * inputWidth, inputWidth, Int32(lastRow - firstRow), Int32(inputWidth),
+                    Self.variant, blockingPointer, input + firstRow * inputWidth, inputWidth, Int32(lastRow - firstRow), Int32(inputWidth),
                     sharedLeft, panelBase, Int32(outputWidth), Int32(firstPanel), Int32(lastPanel), bias,
                     output + firstRow * outputWidth, outputWidth, workspace)
                 precondition(status == 0, "the packed matrix product refused to run")

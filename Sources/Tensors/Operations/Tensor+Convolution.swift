@@ -1,3 +1,4 @@
+import CPUFeatures
 import COpenBLAS
 import DirectConvolution
 import Foundation
@@ -141,7 +142,10 @@ extension Tensor {
     /// The convolution in the direct kernel on `kernel`'s instruction set, which must run on this processor: the
     /// input is copied into the kernel's padded layout, tiles of output channels and positions are computed across
     /// the cores, and the valid outputs copied back. Stride 1, an odd square kernel, padding kernel / 2.
-    package func directConv2d(weight: Tensor, bias: Tensor?, kernel: ConvolutionKernel) -> Tensor {
+    /// `caches` sets the channel blocking (`direct_convolution_weight_block_floats`); the machine's unless a check
+    /// asks for another.
+    package func directConv2d(weight: Tensor, bias: Tensor?, kernel: ConvolutionKernel,
+                              caches: CPUCacheSizes = CPUCaches.machine) -> Tensor {
         precondition(kernel.isSupported, "the \(kernel.rawValue) convolution kernel does not run on this processor")
         let (batch, channels, height, width) = (shape[0], shape[1], shape[2], shape[3])
         let outChannels = weight.shape[0]
@@ -149,6 +153,7 @@ extension Tensor {
         let planned = direct_convolution_plan(Int32(batch), Int32(channels), Int32(height), Int32(width), Int32(outChannels),
                                               Int32(weight.shape[2]), Int32(weight.shape[3]), &plan)
         precondition(planned == 0, "the direct convolution kernel does not take \(shape) with weight \(weight.shape)")
+        plan.weight_block_floats = Int(direct_convolution_weight_block_floats(caches.l2))
         var result = Tensor(zeros: [batch, outChannels, height, width])
         let padded = UnsafeMutablePointer<Float>.allocate(capacity: direct_convolution_padded_count(&plan, Int32(channels)))
         defer { padded.deallocate() }

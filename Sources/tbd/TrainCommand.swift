@@ -44,7 +44,7 @@ extension TrainCommand {
             let job = try TrainingPrepareJob(settings: settings, store: try store.openExisting())
             let started = Date()
             var prepared = 0, reused = 0
-            let index = try job.run { event in
+            let index = try job.run(report: { event in
                 switch event {
                 case .prepared(let position, let count, let clip):
                     prepared += 1
@@ -54,7 +54,7 @@ extension TrainCommand {
                 case .skipped(let skipped):
                     FileHandle.standardError.write(Data("skipped \(skipped.clipPath): \(skipped.reason)\n".utf8))
                 }
-            }
+            })
             if output.json {
                 try printJSON(index)
             } else {

@@ -21,13 +21,8 @@ extension ModelCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let sizes = latent.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }), batch > 0, repeats > 0 else {
-                throw CLIError("--latent needs positive sizes; --batch and --repeats must be positive")
-            }
-            let root = URL(fileURLWithPath: model)
-            let directory = FileManager.default.fileExists(atPath: root.appendingPathComponent("model_index.json").path)
-                ? root.appendingPathComponent("unet") : root
+            let sizes = try LatentBenchInputs.sizes(latent, batch: batch, repeats: repeats)
+            let directory = LatentBenchInputs.componentFolder("unet", in: model)
             let loadStart = Date()
             let unet: UNet2DConditionModel
             do { unet = try UNet2DConditionModel(directory: directory) } catch { throw CLIError("cannot load the UNet from \(model): \(error)") }
@@ -51,7 +46,7 @@ extension ModelCommand {
                 times.sort()
                 rows.append(BenchUNetRow(latent: size, batch: batch, seconds: times[times.count / 2], peakResidentBytes: PeakMemory.peakResidentBytes()))
             }
-            let view = BenchUNetView(model: root.path, parameters: parameters, float32WeightBytes: parameters * 4,
+            let view = BenchUNetView(model: URL(fileURLWithPath: model).path, parameters: parameters, float32WeightBytes: parameters * 4,
                                      loadSeconds: loadSeconds, residentBytesAfterLoad: afterLoad, results: rows)
             if output.json {
                 try printJSON(view)

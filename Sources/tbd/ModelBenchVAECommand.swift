@@ -21,13 +21,8 @@ extension ModelCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let sizes = latent.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }), batch > 0, repeats > 0 else {
-                throw CLIError("--latent needs positive sizes; --batch and --repeats must be positive")
-            }
-            let root = URL(fileURLWithPath: model)
-            let directory = FileManager.default.fileExists(atPath: root.appendingPathComponent("model_index.json").path)
-                ? root.appendingPathComponent("vae") : root
+            let sizes = try LatentBenchInputs.sizes(latent, batch: batch, repeats: repeats)
+            let directory = LatentBenchInputs.componentFolder("vae", in: model)
             let loadStart = Date()
             let vae: AutoencoderKL
             do { vae = try AutoencoderKL(directory: directory) } catch { throw CLIError("cannot load the VAE from \(model): \(error)") }
@@ -47,7 +42,7 @@ extension ModelCommand {
                                         peakResidentBytes: PeakMemory.peakResidentBytes()))
             }
             if output.json {
-                try printJSON(BenchVAEView(model: root.path, loadSeconds: loadSeconds, results: rows))
+                try printJSON(BenchVAEView(model: URL(fileURLWithPath: model).path, loadSeconds: loadSeconds, results: rows))
             } else {
                 for row in rows {
                     print("VAE decoder, latent \(row.latent)x\(row.latent) (\(row.latent * 8) px), batch \(row.batch): "

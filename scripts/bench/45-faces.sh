@@ -12,29 +12,29 @@ ROUNDS="${FACES_BENCH_ROUNDS:-3}"
 PY="${FACES_BENCH_PYTHON:-.venv-faces/bin/python}"
 CORE="${FACES_BENCH_CORE:-0}"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
-load() { cut -d' ' -f1-3 /proc/loadavg; }
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+source scripts/bench/machine.bash
+make_work_folder
 # Several faces at 720p: the astronaut at three sizes on a neutral ground (made here, not kept).
 ffmpeg -hide_banner -loglevel error -y -f lavfi -i "color=c=0x707880:s=1280x720" -i data/astronaut.png \
   -filter_complex "[1]split=3[a][b][c];[a]scale=400:400[a1];[b]scale=260:260,hflip[b1];[c]scale=160:160[c1];[0][a1]overlay=60:160[x];[x][b1]overlay=620:80[y];[y][c1]overlay=1000:420" \
   -frames:v 1 "$WORK/several-720p.png"
 have_reference=0
 if [ -x "$PY" ] && "$PY" -c "import facenet_pytorch" 2>/dev/null; then have_reference=1; fi
-echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); one core (taskset -c $CORE) each side"
+machine_header
+echo "one core (taskset -c $CORE) each side"
 echo "ratio = tbd time / facenet-pytorch time (under 1.0: tbd faster)"
 for image in data/astronaut.png "$WORK/several-720p.png"; do
   echo
   echo "$(basename "$image"):"
   for round in $(seq "$ROUNDS"); do
-    l1=$(load)
+    l1=$(load_now)
     taskset -c "$CORE" "$TBD_BIN" model bench-faces --image "$image" --repeats "$REPEATS" --json > "$WORK/ours-$round.json"
-    l2=$(load)
+    l2=$(load_now)
     if [ "$have_reference" = 1 ]; then
       taskset -c "$CORE" "$PY" scripts/bench/faces-torch-reference.py "$image" --threads 1 --repeats "$REPEATS" \
         > "$WORK/torch-$round.json" 2>/dev/null
     fi
-    echo "$l1|$l2|$(load)" > "$WORK/load-$round.txt"
+    echo "$l1|$l2|$(load_now)" > "$WORK/load-$round.txt"
   done
   python3 - "$WORK" "$ROUNDS" "$have_reference" <<'PY'
 import json, os, sys

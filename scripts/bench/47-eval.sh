@@ -15,9 +15,8 @@ PY="${EVAL_BENCH_PYTHON:-.venv-eval/bin/python}"
 CORE="${EVAL_BENCH_CORE:-0}"
 SECONDS_LONG="${EVAL_BENCH_SECONDS:-10}"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
-load() { cut -d' ' -f1-3 /proc/loadavg; }
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+source scripts/bench/machine.bash
+make_work_folder
 mkdir -p "$WORK/truth" "$WORK/generated"
 window="scale=512:512,crop=256:256:'128+100*sin(t)':'128+100*cos(0.7*t)'"
 ffmpeg -hide_banner -loglevel error -loop 1 -i data/astronaut.png -t "$SECONDS_LONG" -r 25 -vf "$window" "$WORK/truth/%04d.png"
@@ -25,19 +24,20 @@ ffmpeg -hide_banner -loglevel error -loop 1 -i data/astronaut.png -t "$SECONDS_L
   -vf "$window,gblur=sigma=1.2,noise=alls=10:allf=t" "$WORK/generated/%04d.png"
 have_reference=0
 if [ -x "$PY" ] && "$PY" -c "import cpbd, skimage" 2>/dev/null; then have_reference=1; fi
-echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); one core (taskset -c $CORE) each side"
+machine_header
+echo "one core (taskset -c $CORE) each side"
 echo "clip: $(ls "$WORK/generated" | wc -l) frames of 256x256; ratio = tbd time / reference time (under 1.0: tbd faster)"
 for round in $(seq "$ROUNDS"); do
-  l1=$(load)
+  l1=$(load_now)
   start=$(date +%s.%N)
   taskset -c "$CORE" "$TBD_BIN" eval video "$WORK/generated" --reference "$WORK/truth" --json > "$WORK/ours-$round.json"
   end=$(date +%s.%N)
   echo "$start $end" > "$WORK/ours-time-$round.txt"
-  l2=$(load)
+  l2=$(load_now)
   if [ "$have_reference" = 1 ]; then
     taskset -c "$CORE" "$PY" scripts/bench/eval-reference.py "$WORK/generated" "$WORK/truth" > "$WORK/reference-$round.json"
   fi
-  echo "$l1|$l2|$(load)" > "$WORK/load-$round.txt"
+  echo "$l1|$l2|$(load_now)" > "$WORK/load-$round.txt"
 done
 python3 - "$WORK" "$ROUNDS" "$have_reference" <<'PY'
 import json, os, sys

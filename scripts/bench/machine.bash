@@ -3,7 +3,7 @@
 
 # The CPU model and its caches (figures from one CPU say nothing about another: FACTS section 15).
 machine_header() {
-  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores available;" \
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(getconf _NPROCESSORS_ONLN) cores online;" \
     "$(lscpu | grep -E '^L(1d|2|3) cache' | sed 's/  */ /g' | paste -sd ';' -)"
 }
 
@@ -19,4 +19,15 @@ openvino_ready() {
   fi
   echo "(OpenVINO skipped: $1 cannot import openvino; install it with: $1 -m pip install openvino==2026.4.1)"
   return 1
+}
+
+# The 1-, 5- and 15-minute load averages now, printed (for a figure's line).
+load_now() {
+  cut -d' ' -f1-3 /proc/loadavg
+}
+
+# WORK: a temporary folder for this benchmark's files, removed when the script exits.
+make_work_folder() {
+  WORK=$(mktemp -d)
+  trap 'rm -rf "$WORK"' EXIT
 }

@@ -53,4 +53,54 @@ final class TrainerPackageTests: XCTestCase {
         let fixture = try float32SafeTensor("out", in: Self.root.appendingPathComponent("Tests/RendererTests/Fixtures/talking/denoiser-masked-expected.safetensors"))
         XCTAssertGreaterThan(zip(ours.values, fixture.values).map { abs($0 - $1) }.max() ?? 0, 1e-3, "the export carries the moved weights")
     }
+
+    /// A 3-step window of `tbd render` equals the trainer's PyTorch pipeline (train/tbd_train/pipeline.py) on the tiny
+    /// masked checkpoint, from the same inputs: the prompts' embeddings and the speech's features as tbd computes them
+    /// (`tbd model run text-encoder`, `audio-encoder`), the same portrait and seed. tbd writes 8-bit frames, so the
+    /// comparison is on [0, 1] frames: every value of tbd's within half a level (0.5 / 255) plus 1e-3 of the
+    /// pipeline's unrounded value, which holds whenever the two float renders agree to 1e-3. The pipeline with the
+    /// next seed is far off, so the check can tell renders apart.
+    func testAWindowOfTbdRenderEqualsThePyTorchPipelines() throws {
+        let python = Self.root.appendingPathComponent(".venv-scripts/bin/python")
+        guard FileManager.default.isExecutableFile(atPath: python.path) else {
+            return XCTFail("\(python.path) is missing: run `bash scripts/python-env.sh` (make test does) to create .venv-scripts")
+        }
+        let folder = try makeTemporaryFolder("tbd-trainer-pipeline")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let script = Self.root.appendingPathComponent("train/tests/render_window.py").path
+        let environment = ["PYTHONPATH": Self.root.appendingPathComponent("train").path, "PYTHONDONTWRITEBYTECODE": "1",
+                           "OMP_NUM_THREADS": "1"]
+        let inputs = try BuiltProgram.run(executable: python, [script, "inputs", folder.path], in: Self.root, environment: environment)
+        XCTAssertEqual(inputs.status, 0, String(inputs.stderr.suffix(3000)))
+        let model = Self.root.appendingPathComponent("Tests/RendererTests/Fixtures/talking/talking-tiny-masked")
+        let (coarse, fine) = ("a calm face, lips closed", "inner brows raised, lip corners pulled down")
+        for (name, prompt) in [("coarse", coarse), ("fine", fine)] {
+            let run = try BuiltProgram.run("tbd", ["model", "run", "text-encoder", "--model", model.appendingPathComponent("text_encoder").path,
+                                                   "--prompt", prompt, "--out", folder.appendingPathComponent("\(name).safetensors").path])
+            XCTAssertEqual(run.status, 0, run.stderr)
+        }
+        let speech = folder.appendingPathComponent("speech.wav").path
+        let features = try BuiltProgram.run("tbd", ["model", "run", "audio-encoder", "--model", model.appendingPathComponent("audio_encoder").path,
+                                                    "--audio", speech, "--out", folder.appendingPathComponent("features.safetensors").path])
+        XCTAssertEqual(features.status, 0, features.stderr)
+        let out = folder.appendingPathComponent("render")
+        let render = try BuiltProgram.run("tbd", [
+            "render", "--coarse", coarse, "--fine", fine, "--model", model.path, "--out", out.path, "--steps", "3", "--seed", "11",
+            "--size", "16", "--window", "4", "--motion-frames", "2", "--reference", folder.appendingPathComponent("portrait.png").path,
+            "--crop", "none", "--audio", speech])
+        XCTAssertEqual(render.status, 0, render.stderr)
+        let sheets = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix("-sheet.png") }
+        XCTAssertEqual(sheets.count, 1, "\(sheets)")
+        guard let sheet = sheets.first else { return }
+        let compared = try BuiltProgram.run(executable: python, [script, "compare", folder.path, out.appendingPathComponent(sheet).path, "11"],
+                                            in: Self.root, environment: environment)
+        XCTAssertEqual(compared.status, 0, String(compared.stderr.suffix(3000)))
+        let line = compared.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        let result = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
+        let same = try XCTUnwrap(result["same_seed"] as? Double, line), other = try XCTUnwrap(result["next_seed"] as? Double, line)
+        XCTAssertLessThanOrEqual(same, 0.5 / 255 + 1e-3, line)
+        XCTAssertGreaterThan(other, 0.1, line)
+        // Frames with real spread, not a flat or saturated picture that any render would match.
+        XCTAssertGreaterThan(try XCTUnwrap(result["spread"] as? Double, line), 0.05, line)
+    }
 }

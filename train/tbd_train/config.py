@@ -35,7 +35,11 @@ DEFAULTS = {
     "start_ratio": 0.05,         # stage 2: motion frames replaced by the reference frame, as at a clip's first window
     "guidance": {"steps": 40, "splits": [0.4], "mode": "paper", "alpha_max": 1.0, "alpha_min": 0.5},
     "log_every": 10,
-    "report_to": None,           # tensorboard (needs the tensorboard package)
+    "report_to": None,           # tensorboard (needs the tensorboard package: pip install './train[tensorboard]')
+    "validation_steps": None,    # every N steps, render a window of the validation clip with the current weights
+    # The validation render (tbd render's settings): the first `frames` frames of the first held-out clip (else
+    # the first training clip), its first frame as the portrait, in windows of `window` with `motion_frames`.
+    "validation": {"frames": 16, "window": 16, "steps": 20, "guidance_scale": 3.5, "seed": 0},
 }
 
 
@@ -64,4 +68,7 @@ def load_config(path: Path | None) -> dict:
         raise ValueError(f"{path}: mixed_precision {config['mixed_precision']!r} (no, fp16 or bf16)")
     if config["beta_schedule"] not in ("checkpoint", "scaled_linear"):
         raise ValueError(f"{path}: beta_schedule {config['beta_schedule']!r} (checkpoint or scaled_linear)")
+    validation = config["validation_steps"]
+    if validation is not None and (not isinstance(validation, int) or validation < 1):
+        raise ValueError(f"{path}: validation_steps {validation!r} (a positive number of steps, or null)")
     return config

@@ -6,6 +6,7 @@ import json
 import math
 import shutil
 import time
+from importlib.util import find_spec
 from pathlib import Path
 
 import torch
@@ -16,14 +17,12 @@ from diffusers import AutoencoderKL
 from torch import nn
 
 from .data import ShardError, ShardSet, WindowSampler
-from .networks import load_networks
+from .networks import TalkingNetworks, load_networks
 from .networks.folder import check_folder, write_folder
 from .objective import draw_noise, min_snr_weights, noise_scheduler, sampling_timesteps
+from .pipeline import empty_prompt_embedding
 from .schedule import GuidanceSchedule, TrainingBlend
-
-# SD1.5's tokenizer on the empty prompt: <|startoftext|>, <|endoftext|>, then padding with <|endoftext|> (the
-# renderer's negative prompt, docs/renderer.md). Its embedding is the text of a dropped condition.
-EMPTY_PROMPT_IDS = [49406] + [49407] * 76
+from .validation import ValidationRender, log_frames
 
 
 class TalkingModel(nn.Module):
@@ -44,14 +43,6 @@ class TalkingModel(nn.Module):
         if not spatial_only:
             tokens = self.audio_proj(audio) * audio_keep[:, None, None, None].to(audio.dtype)
         return self.denoiser(noisy, timesteps, text, tokens, bank, masks, reference_rows, spatial_only)
-
-
-def empty_prompt_embedding(folder: Path) -> torch.Tensor:
-    from transformers import CLIPTextModel
-
-    encoder = CLIPTextModel.from_pretrained(str(Path(folder) / "text_encoder"), dtype=torch.float32)
-    with torch.no_grad():
-        return encoder(torch.tensor([EMPTY_PROMPT_IDS])).last_hidden_state  # [1, 77, D]
 
 
 def trainable_parameters(model: TalkingModel, stage: int) -> list[nn.Parameter]:
@@ -86,6 +77,10 @@ class Trainer:
         check_folder(folder)
         self.folder = folder.resolve()
         self.max_steps = int(max_train_steps if max_train_steps is not None else config["max_train_steps"])
+        # accelerate drops a tracker whose package is missing without a word; a run asked to log must not.
+        if config["report_to"] == "tensorboard" and find_spec("tensorboard") is None and find_spec("tensorboardX") is None:
+            raise RuntimeError("report_to: tensorboard needs the tensorboard package, which is optional: "
+                               "pip install './train[tensorboard]', or set report_to: null to log to the console only")
         self.accelerator = Accelerator(
             mixed_precision=config["mixed_precision"],
             gradient_accumulation_steps=config["gradient_accumulation_steps"],
@@ -116,6 +111,7 @@ class Trainer:
         self.blend = TrainingBlend(guidance, sampling_timesteps(noise_scheduler(self.folder), guidance.steps),
                                    self.scheduler.config.num_train_timesteps)
         self.uncond = empty_prompt_embedding(self.folder)
+        self.validation = ValidationRender(data, config, self.output_dir) if config["validation_steps"] else None
         self.model, self.optimizer = self.accelerator.prepare(self.model, self.optimizer)
         self.vae.to(self.accelerator.device)
         self.step = 0
@@ -226,11 +222,30 @@ class Trainer:
             if accelerator.is_main_process and (self.step % self.config["log_every"] == 0 or self.step == self.max_steps):
                 rate = (time.time() - started) / max(1, len(self.losses))
                 print(f"stage {self.stage} step {self.step}/{self.max_steps} loss {value:.5f} ({rate:.2f} s/step)", flush=True)
+            if self.validation and self.step % self.config["validation_steps"] == 0:
+                self.validate()
             if self.step % self.config["checkpointing_steps"] == 0 or self.step == self.max_steps:
                 self.save()
         accelerator.wait_for_everyone()
         accelerator.end_training()
         return self.losses
+
+    def validate(self) -> Path | None:
+        """Renders the validation clip with the current weights (main process; the others wait). It draws no random
+        numbers from torch, so a run with validation trains exactly as one without."""
+        folder = None
+        if self.accelerator.is_main_process:
+            model = self.accelerator.unwrap_model(self.model)
+            networks = TalkingNetworks(model.denoiser, model.reference, model.audio_proj)
+            result = self.validation.render(self.step, networks, self.folder, self.accelerator.device, self.vae, self.uncond)
+            folder = result["folder"]
+            print(f"validation at step {self.step}: {len(result['frames'])} frames in {result['seconds']:.1f} s -> {folder}",
+                  flush=True)
+            if self.config["report_to"]:
+                self.accelerator.log({"validation_seconds": result["seconds"]}, step=self.step)
+                log_frames(self.accelerator, self.step, result["frames"])
+        self.accelerator.wait_for_everyone()
+        return folder
 
     # ---- checkpoints ----------------------------------------------------------------------------------------
     def save(self) -> Path:

@@ -9,7 +9,9 @@ import torch
 from safetensors.torch import save_file
 
 
-def write_shards(folder: Path, clips: int = 1, frames: int = 12, size: int = 16, seed: int = 0) -> Path:
+def write_shards(folder: Path, clips: int = 1, frames: int = 12, size: int = 16, seed: int = 0, text_width: int = 8,
+                 audio: tuple[int, int] = (2, 32), vae_scale: int = 2) -> Path:
+    """`audio` is the features' (layers, width); the defaults fit the tiny checkpoint."""
     g = torch.Generator().manual_seed(seed)
     (folder / "clips").mkdir(parents=True, exist_ok=True)
     entries = []
@@ -19,9 +21,10 @@ def write_shards(folder: Path, clips: int = 1, frames: int = 12, size: int = 16,
         y, x = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
         video = torch.stack([torch.stack([(128 + 100 * torch.sin((x + 2 * t + c) / 3.0 + number)) for c in range(3)], -1)
                              for t in range(frames)]).clamp(0, 255).to(torch.uint8)
-        latent = size // 2
-        tensors = {"frames": video, "audio_features": torch.randn(frames, 2, 32, generator=g),
-                   "text.coarse": torch.randn(1, 77, 8, generator=g), "text.fine": torch.randn(1, 77, 8, generator=g)}
+        latent = size // vae_scale
+        tensors = {"frames": video, "audio_features": torch.randn(frames, *audio, generator=g),
+                   "text.coarse": torch.randn(1, 77, text_width, generator=g),
+                   "text.fine": torch.randn(1, 77, text_width, generator=g)}
         for level in range(4):
             side = latent >> level
             for region in ("full", "face", "lip"):

@@ -26,6 +26,19 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--checkpoint", type=Path, required=True, help="OUTPUT/checkpoints/checkpoint-N")
     export.add_argument("--out", type=Path, required=True, help="the folder to write: new or empty")
     export.add_argument("--dtype", choices=sorted(DTYPES), default="float32", help="dtype of the written parameters")
+    render = commands.add_parser("render", help="render a clip of `tbd train prepare` shards as tbd render does (on a GPU when there is one)")
+    render.add_argument("--model", type=Path, required=True, help="a talking checkpoint folder")
+    render.add_argument("--data", type=Path, required=True, help="a `tbd train prepare` output folder")
+    render.add_argument("--clip", required=True, help="the clip's key in index.json: its first frame, prompts, speech and masks")
+    render.add_argument("--out", type=Path, required=True, help="a new folder for the PNG frames (and OUT.mp4 when ffmpeg is on PATH)")
+    render.add_argument("--frames", type=int, help="frames to render (default: the clip's, in whole windows)")
+    render.add_argument("--steps", type=int, default=40)
+    render.add_argument("--cfg", type=float, default=3.5, help="classifier-free guidance scale")
+    render.add_argument("--split", type=float, default=0.4, help="fraction of the steps guided by the coarse prompt")
+    render.add_argument("--seed", type=int, default=0)
+    render.add_argument("--window", type=int, default=16)
+    render.add_argument("--motion-frames", type=int, default=2)
+    render.add_argument("--device", help="torch device (default: cuda when available, else cpu)")
     return root
 
 
@@ -37,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     from .train import Trainer, export
 
     try:
+        if arguments.command == "render":
+            from .validation import render_clip
+            print(f"wrote {render_clip(arguments)}")
+            return 0
         if arguments.command == "export":
             out = export(arguments.checkpoint, arguments.out, getattr(torch, DTYPES[arguments.dtype]))
             print(f"wrote {out}")

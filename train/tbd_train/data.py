@@ -43,7 +43,8 @@ class ShardSet:
     """The clips of one split, loaded on first use and kept (a tiny run's clips fit in memory; a real run's
     loader reads a clip per window from the memory-mapped file)."""
 
-    def __init__(self, data: Path, split: str = "train", keep_in_memory: bool = True):
+    def __init__(self, data: Path, split: str | None = "train", keep_in_memory: bool = True):
+        """`split` None takes every clip."""
         data = Path(data)
         index_path = data / "index.json"
         if not index_path.is_file():
@@ -56,9 +57,9 @@ class ShardSet:
             raise ShardError(f"{index_path}: format {index.get('format')!r}, this trainer reads format 1")
         self.size = int(index["size"])
         self.fps = int(index["fps"])
-        self.entries = [c for c in index.get("clips", []) if c.get("split", "train") == split]
+        self.entries = [c for c in index.get("clips", []) if split is None or c.get("split", "train") == split]
         if not self.entries:
-            raise ShardError(f"{index_path}: no clips in the {split!r} split")
+            raise ShardError(f"{index_path}: no clips" + (f" in the {split!r} split" if split else ""))
         for entry in self.entries:
             path = data / entry["file"]
             if not path.is_file():

@@ -33,7 +33,7 @@ def write_frames(frames: torch.Tensor, folder: Path, fps: int) -> Path | None:
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         return None
-    video = folder.with_suffix(".mp4")
+    video = folder.parent / f"{folder.name}.mp4"
     run = subprocess.run([ffmpeg, "-y", "-loglevel", "error", "-framerate", str(fps), "-i", str(folder / "frame-%03d.png"),
                           "-pix_fmt", "yuv420p", str(video)], capture_output=True, text=True)
     if run.returncode != 0:
@@ -100,6 +100,30 @@ class ValidationRender:
         if video is None:
             lines.append("No MP4: ffmpeg is not on PATH (the PNG frames are the render).")
         (out / "score.txt").write_text("\n".join(lines) + "\n")
+
+
+def render_clip(arguments) -> Path:
+    """`python -m tbd_train render`: one clip of the shards, from its first frame, prompts, speech and masks."""
+    out = Path(arguments.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ValueError(f"{out} exists and is not empty: choose a new folder")
+    if (out.parent / f"{out.name}.mp4").exists():
+        raise ValueError(f"{out.parent / f'{out.name}.mp4'} exists: choose a new folder name")
+    shards = ShardSet(arguments.data, None)
+    numbers = [n for n, entry in enumerate(shards.entries) if entry.get("key") == arguments.clip]
+    if not numbers:
+        raise ShardError(f"{arguments.data}/index.json has no clip {arguments.clip!r}")
+    clip = shards.clip(numbers[0])
+    settings = RenderSettings(steps=arguments.steps, guidance_scale=arguments.cfg, splits=[arguments.split],
+                              window=arguments.window, motion_frames=arguments.motion_frames, seed=arguments.seed)
+    frames = min(arguments.frames or clip.frames, clip.frames) // settings.window * settings.window
+    if frames < 1:
+        raise ShardError(f"{clip.path}: {clip.frames} frames, fewer than one window of {settings.window}")
+    rendered = TalkingPipeline(arguments.model, arguments.device).render(
+        [clip.tensors["text.coarse"], clip.tensors["text.fine"]], clip.tensors["frames"][0], frames,
+        clip.tensors["audio_features"], masks_of(clip) or None, settings)
+    write_frames(rendered.frames, out, shards.fps)
+    return out
 
 
 def log_frames(accelerator, step: int, frames: torch.Tensor) -> None:

@@ -16,6 +16,7 @@ from safetensors.torch import load_file
 
 from helpers import MASKED
 from shards import write_shards
+from tbd_train.__main__ import main
 from tbd_train.config import load_config
 from tbd_train.pipeline import RenderSettings, TalkingPipeline
 from tbd_train.train import export, latest_checkpoint
@@ -74,6 +75,27 @@ class ValidationTests(unittest.TestCase):
         config.write_text("validation_steps: 0\n")
         with self.assertRaisesRegex(ValueError, "validation_steps 0"):
             load_config(config)
+
+    def test_the_render_command_renders_a_clip_of_the_shards(self):
+        arguments = ["render", "--model", str(MASKED), "--data", str(self.data), "--clip", "clip0", "--out",
+                     str(self.root / "rendered"), "--frames", "6", "--steps", "3", "--window", "4", "--seed", "2",
+                     "--device", "cpu"]
+        with contextlib.redirect_stdout(io.StringIO()):
+            self.assertEqual(main(arguments), 0)
+        rendered = frames_in(self.root / "rendered")
+        # Whole windows only (the shard's speech covers its own frames): 6 frames in windows of 4 render 4.
+        self.assertEqual(tuple(rendered.shape), (4, 16, 16, 3))
+        tensors = load_file(str(self.data / "clips" / "clip0.safetensors"))
+        masks = [tuple(tensors[f"mask.{r}.{level}"] for r in ("full", "face", "lip")) for level in range(4)]
+        expected = TalkingPipeline(MASKED, "cpu").render(
+            [tensors["text.coarse"], tensors["text.fine"]], tensors["frames"][0], 4, tensors["audio_features"], masks,
+            RenderSettings(steps=3, window=4, seed=2))
+        self.assertTrue(torch.equal(rendered, expected.frames))
+        other = ["--clip", "nope", "--out", str(self.root / "other")]
+        for wrong, words in ((arguments[:5] + other + arguments[9:], "no clip 'nope'"), (arguments, "exists and is not empty")):
+            with contextlib.redirect_stderr(io.StringIO()) as errors:
+                self.assertEqual(main(wrong), 1)
+            self.assertIn(words, errors.getvalue())
 
     @unittest.skipIf(find_spec("tensorboard") or find_spec("tensorboardX"), "tensorboard is installed")
     def test_tensorboard_without_the_package_fails_clearly(self):

@@ -13,11 +13,12 @@ public enum MetricBarChart {
         let panelWidth = max(rows.count * (barWidth + barGap) - barGap, names.map(ChartCanvas.textWidth).max() ?? 0)
         let legendRows = rows.count
         let width = max(2 * margin + metrics.count * (panelWidth + panelGap) - panelGap, ChartCanvas.textWidth(title) + 2 * margin, 320)
-        let legendTop = titleHeight + plotHeight + 3 * ChartCanvas.lineHeight + 8
+        // Bars stand on the baseline; under it the metric's name and its largest value, then the legend.
+        let baseline = titleHeight + plotHeight + ChartCanvas.lineHeight + 4
+        let legendTop = baseline + 2 * ChartCanvas.lineHeight + 20
         let height = legendTop + legendRows * (ChartCanvas.lineHeight + 6) + margin
         var canvas = ChartCanvas(width: width, height: height)
         canvas.text(title, x: margin, y: 10)
-        let baseline = titleHeight + plotHeight + ChartCanvas.lineHeight + 4
         for (column, metric) in metrics.enumerated() {
             let left = margin + column * (panelWidth + panelGap)
             canvas.fill(left - 2, baseline, left + panelWidth + 1, baseline, ChartCanvas.ink)

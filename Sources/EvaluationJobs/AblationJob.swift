@@ -90,8 +90,9 @@ public struct AblationJob {
         var planned: [(unit: Unit, row: AblationTable.Row, pair: PromptPair, source: String)] = []
         for unit in units {
             let subject = unit.detail.annotation.subject
-            guard FileManager.default.fileExists(atPath: subject.sourcePath) else {
-                throw EvaluationError("unit \(unit.key): its clip \(subject.sourcePath) is gone")
+            // The ground truth is checked before anything is rendered: a still portrait or a missing clip has no frames to compare with.
+            do { _ = try ClipFrames(path: subject.sourcePath) } catch let error as EvaluationError {
+                throw EvaluationError("unit \(unit.key) has no ground-truth clip: \(error.description)")
             }
             for mode in AnnotationMode.allCases {
                 let (coarse, fine, source) = try prompts(for: unit, mode: mode, pipeline: pipeline)

@@ -43,6 +43,8 @@ extension EvalCommand {
         var frames = 16
         @Option(name: .long, help: "Frames per second.")
         var fps = 25
+        @Option(name: .long, help: "Talking head: frames the denoiser sees at once.")
+        var window = WindowPlan.defaultWindow
         @Option(name: .long, help: "Frame width and height in pixels (default: the checkpoint's).")
         var size: Int?
         @Option(name: .long, help: "Frame the reference: face (a talking head's default) or none.")
@@ -66,6 +68,7 @@ extension EvalCommand {
             render.guidanceScale = cfg
             render.frames = frames
             render.fps = fps
+            render.window = window
             render.size = size
             render.crop = crop
             var settings = AblationJob.Settings(render: render, metrics: chosen)

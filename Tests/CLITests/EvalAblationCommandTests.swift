@@ -5,7 +5,7 @@ import Store
 import TestSupport
 import XCTest
 
-/// `tbd eval ablation` on one batch unit with a tiny random talking checkpoint (2 steps, 4 frames): six renders,
+/// `tbd eval ablation` on one batch unit with a tiny random talking checkpoint (2 steps, one window of 4 frames at 64x64): six renders,
 /// Table 2's layout, the chart, and a rerun that continues from what a killed run left.
 final class EvalAblationCommandTests: XCTestCase {
     private var folder: URL!
@@ -34,7 +34,7 @@ final class EvalAblationCommandTests: XCTestCase {
 
         let out = folder.appendingPathComponent("ablation")
         let arguments = ["eval", "ablation", "--db", database, "--units", "mead/M003/happy/2", "--model", model, "--out", out.path,
-                         "--steps", "2", "--frames", "4", "--crop", "none", "--size", "64", "--json"]
+                         "--steps", "2", "--frames", "4", "--window", "4", "--crop", "none", "--size", "64", "--json"]
         let first = try tbd(arguments)
         XCTAssertEqual(first.status, 0, first.stderr)
         let json = try XCTUnwrap(first.jsonObject, first.stdout)
@@ -71,10 +71,11 @@ final class EvalAblationCommandTests: XCTestCase {
         XCTAssertEqual((written["summaries"] as? [[String: Any]])?.count, 6)
 
         // Three metrics of six rows: panels of 6 x 22 + 5 x 6 = 162 pixels (wider than "PSNR (HIGHER)"), 36 apart,
-        // 24 of margin each side; 34 + 200 + 3 x 10 + 8 of title, plot and labels, six legend rows of 16, 24 below.
+        // 24 of margin each side; 34 + 200 + 14 of title, plot and baseline, two label lines and 20 under it, six
+        // legend rows of 16, 24 below.
         let chart = try FrameReader.readFrame(path: out.appendingPathComponent("table2.png").path)
         XCTAssertEqual(chart.width, 2 * 24 + 3 * 162 + 2 * 36)
-        XCTAssertEqual(chart.height, 34 + 200 + 30 + 8 + 6 * 16 + 24)
+        XCTAssertEqual(chart.height, 34 + 200 + 14 + 2 * 10 + 20 + 6 * 16 + 24)
 
         // A killed run: one clip and its manifest gone, two scores not kept. The rerun renders one clip and
         // scores three (the new clip and the two lost), reading the other three back.

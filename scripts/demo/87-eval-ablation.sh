@@ -6,7 +6,7 @@ set -euo pipefail
 db="${TBD_DB:-data/tbd.sqlite}"
 model=data/out/tiny-random-talking
 [ -f "$model/model_index.json" ] || "$TBD" model init-random --config talking-tiny --out "$model" >/dev/null
-run=(--db "$db" --sample 2 --model "$model" --out data/out/ablation --steps 3)
+run=(--db "$db" --sample 2 --model "$model" --out data/out/ablation --steps 2 --metrics psnr,ssim)
 echo "\$ tbd eval ablation ${run[*]}"
 "$TBD" eval ablation "${run[@]}" 2> >(grep -v '^render \[' >&2)
 echo "\$ (again: every clip and score is kept)"

@@ -115,6 +115,8 @@ public struct AblationJob {
         var (evaluated, cached) = (0, 0)
         var pace = EvaluationPace()
         for (index, (item, outcome)) in zip(planned, outcomes).enumerated() {
+            // Scores already kept stay kept; the next run reads them back.
+            if shouldStop() { throw RenderJobError.interrupted(name: "scoring") }
             let start = Date()
             let truth = item.unit.detail.annotation.subject.sourcePath
             let scored = try scoring.score(generated: outcome.result.videoPath, groundTruth: truth)

@@ -7,6 +7,7 @@ import Foundation
 import MediaIO
 import Renderer
 import RenderingJobs
+import SafeText
 
 extension EvalCommand {
     struct Ablation: ParsableCommand {
@@ -85,7 +86,7 @@ extension EvalCommand {
                 table = try job.run(shouldStop: { cancellation.isSet }) { event in
                     switch event {
                     case .prompts(let unit, let mode, let source):
-                        FileHandle.standardError.write(Data("\(unit) \(mode.rawValue): prompts from \(source)\n".utf8))
+                        FileHandle.standardError.write(Data(TerminalText.sanitize("\(unit) \(mode.rawValue): prompts from \(source)").utf8 + Data("\n".utf8)))
                     case .render(.started(let index, let count, let name)):
                         // The rows share one clip length, so the clips done so far give the pace of the rest.
                         let elapsed = Date().timeIntervalSince(started)
@@ -114,7 +115,8 @@ extension EvalCommand {
             try OutputFile.write(try ProjectJSON.encoder(pretty: true).encode(table), to: outFolder.appendingPathComponent("table2.json").path)
             try OutputFile.write(try ImageEncoding.png(table.chart()), to: outFolder.appendingPathComponent("table2.png").path)
             if output.json { return try printJSON(table) }
-            print(AblationTableMarkdown.render(table), terminator: "")
+            // The prompts are model output: shown inert.
+            print(TerminalText.sanitize(AblationTableMarkdown.render(table), keepNewlines: true), terminator: "")
             print("table2.md: \(markdown)")
         }
     }

@@ -3,6 +3,7 @@ import Evaluation
 import FileAccess
 import Foundation
 import MediaIO
+import SafeText
 
 extension EvalCommand {
     struct Compare: ParsableCommand {
@@ -28,9 +29,10 @@ extension EvalCommand {
             if let out { try OutputFile.write(try ImageEncoding.png(comparison.chart()), to: out) }
             if output.json { return try printJSON(comparison) }
             print("A: \(a)\nB: \(b)")
-            comparison.lines.forEach { print($0) }
-            if !comparison.onlyInA.isEmpty { print("only in A: \(comparison.onlyInA.joined(separator: ", "))") }
-            if !comparison.onlyInB.isEmpty { print("only in B: \(comparison.onlyInB.joined(separator: ", "))") }
+            // Group labels come from the files: shown inert.
+            comparison.lines.forEach { print(TerminalText.sanitize($0)) }
+            if !comparison.onlyInA.isEmpty { print(TerminalText.sanitize("only in A: \(comparison.onlyInA.joined(separator: ", "))")) }
+            if !comparison.onlyInB.isEmpty { print(TerminalText.sanitize("only in B: \(comparison.onlyInB.joined(separator: ", "))")) }
             if let out { print("plot: \(out)") }
         }
     }

@@ -3,6 +3,7 @@ import Evaluation
 import EvaluationJobs
 import FileAccess
 import Foundation
+import SafeText
 import Store
 
 extension EvalCommand {
@@ -37,7 +38,8 @@ extension EvalCommand {
             let table = try job.run { EvalProgressLine.show($0) }
             if let report { try OutputFile.write(Data(RenderTableMarkdown.render(table).utf8), to: report) }
             if output.json { return try printJSON(table) }
-            print(RenderTableMarkdown.render(table), terminator: "")
+            // Labels, reasons and paths come from the store: shown inert.
+            print(TerminalText.sanitize(RenderTableMarkdown.render(table), keepNewlines: true), terminator: "")
             if let report { print("report: \(report)") }
         }
     }

@@ -70,8 +70,9 @@ public struct RenderEvaluationJob {
                 continue
             }
             let links = try store.clipLinks(annotationID: render.annotationID)
-            guard let truth = Self.groundTruth(of: render, among: links.map(\.clipPath)) else {
-                skip("rendered from a reference and speech that are none of unit \(unit)'s \(links.count) clips")
+            let annotation = try store.show(id: render.annotationID).annotation
+            guard let truth = Self.groundTruth(of: render, among: links.map(\.clipPath), annotated: annotation.subject.sourcePath) else {
+                skip("unit \(unit) has no clip linked to compare with")
                 continue
             }
             guard FileManager.default.fileExists(atPath: outputs.video) else {
@@ -82,7 +83,6 @@ public struct RenderEvaluationJob {
                 skip("the ground-truth clip \(truth) is gone")
                 continue
             }
-            let annotation = try store.show(id: render.annotationID).annotation
             work.append(Work(
                 render: render, video: outputs.video, groundTruth: truth, dataset: String(unit.prefix { $0 != "/" }),
                 emotion: annotation.emotion, level: annotation.level.rawValue))
@@ -91,15 +91,16 @@ public struct RenderEvaluationJob {
     }
 
     /// The clip of the unit the render was drawn from: the one its reference frame came from, else the one whose
-    /// speech drove it (a MEAD clip's ACTOR/audio/EMOTION/LEVEL/NNN.m4a, or the clip's own sound track).
-    static func groundTruth(of render: RenderRecord, among clips: [String]) -> String? {
-        guard let manifest = try? ProjectJSON.decode(RenderManifest.self, from: render.parametersJSON) else { return nil }
+    /// speech drove it (a MEAD clip's ACTOR/audio/EMOTION/LEVEL/NNN.m4a, or the clip's own sound track), else (an
+    /// image checkpoint's render, drawn from neither) the clip the annotation describes, when it is linked.
+    static func groundTruth(of render: RenderRecord, among clips: [String], annotated: String) -> String? {
         let standard = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
-        if let reference = manifest.reference.map(standard), let clip = clips.first(where: { standard($0) == reference }) { return clip }
-        guard let audio = manifest.audio.map(standard) else { return nil }
-        return clips.first { clip in
+        let manifest = try? ProjectJSON.decode(RenderManifest.self, from: render.parametersJSON)
+        if let reference = manifest?.reference.map(standard), let clip = clips.first(where: { standard($0) == reference }) { return clip }
+        if let audio = manifest?.audio.map(standard), let clip = clips.first(where: { clip in
             standard(clip) == audio || (try? MEADPath(parsing: clip))?.speech.path.map(standard) == audio
-        }
+        }) { return clip }
+        return clips.first { standard($0) == standard(annotated) }
     }
 
     /// A model's row in the table: its folder's name and the first digits of its content fingerprint.

@@ -28,15 +28,16 @@ final class EvalRendersCommandTests: XCTestCase {
     }
 
     /// What `RenderJob` records as a render's parameters, with the reference it was drawn from.
-    private func parameters(reference: String, seed: Int) -> String {
+    /// A null reference: an image checkpoint's render, drawn from neither the unit's frame nor its speech.
+    private func parameters(reference: String?, seed: Int) -> String {
         """
         {"annotation_id":1,"revision":1,"coarse_prompt":"c","fine_prompt":"f","model":"/models/tiny","steps":2,"split":0.4,\
         "blend":"paper","alpha_max":1,"alpha_min":0.5,"sampler":"ddim","cfg":3.5,"seed":\(seed),"frames":3,"fps":25,"size":16,\
-        "reference":"\(reference)","strength":0.6}
+        "reference":\(reference.map { "\"\($0)\"" } ?? "null"),"strength":0.6}
         """
     }
 
-    private func recordRender(_ store: ProjectStore, annotation: Int64, reference: String, video: String, seed: Int = 0) throws -> Int64 {
+    private func recordRender(_ store: ProjectStore, annotation: Int64, reference: String?, video: String, seed: Int = 0) throws -> Int64 {
         let id = try store.startRender(
             NewRender(annotationID: annotation, revision: 1, parametersJSON: parameters(reference: reference, seed: seed), seed: Int64(seed),
                       modelPath: "/models/tiny", modelHash: "0123456789abcdef"), isAbandoned: false)
@@ -67,7 +68,8 @@ final class EvalRendersCommandTests: XCTestCase {
 
         try recordRender(store, annotation: happyID, reference: happy, video: try clip("out/happy", grey: 110))
         try recordRender(store, annotation: sadID, reference: sad, video: try clip("out/sad", grey: 120))
-        try recordRender(store, annotation: hdtfID, reference: hdtf, video: try clip("out/hdtf", grey: 104))
+        // No reference and no speech: compared with the clip the annotation describes.
+        try recordRender(store, annotation: hdtfID, reference: nil, video: try clip("out/hdtf", grey: 104))
         let noUnit = try recordRender(store, annotation: loose, reference: happy, video: try clip("out/loose", grey: 110))
         let gone = try recordRender(store, annotation: happyID, reference: happy, video: folder.appendingPathComponent("out/gone").path, seed: 1)
         let failed = try store.startRender(

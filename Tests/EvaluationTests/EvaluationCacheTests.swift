@@ -1,4 +1,4 @@
-import Evaluation
+@testable import Evaluation
 import Foundation
 import MediaIO
 import TemporaryFolders
@@ -40,6 +40,40 @@ final class EvaluationCacheTests: XCTestCase {
 
         try Data("{\"version\": \"clip-evaluation-1\", \"metric_names\": [".utf8).write(to: cache.folder.appendingPathComponent(key + ".json"))
         XCTAssertNil(cache.load(key: key, generated: generated.path, reference: truth.path), "a damaged entry is scored again")
+    }
+
+    /// FID's Inception features come back exactly, so a group's pooled FID from cached clips is the one computed
+    /// from the clips themselves.
+    func testInceptionFeaturesAreKeptAndPooledFIDIsUnchanged() throws {
+        let folder = try makeTemporaryFolder("tbd-eval-cache-fid")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cache = EvaluationCache(folder: folder)
+        var clips: [ClipEvaluation] = []
+        for index in 0..<2 {
+            // Eight frames of three features each: enough rows for a full-rank covariance over both clips.
+            let generated = (0..<8).map { row in (0..<3).map { Float(sin(Double(row * 3 + $0 + index * 29))) } }
+            let reference = (0..<8).map { row in (0..<3).map { Float(cos(Double(row * 5 + $0 + index * 31))) * 0.8 } }
+            clips.append(ClipEvaluation(
+                metrics: MetricValues([(.psnr, 20 + Double(index)), (.fid, 1.5)]), frames: 8, generatedFrames: 8, referenceFrames: 8,
+                generated: "g\(index)", reference: "r\(index)", referenceResizedFrom: nil, size: "8x8", fidFeatures: (generated, reference)))
+            try cache.save(clips[index], key: "k\(index)")
+        }
+        let loaded = try (0..<2).map { try XCTUnwrap(cache.load(key: "k\($0)", generated: "g\($0)", reference: "r\($0)")) }
+        XCTAssertEqual(loaded.map(\.fidFeatures?.generated), clips.map(\.fidFeatures?.generated))
+        XCTAssertEqual(loaded.map(\.fidFeatures?.reference), clips.map(\.fidFeatures?.reference))
+        let fromClips = try MetricSummary.summarize(label: "clips", clips: clips, metrics: [.psnr, .fid])
+        let fromCache = try MetricSummary.summarize(label: "cache", clips: loaded, metrics: [.psnr, .fid])
+        XCTAssertEqual(fromCache.means, fromClips.means)
+        XCTAssertEqual(fromClips.means[.psnr], 20.5)
+        XCTAssertNotEqual(fromClips.means[.fid], 1.5, "the group's own FID, not a mean of the clips'")
+        XCTAssertNil(fromClips.intervals[.fid])
+
+        // One clip's features alone cannot give a pooled FID over a single frame: the group says why, it does not fail.
+        let single = ClipEvaluation(metrics: MetricValues([(.fid, 0)]), frames: 1, generatedFrames: 1, referenceFrames: 1, generated: "g",
+                                    reference: "r", referenceResizedFrom: nil, size: "8x8", fidFeatures: ([[1, 2, 3]], [[3, 2, 1]]))
+        let lonely = try MetricSummary.summarize(label: "one", clips: [single], metrics: [.fid])
+        XCTAssertNil(lonely.means[.fid])
+        XCTAssertNotNil(lonely.missing[.fid])
     }
 
     func testTableCellsSayNotAvailableWithOneNotePerReason() throws {

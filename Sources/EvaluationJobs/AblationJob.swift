@@ -68,9 +68,13 @@ public struct AblationJob {
         if let asked = settings.units {
             let unknown = asked.filter { done[$0] == nil }
             guard unknown.isEmpty else {
-                throw EvaluationError("no finished batch unit \(unknown.joined(separator: ", ")) in the store (units are keys such as mead/M003/happy/1: `tbd review list --json` shows each annotation's unit)")
+                let known = done.keys.sorted()
+                let some = known.prefix(5).joined(separator: ", ") + (known.count > 5 ? " and \(known.count - 5) more" : "")
+                throw EvaluationError("no finished batch unit \(unknown.joined(separator: ", ")) in the store; its units are "
+                                      + (known.isEmpty ? "none (run `tbd batch` first)" : some))
             }
-            keys = asked
+            var seen = Set<String>()
+            keys = asked.filter { seen.insert($0).inserted }
         } else {
             let all = done.keys.sorted()
             let count = min(settings.sample ?? 1, all.count)

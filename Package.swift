@@ -86,7 +86,7 @@ let package = Package(
             name: "Renderer", dependencies: ["Tensors", "MediaIO", "CLIPTokenization", "ContentHashing", "FileAccess"]),
         .target(name: "FaceAnalysis", dependencies: ["Tensors", "MediaIO"]),
         // Level 2: evaluation (metrics and their networks) beside the review queue, batch annotation and rendering jobs.
-        .target(name: "Evaluation", dependencies: ["Tensors", "MediaIO"]),
+        .target(name: "Evaluation", dependencies: ["Tensors", "MediaIO", "ContentHashing", "FileAccess"]),
         .target(
             name: "TrainingData",
             dependencies: ["FaceAnalysis", "Renderer", "Store", "Tensors", "MediaIO", "AnnotationRecord", "ContentHashing", "FileAccess", "DatasetLayout"]),
@@ -103,13 +103,16 @@ let package = Package(
             name: "RenderingJobs",
             dependencies: ["Renderer", "Tensors", "Store", "AnnotationRecord", "MediaIO", "ContentHashing", "FileAccess", "DatasetLayout", "FaceAnalysis"]),
 
-        // Level 3: the command line.
+        // Level 3: evaluation jobs over the store and the renderer (the paper's Tables 1 and 2), and the command line.
+        .target(
+            name: "EvaluationJobs",
+            dependencies: ["Evaluation", "RenderingJobs", "Renderer", "Store", "CoTFA", "FACSKnowledge", "AnnotationRecord", "DatasetLayout"]),
         .executableTarget(
             name: "tbd",
             dependencies: [
                 "FACSKnowledge", "AnnotationRecord", "CLIPTokenization", "CoTFA", "Store", "ReviewQueue", "Renderer",
                 "RenderingJobs", "Tensors", "MediaIO", "BatchAnnotation", "SafeText", "FileAccess", "DatasetLayout", "FaceAnalysis", "TrainingData",
-                "Evaluation",
+                "Evaluation", "EvaluationJobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -9,6 +9,11 @@ public struct BootstrapInterval: Sendable, Equatable, Encodable {
     public static let seed: UInt64 = 0
     public static let level = 0.95
 
+    /// An interval read back from a report.
+    public init(lower: Double, upper: Double) {
+        (self.lower, self.upper) = (lower, upper)
+    }
+
     /// Nil for no values, or when a value is not finite (the mean is then infinite, and so is any resample).
     public init?(values: [Double]) {
         guard !values.isEmpty, values.allSatisfy(\.isFinite) else { return nil }

@@ -1,3 +1,4 @@
+import ContentHashing
 import Foundation
 import MediaIO
 
@@ -55,5 +56,21 @@ public struct ClipFrames: Sendable {
             return true
         }
         return frames
+    }
+
+    /// SHA-256 of what the clip holds: the video file's bytes, or for a folder each frame's name and bytes in order,
+    /// so the same frames under another path hash the same and a changed frame does not.
+    public func contentHash() throws -> String {
+        do {
+            guard let frameFiles else { return try SHA256Digest.hex(ofFileAt: URL(fileURLWithPath: path)) }
+            var digest = SHA256Digest()
+            for file in frameFiles {
+                digest.update((file as NSString).lastPathComponent + "\n")
+                digest.update(try SHA256Digest.hex(ofFileAt: URL(fileURLWithPath: file)) + "\n")
+            }
+            return digest.finishHex()
+        } catch {
+            throw EvaluationError("\(path): cannot be read (\(error.localizedDescription))")
+        }
     }
 }

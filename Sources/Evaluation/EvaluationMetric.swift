@@ -32,4 +32,20 @@ public enum EvaluationMetric: String, CaseIterable, Sendable, Codable {
         guard !metrics.isEmpty else { throw EvaluationError("no metric asked for; the metrics are \(available.map(\.rawValue).joined(separator: ", "))") }
         return metrics
     }
+
+    /// Higher is better for PSNR, SSIM, CPBD and SyncNet confidence; lower for the distances.
+    public var higherIsBetter: Bool { [.psnr, .ssim, .cpbd, .syncnet].contains(self) }
+
+    /// The header the paper's tables give the metric, with the direction that is better.
+    public var columnTitle: String {
+        let name = ["psnr": "PSNR", "ssim": "SSIM", "cpbd": "CPBD", "fid": "FID", "fvd": "FVD", "lpips": "LPIPS", "syncnet": "Sync-C"][rawValue]!
+        return name + (higherIsBetter ? " ↑" : " ↓")
+    }
+
+    /// Why a report has no value of this metric when it was not among ASKED: not computed by this build, or not asked.
+    public func absenceReason(asked: [EvaluationMetric]) -> String {
+        if !Self.available.contains(self) { return "\(rawValue): not computed by this build yet" }
+        if needsNetwork { return "\(rawValue): not asked for (--metrics \(rawValue), with the converted weights: --weights)" }
+        return "\(rawValue): not asked for (--metrics \(rawValue))"
+    }
 }

@@ -52,20 +52,9 @@ public struct SetEvaluation: Sendable, Encodable {
             Clip(name: pair.name, evaluation: try VideoEvaluation.evaluate(generated: pair.generated, reference: pair.reference,
                                                                            metrics: metrics, networks: networks))
         }
-        var means: [(metric: EvaluationMetric, value: Double)] = []
-        var intervals: [EvaluationMetric: BootstrapInterval] = [:]
-        for metric in metrics {
-            if metric == .fid {
-                let features = clips.compactMap(\.evaluation.fidFeatures)
-                means.append((metric, try FrechetDistance.compute(features.flatMap(\.generated), features.flatMap(\.reference))))
-                continue
-            }
-            let values = clips.map { $0.evaluation.metrics[metric] ?? .nan }
-            means.append((metric, values.reduce(0, +) / Double(values.count)))
-            intervals[metric] = BootstrapInterval(values: values)
-        }
+        let summary = try MetricSummary.summarize(label: generated, clips: clips.map(\.evaluation), metrics: metrics, strictFID: true)
         return SetEvaluation(
-            generated: generated, reference: reference, metrics: metrics, clips: clips, means: MetricValues(means), intervals: intervals)
+            generated: generated, reference: reference, metrics: metrics, clips: clips, means: summary.means, intervals: summary.intervals)
     }
 
     /// The clips in FOLDER by name: video files (name without extension) and sub-folders.

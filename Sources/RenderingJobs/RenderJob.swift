@@ -57,6 +57,8 @@ public struct RenderJob {
             }
         case .prompts(let coarse, let fine):
             found = [PromptPair(annotationID: 0, revision: 1, coarsePrompt: coarse, finePrompt: fine)]
+        case .pairs(let given):
+            found = given
         }
         if let emotion = settings.emotion { found = found.filter { $0.emotion?.lowercased() == emotion.lowercased() } }
         if let limit = settings.limit { found = Array(found.prefix(limit)) }

@@ -11,7 +11,7 @@ struct EvalCommand: ParsableCommand {
             PSNR and SSIM equal scikit-image's, CPBD the cpbd package's (docs/evaluation.md). A clip is a video file \
             or a folder of PNG frames, taken in the order of their names.
             """,
-        subcommands: [Video.self, ClipSet.self])
+        subcommands: [Video.self, ClipSet.self, Renders.self, Ablation.self, Compare.self])
 }
 
 /// `--metrics` read once for both subcommands: the list rule, then the metric names.

@@ -1,8 +1,8 @@
 /// A 3x5 pixel font of capitals, digits and a few signs, drawn at an integer scale: enough for a chart's title,
 /// axis labels and legend without a font library. Unknown characters draw as blanks.
-enum PixelFont {
-    static let glyphWidth = 3
-    static let glyphHeight = 5
+package enum PixelFont {
+    package static let glyphWidth = 3
+    package static let glyphHeight = 5
 
     /// Each glyph's five rows, top first, as three-bit masks (left pixel is 0b100).
     private static let glyphs: [Character: [UInt8]] = [
@@ -19,12 +19,12 @@ enum PixelFont {
     ]
 
     /// The width in pixels of `text` at `scale` (one blank column between glyphs).
-    static func width(of text: String, scale: Int) -> Int {
+    package static func width(of text: String, scale: Int) -> Int {
         max(0, text.count * (glyphWidth + 1) * scale - scale)
     }
 
     /// Calls `plot(x, y)` for every lit pixel of `text` with its top-left corner at (`x`, `y`).
-    static func draw(_ text: String, x: Int, y: Int, scale: Int, plot: (Int, Int) -> Void) {
+    package static func draw(_ text: String, x: Int, y: Int, scale: Int, plot: (Int, Int) -> Void) {
         for (index, character) in text.uppercased().enumerated() {
             let rows = glyphs[character] ?? glyphs[" "]!
             let left = x + index * (glyphWidth + 1) * scale

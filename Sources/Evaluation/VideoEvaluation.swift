@@ -9,13 +9,19 @@ public enum VideoEvaluation {
     /// LPIPS is averaged over the paired frames like PSNR; FID compares the Inception features of the clip's
     /// paired generated frames with those of its ground-truth frames (a clip's own FID: with fewer frames than the
     /// 2,048 feature dimensions the covariances are rank-deficient, so it is noisy; `eval set` pools all clips).
+    /// FVD does the same with the I3D features of the paired frames' consecutive 16-frame windows (`FVDFeatures`):
+    /// frames after the last whole window are left out, and a clip needs two windows (32 paired frames), as a
+    /// covariance needs two samples.
     public static func evaluate(generated: ClipFrames, reference: ClipFrames?, metrics: [EvaluationMetric],
                                 networks: EvaluationNetworks = .none) throws -> ClipEvaluation {
         let compared = metrics.filter(\.needsReference)
         if metrics.contains(.lpips), networks.lpips == nil { throw EvaluationError("lpips needs its networks loaded (EvaluationNetworks)") }
         if metrics.contains(.fid), networks.fid == nil { throw EvaluationError("fid needs its network loaded (EvaluationNetworks)") }
+        if metrics.contains(.fvd), networks.fvd == nil { throw EvaluationError("fvd needs its network loaded (EvaluationNetworks)") }
         var fidFrames: (generated: [RGBImage], reference: [RGBImage]) = ([], [])
         var fidFeatures: (generated: [[Float]], reference: [[Float]]) = ([], [])
+        var fvdFrames: (generated: [RGBImage], reference: [RGBImage]) = ([], [])
+        var fvdFeatures: (generated: [[Float]], reference: [[Float]]) = ([], [])
         if reference == nil, let first = compared.first {
             throw EvaluationError("\(first.rawValue) compares with the ground truth: give the reference clip (cpbd alone needs none)")
         }
@@ -50,6 +56,16 @@ public enum VideoEvaluation {
                         fidFrames = ([], [])
                     }
                 }
+                if let fvd = networks.fvd, compared.contains(.fvd) {
+                    fvdFrames.generated.append(frame)
+                    fvdFrames.reference.append(truth)
+                    // A window's features as soon as its 16 frames are in: a long clip holds one window at a time.
+                    if fvdFrames.generated.count == FVDFeatures.windowFrames {
+                        fvdFeatures.generated += try fvd.features(ofWindows: fvdFrames.generated)
+                        fvdFeatures.reference += try fvd.features(ofWindows: fvdFrames.reference)
+                        fvdFrames = ([], [])
+                    }
+                }
             } catch let error as EvaluationError {
                 throw EvaluationError("\(generated.path), frame \(index): \(error.description)")
             }
@@ -69,6 +85,11 @@ public enum VideoEvaluation {
                 do { values.append((metric, try FrechetDistance.compute(fidFeatures.generated, fidFeatures.reference))) } catch {
                     throw EvaluationError("\(generated.path): fid: \(error)")
                 }
+            } else if metric == .fvd {
+                guard fvdFeatures.generated.count >= 2 else {
+                    throw EvaluationError("\(generated.path): fvd needs two 16-frame windows (32 paired frames), the clip pairs \(paired)")
+                }
+                values.append((metric, try FrechetDistance.compute(fvdFeatures.generated, fvdFeatures.reference)))
             } else {
                 values.append((metric, (sums[metric] ?? 0) / Double(metric == .cpbd ? generatedCount : paired)))
             }
@@ -76,6 +97,7 @@ public enum VideoEvaluation {
         return ClipEvaluation(
             metrics: MetricValues(values), frames: paired, generatedFrames: generatedCount,
             referenceFrames: reference == nil ? nil : referenceFrames.count, generated: generated.path, reference: reference?.path,
-            referenceResizedFrom: resizedFrom, size: size, fidFeatures: metrics.contains(.fid) ? fidFeatures : nil)
+            referenceResizedFrom: resizedFrom, size: size, fidFeatures: metrics.contains(.fid) ? fidFeatures : nil,
+            fvdFeatures: metrics.contains(.fvd) ? fvdFeatures : nil)
     }
 }

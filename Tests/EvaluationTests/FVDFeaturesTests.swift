@@ -9,12 +9,17 @@ import XCTest
 /// piergiaj/pytorch-i3d's InceptionI3d on seeded random weights in its state-dict file format, converted by
 /// scripts/convert-eval-weights.py --i3d, with StyleGAN-V's FVD around it (scripts/make-i3d-fixtures.py).
 final class FVDFeaturesTests: XCTestCase {
-    /// The network on the fixture's weights, built once for the class (about 12 million generated values).
+    /// The network on the fixture's weights, built once for the class (about 12 million generated values), and
+    /// loaded as `tbd` loads it: written to i3d.safetensors in a weights folder, read by `FVDFeatures(weights:)`,
+    /// which refuses a file with tensors the network does not read.
     private static let built: Result<(FVDFeatures, String), Error> = Result {
         let record = try Fixture.json(networkFixtures + "i3d.json")
         let weights = SeededUniformWeights(seed: UInt64(record["seed"] as! Int))
-        let features = FVDFeatures(network: try InceptionI3D(WeightReader(source: weights)))
-        return (features, weights.digest)
+        _ = try InceptionI3D(WeightReader(source: weights))
+        let folder = try makeTemporaryFolder("tbd-eval-i3d-weights")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try SafeTensorsWriter.write(tensors: weights.read, to: folder.appendingPathComponent(EvaluationWeights.File.i3d.name))
+        return (try FVDFeatures(weights: EvaluationWeights(folder: folder)), weights.digest)
     }
 
     func testTheGeneratedWeightsAreWhatTheConverterWrote() throws {

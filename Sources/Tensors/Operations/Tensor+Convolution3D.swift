@@ -1,3 +1,4 @@
+import COpenBLAS
 import Foundation
 
 extension Tensor {
@@ -140,8 +141,7 @@ extension Tensor {
                 let source = input.baseAddress!, target = output.baseAddress!
                 concurrentChunks(count: targets.count, minimumChunk: max(1, 65_536 / max(1, entry))) { range in
                     for position in range {
-                        let from = source + position * entry, to = target + targets[position] * entry
-                        for index in 0..<entry { to[index] += from[index] }
+                        cblas_saxpy(Int32(entry), 1, source + position * entry, 1, target + targets[position] * entry, 1)
                     }
                 }
             }

@@ -28,6 +28,7 @@ import importlib.util
 import json
 import os
 import sys
+import zipfile
 
 from tbdref import pickles, tensors
 
@@ -89,9 +90,22 @@ def kept(network, name):
     return True
 
 
+def is_torchscript(path):
+    """Whether PATH is a TorchScript archive (a zip holding the module's code), which torch.load would hand to
+    torch.jit.load: a program, never read here."""
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return any(name.split("/")[1:2] == ["code"] or name.endswith("/constants.pkl") for name in archive.namelist())
+
+
 def converted(network, path):
     """{name: float32 tensor} of the weights NETWORK needs from PATH, checked for the names that identify it."""
     import torch
+    if is_torchscript(path):
+        raise ConversionError(f"{path} is a TorchScript archive (such as StyleGAN-V's i3d_torchscript.pt), a program "
+                              f"that is not read; give {NETWORKS[network]['published'].rsplit('/', 1)[-1]} or a state dict "
+                              "in its layout (docs/evaluation-networks.md)")
     try:
         state = pickles.load_state_dict(path)
     except pickles.UnreadablePickle as error:

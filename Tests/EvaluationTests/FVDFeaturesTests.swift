@@ -92,6 +92,9 @@ final class FVDFeaturesTests: XCTestCase {
         // Each clip has its own FVD too (two windows against two), not the set's.
         XCTAssertEqual(set.clips.compactMap { $0.evaluation.metrics[.fvd] }.count, 2)
         XCTAssertNil(set.intervals[.fvd])
+        let report = SetEvaluationMarkdown.render(set)
+        XCTAssertTrue(report.contains("| fvd | \(SetEvaluationMarkdown.format(expected, .fvd).prefix(5))"), report)
+        XCTAssertTrue(report.contains("FVD (over every clip's 16-frame windows) are the set's own values"), report)
     }
 
     func testClipsAreCutIntoConsecutiveWindowsOf16Frames() throws {

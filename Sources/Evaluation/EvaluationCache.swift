@@ -7,12 +7,13 @@ import Tensors
 /// ground truth, and the set of metrics. A rerun finds every clip it scored before, under any path, and scores only
 /// what changed; each entry is written atomically as its clip finishes, so an interrupted run keeps what it did.
 ///
-/// An entry is `KEY.json` (the values and frame counts) and, when FID was asked for, `KEY.fid.safetensors` (the
-/// Inception features of the paired frames, so a group's FID can be pooled again without decoding a frame).
+/// An entry is `KEY.json` (the values and frame counts) and, when FID or FVD was asked for, `KEY.fid.safetensors`
+/// (the Inception features of the paired frames) or `KEY.fvd.safetensors` (the I3D features of their windows), so a
+/// group's FID and FVD can be pooled again without decoding a frame.
 public struct EvaluationCache: Sendable {
     public let folder: URL
     /// Part of every key: a change to how a clip is scored changes it, and old entries are simply not found.
-    public static let version = "clip-evaluation-1"
+    public static let version = "clip-evaluation-2"
     /// An entry's JSON is a few hundred bytes; anything far larger is not one of ours and is not parsed.
     static let entryByteLimit = 1 << 20
 
@@ -38,34 +39,37 @@ public struct EvaluationCache: Sendable {
             guard let metric = EvaluationMetric(rawValue: name) else { return nil }
             values.append((metric, value ?? .infinity))
         }
-        var features: (generated: [[Float]], reference: [[Float]])?
-        if entry.hasFIDFeatures {
-            guard let file = try? SafeTensorsFile(contentsOf: folder.appendingPathComponent(key + ".fid.safetensors")),
+        var features: [String: (generated: [[Float]], reference: [[Float]])] = [:]
+        for (kind, present) in [("fid", entry.hasFIDFeatures), ("fvd", entry.hasFVDFeatures)] where present {
+            guard let file = try? SafeTensorsFile(contentsOf: folder.appendingPathComponent("\(key).\(kind).safetensors")),
                   let generatedRows = try? Self.rows(file.tensor(named: "generated")),
                   let referenceRows = try? Self.rows(file.tensor(named: "reference"))
             else { return nil }
-            features = (generatedRows, referenceRows)
+            features[kind] = (generatedRows, referenceRows)
         }
         return ClipEvaluation(
             metrics: MetricValues(values), frames: entry.frames, generatedFrames: entry.generatedFrames,
             referenceFrames: entry.referenceFrames, generated: generated, reference: reference,
-            referenceResizedFrom: entry.referenceResizedFrom, size: entry.size, fidFeatures: features)
+            referenceResizedFrom: entry.referenceResizedFrom, size: entry.size, fidFeatures: features["fid"],
+            fvdFeatures: features["fvd"])
     }
 
     /// Keeps EVALUATION under KEY: the features first, then the JSON that makes the entry count.
     public func save(_ evaluation: ClipEvaluation, key: String) throws {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            if let features = evaluation.fidFeatures {
+            for (kind, features) in [("fid", evaluation.fidFeatures), ("fvd", evaluation.fvdFeatures)] {
+                guard let features else { continue }
                 try SafeTensorsWriter.write(
                     tensors: ["generated": Self.tensor(features.generated), "reference": Self.tensor(features.reference)],
-                    to: folder.appendingPathComponent(key + ".fid.safetensors"))
+                    to: folder.appendingPathComponent("\(key).\(kind).safetensors"))
             }
             let entry = Entry(
                 version: Self.version, metricNames: evaluation.metrics.entries.map(\.metric.rawValue),
                 values: evaluation.metrics.entries.map { $0.value.isFinite ? $0.value : nil }, frames: evaluation.frames,
                 generatedFrames: evaluation.generatedFrames, referenceFrames: evaluation.referenceFrames,
-                referenceResizedFrom: evaluation.referenceResizedFrom, size: evaluation.size, hasFIDFeatures: evaluation.fidFeatures != nil)
+                referenceResizedFrom: evaluation.referenceResizedFrom, size: evaluation.size, hasFIDFeatures: evaluation.fidFeatures != nil,
+                hasFVDFeatures: evaluation.fvdFeatures != nil)
             try OutputFile.write(try JSONEncoder().encode(entry), to: folder.appendingPathComponent(key + ".json").path)
         } catch {
             throw EvaluationError("cannot keep an evaluation in \(folder.path): \(error)")
@@ -83,6 +87,7 @@ public struct EvaluationCache: Sendable {
         var referenceResizedFrom: String?
         var size: String
         var hasFIDFeatures: Bool
+        var hasFVDFeatures: Bool
     }
 
     private static func tensor(_ rows: [[Float]]) -> Tensor {

@@ -1,5 +1,6 @@
 /// A group of clips summarised metric by metric: the mean over clips with its bootstrap interval, FID as the
-/// group's own (the Inception features of every paired frame of every clip, pooled), and, for a metric the group
+/// group's own (the Inception features of every paired frame of every clip, pooled), FVD likewise (the I3D features
+/// of every clip's 16-frame windows), and, for a metric the group
 /// could not give a value for, the reason. `eval set` summarises its clips this way, and so do the rows of
 /// `eval renders` and `eval ablation`.
 public struct MetricSummary: Sendable, Encodable {
@@ -7,7 +8,7 @@ public struct MetricSummary: Sendable, Encodable {
     public let clips: Int
     public let metrics: [EvaluationMetric]
     public let means: MetricValues
-    /// Per metric, nil where a value is infinite (and for FID, which is not a mean of clips).
+    /// Per metric, nil where a value is infinite (and for FID and FVD, which are not means of clips).
     public let intervals: [EvaluationMetric: BootstrapInterval]
     /// Why a metric asked for has no value in this group (FID over too few frames, say).
     public let missing: [EvaluationMetric: String]
@@ -22,15 +23,20 @@ public struct MetricSummary: Sendable, Encodable {
         MetricSummary(label: newLabel, clips: clips, metrics: metrics, means: means, intervals: intervals, missing: missing)
     }
 
-    /// Summarises CLIPS, each scored with (at least) METRICS. `strictFID` throws when the pooled FID cannot be
+    /// The metrics that are the group's own, not a mean of its clips: the features of every clip, pooled.
+    static let pooledFeatures: [EvaluationMetric: KeyPath<ClipEvaluation, (generated: [[Float]], reference: [[Float]])?>] = [
+        .fid: \.fidFeatures, .fvd: \.fvdFeatures,
+    ]
+
+    /// Summarises CLIPS, each scored with (at least) METRICS. `strictFID` throws when a pooled FID or FVD cannot be
     /// computed (`eval set` refuses); otherwise the reason is kept under `missing`.
     public static func summarize(label: String, clips: [ClipEvaluation], metrics: [EvaluationMetric], strictFID: Bool = false) throws -> MetricSummary {
         var means: [(metric: EvaluationMetric, value: Double)] = []
         var intervals: [EvaluationMetric: BootstrapInterval] = [:]
         var missing: [EvaluationMetric: String] = [:]
         for metric in metrics {
-            if metric == .fid {
-                let features = clips.compactMap(\.fidFeatures)
+            if let pooled = Self.pooledFeatures[metric] {
+                let features = clips.compactMap { $0[keyPath: pooled] }
                 do {
                     means.append((metric, try FrechetDistance.compute(features.flatMap(\.generated), features.flatMap(\.reference))))
                 } catch {

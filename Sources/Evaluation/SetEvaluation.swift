@@ -3,7 +3,8 @@ import MediaIO
 
 /// `tbd eval set`: every generated clip against the ground-truth clip of the same name, the per-metric means over
 /// clips and their bootstrap intervals. FID is the set's: the Inception features of every paired frame of every
-/// clip, generated against ground truth (as the paper computes FID over a test set), not a mean of clips' FIDs.
+/// clip, generated against ground truth (as the paper computes FID over a test set), not a mean of clips' FIDs;
+/// FVD likewise pools the I3D features of every clip's 16-frame windows.
 public struct SetEvaluation: Sendable, Encodable {
     public struct Clip: Sendable, Encodable {
         public let name: String

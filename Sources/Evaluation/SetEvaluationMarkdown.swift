@@ -18,7 +18,11 @@ public enum SetEvaluationMarkdown {
         lines += [
             "",
             "PSNR and SSIM are averaged over the frames paired by index, CPBD over every generated frame. The interval is a "
-                + "percentile bootstrap over clips (\(BootstrapInterval.resamples) resamples, seed \(BootstrapInterval.seed)).",
+                + "percentile bootstrap over clips (\(BootstrapInterval.resamples) resamples, seed \(BootstrapInterval.seed))."
+                + (set.metrics.contains { $0 == .fid || $0 == .fvd }
+                    ? " FID (over every paired frame) and FVD (over every clip's 16-frame windows) are the set's own values, "
+                        + "not means over clips, and have no interval."
+                    : ""),
             "",
             "| clip | frames | " + set.metrics.map(\.rawValue).joined(separator: " | ") + " |",
             "|---|---|" + set.metrics.map { _ in "---|" }.joined(),

@@ -9,13 +9,17 @@ public enum VideoEvaluation {
     /// LPIPS is averaged over the paired frames like PSNR; FID compares the Inception features of the clip's
     /// paired generated frames with those of its ground-truth frames (a clip's own FID: with fewer frames than the
     /// 2,048 feature dimensions the covariances are rank-deficient, so it is noisy; `eval set` pools all clips).
+    /// FVD does the same with the I3D features of the paired frames' consecutive 16-frame windows (`FVDFeatures`):
+    /// frames after the last whole window are left out, and a clip needs two windows (32 paired frames), as a
+    /// covariance needs two samples.
     public static func evaluate(generated: ClipFrames, reference: ClipFrames?, metrics: [EvaluationMetric],
                                 networks: EvaluationNetworks = .none) throws -> ClipEvaluation {
         let compared = metrics.filter(\.needsReference)
         if metrics.contains(.lpips), networks.lpips == nil { throw EvaluationError("lpips needs its networks loaded (EvaluationNetworks)") }
         if metrics.contains(.fid), networks.fid == nil { throw EvaluationError("fid needs its network loaded (EvaluationNetworks)") }
-        var fidFrames: (generated: [RGBImage], reference: [RGBImage]) = ([], [])
-        var fidFeatures: (generated: [[Float]], reference: [[Float]]) = ([], [])
+        if metrics.contains(.fvd), networks.fvd == nil { throw EvaluationError("fvd needs its network loaded (EvaluationNetworks)") }
+        var fid = networks.fid.map { network in PairedFeatures(batch: FIDFeatures.batchSize) { try network.features(of: $0) } }
+        var fvd = networks.fvd.map { network in PairedFeatures(batch: FVDFeatures.windowFrames) { try network.features(ofWindows: $0) } }
         if reference == nil, let first = compared.first {
             throw EvaluationError("\(first.rawValue) compares with the ground truth: give the reference clip (cpbd alone needs none)")
         }
@@ -40,26 +44,18 @@ public enum VideoEvaluation {
                 if compared.contains(.psnr) { sums[.psnr, default: 0] += try PeakSignalToNoiseRatio.decibels(reference: truth, generated: frame) }
                 if compared.contains(.ssim) { sums[.ssim, default: 0] += try StructuralSimilarity.index(reference: truth, generated: frame) }
                 if let lpips = networks.lpips, compared.contains(.lpips) { sums[.lpips, default: 0] += Double(try lpips.distance(truth, frame)) }
-                if let fid = networks.fid, compared.contains(.fid) {
-                    fidFrames.generated.append(frame)
-                    fidFrames.reference.append(truth)
-                    // Features a batch at a time, so a long clip never holds more than a batch of frames.
-                    if fidFrames.generated.count == FIDFeatures.batchSize {
-                        fidFeatures.generated += try fid.features(of: fidFrames.generated)
-                        fidFeatures.reference += try fid.features(of: fidFrames.reference)
-                        fidFrames = ([], [])
-                    }
-                }
+                if compared.contains(.fid) { try fid?.add(generated: frame, reference: truth) }
+                if compared.contains(.fvd) { try fvd?.add(generated: frame, reference: truth) }
             } catch let error as EvaluationError {
                 throw EvaluationError("\(generated.path), frame \(index): \(error.description)")
             }
             paired += 1
             return true
         }
-        if let fid = networks.fid, !fidFrames.generated.isEmpty {
-            fidFeatures.generated += try fid.features(of: fidFrames.generated)
-            fidFeatures.reference += try fid.features(of: fidFrames.reference)
-        }
+        try fid?.finish()
+        try fvd?.finish()
+        let none: (generated: [[Float]], reference: [[Float]]) = ([], [])
+        let fidFeatures = fid?.features ?? none, fvdFeatures = fvd?.features ?? none
         if !compared.isEmpty, paired == 0 {
             throw EvaluationError("\(generated.path): no frame to compare")
         }
@@ -69,6 +65,11 @@ public enum VideoEvaluation {
                 do { values.append((metric, try FrechetDistance.compute(fidFeatures.generated, fidFeatures.reference))) } catch {
                     throw EvaluationError("\(generated.path): fid: \(error)")
                 }
+            } else if metric == .fvd {
+                guard fvdFeatures.generated.count >= 2 else {
+                    throw EvaluationError("\(generated.path): fvd needs two 16-frame windows (32 paired frames), the clip pairs \(paired)")
+                }
+                values.append((metric, try FrechetDistance.compute(fvdFeatures.generated, fvdFeatures.reference)))
             } else {
                 values.append((metric, (sums[metric] ?? 0) / Double(metric == .cpbd ? generatedCount : paired)))
             }
@@ -76,6 +77,7 @@ public enum VideoEvaluation {
         return ClipEvaluation(
             metrics: MetricValues(values), frames: paired, generatedFrames: generatedCount,
             referenceFrames: reference == nil ? nil : referenceFrames.count, generated: generated.path, reference: reference?.path,
-            referenceResizedFrom: resizedFrom, size: size, fidFeatures: metrics.contains(.fid) ? fidFeatures : nil)
+            referenceResizedFrom: resizedFrom, size: size, fidFeatures: metrics.contains(.fid) ? fidFeatures : nil,
+            fvdFeatures: metrics.contains(.fvd) ? fvdFeatures : nil)
     }
 }

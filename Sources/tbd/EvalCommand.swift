@@ -16,7 +16,7 @@ struct EvalCommand: ParsableCommand {
 
 /// `--metrics` read once for both subcommands: the list rule, then the metric names.
 struct MetricsOption: ParsableArguments {
-    @Option(name: .long, help: "Metrics, comma-separated or repeated: psnr, ssim, cpbd (the default three), lpips, fid (these two need converted weights: --weights).")
+    @Option(name: .long, help: "Metrics, comma-separated or repeated: psnr, ssim, cpbd (the default three), lpips, fid, fvd (these three need converted weights: --weights).")
     var metrics: [String] = []
     @Option(name: .long, help: "The folder scripts/convert-eval-weights.py wrote (default: $TBD_EVAL_WEIGHTS, else ~/.cache/tbd/eval-weights).")
     var weights: String?
@@ -54,7 +54,8 @@ extension EvalCommand {
                 Frames are paired by index, the first min(n, m) of each, and both counts are reported. A ground-truth \
                 frame of another size is resized to the generated size with libswscale (area averaging when \
                 shrinking, bicubic when enlarging). PSNR and SSIM are the means over the paired frames, CPBD the \
-                mean over every generated frame. Identical frames have an infinite PSNR: printed as inf, and in JSON \
+                mean over every generated frame. FVD compares the I3D features of the clip's consecutive 16-frame \
+                windows of paired frames (at least two windows: 32 frames). Identical frames have an infinite PSNR: printed as inf, and in JSON \
                 as null with the metric listed under infinite_metrics.
                 """)
 
@@ -99,7 +100,9 @@ extension EvalCommand {
                 Each folder holds clips (video files, named without their extension, or folders of PNG frames); \
                 they are paired by name, and a clip without its counterpart is refused. Each clip is scored as \
                 `tbd eval video` scores it; the set's value of a metric is the mean over clips, with a 95 % \
-                percentile-bootstrap interval over clips (1,000 resamples, seed 0).
+                percentile-bootstrap interval over clips (1,000 resamples, seed 0), except FID and FVD: the set's \
+                FID compares the Inception features of all paired frames, its FVD the I3D features of all clips' \
+                16-frame windows.
                 """)
 
         @Option(name: .long, help: "The folder of generated clips.")

@@ -68,6 +68,10 @@ final class ConvertEvalWeightsScriptTests: XCTestCase {
         XCTAssertNotEqual(wrong.status, 0)
         XCTAssertTrue(wrong.stderr.contains("lacks features.0.weight"), wrong.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["occupied"])
+        let notI3D = try convert(["--out", folder.appendingPathComponent("i").path, "--i3d", source.path, "--lpips-linear", source.path])
+        XCTAssertNotEqual(notI3D.status, 0)
+        XCTAssertTrue(notI3D.stderr.contains("lacks Conv3d_1a_7x7.conv3d.weight"), notI3D.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["occupied"])
         // Networks not supported yet are named.
         let syncnet = try convert(["--out", folder.appendingPathComponent("s").path, "--syncnet", source.path])
         XCTAssertNotEqual(syncnet.status, 0)

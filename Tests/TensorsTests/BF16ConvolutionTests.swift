@@ -56,4 +56,13 @@ final class BF16ConvolutionTests: XCTestCase {
             }
         }
     }
+
+    /// The packed weight gives back exactly the BF16-rounded weight (an odd channel count leaves half a pair empty).
+    func testUnpackedWeightHoldsTheRoundedValues() {
+        var generator = SplitMix64(seed: 8)
+        let weight = Tensor(shape: [3, 5, 3, 3], scalars: (0..<3 * 5 * 9).map { _ in Float.random(in: -2...2, using: &generator) })
+        let unpacked = BF16ConvolutionWeight(weight).unpacked
+        XCTAssertEqual(unpacked.shape, weight.shape)
+        XCTAssertEqual(unpacked.scalars, weight.scalars.map(WeightPrecision.bf16Rounded))
+    }
 }

@@ -2,8 +2,10 @@ import Foundation
 
 /// A convolution with its weights and bias, as a diffusers `nn.Conv2d` (`NAME.weight`, `NAME.bias`).
 package struct Conv2DLayer {
-    /// At `WeightPrecision.bf16` the weight rounded to BF16 (the form the Float32 paths run).
-    package let weight: Tensor
+    /// At `WeightPrecision.bf16` the weight rounded to BF16 (the form the Float32 paths run); unpacked on each read
+    /// where `bf16Weight` holds it, so a BF16 layer keeps its weight once.
+    package var weight: Tensor { bf16Weight?.unpacked ?? floatWeight! }
+    private let floatWeight: Tensor?
     package let bias: Tensor
     package let stride: Int
     package let padding: Int
@@ -21,11 +23,11 @@ package struct Conv2DLayer {
         let direct = stride == 1 && kernel > 1 && kernel % 2 == 1 && self.padding == kernel / 2
         let bf16 = weights.precision == .bf16
         bf16Weight = bf16 && direct && WeightPrecision.bf16KernelRuns ? BF16ConvolutionWeight(weight) : nil
-        self.weight = bf16 ? weight.map(WeightPrecision.bf16Rounded) : weight
+        floatWeight = bf16Weight != nil ? nil : bf16 ? weight.map(WeightPrecision.bf16Rounded) : weight
     }
 
     package func callAsFunction(_ input: Tensor) -> Tensor {
         if let bf16Weight { return input.directConv2d(weight: bf16Weight, bias: bias) }
-        return input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
+        return input.conv2d(weight: floatWeight!, bias: bias, stride: stride, padding: padding)
     }
 }

@@ -26,4 +26,19 @@ public struct BF16ConvolutionWeight: @unchecked Sendable {
         }
         packed = values
     }
+
+    /// The weight back in PyTorch's layout [out, in, k, k], as the Float32 values its BF16 ones hold.
+    public var unpacked: Tensor {
+        let taps = kernelSize * kernelSize, pairs = (channels + 1) / 2
+        var values = [Float](repeating: 0, count: outChannels * channels * taps)
+        for o in 0..<outChannels {
+            for c in 0..<channels {
+                for t in 0..<taps {
+                    let pair = packed[(o * pairs + c / 2) * taps + t]
+                    values[(o * channels + c) * taps + t] = Float(bitPattern: (c % 2 == 0 ? pair & 0xFFFF : pair >> 16) << 16)
+                }
+            }
+        }
+        return Tensor(shape: [outChannels, channels, kernelSize, kernelSize], scalars: values)
+    }
 }

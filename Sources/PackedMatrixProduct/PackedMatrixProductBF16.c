@@ -139,7 +139,8 @@ static void product(const PackedMatrixBlocking *blocking, const float *left, ptr
 int packed_matrix_product_bf16(const PackedMatrixBlocking *blocking, const float *left, ptrdiff_t left_stride, int rows, int inner,
                                const uint16_t *packed, int columns, int first_panel, int last_panel, const float *bias,
                                float *output, ptrdiff_t output_stride, float *workspace) {
-    if (!packed_matrix_bf16_supported()) return -1;
+    // A block must start on an inner pair; every blocking packed_matrix_blocking_for gives is a multiple of 8.
+    if (!packed_matrix_bf16_supported() || blocking->inner_block % 2 != 0) return -1;
 #if defined(__x86_64__)
     if (rows <= 0 || first_panel >= last_panel) return 0;
     if (inner <= 0) {

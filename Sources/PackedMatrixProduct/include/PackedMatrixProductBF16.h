@@ -34,7 +34,7 @@ float packed_matrix_bf16_value(const uint16_t *packed, int inner, int column, in
 
 /// output[r][j] = bias[j] + sum over k of bf16(left[r][k]) * weight[j][k] summed in Float32, for every row and
 /// the columns of panels `first_panel..<last_panel`. `workspace` holds `packed_matrix_workspace_count` floats.
-/// Returns 0, or -1 when this processor lacks AVX512-BF16.
+/// Returns 0, or -1 when this processor lacks AVX512-BF16 or `blocking->inner_block` is odd.
 int packed_matrix_product_bf16(const PackedMatrixBlocking *blocking, const float *left, ptrdiff_t left_stride, int rows, int inner,
                                const uint16_t *packed, int columns, int first_panel, int last_panel, const float *bias,
                                float *output, ptrdiff_t output_stride, float *workspace);

@@ -10,6 +10,25 @@
 #include <cpuid.h>
 #endif
 
+#if defined(__x86_64__)
+/// AVX512-BF16 from cpuid itself (leaf 7 subleaf 1, EAX bit 5) rather than the compiler's runtime, which knows the
+/// feature only from clang 10 / GCC 10 on; and only where the OS saves the opmask and ZMM registers (XCR0 bits 5-7
+/// with the SSE and AVX state, bits 1-2), without which an AVX-512 instruction faults.
+static int avx512_bf16_usable(void) {
+    unsigned eax, ebx, ecx, edx;
+    if (__get_cpuid_max(0, NULL) < 7) return 0;
+    __cpuid(1, eax, ebx, ecx, edx);
+    if (!(ecx & (1u << 27))) return 0;  // OSXSAVE: xgetbv runs
+    unsigned xcr0_low, xcr0_high;
+    __asm__ volatile("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+    if ((xcr0_low & 0xE6u) != 0xE6u) return 0;
+    __cpuid_count(7, 0, eax, ebx, ecx, edx);
+    if (!(ebx & (1u << 16)) || eax < 1) return 0;  // AVX512F, and subleaf 1 exists
+    __cpuid_count(7, 1, eax, ebx, ecx, edx);
+    return (eax >> 5) & 1;
+}
+#endif
+
 int cpu_features_present(unsigned features) {
 #if defined(__x86_64__)
     // The processor's features are read by a constructor before main, so this needs no __builtin_cpu_init.
@@ -17,7 +36,7 @@ int cpu_features_present(unsigned features) {
     if ((features & CPU_FEATURE_FMA) && !__builtin_cpu_supports("fma")) return 0;
     if ((features & CPU_FEATURE_AVX512F) && !__builtin_cpu_supports("avx512f")) return 0;
     if ((features & CPU_FEATURE_AVX512VL) && !__builtin_cpu_supports("avx512vl")) return 0;
-    if ((features & CPU_FEATURE_AVX512BF16) && !__builtin_cpu_supports("avx512bf16")) return 0;
+    if ((features & CPU_FEATURE_AVX512BF16) && !avx512_bf16_usable()) return 0;
     return 1;
 #else
     (void)features;

@@ -156,7 +156,8 @@ public struct RenderJob {
             }
         }
         let renderer: any ClipRenderer
-        do { renderer = try loadClipRenderer(directory: URL(fileURLWithPath: settings.modelPath), sampler: settings.sampler) } catch {
+        do { renderer = try loadClipRenderer(directory: URL(fileURLWithPath: settings.modelPath), sampler: settings.sampler,
+                                                  precision: settings.precision) } catch {
             throw RenderJobError.model("cannot load the model from \(settings.modelPath): \(error)")
         }
         let modelPath = URL(fileURLWithPath: settings.modelPath).standardizedFileURL.path
@@ -270,6 +271,7 @@ public struct RenderJob {
         manifest.referenceFrame = stored.map(\.frameIndex)
         manifest.crop = framing.map { "face \($0.crop.x) \($0.crop.y) \($0.crop.side)" }
         manifest.masks = framing?.masks == nil ? nil : "face"
+        manifest.precision = settings.precision == .f32 ? nil : settings.precision.rawValue
         manifest.audioSha256 = try request.audioPath.map(Self.contentHash)
         manifest.noiseSha256 = try (talking ? nil : settings.noisePath).map(Self.contentHash)
         if talking {

@@ -38,6 +38,9 @@ public struct RenderManifest: Codable, Equatable, Sendable {
     public var referenceFrame: Int?
     /// "face" when a talking head's audio attention was masked by the detected face; absent for all-ones masks.
     public var masks: String?
+    /// "bf16" when the denoiser ran at `--precision bf16` (other numbers, so another clip); absent at f32 (so earlier
+    /// manifests keep their names).
+    public var precision: String?
     public var modelSha256: String?
     public var referenceSha256: String?
     public var audioSha256: String?

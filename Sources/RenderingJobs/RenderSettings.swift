@@ -1,5 +1,6 @@
 import Foundation
 import Renderer
+import Tensors
 
 /// `--crop`: `face` cuts the reference to a square around its one dominant face (docs/faces.md) and gives a
 /// talking head its face and lip masks; `none` takes the picture as it is, scaled to the frame size.
@@ -19,6 +20,8 @@ public struct RenderSettings: Sendable {
     public var alphaMax = ProgressiveGuidanceSchedule.defaultAlphaMax
     public var alphaMin = ProgressiveGuidanceSchedule.defaultAlphaMin
     public var sampler: SamplerChoice = .ddim
+    /// The denoiser's number format (`--precision`): f32, or bf16 on AVX512-BF16.
+    public var precision: WeightPrecision = .f32
     public var guidanceScale: Float = 3.5
     public var seed: UInt64 = 0
     /// A safetensors file whose "noise" tensor replaces the seeded initial latents.

@@ -6,11 +6,13 @@ import MediaIO
 import Renderer
 import RenderingJobs
 import Store
+import Tensors
 
 // Closed sets of option values: ArgumentParser checks them and lists the choices in --help and in its errors.
 extension ProgressiveGuidanceSchedule.Mode: ExpressibleByArgument {}
 extension AnnotationMode: ExpressibleByArgument {}
 extension ReviewStatus: ExpressibleByArgument {}
+extension WeightPrecision: ExpressibleByArgument {}
 extension EmotionLevel: ExpressibleByArgument {}
 extension ResponseFormatMode: ExpressibleByArgument {}
 extension ExportFormat: ExpressibleByArgument {}

@@ -18,6 +18,8 @@ extension ModelCommand {
         var batch = 2
         @Option(name: .long, help: "Timed evaluations per size, after one warm-up (the median is reported).")
         var repeats = 1
+        @Option(name: .long, help: "f32, or bf16: the linear layers on BF16 weights (AVX512-BF16; elsewhere BF16-rounded weights in Float32).")
+        var precision: WeightPrecision = .f32
         @OptionGroup var output: JSONOption
 
         func run() throws {
@@ -25,7 +27,7 @@ extension ModelCommand {
             let directory = LatentBenchInputs.componentFolder("unet", in: model)
             let loadStart = Date()
             let unet: UNet2DConditionModel
-            do { unet = try UNet2DConditionModel(directory: directory) } catch { throw CLIError("cannot load the UNet from \(model): \(error)") }
+            do { unet = try UNet2DConditionModel(directory: directory, precision: precision) } catch { throw CLIError("cannot load the UNet from \(model): \(error)") }
             let loadSeconds = Date().timeIntervalSince(loadStart)
             let weightsFile = try? DiffusersModelFolder.weightsFile(in: directory)
             let parameters = try weightsFile.map { try SafeTensorsFile(contentsOf: $0).entries.values.reduce(0) { $0 + $1.shape.reduce(1, *) } } ?? 0
@@ -46,11 +48,13 @@ extension ModelCommand {
                 times.sort()
                 rows.append(BenchUNetRow(latent: size, batch: batch, seconds: times[times.count / 2], peakResidentBytes: PeakMemory.peakResidentBytes()))
             }
-            let view = BenchUNetView(model: URL(fileURLWithPath: model).path, parameters: parameters, float32WeightBytes: parameters * 4,
+            let view = BenchUNetView(model: URL(fileURLWithPath: model).path, precision: precision.rawValue,
+                                     bf16Kernels: precision == .bf16 && WeightPrecision.bf16KernelRuns, parameters: parameters, float32WeightBytes: parameters * 4,
                                      loadSeconds: loadSeconds, residentBytesAfterLoad: afterLoad, results: rows)
             if output.json {
                 try printJSON(view)
             } else {
+                print("precision \(precision.rawValue)\(precision == .bf16 ? (WeightPrecision.bf16KernelRuns ? " (AVX512-BF16 kernels)" : " (no AVX512-BF16: BF16-rounded weights on the Float32 kernels)") : "")")
                 print("UNet: \(parameters) parameters (\(parameters * 4 / 1_000_000) MB as Float32), loaded in \(String(format: "%.1f", loadSeconds)) s")
                 for row in rows {
                     print("latent \(row.latent)x\(row.latent), batch \(row.batch): \(String(format: "%.2f", row.seconds)) s; peak memory \(row.peakResidentBytes / 1_000_000) MB")
@@ -83,6 +87,8 @@ private struct BenchUNetRow: Encodable {
 
 private struct BenchUNetView: Encodable {
     let model: String
+    let precision: String
+    let bf16Kernels: Bool
     let parameters: Int
     let float32WeightBytes: Int
     let loadSeconds: Double

@@ -3,6 +3,7 @@ import Foundation
 import Renderer
 import RenderingJobs
 import Store
+import Tensors
 
 extension RenderCommand {
     struct Run: ParsableCommand {
@@ -55,6 +56,8 @@ extension RenderCommand {
         @OptionGroup var samplerOptions: SamplerOptions
         @Option(name: .long, help: "Classifier-free guidance scale.")
         var cfg: Float = 3.5
+        @Option(name: .long, help: "The denoiser's numbers: f32, or bf16 (BF16 weights, Float32 sums; on AVX512-BF16, elsewhere BF16-rounded weights in Float32).")
+        var precision: WeightPrecision = .f32
         @Option(name: .long, help: "Seed of the first frame's noise (frame f uses seed + f).")
         var seed: UInt64 = 0
         @Option(name: .long, help: "Initial latents from a safetensors file (tensor \"noise\", [frames or 1, 4, h, w]) instead of the seed.")
@@ -102,6 +105,7 @@ extension RenderCommand {
             settings.alphaMin = bounds.min
             settings.sampler = try samplerOptions.choice()
             settings.guidanceScale = cfg
+            settings.precision = precision
             settings.seed = seed
             settings.noisePath = noise
             settings.frames = frames

@@ -9,11 +9,16 @@
 # and their medians, after the CPU model and its caches. Measure on a quiet machine: under load PyTorch's OpenMP
 # threads lose more than ours and the ratio flatters tbd.
 #
+# Each round also times tbd at `--precision bf16` (linear layers and 3x3 convolutions on BF16 weights and inputs,
+# Float32 sums; AVX512-BF16 where the CPU has it, else BF16-rounded weights on the Float32 kernels: the header says
+# which), right after tbd at f32; the table gives it beside PyTorch eager f32 (bf16 / torch).
+#
 # The same rounds time the checkpoint's VAE decoder (batch 1) on UNET_BENCH_VAE_LATENTS the same three ways.
 #
 # Environment: UNET_BENCH_LATENTS (default "32,64"), UNET_BENCH_THREADS (2), UNET_BENCH_REPEATS (1),
 # UNET_BENCH_ROUNDS (3), UNET_BENCH_CLIP_FRAMES (1: frames of the 40-step clip actually rendered; 0 skips it),
-# UNET_BENCH_VAE_LATENTS (default "64", latents of a 512x512 image; empty skips the decoder).
+# UNET_BENCH_VAE_LATENTS (default "64", latents of a 512x512 image; empty skips the decoder), UNET_BENCH_BF16 (1; 0
+# skips the bf16 column).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TBD_BIN="${TBD_BIN_DIR:?set TBD_BIN_DIR to the release bin directory}/tbd"
@@ -23,6 +28,7 @@ REPEATS="${UNET_BENCH_REPEATS:-1}"
 ROUNDS="${UNET_BENCH_ROUNDS:-3}"
 CLIP_FRAMES="${UNET_BENCH_CLIP_FRAMES:-1}"
 VAE_LATENTS="${UNET_BENCH_VAE_LATENTS-64}"
+BF16="${UNET_BENCH_BF16:-1}"
 MODEL=.build/bench-models/sd15-random
 PY=.venv/bin/python
 export OPENBLAS_NUM_THREADS="$THREADS"
@@ -41,6 +47,12 @@ cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-before"
 for round in $(seq "$ROUNDS"); do
   record_load "$WORK/load-ours-$round"
   "$TBD_BIN" model bench-unet --model "$MODEL" --latent "$LATENTS" --repeats "$REPEATS" --json > "$WORK/ours-$round.json"
+  record_load "$WORK/load-bf16-$round"
+  if [ "$BF16" = 1 ]; then
+    "$TBD_BIN" model bench-unet --model "$MODEL" --latent "$LATENTS" --repeats "$REPEATS" --precision bf16 --json > "$WORK/bf16-$round.json"
+  else
+    echo '{"results": []}' > "$WORK/bf16-$round.json"
+  fi
   record_load "$WORK/load-torch-$round"
   if [ -x "$PY" ]; then
     "$PY" scripts/bench/unet-torch-reference.py --model "$MODEL/unet" --latent "$LATENTS" --threads "$THREADS" \
@@ -88,16 +100,20 @@ peak = load("peak")["results"][0]["gflops_per_second"]
 first = load("ours-1")
 print(f"threads {threads}; sgemm peak {peak:.1f} GFLOP/s; UNet {first['parameters'] / 1e6:.0f} M parameters, "
       f"{first['float32_weight_bytes'] / 1e9:.2f} GB as Float32, loaded in {first['load_seconds']:.1f} s")
+bf16_first = load("bf16-1")
+if bf16_first["results"]:
+    print("tbd bf16: " + ("AVX512-BF16 kernels" if bf16_first["bf16_kernels"] else "no AVX512-BF16 here: BF16-rounded weights on the Float32 kernels"))
 print(f"load average before {open(f'{work}/load-before').read().strip()}, after {open(f'{work}/load-after').read().strip()}; "
       "(load) beside each figure is the 1-minute load average just before it")
 print(f"{'latent':>7} {'round':>5} {'tbd s (load)':>14} {'GFLOP/s':>8} {'% peak':>7} {'torch s (load)':>15} {'OpenVINO s (load)':>18} "
-      f"{'tbd/torch':>9} {'tbd/OV':>7} {'tbd peak GB':>11} {'x weights':>9}")
+      f"{'tbd/torch':>9} {'tbd/OV':>7} {'tbd peak GB':>11} {'x weights':>9} {'bf16 s (load)':>14} {'bf16/torch':>10} {'bf16/f32':>8}")
 for latent in [r["latent"] for r in first["results"]]:
-    ratios, ov_ratios = [], []
+    ratios, ov_ratios, bf16_ratios = [], [], []
     for round in range(1, rounds + 1):
         r = next(x for x in load(f"ours-{round}")["results"] if x["latent"] == latent)
         t = next((x for x in load(f"torch-{round}")["results"] if x["latent"] == latent), None)
         o = next((x for x in load(f"openvino-{round}")["results"] if x["latent"] == latent), None)
+        b = next((x for x in load(f"bf16-{round}")["results"] if x["latent"] == latent), None)
         flops = t["flops"] if t else 0
         gflops = flops / r["seconds"] / 1e9 if flops else 0
         line = f"{latent:>7} {round:>5} {r['seconds']:7.2f} ({loadavg(f'ours-{round}'):>4}) {gflops:8.1f} {100 * gflops / peak:6.0f}% "
@@ -110,11 +126,19 @@ for latent in [r["latent"] for r in first["results"]]:
         line += f"{r['seconds'] / t['seconds']:9.2f} " if t else f"{'-':>9} "
         line += f"{r['seconds'] / o['seconds']:7.2f} " if o else f"{'-':>7} "
         line += f"{r['peak_resident_bytes'] / 1e9:11.2f} {r['peak_resident_bytes'] / first['float32_weight_bytes']:9.2f}"
+        if b:
+            line += f" {b['seconds']:7.2f} ({loadavg(f'bf16-{round}'):>4}) "
+            line += f"{b['seconds'] / t['seconds']:10.2f} " if t else f"{'-':>10} "
+            line += f"{b['seconds'] / r['seconds']:8.2f}"
+            if t:
+                bf16_ratios.append(b["seconds"] / t["seconds"])
         print(line)
     if ratios:
         print(f"{latent:>7} median tbd / PyTorch {statistics.median(ratios):.2f} over {len(ratios)} rounds")
     if ov_ratios:
         print(f"{latent:>7} median tbd / OpenVINO {statistics.median(ov_ratios):.2f} over {len(ov_ratios)} rounds")
+    if bf16_ratios:
+        print(f"{latent:>7} median tbd bf16 / PyTorch f32 {statistics.median(bf16_ratios):.2f} over {len(bf16_ratios)} rounds")
 vae_latents = [r["latent"] for r in load("vae-ours-1")["results"]]
 if vae_latents:
     print(f"\nVAE decoder, batch 1 (latents n x n to 8n x 8n pixels): seconds (1-minute load average just before)")

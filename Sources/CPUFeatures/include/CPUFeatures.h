@@ -45,4 +45,7 @@ CPUCacheSizes cpu_cache_sizes(void);
 /// 0 and fills what that source reports (levels it does not report are 0), or -1 when it reports nothing.
 int cpu_cache_sizes_from(CPUCacheSource source, CPUCacheSizes *sizes);
 
+// The module's umbrella header (named after the target) must include its other headers for Swift to see them.
+#include "BFloat16.h"
+
 #endif

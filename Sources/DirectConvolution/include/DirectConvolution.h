@@ -78,4 +78,7 @@ int direct_convolution_compute(DirectConvolutionVariant variant, const DirectCon
 void direct_convolution_unpad(const DirectConvolutionPlan *plan, const float *flat_output, int first_out,
                               int last_out, float *output);
 
+// The module's umbrella header (named after the target) must include its other headers for Swift to see them.
+#include "DirectConvolutionBF16.h"
+
 #endif

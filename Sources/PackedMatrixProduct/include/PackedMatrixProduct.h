@@ -72,4 +72,7 @@ int packed_matrix_product(PackedMatrixVariant variant, const PackedMatrixBlockin
                           const float *packed_left, const float *packed, int columns, int first_panel, int last_panel, const float *bias,
                           float *output, ptrdiff_t output_stride, float *workspace);
 
+// The module's umbrella header (named after the target) must include its other headers for Swift to see them.
+#include "PackedMatrixProductBF16.h"
+
 #endif

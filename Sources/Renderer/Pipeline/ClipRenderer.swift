@@ -40,10 +40,10 @@ public struct PreparedClip: Sendable {
 }
 
 /// The renderer for a checkpoint folder: a talking-head checkpoint (by its model_index.json) gets the video
-/// renderer, any other diffusers SD1.5-family folder the per-frame sampler.
-public func loadClipRenderer(directory: URL, sampler: SamplerChoice) throws -> any ClipRenderer {
+/// renderer, any other diffusers SD1.5-family folder the per-frame sampler. `precision` is the denoiser's.
+public func loadClipRenderer(directory: URL, sampler: SamplerChoice, precision: WeightPrecision = .f32) throws -> any ClipRenderer {
     if TalkingHeadModel.isTalkingHead(directory: directory) {
-        return TalkingClipRenderer(model: try TalkingHeadModel(directory: directory, sampler: sampler))
+        return TalkingClipRenderer(model: try TalkingHeadModel(directory: directory, sampler: sampler, precision: precision))
     }
-    return ImageClipRenderer(model: try StableDiffusionModel(directory: directory, sampler: sampler))
+    return ImageClipRenderer(model: try StableDiffusionModel(directory: directory, sampler: sampler, precision: precision))
 }

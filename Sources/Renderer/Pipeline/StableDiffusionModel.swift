@@ -11,12 +11,13 @@ public final class StableDiffusionModel: LatentDiffusionModel, @unchecked Sendab
     @_spi(Development) public let vae: AutoencoderKL
     public let scheduler: any Scheduler
 
-    /// `sampler` picks the scheduler built from the checkpoint's scheduler_config.json (DDIM by default).
-    public init(directory: URL, sampler: SamplerChoice = .ddim) throws {
+    /// `sampler` picks the scheduler built from the checkpoint's scheduler_config.json (DDIM by default);
+    /// `precision` the UNet's (text encoder and VAE stay Float32).
+    public init(directory: URL, sampler: SamplerChoice = .ddim, precision: WeightPrecision = .f32) throws {
         folder = try DiffusersModelFolder(root: directory)
         tokenizer = try folder.tokenizer()
         textEncoder = try folder.textEncoder()
-        unet = try UNet2DConditionModel(directory: folder.component("unet").directory)
+        unet = try UNet2DConditionModel(directory: folder.component("unet").directory, precision: precision)
         vae = try AutoencoderKL(directory: folder.component("vae").directory)
         scheduler = try folder.scheduler(for: sampler)
         guard unet.configuration.crossAttentionDim.allSatisfy({ $0 == textEncoder.configuration.hiddenSize }) else {

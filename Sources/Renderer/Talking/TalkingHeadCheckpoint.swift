@@ -102,7 +102,9 @@ import Tensors
     public var schedulerConfigurationFile: URL { folder("scheduler").appendingPathComponent("scheduler_config.json") }
 
     public func referenceNet() throws -> ReferenceNet { try load("reference_unet") { try ReferenceNet(directory: $0) } }
-    public func videoUNet() throws -> VideoUNet { try load("denoising_unet") { try VideoUNet(directory: $0) } }
+    public func videoUNet(precision: WeightPrecision = .f32) throws -> VideoUNet {
+        try load("denoising_unet") { try VideoUNet(directory: $0, precision: precision) }
+    }
     public func audioProjection() throws -> AudioProjectionModel { try load("audio_proj") { try AudioProjectionModel(directory: $0) } }
     public func audioEncoder() throws -> Wav2Vec2Model { try load("audio_encoder") { try Wav2Vec2Model(directory: $0) } }
     public func vae() throws -> AutoencoderKL { try load("vae") { try AutoencoderKL(directory: $0) } }

@@ -16,12 +16,13 @@ public final class TalkingHeadModel: LatentDiffusionModel, @unchecked Sendable {
     public let scheduler: any Scheduler
 
     /// `sampler` picks the scheduler built from the checkpoint's scheduler_config.json (DDIM by default).
-    public init(directory: URL, sampler: SamplerChoice = .ddim) throws {
+    /// `precision` is the denoising UNet's (the other networks stay Float32).
+    public init(directory: URL, sampler: SamplerChoice = .ddim, precision: WeightPrecision = .f32) throws {
         checkpoint = try TalkingHeadCheckpoint(directory: directory)
         tokenizer = try checkpoint.tokenizer()
         textEncoder = try checkpoint.textEncoder()
         referenceNet = try checkpoint.referenceNet()
-        unet = try checkpoint.videoUNet()
+        unet = try checkpoint.videoUNet(precision: precision)
         vae = try checkpoint.vae()
         if unet.configuration.hasAudioModules {
             audioEncoder = try checkpoint.audioEncoder()

@@ -37,12 +37,12 @@ import Tensors
     let bankIndex: [String: Int]
     let bankWidths: [Int]
 
-    init(configuration: VideoUNetConfiguration, source: WeightSource) throws {
+    init(configuration: VideoUNetConfiguration, source: WeightSource, precision: WeightPrecision = .f32) throws {
         try configuration.validate()
         let sd = configuration.unet
         try ConfigurationLimits.checkParameters(needed: sd.minimumParameterCount, available: source.parameterCount, in: "denoising UNet")
         self.configuration = configuration
-        let weights = WeightReader(source: source)
+        let weights = WeightReader(source: source, precision: precision)
         let widths = sd.blockOutChannels, heads = sd.attentionHeads
         let (groups, epsilon, count) = (sd.normNumGroups, Float(sd.normEps), widths.count)
         time = try TimestepEmbedding(weights, channels: widths[0], flipSinToCos: sd.flipSinToCos, frequencyShift: sd.freqShift)
@@ -144,10 +144,11 @@ import Tensors
     }
 
     /// A `denoising_unet/` folder: `config.json` and Hallo's state dict as `diffusion_pytorch_model.safetensors`.
-    public convenience init(directory: URL) throws {
+    /// `precision` bf16: linear layers and 3x3 convolutions on BF16 weights (see `WeightPrecision`).
+    public convenience init(directory: URL, precision: WeightPrecision = .f32) throws {
         let configuration = try VideoUNetConfiguration.load(from: directory.appendingPathComponent("config.json"))
         let weights = try SafeTensorsFile(contentsOf: DiffusersModelFolder.weightsFile(in: directory))
-        try self.init(configuration: configuration, source: weights)
+        try self.init(configuration: configuration, source: weights, precision: precision)
         // Motion or audio modules the config leaves out would otherwise load silently and never run.
         try weights.requireEveryTensorRead()
     }

@@ -31,17 +31,19 @@ import Tensors
     let normOut: GroupNormLayer?
     let convOut: Conv2DLayer?
 
-    public convenience init(configuration: UNetConfiguration, weights file: SafeTensorsFile) throws {
-        try self.init(configuration: configuration, source: file)
+    /// `precision` bf16 runs the linear layers (attention projections, feed-forwards, time embedding) on BF16
+    /// weights; convolutions and attention itself stay Float32.
+    public convenience init(configuration: UNetConfiguration, weights file: SafeTensorsFile, precision: WeightPrecision = .f32) throws {
+        try self.init(configuration: configuration, source: file, precision: precision)
         try file.requireEveryTensorRead()
     }
 
     /// `outputHead` false builds the network without `conv_norm_out` and `conv_out` (Hallo's ReferenceNet).
-    init(configuration: UNetConfiguration, source: WeightSource, outputHead: Bool = true) throws {
+    init(configuration: UNetConfiguration, source: WeightSource, outputHead: Bool = true, precision: WeightPrecision = .f32) throws {
         try configuration.validate()
         try ConfigurationLimits.checkParameters(needed: configuration.minimumParameterCount, available: source.parameterCount, in: "UNet")
         self.configuration = configuration
-        let weights = WeightReader(source: source)
+        let weights = WeightReader(source: source, precision: precision)
         let widths = configuration.blockOutChannels
         let groups = configuration.normNumGroups
         let epsilon = Float(configuration.normEps)
@@ -119,9 +121,10 @@ import Tensors
     }
 
     /// A folder with `config.json` and diffusers' weights file (a pipeline's `unet/`).
-    public convenience init(directory: URL) throws {
+    public convenience init(directory: URL, precision: WeightPrecision = .f32) throws {
         let configuration = try UNetConfiguration.load(from: directory.appendingPathComponent("config.json"))
-        try self.init(configuration: configuration, weights: SafeTensorsFile(contentsOf: DiffusersModelFolder.weightsFile(in: directory)))
+        try self.init(configuration: configuration, weights: SafeTensorsFile(contentsOf: DiffusersModelFolder.weightsFile(in: directory)),
+                      precision: precision)
     }
 
     /// The predicted noise (or v) for `sample` [N, C, H, W] at `timesteps` (one per item, or one for all) under

@@ -6,7 +6,7 @@ package struct LinearLayer {
     package let bias: Tensor?
 
     package init(_ weights: WeightReader, _ name: String, input: Int, output: Int, bias hasBias: Bool = true) throws {
-        weight = PackedLinearWeight(try weights.scope(name)("weight", shape: [output, input]))
+        weight = PackedLinearWeight(try weights.scope(name)("weight", shape: [output, input]), precision: weights.precision)
         bias = hasBias ? try weights.scope(name)("bias", shape: [output]) : nil
     }
 

@@ -45,15 +45,18 @@ extension SafeTensorsFile: WeightSource {
 package struct WeightReader {
     package let source: WeightSource
     package let prefix: String
+    /// The precision the layers built from this reader compute in (`LinearLayer` packs its weight for it).
+    package let precision: WeightPrecision
 
-    package init(source: WeightSource, prefix: String = "") {
+    package init(source: WeightSource, prefix: String = "", precision: WeightPrecision = .f32) {
         self.source = source
         self.prefix = prefix
+        self.precision = precision
     }
 
     /// The reader for a sub-module: names below `name.`.
     package func scope(_ name: String) -> WeightReader {
-        WeightReader(source: source, prefix: prefix + name + ".")
+        WeightReader(source: source, prefix: prefix + name + ".", precision: precision)
     }
 
     package func callAsFunction(_ name: String, shape: [Int]) throws -> Tensor {

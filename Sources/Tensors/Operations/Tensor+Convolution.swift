@@ -147,61 +147,95 @@ extension Tensor {
     package func directConv2d(weight: Tensor, bias: Tensor?, kernel: ConvolutionKernel,
                               caches: CPUCacheSizes = CPUCaches.machine) -> Tensor {
         precondition(kernel.isSupported, "the \(kernel.rawValue) convolution kernel does not run on this processor")
-        let (batch, channels, height, width) = (shape[0], shape[1], shape[2], shape[3])
-        let outChannels = weight.shape[0]
-        var plan = DirectConvolutionPlan()
-        let planned = direct_convolution_plan(Int32(batch), Int32(channels), Int32(height), Int32(width), Int32(outChannels),
-                                              Int32(weight.shape[2]), Int32(weight.shape[3]), &plan)
-        precondition(planned == 0, "the direct convolution kernel does not take \(shape) with weight \(weight.shape)")
-        plan.weight_block_floats = Int(direct_convolution_weight_block_floats(caches.l2))
-        var result = Tensor(zeros: [batch, outChannels, height, width])
-        let padded = UnsafeMutablePointer<Float>.allocate(capacity: direct_convolution_padded_count(&plan, Int32(channels)))
-        defer { padded.deallocate() }
-        let flat = UnsafeMutablePointer<Float>.allocate(capacity: direct_convolution_padded_count(&plan, Int32(outChannels)))
-        defer { flat.deallocate() }
-        let planeFloats = Int(plan.plane_stride)
-
-        scalars.withUnsafeBufferPointer { input in
-            let inBase = input.baseAddress!
-            concurrentChunks(count: channels, minimumChunk: max(1, 65_536 / planeFloats)) { range in
-                direct_convolution_pad(&plan, inBase, Int32(range.lowerBound), Int32(range.upperBound), padded)
+        let channels = shape[1]
+        return directConv2d(outChannels: weight.shape[0], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3], tileRows: kernel.tileRows,
+                            caches: caches, bias: bias) { plan, input in
+            let padded = UnsafeMutablePointer<Float>.allocate(capacity: direct_convolution_padded_count(plan, Int32(channels)))
+            concurrentChunks(count: channels, minimumChunk: max(1, 65_536 / Int(plan.pointee.plane_stride))) { range in
+                direct_convolution_pad(plan, input, Int32(range.lowerBound), Int32(range.upperBound), padded)
             }
-        }
-        weight.scalars.withUnsafeBufferPointer { w in
-            let biasScalars = bias?.scalars ?? []
-            biasScalars.withUnsafeBufferPointer { b in
-                let wBase = w.baseAddress!, bBase = bias == nil ? nil : b.baseAddress
-                // The same core count as the matrix products, so one setting (`BLASThreads`) governs both.
-                let workers = BLASThreads.count
-                let tileRows = kernel.tileRows
-                let tile = Int(DIRECT_CONVOLUTION_POSITION_TILE)
-                let positionCount = Int(plan.position_count)
-                let positionTiles = (positionCount + tile - 1) / tile
-                // Output channels split between the cores while each gets several full tiles (every UNet and VAE
-                // layer); otherwise positions do (the 4-channel output layers).
-                let splitChannels = outChannels >= 4 * tileRows * workers || positionTiles < workers
-                DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                    var firstOut = 0, lastOut = outChannels, firstTile = 0, lastTile = positionTiles
-                    if splitChannels {
-                        let rowTiles = (outChannels + tileRows - 1) / tileRows
-                        firstOut = min(outChannels, rowTiles * worker / workers * tileRows)
-                        lastOut = min(outChannels, rowTiles * (worker + 1) / workers * tileRows)
-                    } else {
-                        firstTile = positionTiles * worker / workers
-                        lastTile = positionTiles * (worker + 1) / workers
-                    }
-                    guard firstOut < lastOut, firstTile < lastTile else { return }
-                    let status = direct_convolution_compute(
-                        kernel.variant, &plan, padded, wBase, bBase, Int32(firstOut), Int32(lastOut),
-                        firstTile * tile, min(positionCount, lastTile * tile), flat)
+            return (UnsafeMutableRawPointer(padded), { plan, bias, firstOut, lastOut, firstPosition, lastPosition, flat in
+                weight.scalars.withUnsafeBufferPointer { w in
+                    let status = direct_convolution_compute(kernel.variant, plan, padded, w.baseAddress!, bias, firstOut, lastOut, firstPosition, lastPosition, flat)
                     precondition(status == 0, "the \(kernel.rawValue) convolution kernel refused to run")
                 }
+            })
+        }
+    }
+
+    /// The convolution on the BF16 kernel (DirectConvolutionBF16.h): the input rounded to BF16 in channel pairs
+    /// while padded, the weight packed at load.
+    package func directConv2d(weight: BF16ConvolutionWeight, bias: Tensor?, caches: CPUCacheSizes = CPUCaches.machine) -> Tensor {
+        precondition(WeightPrecision.bf16KernelRuns, "the BF16 convolution kernel does not run on this processor")
+        precondition(rank == 4 && shape[1] == weight.channels, "conv2d weight [\(weight.outChannels), \(weight.channels), ...] does not fit input \(shape)")
+        let pairs = Int(direct_convolution_bf16_pairs(Int32(weight.channels)))
+        return directConv2d(outChannels: weight.outChannels, kernelHeight: weight.kernelSize, kernelWidth: weight.kernelSize,
+                            tileRows: BF16ConvolutionWeight.tileRows, caches: caches, bias: bias) { plan, input in
+            let padded = UnsafeMutablePointer<UInt32>.allocate(capacity: direct_convolution_bf16_padded_count(plan))
+            concurrentChunks(count: pairs, minimumChunk: max(1, 65_536 / Int(plan.pointee.plane_stride))) { range in
+                direct_convolution_pad_bf16(plan, input, Int32(range.lowerBound), Int32(range.upperBound), padded)
+            }
+            return (UnsafeMutableRawPointer(padded), { plan, bias, firstOut, lastOut, firstPosition, lastPosition, flat in
+                weight.packed.withUnsafeBufferPointer { w in
+                    let status = direct_convolution_compute_bf16(plan, padded, w.baseAddress!, bias, firstOut, lastOut, firstPosition, lastPosition, flat)
+                    precondition(status == 0, "the BF16 convolution kernel refused to run")
+                }
+            })
+        }
+    }
+
+    /// Computes one range of a planned convolution: output channels `firstOut..<lastOut`, positions
+    /// `firstPosition..<lastPosition`, into the flat output.
+    private typealias DirectConvolutionRange = (UnsafeMutablePointer<DirectConvolutionPlan>, UnsafePointer<Float>?, Int32, Int32, Int, Int,
+                                                UnsafeMutablePointer<Float>) -> Void
+
+    /// The direct convolution's plan, split between the cores and unpadding, shared by the Float32 and BF16
+    /// variants: `prepare` pads the input (returning the buffer to free) and gives the call that computes a range.
+    private func directConv2d(outChannels: Int, kernelHeight: Int, kernelWidth: Int, tileRows: Int, caches: CPUCacheSizes, bias: Tensor?,
+                              prepare: (UnsafeMutablePointer<DirectConvolutionPlan>, UnsafePointer<Float>) -> (UnsafeMutableRawPointer, DirectConvolutionRange)) -> Tensor {
+        let (batch, channels, height, width) = (shape[0], shape[1], shape[2], shape[3])
+        let plan = UnsafeMutablePointer<DirectConvolutionPlan>.allocate(capacity: 1)
+        plan.initialize(to: DirectConvolutionPlan())
+        defer { plan.deallocate() }
+        let planned = direct_convolution_plan(Int32(batch), Int32(channels), Int32(height), Int32(width), Int32(outChannels),
+                                              Int32(kernelHeight), Int32(kernelWidth), plan)
+        precondition(planned == 0, "the direct convolution kernel does not take \(shape) with a \(kernelHeight)x\(kernelWidth) kernel")
+        plan.pointee.weight_block_floats = Int(direct_convolution_weight_block_floats(caches.l2))
+        var result = Tensor(zeros: [batch, outChannels, height, width])
+        let flat = UnsafeMutablePointer<Float>.allocate(capacity: direct_convolution_padded_count(plan, Int32(outChannels)))
+        defer { flat.deallocate() }
+        let planeFloats = Int(plan.pointee.plane_stride)
+        let (padded, compute) = scalars.withUnsafeBufferPointer { input in prepare(plan, input.baseAddress!) }
+        defer { padded.deallocate() }
+        let biasScalars = bias?.scalars ?? []
+        biasScalars.withUnsafeBufferPointer { b in
+            let bBase = bias == nil ? nil : b.baseAddress
+            // The same core count as the matrix products, so one setting (`BLASThreads`) governs both.
+            let workers = BLASThreads.count
+            let tile = Int(DIRECT_CONVOLUTION_POSITION_TILE)
+            let positionCount = Int(plan.pointee.position_count)
+            let positionTiles = (positionCount + tile - 1) / tile
+            // Output channels split between the cores while each gets several full tiles (every UNet and VAE
+            // layer); otherwise positions do (the 4-channel output layers).
+            let splitChannels = outChannels >= 4 * tileRows * workers || positionTiles < workers
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var firstOut = 0, lastOut = outChannels, firstTile = 0, lastTile = positionTiles
+                if splitChannels {
+                    let rowTiles = (outChannels + tileRows - 1) / tileRows
+                    firstOut = min(outChannels, rowTiles * worker / workers * tileRows)
+                    lastOut = min(outChannels, rowTiles * (worker + 1) / workers * tileRows)
+                } else {
+                    firstTile = positionTiles * worker / workers
+                    lastTile = positionTiles * (worker + 1) / workers
+                }
+                guard firstOut < lastOut, firstTile < lastTile else { return }
+                compute(plan, bBase, Int32(firstOut), Int32(lastOut), firstTile * tile, min(positionCount, lastTile * tile), flat)
             }
         }
         result.scalars.withUnsafeMutableBufferPointer { output in
             let outBase = output.baseAddress!
             concurrentChunks(count: outChannels, minimumChunk: max(1, 65_536 / planeFloats)) { range in
-                direct_convolution_unpad(&plan, flat, Int32(range.lowerBound), Int32(range.upperBound), outBase)
+                direct_convolution_unpad(plan, flat, Int32(range.lowerBound), Int32(range.upperBound), outBase)
             }
         }
         return result

@@ -86,7 +86,7 @@ let package = Package(
             name: "Renderer", dependencies: ["Tensors", "MediaIO", "CLIPTokenization", "ContentHashing", "FileAccess"]),
         .target(name: "FaceAnalysis", dependencies: ["Tensors", "MediaIO"]),
         // Level 2: evaluation (metrics and their networks) beside the review queue, batch annotation and rendering jobs.
-        .target(name: "Evaluation", dependencies: ["Tensors", "MediaIO"]),
+        .target(name: "Evaluation", dependencies: ["Tensors", "MediaIO", "FaceAnalysis"]),
         .target(
             name: "TrainingData",
             dependencies: ["FaceAnalysis", "Renderer", "Store", "Tensors", "MediaIO", "AnnotationRecord", "ContentHashing", "FileAccess", "DatasetLayout"]),

@@ -2,6 +2,7 @@
 """The evaluation networks' published weights as safetensors, with a manifest, for Sources/Evaluation.
 
     python scripts/convert-eval-weights.py --out DIR [--inception FILE] [--alexnet FILE] [--lpips-linear FILE]
+                                           [--syncnet FILE]
 
 Each input is the file exactly as its authors publish it:
 
@@ -9,16 +10,18 @@ Each input is the file exactly as its authors publish it:
     --alexnet        alexnet-owt-7be5be79.pth, torchvision's ImageNet AlexNet (LPIPS's backbone)
     --lpips-linear   lpips 0.1.4's lpips/weights/v0.1/alex.pth (LPIPS's linear layers); by default the file of
                      the installed lpips package, found without importing it (its import needs torchvision)
+    --syncnet        syncnet_v2.model, syncnet_python's SyncNet (the state dict of its `S`)
 
-and written to DIR as inception.safetensors, alexnet.safetensors and lpips-alex-linear.safetensors with the
+and written to DIR as inception.safetensors, alexnet.safetensors, lpips-alex-linear.safetensors and
+syncnet.safetensors with the
 state-dict names unchanged, so that a random-weight file in the same format converts the same way. Left out, and
 said so in the manifest: BatchNorm's num_batches_tracked counters (training state), Inception's `fc` classifier
 (FID reads the 2048-d pool) and AlexNet's `classifier` (LPIPS reads only `features`). `manifest.json` records, for
 each network, the source file's name and SHA-256, what it is and where it is published.
 
 The pickles are read with torch.load(weights_only=True) (scripts/tbdref/pickles.py): a pickle that would run code is
-refused. DIR must be absent or empty; on an error every file this run made is removed, nothing else. SyncNet and
-I3D (--syncnet, --i3d) are not supported yet and are refused by name. Runs in .venv-scripts (torch CPU, safetensors).
+refused. DIR must be absent or empty; on an error every file this run made is removed, nothing else. I3D (--i3d)
+is not supported yet and is refused by name. Runs in .venv-scripts (torch CPU, safetensors).
 """
 import argparse
 import hashlib
@@ -52,8 +55,17 @@ NETWORKS = {
         "omitted": [],
         "required": {f"lin{i}.model.1.weight": [1, c, 1, 1] for i, c in enumerate([64, 192, 384, 256, 256])},
     },
+    "syncnet": {
+        "output": "syncnet.safetensors",
+        "network": "syncnet_python's SyncNet (SyncNetModel.S, 1024-d embeddings)",
+        "published": "http://www.robots.ox.ac.uk/~vgg/software/lipsync/data/syncnet_v2.model "
+                     "(fetched by joonson/syncnet_python's download_model.sh)",
+        "omitted": ["*.num_batches_tracked"],
+        "required": {"netcnnaud.0.weight": [64, 1, 3, 3], "netcnnlip.0.weight": [96, 3, 5, 7, 7],
+                     "netfcaud.3.weight": [1024, 512], "netfclip.3.weight": [1024, 512]},
+    },
 }
-NOT_SUPPORTED = ["syncnet", "i3d"]
+NOT_SUPPORTED = ["i3d"]
 
 
 class ConversionError(Exception):
@@ -114,19 +126,20 @@ def main():
     parser.add_argument("--inception", help="pt_inception-2015-12-05-6726825d.pth")
     parser.add_argument("--alexnet", help="alexnet-owt-7be5be79.pth")
     parser.add_argument("--lpips-linear", help="lpips/weights/v0.1/alex.pth (default: the installed lpips package's)")
+    parser.add_argument("--syncnet", help="syncnet_v2.model")
     for name in NOT_SUPPORTED:
         parser.add_argument(f"--{name}", help="not supported yet")
     arguments = parser.parse_args()
     for name in NOT_SUPPORTED:
         if getattr(arguments, name) is not None:
-            print(f"convert-eval-weights: --{name} is not supported yet: only FID's Inception and LPIPS's AlexNet "
-                  "and linear layers are converted", file=sys.stderr)
+            print(f"convert-eval-weights: --{name} is not supported yet: only FID's Inception, LPIPS's AlexNet "
+                  "and linear layers, and SyncNet are converted", file=sys.stderr)
             return 1
     sources = {"inception": arguments.inception, "alexnet": arguments.alexnet,
-               "lpips-linear": arguments.lpips_linear or installed_lpips_linear()}
+               "lpips-linear": arguments.lpips_linear or installed_lpips_linear(), "syncnet": arguments.syncnet}
     sources = {network: path for network, path in sources.items() if path}
     if not sources:
-        print("convert-eval-weights: nothing to convert: name at least one of --inception, --alexnet, --lpips-linear",
+        print("convert-eval-weights: nothing to convert: name at least one of --inception, --alexnet, --lpips-linear, --syncnet",
               file=sys.stderr)
         return 1
     out = arguments.out

@@ -1,19 +1,20 @@
-/// A metric `tbd eval` may be asked for, by the name the paper's tables use. FVD and SyncNet confidence are known
-/// names not computed yet, refused as such rather than as unknown.
+/// A metric `tbd eval` may be asked for, by the name the paper's tables use. FVD is a known name not computed yet,
+/// refused as such rather than as unknown.
 public enum EvaluationMetric: String, CaseIterable, Sendable, Codable {
     case psnr, ssim, cpbd, fid, fvd, lpips, syncnet
 
     /// Computed by this build.
-    public static let available: [EvaluationMetric] = [.psnr, .ssim, .cpbd, .lpips, .fid]
+    public static let available: [EvaluationMetric] = [.psnr, .ssim, .cpbd, .lpips, .fid, .syncnet]
 
     /// What `--metrics` means when not given: the metrics that need no network weights.
     public static let defaults: [EvaluationMetric] = [.psnr, .ssim, .cpbd]
 
     /// Needs the converted weights of a network (`EvaluationNetworks`).
-    public var needsNetwork: Bool { self == .lpips || self == .fid }
+    public var needsNetwork: Bool { self == .lpips || self == .fid || self == .syncnet }
 
-    /// Compares each generated frame with its ground-truth frame (CPBD judges the generated frames alone).
-    public var needsReference: Bool { self != .cpbd }
+    /// Compares each generated frame with its ground-truth frame (CPBD judges the generated frames alone, SyncNet
+    /// the generated frames against their own speech).
+    public var needsReference: Bool { self != .cpbd && self != .syncnet }
 
     /// NAMES as given (`psnr`, `ssim`, ...), duplicates dropped, in the order given; an unknown name is refused
     /// listing the known ones, a known one this build cannot compute yet is refused as such.

@@ -1,3 +1,4 @@
+import FaceAnalysis
 import MediaIO
 
 /// `tbd eval video`: the per-frame metrics of a generated clip against its ground truth.
@@ -9,11 +10,18 @@ public enum VideoEvaluation {
     /// LPIPS is averaged over the paired frames like PSNR; FID compares the Inception features of the clip's
     /// paired generated frames with those of its ground-truth frames (a clip's own FID: with fewer frames than the
     /// 2,048 feature dimensions the covariances are rank-deficient, so it is noisy; `eval set` pools all clips).
+    ///
+    /// SyncNet judges the generated clip alone: its face track (`SyncNetFaceTrack`, the detector run on every
+    /// frame) against its own speech (`SyncNetConfidence.speech(of:)`); the metric's value is the confidence, and
+    /// the offset and minimum distance come with it.
     public static func evaluate(generated: ClipFrames, reference: ClipFrames?, metrics: [EvaluationMetric],
                                 networks: EvaluationNetworks = .none) throws -> ClipEvaluation {
         let compared = metrics.filter(\.needsReference)
         if metrics.contains(.lpips), networks.lpips == nil { throw EvaluationError("lpips needs its networks loaded (EvaluationNetworks)") }
         if metrics.contains(.fid), networks.fid == nil { throw EvaluationError("fid needs its network loaded (EvaluationNetworks)") }
+        let syncnet = metrics.contains(.syncnet) ? networks.syncnet.flatMap { net in networks.faces.map { (net, $0) } } : nil
+        if metrics.contains(.syncnet), syncnet == nil { throw EvaluationError("syncnet needs its networks loaded (EvaluationNetworks)") }
+        var faceBoxes: [FaceBox?] = []
         var fidFrames: (generated: [RGBImage], reference: [RGBImage]) = ([], [])
         var fidFeatures: (generated: [[Float]], reference: [[Float]]) = ([], [])
         if reference == nil, let first = compared.first {
@@ -29,6 +37,7 @@ public enum VideoEvaluation {
             if metrics.contains(.cpbd) {
                 sums[.cpbd, default: 0] += CumulativeProbabilityOfBlurDetection.sharpness(of: frame)
             }
+            if let (_, faces) = syncnet { faceBoxes.append(try faces.detect(frame).first?.box) }
             // Read to the end either way, so the generated clip's frame count is reported whole.
             guard !compared.isEmpty, index < referenceFrames.count else { return true }
             var truth = referenceFrames[index]
@@ -63,9 +72,26 @@ public enum VideoEvaluation {
         if !compared.isEmpty, paired == 0 {
             throw EvaluationError("\(generated.path): no frame to compare")
         }
+        var synchronisation: SyncNetConfidence.Result?
+        if let (network, _) = syncnet {
+            let placements = try SyncNetFaceTrack.placements(faceBoxes, clip: generated.path)
+            var crops: [RGBImage] = []
+            try generated.forEachFrame { index, frame in
+                guard index < placements.count else { return false }
+                crops.append(try SyncNetFaceTrack.crop(frame, at: placements[index]))
+                return true
+            }
+            do {
+                synchronisation = try network.evaluate(crops: crops, samples: try SyncNetConfidence.speech(of: generated))
+            } catch let error as EvaluationError {
+                throw EvaluationError("\(generated.path): \(error.description)")
+            }
+        }
         var values: [(metric: EvaluationMetric, value: Double)] = []
         for metric in metrics {
-            if metric == .fid {
+            if metric == .syncnet, let synchronisation {
+                values.append((metric, synchronisation.confidence))
+            } else if metric == .fid {
                 do { values.append((metric, try FrechetDistance.compute(fidFeatures.generated, fidFeatures.reference))) } catch {
                     throw EvaluationError("\(generated.path): fid: \(error)")
                 }
@@ -76,6 +102,7 @@ public enum VideoEvaluation {
         return ClipEvaluation(
             metrics: MetricValues(values), frames: paired, generatedFrames: generatedCount,
             referenceFrames: reference == nil ? nil : referenceFrames.count, generated: generated.path, reference: reference?.path,
-            referenceResizedFrom: resizedFrom, size: size, fidFeatures: metrics.contains(.fid) ? fidFeatures : nil)
+            referenceResizedFrom: resizedFrom, size: size, syncnet: synchronisation.map(ClipEvaluation.Synchronisation.init),
+            fidFeatures: metrics.contains(.fid) ? fidFeatures : nil)
     }
 }

@@ -68,9 +68,14 @@ final class ConvertEvalWeightsScriptTests: XCTestCase {
         XCTAssertNotEqual(wrong.status, 0)
         XCTAssertTrue(wrong.stderr.contains("lacks features.0.weight"), wrong.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["occupied"])
-        // Networks not supported yet are named.
-        let syncnet = try convert(["--out", folder.appendingPathComponent("s").path, "--syncnet", source.path])
+        // SyncNet's file is recognised by its layer names.
+        let syncnet = try convert(["--out", folder.appendingPathComponent("s").path, "--syncnet", source.path, "--lpips-linear", source.path])
         XCTAssertNotEqual(syncnet.status, 0)
-        XCTAssertTrue(syncnet.stderr.contains("--syncnet is not supported yet"), syncnet.stderr)
+        XCTAssertTrue(syncnet.stderr.contains("lacks netcnnaud.0.weight"), syncnet.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["occupied"])
+        // Networks not supported yet are named.
+        let i3d = try convert(["--out", folder.appendingPathComponent("i").path, "--i3d", source.path])
+        XCTAssertNotEqual(i3d.status, 0)
+        XCTAssertTrue(i3d.stderr.contains("--i3d is not supported yet"), i3d.stderr)
     }
 }

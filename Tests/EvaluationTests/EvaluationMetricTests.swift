@@ -11,14 +11,14 @@ final class EvaluationMetricTests: XCTestCase {
         XCTAssertThrowsError(try EvaluationMetric.parse(["psnr", "niqe"])) { error in
             XCTAssertEqual("\(error)", "unknown metric 'niqe'; the metrics are psnr, ssim, cpbd, fid, fvd, lpips, syncnet")
         }
-        for name in ["fvd", "syncnet"] {
+        for name in ["fvd"] {
             XCTAssertThrowsError(try EvaluationMetric.parse([name])) { error in
                 XCTAssertTrue("\(error)".hasPrefix("\(name) is not available yet"), "\(error)")
             }
         }
     }
 
-    func testOnlyCPBDNeedsNoReference() {
-        XCTAssertEqual(EvaluationMetric.available.filter { !$0.needsReference }, [.cpbd])
+    func testOnlyCPBDAndSyncNetNeedNoReference() {
+        XCTAssertEqual(EvaluationMetric.available.filter { !$0.needsReference }, [.cpbd, .syncnet])
     }
 }

@@ -27,6 +27,10 @@ public struct EvaluationWeights: Sendable {
             name: "lpips-alex-linear.safetensors", metric: "lpips", source: "lpips/weights/v0.1/alex.pth",
             published: "the lpips 0.1.4 package (pip install lpips==0.1.4), lpips/weights/v0.1/alex.pth",
             converterOption: "--lpips-linear")
+        /// syncnet_python's SyncNet (its `download_model.sh` fetches it).
+        public static let syncnet = File(
+            name: "syncnet.safetensors", metric: "syncnet", source: "syncnet_v2.model",
+            published: "http://www.robots.ox.ac.uk/~vgg/software/lipsync/data/syncnet_v2.model", converterOption: "--syncnet")
     }
 
     public let folder: URL

@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge", "ReproducibleTesting"]),
         .testTarget(name: "AnnotationRecordTests", dependencies: ["AnnotationRecord", "FACSKnowledge"]),
         .testTarget(name: "ContentHashingTests", dependencies: ["ContentHashing"]),
-        .testTarget(name: "CLITests", dependencies: ["AnnotationRecord", "CoTFA", "Store", "MediaIO", "LoopbackChatServer", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["AnnotationRecord", "CoTFA", "Store", "MediaIO", "LoopbackChatServer", "TestSupport", "Evaluation", "Tensors"]),
         .testTarget(
             name: "BatchAnnotationTests",
             dependencies: [

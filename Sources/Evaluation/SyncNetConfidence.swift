@@ -130,6 +130,19 @@ public final class SyncNetConfidence: @unchecked Sendable {
         return Tensor(shape: [starts.count, 1, window.coefficients, window.frames], scalars: values)
     }
 
+    /// Refuses a video whose frame rate is not 25 per second: the reference converts every video to 25 first
+    /// (run_pipeline.py's `ffmpeg -r 25`) and pairs frame i with speech from i x 0.04 s. A folder of PNG frames is
+    /// taken to be at 25.
+    public static func requireFrameRate(of clip: ClipFrames) throws {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: clip.path, isDirectory: &isFolder), !isFolder.boolValue else { return }
+        let fps = try MediaProbe.probe(path: clip.path).fps
+        guard abs(fps - Double(frameRate)) < 0.01 else {
+            throw EvaluationError("\(clip.path): syncnet pairs frames with speech at 25 frames per second, and the clip has "
+                + "\(String(format: "%.3f", fps)); convert it first (ffmpeg -i IN -r 25 OUT.mp4), as syncnet_python's pipeline does")
+        }
+    }
+
     /// CLIP's speech: a video's own soundtrack, or for a folder of PNG frames the `audio.wav` beside them (as the
     /// reference's working folder holds its frames and `audio.wav`).
     public static func speech(of clip: ClipFrames) throws -> [Int16] {

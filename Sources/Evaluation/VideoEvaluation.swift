@@ -22,6 +22,7 @@ public enum VideoEvaluation {
         let syncnet = metrics.contains(.syncnet) ? networks.syncnet.flatMap { net in networks.faces.map { (net, $0) } } : nil
         if metrics.contains(.syncnet), syncnet == nil { throw EvaluationError("syncnet needs its networks loaded (EvaluationNetworks)") }
         var faceBoxes: [FaceBox?] = []
+        if syncnet != nil { try SyncNetConfidence.requireFrameRate(of: generated) }
         var fidFrames: (generated: [RGBImage], reference: [RGBImage]) = ([], [])
         var fidFeatures: (generated: [[Float]], reference: [[Float]]) = ([], [])
         if reference == nil, let first = compared.first {

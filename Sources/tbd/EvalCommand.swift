@@ -8,15 +8,16 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Score rendered clips with the paper's metrics, computed as their reference code computes them.",
         discussion: """
-            PSNR and SSIM equal scikit-image's, CPBD the cpbd package's (docs/evaluation.md). A clip is a video file \
-            or a folder of PNG frames, taken in the order of their names.
+            PSNR and SSIM equal scikit-image's, CPBD the cpbd package's, LPIPS lpips's, FID pytorch-fid's and SyncNet \
+            confidence syncnet_python's (docs/evaluation.md). A clip is a video file or a folder of PNG frames, taken \
+            in the order of their names.
             """,
         subcommands: [Video.self, ClipSet.self])
 }
 
 /// `--metrics` read once for both subcommands: the list rule, then the metric names.
 struct MetricsOption: ParsableArguments {
-    @Option(name: .long, help: "Metrics, comma-separated or repeated: psnr, ssim, cpbd (the default three), lpips, fid (these two need converted weights: --weights).")
+    @Option(name: .long, help: "Metrics, comma-separated or repeated: psnr, ssim, cpbd (the default three), lpips, fid, syncnet (these three need converted weights: --weights; syncnet also the face detector's, $TBD_FACE_WEIGHTS).")
     var metrics: [String] = []
     @Option(name: .long, help: "The folder scripts/convert-eval-weights.py wrote (default: $TBD_EVAL_WEIGHTS, else ~/.cache/tbd/eval-weights).")
     var weights: String?
@@ -55,7 +56,10 @@ extension EvalCommand {
                 frame of another size is resized to the generated size with libswscale (area averaging when \
                 shrinking, bicubic when enlarging). PSNR and SSIM are the means over the paired frames, CPBD the \
                 mean over every generated frame. Identical frames have an infinite PSNR: printed as inf, and in JSON \
-                as null with the metric listed under infinite_metrics.
+                as null with the metric listed under infinite_metrics. syncnet judges the generated clip alone, its \
+                face track (the detector on every frame, crops as syncnet_python makes them) against its own speech \
+                (a video's soundtrack, or audio.wav inside a folder of PNG frames), at 25 frames per second: the \
+                confidence, with the offset in frames and the minimum distance beside it (JSON: syncnet).
                 """)
 
         @Argument(help: "The generated clip: a video file or a folder of PNG frames.")
@@ -80,6 +84,9 @@ extension EvalCommand {
             }
             for (metric, value) in clip.metrics.entries {
                 print("\(metric.rawValue) \(SetEvaluationMarkdown.format(value, metric))\(metric == .psnr ? " dB" : "")")
+            }
+            if let sync = clip.syncnet {
+                print("syncnet offset \(sync.offset) frames, minimum distance \(String(format: "%.3f", sync.minimumDistance)) (\(sync.windows) windows)")
             }
             print(Self.framesLine(clip))
         }

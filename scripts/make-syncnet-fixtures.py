@@ -2,14 +2,14 @@
 
     python3 -m venv .venv-syncnet
     .venv-syncnet/bin/pip install torch==2.13.0+cpu safetensors==0.8.0 numpy==2.4.6 scipy==1.17.1 \
-        python_speech_features==0.6 pillow==13.0.0
+        python_speech_features==0.6 pillow==13.0.0 opencv-python-headless==5.1.0.95
     .venv-syncnet/bin/python scripts/make-syncnet-fixtures.py --syncnet /work/.mirror/joonson+syncnet_python/repo \
         --speech-source /work/.mirror/openai+whisper/repo
 
 The reference code is joonson/syncnet_python (MIT), not vendored: --syncnet names a checkout or a bare git
 directory of it (the one here came from the project's GitHub snapshot tool, `fetch github:joonson/syncnet_python`,
 commit 6efbb1c), and SyncNetModel.py and SyncNetInstance.py are copied from it into a temporary folder and
-imported from there. The script runs the reference's own `SyncNetInstance.loadParameters` and `evaluate`; what
+imported from there; run_pipeline.py's crop_video is taken from its source the same way (make_crops). The script runs the reference's own `SyncNetInstance.loadParameters` and `evaluate`; what
 `evaluate` reaches outside Python is stood in for: `ffmpeg` (its two subprocess calls: the frame files it would
 extract become empty placeholders, the audio file it would extract is the speech clip below), `cv2.imread` (it
 returns the clip's crops, in cv2's BGR order), and `.cuda()` (a no-op: everything runs on the CPU).
@@ -32,11 +32,15 @@ Writes Tests/EvaluationTests/Fixtures/syncnet/:
     mfcc.safetensors      python_speech_features.mfcc of it as SyncNetInstance calls it: [frames, 13]
     network.safetensors   inputs and outputs of S.forward_aud ([3, 1, 13, 20] MFCC windows of the speech) and
                           S.forward_lip (the first two 5-frame windows of the crops, BGR 0..255)
+    crops.json, crop-NN.png
+                          run_pipeline.py's crop_video on a 20-frame track of given boxes over several.png: the
+                          boxes, the smoothed centres and half-sizes, and three of the 224x224 crops it writes
     confidence.json       evaluate()'s offset and confidence on the 41 crops and the speech, the minimum and the 31
                           mean distances, the seed and the SHA-256 of the converted weights
     VERSIONS.json         the versions that made them, and the reference's commit
 """
 import argparse
+import ast
 import importlib.machinery
 import importlib.util
 import io
@@ -51,7 +55,8 @@ import types
 
 from tbdref import fixtures, tensors, versions
 
-PINNED = {"torch": "2.13.0+cpu", "numpy": "2.4.6", "scipy": "1.17.1", "safetensors": "0.8.0", "PIL": "13.0.0"}
+PINNED = {"torch": "2.13.0+cpu", "numpy": "2.4.6", "scipy": "1.17.1", "safetensors": "0.8.0", "PIL": "13.0.0",
+          "cv2": "5.1.0"}
 SPEECH_FEATURES = "0.6"
 OUT = os.path.join(fixtures.ROOT, "Tests", "EvaluationTests", "Fixtures", "syncnet")
 CONVERTER = os.path.join(fixtures.ROOT, "scripts", "convert-eval-weights.py")
@@ -59,6 +64,7 @@ PICTURE = os.path.join(fixtures.ROOT, "Tests", "FaceAnalysisTests", "Fixtures", 
 SEED = 26
 FRAMES = 41
 REFERENCE_FILES = ["SyncNetModel.py", "SyncNetInstance.py"]
+CROPS_KEPT = [0, 7, 19]
 
 
 def network_fixture_script():
@@ -101,6 +107,53 @@ def make_speech(source, path):
                    input=flac, check=True)
 
 
+def make_crops(source):
+    """run_pipeline.py's crop_video on 20 frames of several.png with a track of given boxes: its function is taken
+    out of the script's source (the script itself runs S3FD and scene detection at import) and run with cv2's
+    imread and VideoWriter stood in for (the frames in, the 224x224 crops it writes out), ffmpeg's two calls, the
+    audio file it reads and the file it removes no-ops. Returns the boxes, the smoothed centres and sizes, and the crops (RGB)."""
+    import cv2
+    import numpy as np
+    from PIL import Image
+    from scipy import signal
+    tree = ast.parse(read_from(source, "run_pipeline.py"))
+    function = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "crop_video")
+    picture = np.ascontiguousarray(np.asarray(Image.open(PICTURE).convert("RGB"))[:, :, ::-1])
+    count = 20
+    rng = np.random.default_rng(SEED)
+    t = np.arange(count)
+    # A face-sized box wandering over the picture, its last frames reaching past the top-left corner (the padding).
+    centre_x = 180 + 40 * np.sin(t / 3) + rng.normal(0, 3, count) - np.maximum(0, t - 14) * 30
+    centre_y = 90 + 20 * np.cos(t / 4) + rng.normal(0, 3, count) - np.maximum(0, t - 14) * 15
+    half_width = 32 + 8 * np.sin(t) + rng.normal(0, 2, count)
+    half_height = 38 + 6 * np.cos(t / 2) + rng.normal(0, 2, count)
+    boxes = np.stack([centre_x - half_width, centre_y - half_height, centre_x + half_width, centre_y + half_height], 1)
+    written = []
+
+    class Writer:
+        def __init__(self, *arguments):
+            pass
+
+        def write(self, frame):
+            written.append(frame.copy())
+
+        def release(self):
+            pass
+
+    stand_in = types.SimpleNamespace(imread=lambda name: picture.copy(), VideoWriter=Writer,
+                                     VideoWriter_fourcc=cv2.VideoWriter_fourcc, resize=cv2.resize)
+    namespace = {"glob": types.SimpleNamespace(glob=lambda pattern: ["%06d.jpg" % i for i in range(count)]),
+                 "os": types.SimpleNamespace(path=os.path, remove=lambda path: None), "cv2": stand_in, "np": np, "signal": signal, "pdb": None, "print": lambda *a: None,
+                 "subprocess": types.SimpleNamespace(call=lambda *a, **k: 0),
+                 "wavfile": types.SimpleNamespace(read=lambda path: (16000, np.zeros(640, np.int16)))}
+    exec(compile(ast.Module(body=[function], type_ignores=[]), "run_pipeline.py", "exec"), namespace)
+    options = types.SimpleNamespace(frames_dir="frames", reference="clip", frame_rate=25, crop_scale=0.40,
+                                    tmp_dir="tmp", avi_dir="avi")
+    smoothed = namespace["crop_video"](options, {"frame": t, "bbox": boxes}, "crop")["proc_track"]
+    crops = [frame[:, :, ::-1] for frame in written]
+    return boxes, smoothed, crops
+
+
 def import_reference(source, workdir):
     """SyncNetInstance imported from a copy of the reference, with cv2 stood in for by a module whose imread
     returns FRAMES[name] (set later), and .cuda() a no-op."""
@@ -138,6 +191,15 @@ def main():
     seeded = network_fixture_script()
     workdir = tempfile.mkdtemp(prefix="tbd-syncnet-fixtures-")
     try:
+        from PIL import Image
+        boxes, smoothed, crop_frames = make_crops(arguments.syncnet)
+        for index in CROPS_KEPT:
+            Image.fromarray(np.ascontiguousarray(crop_frames[index])).save(os.path.join(OUT, "crop-%02d.png" % index))
+        with open(os.path.join(OUT, "crops.json"), "w", encoding="utf-8") as handle:
+            json.dump({"boxes": boxes.tolist(), "x": [float(v) for v in smoothed["x"]], "y": [float(v) for v in smoothed["y"]],
+                       "s": [float(v) for v in smoothed["s"]], "kept": CROPS_KEPT}, handle, indent=1, sort_keys=True)
+            handle.write("\n")
+        # The real cv2 above; the reference's evaluate() gets a stand-in from here on.
         reference, cv2 = import_reference(arguments.syncnet, workdir)
         import python_speech_features
 

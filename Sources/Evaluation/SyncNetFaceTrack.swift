@@ -7,8 +7,8 @@ import MediaIO
 /// face's box; its half-size s = max(width, height) / 2 and centre, each smoothed over the track by a 13-frame
 /// median (`scipy.signal.medfilt`, zero beyond the ends); the frame padded by int(1.8 s) pixels of value 110 on
 /// every side; rows from centre - s to centre + 1.8 s and columns from centre - 1.4 s to centre + 1.4 s (crop scale
-/// 0.4, bounds truncated to whole pixels as Python's int() does); the crop resized to 224x224 by bilinear
-/// interpolation (cv2.resize's INTER_LINEAR mapping, rounded to 8 bits). A frame where no face is found takes
+/// 0.4, bounds truncated to whole pixels as Python's int() does); the crop resized to 224x224 as cv2.resize's
+/// INTER_LINEAR resizes 8-bit pictures, in its fixed point (the same bytes). A frame where no face is found takes
 /// the box interpolated between its nearest detections (the nearest one at either end), as the reference's
 /// tracker interpolates the gaps in a track; a clip without any face is refused.
 public enum SyncNetFaceTrack {
@@ -76,28 +76,34 @@ public enum SyncNetFaceTrack {
             throw EvaluationError("syncnet: the face box (centre \(placement.x), \(placement.y), half-size \(s)) leaves nothing to crop")
         }
         let (height, width) = (bottom - top, right - left)
-        func sample(_ row: Int, _ column: Int, _ channel: Int) -> Double {
+        func sample(_ row: Int, _ column: Int, _ channel: Int) -> UInt8 {
             let (y, x) = (top + row - pad, left + column - pad)
-            guard y >= 0, y < frame.height, x >= 0, x < frame.width else { return Double(padding) }
-            return Double(frame.pixels[(y * frame.width + x) * 3 + channel])
+            guard y >= 0, y < frame.height, x >= 0, x < frame.width else { return padding }
+            return frame.pixels[(y * frame.width + x) * 3 + channel]
         }
-        // cv2's INTER_LINEAR: source = (destination + 0.5) x scale - 0.5, clamped to the first and last pixel.
-        func taps(_ index: Int, _ size: Int) -> (Int, Int, Double) {
-            let position = (Double(index) + 0.5) * Double(size) / Double(side) - 0.5
-            var base = Int(position.rounded(.down)), fraction = position - Double(base)
-            if base < 0 { (base, fraction) = (0, 0) }
-            if base >= size - 1 { (base, fraction) = (size - 1, 0) }
-            return (base, min(base + 1, size - 1), fraction)
+        // cv2.resize's INTER_LINEAR on 8-bit pictures: source = (destination + 0.5) x scale - 0.5 in float; across,
+        // a position before the first or past the last pixel is clamped to it, weight and all; down, the weights
+        // stay and the rows are clamped (border replication). Weights of 11 bits; rows first in integers, then
+        // columns with cv2's rounding (each product's upper bits, then + 2 >> 2), so the crop is the same to the bit.
+        func taps(_ index: Int, _ size: Int, clampingWeights: Bool) -> (Int, Int, Int32, Int32) {
+            var position = Float((Double(index) + 0.5) * (1 / (Double(side) / Double(size))) - 0.5)
+            var base = Int(position.rounded(.down))
+            position -= Float(base)
+            if clampingWeights, base < 0 { (base, position) = (0, 0) }
+            if clampingWeights, base >= size - 1 { (base, position) = (size - 1, 0) }
+            let first = Int32(((1 - position) * 2048).rounded(.toNearestOrEven))
+            return (min(max(base, 0), size - 1), min(max(base + 1, 0), size - 1), first, 2048 - first)
         }
-        let rows = (0..<side).map { taps($0, height) }, columns = (0..<side).map { taps($0, width) }
+        let rows = (0..<side).map { taps($0, height, clampingWeights: false) }
+        let columns = (0..<side).map { taps($0, width, clampingWeights: true) }
         var pixels = [UInt8](repeating: 0, count: side * side * 3)
-        for (y, (y0, y1, fy)) in rows.enumerated() {
-            for (x, (x0, x1, fx)) in columns.enumerated() {
+        for (y, (y0, y1, b0, b1)) in rows.enumerated() {
+            for (x, (x0, x1, a0, a1)) in columns.enumerated() {
                 for channel in 0..<3 {
-                    let upper = sample(y0, x0, channel) * (1 - fx) + sample(y0, x1, channel) * fx
-                    let lower = sample(y1, x0, channel) * (1 - fx) + sample(y1, x1, channel) * fx
-                    let value = upper * (1 - fy) + lower * fy
-                    pixels[(y * side + x) * 3 + channel] = UInt8(max(0, min(255, value.rounded())))
+                    let upper = Int32(sample(y0, x0, channel)) * a0 + Int32(sample(y0, x1, channel)) * a1
+                    let lower = Int32(sample(y1, x0, channel)) * a0 + Int32(sample(y1, x1, channel)) * a1
+                    let value = (((b0 * (upper >> 4)) >> 16) + ((b1 * (lower >> 4)) >> 16) + 2) >> 2
+                    pixels[(y * side + x) * 3 + channel] = UInt8(max(0, min(255, value)))
                 }
             }
         }

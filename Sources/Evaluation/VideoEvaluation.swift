@@ -22,11 +22,13 @@ public enum VideoEvaluation {
         let syncnet = metrics.contains(.syncnet) ? networks.syncnet.flatMap { net in networks.faces.map { (net, $0) } } : nil
         if metrics.contains(.syncnet), syncnet == nil { throw EvaluationError("syncnet needs its networks loaded (EvaluationNetworks)") }
         var faceBoxes: [FaceBox?] = []
+        // The rate and the speech are checked before any frame is read.
         if syncnet != nil { try SyncNetConfidence.requireFrameRate(of: generated) }
+        let speech = syncnet == nil ? [] : try SyncNetConfidence.speech(of: generated)
         var fidFrames: (generated: [RGBImage], reference: [RGBImage]) = ([], [])
         var fidFeatures: (generated: [[Float]], reference: [[Float]]) = ([], [])
         if reference == nil, let first = compared.first {
-            throw EvaluationError("\(first.rawValue) compares with the ground truth: give the reference clip (cpbd alone needs none)")
+            throw EvaluationError("\(first.rawValue) compares with the ground truth: give the reference clip (cpbd and syncnet need none)")
         }
         let referenceFrames = try reference.map { try $0.allFrames() } ?? []
         var sums = [EvaluationMetric: Double]()
@@ -83,7 +85,7 @@ public enum VideoEvaluation {
                 return true
             }
             do {
-                synchronisation = try network.evaluate(crops: crops, samples: try SyncNetConfidence.speech(of: generated))
+                synchronisation = try network.evaluate(crops: crops, samples: speech)
             } catch let error as EvaluationError {
                 throw EvaluationError("\(generated.path): \(error.description)")
             }

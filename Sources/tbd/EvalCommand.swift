@@ -42,7 +42,7 @@ struct MetricsOption: ParsableArguments {
         let compared = try chosen().filter(\.needsReference)
         if reference == nil, !compared.isEmpty {
             throw ValidationError(
-                "\(compared.map(\.rawValue).joined(separator: " and ")) compare with the ground truth: give \(option) (cpbd alone needs none)")
+                "\(compared.map(\.rawValue).joined(separator: " and ")) compare with the ground truth: give \(option) (cpbd and syncnet need none)")
         }
     }
 }
@@ -64,7 +64,7 @@ extension EvalCommand {
 
         @Argument(help: "The generated clip: a video file or a folder of PNG frames.")
         var generated: String
-        @Option(name: .long, help: "The ground-truth clip: a video file or a folder of PNG frames (not needed for cpbd alone).")
+        @Option(name: .long, help: "The ground-truth clip: a video file or a folder of PNG frames (not needed for cpbd and syncnet).")
         var reference: String?
         @OptionGroup var metrics: MetricsOption
         @OptionGroup var output: JSONOption
@@ -111,7 +111,7 @@ extension EvalCommand {
 
         @Option(name: .long, help: "The folder of generated clips.")
         var generated: String
-        @Option(name: .long, help: "The folder of ground-truth clips (not needed for cpbd alone).")
+        @Option(name: .long, help: "The folder of ground-truth clips (not needed for cpbd and syncnet).")
         var reference: String?
         @OptionGroup var metrics: MetricsOption
         @Option(name: .long, help: "Also write the results as a Markdown report to this file.")

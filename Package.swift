@@ -153,7 +153,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting", "TemporaryFolders", "ReproducibleTesting", "CPUFeatures", "DirectConvolution", "PackedMatrixProduct"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingDataTests", dependencies: ["TrainingData", "Renderer", "Store", "Tensors", "MediaIO", "TestSupport"]),
         .testTarget(
-            name: "EvaluationTests", dependencies: ["Evaluation", "Tensors", "TensorTesting", "MediaIO", "ContentHashing", "TemporaryFolders"],
+            name: "EvaluationTests", dependencies: ["Evaluation", "Tensors", "TensorTesting", "MediaIO", "ContentHashing", "TemporaryFolders", "FaceAnalysis"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "FaceAnalysisTests", dependencies: ["FaceAnalysis", "Tensors", "TensorTesting", "MediaIO", "TemporaryFolders"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "TemporaryFolders", "MediaIO"], resources: [.copy("Fixtures")]),

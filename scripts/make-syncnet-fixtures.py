@@ -3,14 +3,14 @@
     python3 -m venv .venv-syncnet
     .venv-syncnet/bin/pip install torch==2.13.0+cpu safetensors==0.8.0 numpy==2.4.6 scipy==1.17.1 \
         python_speech_features==0.6 pillow==13.0.0 opencv-python-headless==5.1.0.95
-    .venv-syncnet/bin/python scripts/make-syncnet-fixtures.py --syncnet /work/.mirror/joonson+syncnet_python/repo \
-        --speech-source /work/.mirror/openai+whisper/repo
+    .venv-syncnet/bin/python scripts/make-syncnet-fixtures.py --syncnet PATH/syncnet_python --speech-source PATH/whisper
 
 The reference code is joonson/syncnet_python (MIT), not vendored: --syncnet names a checkout or a bare git
 directory of it (the one here came from the project's GitHub snapshot tool, `fetch github:joonson/syncnet_python`,
 commit 6efbb1c), and SyncNetModel.py and SyncNetInstance.py are copied from it into a temporary folder and
-imported from there; run_pipeline.py's crop_video is taken from its source the same way (make_crops). The script runs the reference's own `SyncNetInstance.loadParameters` and `evaluate`; what
-`evaluate` reaches outside Python is stood in for: `ffmpeg` (its two subprocess calls: the frame files it would
+imported from there; run_pipeline.py's crop_video is taken from its source the same way (make_crops). The
+script runs the reference's own `SyncNetInstance.loadParameters` and `evaluate`; what `evaluate` reaches outside
+Python is stood in for: `ffmpeg` (its two subprocess calls: the frame files it would
 extract become empty placeholders, the audio file it would extract is the speech clip below), `cv2.imread` (it
 returns the clip's crops, in cv2's BGR order), and `.cuda()` (a no-op: everything runs on the CPU).
 
@@ -30,8 +30,9 @@ Tests/FaceAnalysisTests/Fixtures/images/several.png, window t at row 2t and colu
 Writes Tests/EvaluationTests/Fixtures/syncnet/:
     speech.wav            the speech clip (16 kHz mono s16)
     mfcc.safetensors      python_speech_features.mfcc of it as SyncNetInstance calls it: [frames, 13]
-    network.safetensors   inputs and outputs of S.forward_aud ([3, 1, 13, 20] MFCC windows of the speech) and
-                          S.forward_lip (the first two 5-frame windows of the crops, BGR 0..255)
+    network.safetensors   S.forward_aud's input and output ([3, 1, 13, 20] MFCC windows of the speech) and
+                          S.forward_lip's output for the first two 5-frame windows of the crops (BGR 0..255; the
+                          input is cut again in Swift, not stored)
     crops.json, crop-NN.png
                           run_pipeline.py's crop_video on a 20-frame track of given boxes over several.png: the
                           boxes, the smoothed centres and half-sizes, and three of the 224x224 crops it writes
@@ -43,13 +44,11 @@ import argparse
 import ast
 import importlib.machinery
 import importlib.util
-import io
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import types
 

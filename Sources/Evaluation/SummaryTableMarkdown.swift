@@ -1,6 +1,5 @@
 /// Markdown tables of `MetricSummary` rows with a fixed set of metric columns: each cell the mean with its 95 %
-/// interval, or `n/a` with a numbered note saying why (not computed by this build, not asked for, or not computable
-/// for that group). The notes are shared by every table of one report, so each reason is written once.
+/// interval, or `n/a` with a numbered note saying why (not asked for, or not computable for that group). The notes are shared by every table of one report, so each reason is written once.
 public struct SummaryTableMarkdown {
     public let columns: [EvaluationMetric]
     public let asked: [EvaluationMetric]

@@ -1,3 +1,4 @@
+import FaceAnalysis
 import MediaIO
 
 /// `tbd eval video`: the per-frame metrics of a generated clip against its ground truth.
@@ -12,6 +13,10 @@ public enum VideoEvaluation {
     /// FVD does the same with the I3D features of the paired frames' consecutive 16-frame windows (`FVDFeatures`):
     /// frames after the last whole window are left out, and a clip needs two windows (32 paired frames), as a
     /// covariance needs two samples.
+    ///
+    /// SyncNet judges the generated clip alone: its face track (`SyncNetFaceTrack`, the detector run on every
+    /// frame) against its own speech (`SyncNetConfidence.speech(of:)`); the metric's value is the confidence, and
+    /// the offset and minimum distance come with it.
     public static func evaluate(generated: ClipFrames, reference: ClipFrames?, metrics: [EvaluationMetric],
                                 networks: EvaluationNetworks = .none) throws -> ClipEvaluation {
         let compared = metrics.filter(\.needsReference)
@@ -20,8 +25,14 @@ public enum VideoEvaluation {
         if metrics.contains(.fvd), networks.fvd == nil { throw EvaluationError("fvd needs its network loaded (EvaluationNetworks)") }
         var fid = networks.fid.map { network in PairedFeatures(batch: FIDFeatures.batchSize) { try network.features(of: $0) } }
         var fvd = networks.fvd.map { network in PairedFeatures(batch: FVDFeatures.windowFrames) { try network.features(ofWindows: $0) } }
+        let syncnet = metrics.contains(.syncnet) ? networks.syncnet.flatMap { net in networks.faces.map { (net, $0) } } : nil
+        if metrics.contains(.syncnet), syncnet == nil { throw EvaluationError("syncnet needs its networks loaded (EvaluationNetworks)") }
+        var faceBoxes: [FaceBox?] = []
+        // The rate and the speech are checked before any frame is read.
+        if syncnet != nil { try SyncNetConfidence.requireFrameRate(of: generated) }
+        let speech = syncnet == nil ? [] : try SyncNetConfidence.speech(of: generated)
         if reference == nil, let first = compared.first {
-            throw EvaluationError("\(first.rawValue) compares with the ground truth: give the reference clip (cpbd alone needs none)")
+            throw EvaluationError("\(first.rawValue) compares with the ground truth: give the reference clip (cpbd and syncnet need none)")
         }
         let referenceFrames = try reference.map { try $0.allFrames() } ?? []
         var sums = [EvaluationMetric: Double]()
@@ -33,6 +44,7 @@ public enum VideoEvaluation {
             if metrics.contains(.cpbd) {
                 sums[.cpbd, default: 0] += CumulativeProbabilityOfBlurDetection.sharpness(of: frame)
             }
+            if let (_, faces) = syncnet { faceBoxes.append(try faces.detect(frame).first?.box) }
             // Read to the end either way, so the generated clip's frame count is reported whole.
             guard !compared.isEmpty, index < referenceFrames.count else { return true }
             var truth = referenceFrames[index]
@@ -59,9 +71,26 @@ public enum VideoEvaluation {
         if !compared.isEmpty, paired == 0 {
             throw EvaluationError("\(generated.path): no frame to compare")
         }
+        var synchronisation: SyncNetConfidence.Result?
+        if let (network, _) = syncnet {
+            let placements = try SyncNetFaceTrack.placements(faceBoxes, clip: generated.path)
+            var crops: [RGBImage] = []
+            try generated.forEachFrame { index, frame in
+                guard index < placements.count else { return false }
+                crops.append(try SyncNetFaceTrack.crop(frame, at: placements[index]))
+                return true
+            }
+            do {
+                synchronisation = try network.evaluate(crops: crops, samples: speech)
+            } catch let error as EvaluationError {
+                throw EvaluationError("\(generated.path): \(error.description)")
+            }
+        }
         var values: [(metric: EvaluationMetric, value: Double)] = []
         for metric in metrics {
-            if metric == .fid {
+            if metric == .syncnet, let synchronisation {
+                values.append((metric, synchronisation.confidence))
+            } else if metric == .fid {
                 do { values.append((metric, try FrechetDistance.compute(fidFeatures.generated, fidFeatures.reference))) } catch {
                     throw EvaluationError("\(generated.path): fid: \(error)")
                 }
@@ -77,7 +106,7 @@ public enum VideoEvaluation {
         return ClipEvaluation(
             metrics: MetricValues(values), frames: paired, generatedFrames: generatedCount,
             referenceFrames: reference == nil ? nil : referenceFrames.count, generated: generated.path, reference: reference?.path,
-            referenceResizedFrom: resizedFrom, size: size, fidFeatures: metrics.contains(.fid) ? fidFeatures : nil,
-            fvdFeatures: metrics.contains(.fvd) ? fvdFeatures : nil)
+            referenceResizedFrom: resizedFrom, size: size, syncnet: synchronisation.map(ClipEvaluation.Synchronisation.init),
+            fidFeatures: metrics.contains(.fid) ? fidFeatures : nil, fvdFeatures: metrics.contains(.fvd) ? fvdFeatures : nil)
     }
 }

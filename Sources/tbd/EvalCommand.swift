@@ -8,15 +8,16 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Score rendered clips with the paper's metrics, computed as their reference code computes them.",
         discussion: """
-            PSNR and SSIM equal scikit-image's, CPBD the cpbd package's (docs/evaluation.md). A clip is a video file \
-            or a folder of PNG frames, taken in the order of their names.
+            PSNR and SSIM equal scikit-image's, CPBD the cpbd package's, LPIPS lpips's, FID pytorch-fid's and SyncNet \
+            confidence syncnet_python's (docs/evaluation.md). A clip is a video file or a folder of PNG frames, taken \
+            in the order of their names.
             """,
         subcommands: [Video.self, ClipSet.self, Renders.self, Ablation.self, Compare.self])
 }
 
 /// `--metrics` read once for both subcommands: the list rule, then the metric names.
 struct MetricsOption: ParsableArguments {
-    @Option(name: .long, help: "Metrics, comma-separated or repeated: psnr, ssim, cpbd (the default three), lpips, fid, fvd (these three need converted weights: --weights).")
+    @Option(name: .long, help: "Metrics, comma-separated or repeated: psnr, ssim, cpbd (the default three), lpips, fid, fvd, syncnet (these four need converted weights: --weights; syncnet also the face detector's, $TBD_FACE_WEIGHTS).")
     var metrics: [String] = []
     @Option(name: .long, help: "The folder scripts/convert-eval-weights.py wrote (default: $TBD_EVAL_WEIGHTS, else ~/.cache/tbd/eval-weights).")
     var weights: String?
@@ -41,7 +42,7 @@ struct MetricsOption: ParsableArguments {
         let compared = try chosen().filter(\.needsReference)
         if reference == nil, !compared.isEmpty {
             throw ValidationError(
-                "\(compared.map(\.rawValue).joined(separator: " and ")) compare with the ground truth: give \(option) (cpbd alone needs none)")
+                "\(compared.map(\.rawValue).joined(separator: " and ")) compare with the ground truth: give \(option) (cpbd and syncnet need none)")
         }
     }
 }
@@ -56,12 +57,15 @@ extension EvalCommand {
                 shrinking, bicubic when enlarging). PSNR and SSIM are the means over the paired frames, CPBD the \
                 mean over every generated frame. FVD compares the I3D features of the clip's consecutive 16-frame \
                 windows of paired frames (at least two windows: 32 frames). Identical frames have an infinite PSNR: printed as inf, and in JSON \
-                as null with the metric listed under infinite_metrics.
+                as null with the metric listed under infinite_metrics. syncnet judges the generated clip alone, its \
+                face track (the detector on every frame, crops as syncnet_python makes them) against its own speech \
+                (a video's soundtrack, or audio.wav inside a folder of PNG frames), at 25 frames per second: the \
+                confidence, with the offset in frames and the minimum distance beside it (JSON: syncnet).
                 """)
 
         @Argument(help: "The generated clip: a video file or a folder of PNG frames.")
         var generated: String
-        @Option(name: .long, help: "The ground-truth clip: a video file or a folder of PNG frames (not needed for cpbd alone).")
+        @Option(name: .long, help: "The ground-truth clip: a video file or a folder of PNG frames (not needed for cpbd and syncnet).")
         var reference: String?
         @OptionGroup var metrics: MetricsOption
         @OptionGroup var output: JSONOption
@@ -81,6 +85,9 @@ extension EvalCommand {
             }
             for (metric, value) in clip.metrics.entries {
                 print("\(metric.rawValue) \(SetEvaluationMarkdown.format(value, metric))\(metric == .psnr ? " dB" : "")")
+            }
+            if let sync = clip.syncnet {
+                print("syncnet offset \(sync.offset) frames, minimum distance \(String(format: "%.3f", sync.minimumDistance)) (\(sync.windows) windows)")
             }
             print(Self.framesLine(clip))
         }
@@ -107,7 +114,7 @@ extension EvalCommand {
 
         @Option(name: .long, help: "The folder of generated clips.")
         var generated: String
-        @Option(name: .long, help: "The folder of ground-truth clips (not needed for cpbd alone).")
+        @Option(name: .long, help: "The folder of ground-truth clips (not needed for cpbd and syncnet).")
         var reference: String?
         @OptionGroup var metrics: MetricsOption
         @Option(name: .long, help: "Also write the results as a Markdown report to this file.")

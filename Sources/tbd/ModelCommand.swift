@@ -50,7 +50,8 @@ extension ModelCommand {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run one model component on an input and save its outputs, to compare with PyTorch.",
-            subcommands: [TextEncoder.self, UNetRun.self, TalkingUNetRun.self, VAEDecodeRun.self, VAEEncodeRun.self, AudioEncoderRun.self, AudioProjRun.self, I3DRun.self])
+            subcommands: [TextEncoder.self, UNetRun.self, TalkingUNetRun.self, VAEDecodeRun.self, VAEEncodeRun.self, AudioEncoderRun.self, AudioProjRun.self,
+                          InceptionRun.self, LPIPSRun.self, SyncNetRun.self, I3DRun.self])
     }
 
     struct TextEncoder: ParsableCommand {

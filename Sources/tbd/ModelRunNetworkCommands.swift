@@ -24,6 +24,11 @@ struct NetworkRunOptions: ParsableArguments {
     }
 
     func inputTensors(_ names: [String]) throws -> [String: Tensor] {
+        try Self.inputTensors(names, from: inputs)
+    }
+
+    /// The tensors of NAMES that the safetensors file INPUTS holds; a NaN or infinity is refused, naming the tensor.
+    static func inputTensors(_ names: [String], from inputs: String) throws -> [String: Tensor] {
         do {
             let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: inputs))
             var tensors: [String: Tensor] = [:]
@@ -40,14 +45,19 @@ struct NetworkRunOptions: ParsableArguments {
     }
 
     func finish(_ tensors: [String: Tensor], started: Date) throws {
+        try Self.finish(tensors, metadata: ["model": model, "inputs": inputs], out: out, json: output.json, started: started)
+    }
+
+    /// Writes TENSORS to OUT with METADATA and reports what was written.
+    static func finish(_ tensors: [String: Tensor], metadata: [String: String], out: String, json: Bool, started: Date) throws {
         do {
-            try SafeTensorsWriter.write(tensors: tensors, metadata: ["model": model, "inputs": inputs], toPath: out)
+            try SafeTensorsWriter.write(tensors: tensors, metadata: metadata, toPath: out)
         } catch {
             throw CLIError(error is OutputFileError ? "\(error)" : "cannot write \(out): \(error)")
         }
         let view = NetworkRunView(out: URL(fileURLWithPath: out).path,
                                   shapes: tensors.mapValues(\.shape), seconds: Date().timeIntervalSince(started))
-        if output.json {
+        if json {
             try printJSON(view)
         } else {
             let shapes = view.shapes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

@@ -66,7 +66,7 @@ final class EvalAblationCommandTests: XCTestCase {
         let markdown = try String(contentsOf: out.appendingPathComponent("table2.md"), encoding: .utf8)
         XCTAssertTrue(markdown.contains("| prompts | progressive guidance | clips | FID ↓ | FVD ↓ | LPIPS ↓ | Sync-C ↑ | PSNR ↑ | SSIM ↑ | CPBD ↑ |"), markdown)
         XCTAssertEqual(markdown.components(separatedBy: "\n").filter { $0.hasPrefix("| cot | on | 1 | n/a") }.count, 1, markdown)
-        XCTAssertTrue(markdown.contains("fvd: not computed by this build yet"), markdown)
+        XCTAssertTrue(markdown.contains("fvd: not asked for (--metrics fvd, with the converted weights: --weights)"), markdown)
         let written = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("table2.json"))) as? [String: Any])
         XCTAssertEqual((written["summaries"] as? [[String: Any]])?.count, 6)
 

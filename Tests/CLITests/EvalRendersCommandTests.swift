@@ -114,7 +114,7 @@ final class EvalRendersCommandTests: XCTestCase {
         XCTAssertLessThan(try XCTUnwrap(markdown.range(of: "## MEAD")).lowerBound, try XCTUnwrap(markdown.range(of: "## HDTF")).lowerBound)
         XCTAssertTrue(markdown.contains("| model | clips | PSNR ↑ | SSIM ↑ | FID ↓ | CPBD ↑ | Sync-C ↑ |"), markdown)
         XCTAssertTrue(markdown.contains(String(format: "| tiny (01234567) | 2 | %.2f [", (psnr(10) + psnr(20)) / 2)), markdown)
-        XCTAssertTrue(markdown.contains("syncnet: not computed by this build yet"), markdown)
+        XCTAssertTrue(markdown.contains("syncnet: not asked for (--metrics syncnet, with the converted weights: --weights)"), markdown)
         XCTAssertTrue(markdown.contains("fid: not asked for"), markdown)
         XCTAssertTrue(markdown.contains("| \(failed) | not finished: failed (out of memory) |"), markdown)
 

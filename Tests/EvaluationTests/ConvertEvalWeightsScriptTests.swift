@@ -72,9 +72,10 @@ final class ConvertEvalWeightsScriptTests: XCTestCase {
         XCTAssertNotEqual(notI3D.status, 0)
         XCTAssertTrue(notI3D.stderr.contains("lacks Conv3d_1a_7x7.conv3d.weight"), notI3D.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["occupied"])
-        // Networks not supported yet are named.
-        let syncnet = try convert(["--out", folder.appendingPathComponent("s").path, "--syncnet", source.path])
+        // SyncNet's file is recognised by its layer names.
+        let syncnet = try convert(["--out", folder.appendingPathComponent("s").path, "--syncnet", source.path, "--lpips-linear", source.path])
         XCTAssertNotEqual(syncnet.status, 0)
-        XCTAssertTrue(syncnet.stderr.contains("--syncnet is not supported yet"), syncnet.stderr)
+        XCTAssertTrue(syncnet.stderr.contains("lacks netcnnaud.0.weight"), syncnet.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["occupied"])
     }
 }

@@ -55,7 +55,7 @@ final class EvaluationCacheTests: XCTestCase {
             let reference = (0..<8).map { row in (0..<3).map { Float(cos(Double(row * 5 + $0 + index * 31))) * 0.8 } }
             clips.append(ClipEvaluation(
                 metrics: MetricValues([(.psnr, 20 + Double(index)), (.fid, 1.5)]), frames: 8, generatedFrames: 8, referenceFrames: 8,
-                generated: "g\(index)", reference: "r\(index)", referenceResizedFrom: nil, size: "8x8", fidFeatures: (generated, reference),
+                generated: "g\(index)", reference: "r\(index)", referenceResizedFrom: nil, size: "8x8", syncnet: nil, fidFeatures: (generated, reference),
                 fvdFeatures: (Array(generated.reversed()), reference)))
             try cache.save(clips[index], key: "k\(index)")
         }
@@ -74,7 +74,7 @@ final class EvaluationCacheTests: XCTestCase {
 
         // One clip's features alone cannot give a pooled FID over a single frame: the group says why, it does not fail.
         let single = ClipEvaluation(metrics: MetricValues([(.fid, 0)]), frames: 1, generatedFrames: 1, referenceFrames: 1, generated: "g",
-                                    reference: "r", referenceResizedFrom: nil, size: "8x8", fidFeatures: ([[1, 2, 3]], [[3, 2, 1]]), fvdFeatures: ([[4, 5]], [[5, 4]]))
+                                    reference: "r", referenceResizedFrom: nil, size: "8x8", syncnet: nil, fidFeatures: ([[1, 2, 3]], [[3, 2, 1]]), fvdFeatures: ([[4, 5]], [[5, 4]]))
         let lonely = try MetricSummary.summarize(label: "one", clips: [single], metrics: [.fid, .fvd])
         XCTAssertNil(lonely.means[.fid])
         XCTAssertNotNil(lonely.missing[.fid])

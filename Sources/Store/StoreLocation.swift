@@ -11,3 +11,12 @@ public enum StoreLocation {
         return defaultPath
     }
 }
+
+extension StoreLocation {
+    /// The location as it may be printed: a PostgreSQL URL without its password, a file path as it is.
+    public static func displayed(_ location: String) -> String {
+        guard PostgresLocation.isURL(location), var components = URLComponents(string: location) else { return location }
+        components.password = nil
+        return components.string ?? "postgres://…"
+    }
+}

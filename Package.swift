@@ -137,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "cotfa-bench", dependencies: ["CoTFA", "AnnotationRecord", "CCurl", "FACSKnowledge", "LoopbackChatServer"]),
         // A writer the store tests start, kill -9 and race against each other in separate processes.
-        .executableTarget(name: "review-stress", dependencies: ["Store"]),
+        .executableTarget(name: "review-stress", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge"]),
 
         .testTarget(
             name: "CoTFATests",

@@ -102,22 +102,38 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
                 }
                 throw Self.storeError(error, location: location)
             }
+            let result: T
             do {
-                let result = try body(session)
-                try session.execute(sql: "COMMIT", arguments: [])
-                return result
+                result = try body(session)
             } catch {
                 _ = try? session.execute(sql: "ROLLBACK", arguments: [])
                 if connection?.isClosed ?? true { connection = nil }
                 // A deadlock or serialization failure aborts the whole transaction; the body runs again on fresh
-                // data. A connection lost mid-transaction is retried only before COMMIT was sent, when nothing of
-                // it can have been kept.
+                // data. So does a connection lost before COMMIT was sent, when nothing of it can have been kept.
                 if attempt < Self.attempts, Self.isRetryable(error) {
                     attempt += 1
                     Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
                     continue
                 }
                 if error is StoreError { throw error }
+                throw Self.storeError(error, location: location)
+            }
+            do {
+                try session.execute(sql: "COMMIT", arguments: [])
+                return result
+            } catch {
+                if connection?.isClosed ?? true { connection = nil }
+                // Refused at COMMIT for a serialization failure: nothing was kept, so run it again.
+                if attempt < Self.attempts, let state = Self.sqlState(error), state == "40001" || state == "40P01" {
+                    attempt += 1
+                    continue
+                }
+                // The connection broke while COMMIT was under way: the server may or may not have kept the
+                // transaction, so it is not run again (that could apply a change twice); the caller is told.
+                if Self.sqlState(error) == nil, Self.isTransient(error) {
+                    throw StoreError.invalidInput(
+                        "\(location): the connection broke while a change was being committed; whether it was kept is unknown, so check before repeating it")
+                }
                 throw Self.storeError(error, location: location)
             }
         }
@@ -171,7 +187,7 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
     static func isTransient(_ error: any Error) -> Bool {
         if let state = sqlState(error) { return state.hasPrefix("08") || state == "57P01" || state == "57P03" }
         if let error = error as? PSQLError {
-            return [.connectionClosed, .serverClosedConnection, .connectionError].contains(error.code)
+            return [.serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown].contains(error.code)
         }
         return error is ChannelError || error is IOError
     }

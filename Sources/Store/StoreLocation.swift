@@ -20,3 +20,12 @@ extension StoreLocation {
         return components.string ?? "postgres://…"
     }
 }
+
+extension StoreLocation {
+    /// The folder the files made beside the database go in (exports, reference frames, failed items): the SQLite
+    /// file's folder, or for a PostgreSQL database, which has no folder, the default database's (`data/`).
+    public static func folder(of location: String) -> URL {
+        let file = PostgresLocation.isURL(location) ? defaultPath : location
+        return URL(fileURLWithPath: file).deletingLastPathComponent()
+    }
+}

@@ -104,6 +104,21 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertEqual(try BuiltProgram.run("tbd", ["review", "list", "--db", url]).status, 0)
     }
 
+    /// The cluster serves TLS with a self-signed certificate: `require` encrypts without checking it, `verify-full`
+    /// checks it and so refuses this one, `disable` stays plain.
+    func testSSLModeRequireEncryptsTheConnection() throws {
+        var components = try XCTUnwrap(URLComponents(string: try TestPostgresCluster.makeDatabase()))
+        let usesTLS = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+        components.query = "sslmode=require"
+        let encrypted = try ProjectStore(path: components.string!)
+        XCTAssertEqual(try encrypted.database.read { db in try Bool.fetchOne(db, sql: usesTLS) }, true)
+        XCTAssertTrue(encrypted.path.hasSuffix("?sslmode=require"), encrypted.path)
+        components.query = "sslmode=disable"
+        XCTAssertEqual(try ProjectStore(path: components.string!).database.read { db in try Bool.fetchOne(db, sql: usesTLS) }, false)
+        components.query = "sslmode=verify-full"
+        XCTAssertThrowsError(try ProjectStore(path: components.string!))
+    }
+
     func testThePasswordIsNeitherKeptInThePathNorPrinted() throws {
         let cluster = try XCTUnwrap(URLComponents(string: try TestPostgresCluster.url()))
         // The cluster trusts loopback connections, so any password is accepted, and must still never show.

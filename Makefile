@@ -19,7 +19,10 @@ test: deps
 	@scripts/python-env.sh
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	@mkdir -p .build
-	set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test-output.log
+	@scripts/postgres-test-cluster.sh start
+	@# The store's tests run on SQLite and on this throwaway PostgreSQL cluster; it stops however the tests end.
+	set -o pipefail; trap 'scripts/postgres-test-cluster.sh stop' EXIT; set -a; . .build/postgres-test-cluster.env; set +a; \
+		$(SWIFT) test $(SWIFT_FLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test-output.log
 	@scripts/test-summary.sh .build/test-output.log
 
 bench: deps

@@ -30,6 +30,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // The store's PostgreSQL backend (only Store imports these).
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
     ],
     targets: [
         // C shims: one system library each, linked against Debian's packages.
@@ -81,7 +85,12 @@ let package = Package(
             plugins: ["EmbedResources"]),
         .target(
             name: "Store",
-            dependencies: ["FACSKnowledge", "AnnotationRecord", "FileAccess", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "FACSKnowledge", "AnnotationRecord", "FileAccess", "ContentHashing", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(
             name: "Renderer", dependencies: ["Tensors", "MediaIO", "CLIPTokenization", "ContentHashing", "FileAccess"]),
         .target(name: "FaceAnalysis", dependencies: ["Tensors", "MediaIO"]),
@@ -131,7 +140,7 @@ let package = Package(
         .executableTarget(
             name: "cotfa-bench", dependencies: ["CoTFA", "AnnotationRecord", "CCurl", "FACSKnowledge", "LoopbackChatServer"]),
         // A writer the store tests start, kill -9 and race against each other in separate processes.
-        .executableTarget(name: "review-stress", dependencies: ["Store"]),
+        .executableTarget(name: "review-stress", dependencies: ["Store", "AnnotationRecord", "FACSKnowledge"]),
 
         .testTarget(
             name: "CoTFATests",

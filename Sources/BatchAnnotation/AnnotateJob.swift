@@ -143,7 +143,7 @@ public struct AnnotateJob {
             let id = try settings.retrying.map { try store.addAnnotation(annotation, retrying: $0) } ?? store.addAnnotation(annotation)
             return .annotated(id: id, annotation: annotation)
         } catch {
-            throw AnnotateJobError.annotationNotStored(database: databasePath, reason: "\(error)")
+            throw AnnotateJobError.annotationNotStored(database: StoreLocation.displayed(databasePath), reason: "\(error)")
         }
     }
 
@@ -182,7 +182,7 @@ public struct AnnotateJob {
         var record = AnnotationFailureRecord(
             failed: true, error: failure.description, image: settings.image, emotion: settings.emotion,
             level: settings.level.rawValue, stages: failure.stages)
-        let folder = URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("cotfa-failed")
+        let folder = StoreLocation.folder(of: databasePath).appendingPathComponent("cotfa-failed")
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
         let name = ((settings.image as NSString).lastPathComponent as NSString).deletingPathExtension
         let file = folder.appendingPathComponent("\(stamp)-\(name)-\(settings.emotion).json")

@@ -60,7 +60,7 @@ public struct BatchJob {
         // First, so a run that cannot check faces stops before it decodes or asks anything.
         let faceCheck = try settings.faceCheck ? Self.loadFaceCheck(weights: settings.faceWeights) : nil
         let frameFolder = settings.frameCache
-            ?? URL(fileURLWithPath: store.path).deletingLastPathComponent().appendingPathComponent("frames").path
+            ?? StoreLocation.folder(of: store.path).appendingPathComponent("frames").path
         let frames = try ReferenceFrameCache(directory: frameFolder)
         let counter = try CLIPPromptTokenCounter()
         let table = try FACSTable.bundled()

@@ -1,6 +1,5 @@
 import AnnotationRecord
 import Foundation
-import GRDB
 
 /// Where one batch unit stands: done with its annotation, or failed with its last error.
 public struct BatchUnitRecord: Codable, Sendable, Equatable {
@@ -29,7 +28,7 @@ extension ProjectStore {
             }
             try Self.validate(referenceFace, contentHash: hash)
         }
-        return try pool.write { db in
+        return try database.write { db in
             if let existing = try Int64.fetchOne(
                 db, sql: "SELECT annotation_id FROM batch_unit WHERE unit_key = ? AND status = 'done'", arguments: [key]) {
                 return existing
@@ -56,7 +55,7 @@ extension ProjectStore {
     /// links are new: a re-run with more views or a larger clip limit adds its new clips to the existing unit
     /// instead of finding the unit done and dropping them. Nil when the unit is not done.
     public func linkClipsToDoneUnit(key: String, clips: [ClipLink]) throws -> Int? {
-        try pool.write { db in
+        try database.write { db in
             guard let id = try Int64.fetchOne(
                 db, sql: "SELECT annotation_id FROM batch_unit WHERE unit_key = ? AND status = 'done'", arguments: [key]) else {
                 return nil
@@ -67,7 +66,7 @@ extension ProjectStore {
 
     /// Inserts the links an annotation does not have yet; returns how many were new.
     @discardableResult
-    private func insertLinks(_ clips: [ClipLink], annotationID: Int64, db: Database) throws -> Int {
+    private func insertLinks(_ clips: [ClipLink], annotationID: Int64, db: any StoreDatabase) throws -> Int {
         var added = 0
         for clip in clips {
             try db.execute(
@@ -83,12 +82,12 @@ extension ProjectStore {
 
     /// Records a failed attempt at a unit (never over a done one).
     public func failBatchUnit(key: String, error: String) throws {
-        try pool.write { db in
+        try database.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO batch_unit (unit_key, status, annotation_id, attempts, error, updated_at)
                     VALUES (?, 'failed', NULL, 1, ?, ?)
-                    ON CONFLICT (unit_key) DO UPDATE SET attempts = attempts + 1, error = excluded.error,
+                    ON CONFLICT (unit_key) DO UPDATE SET attempts = batch_unit.attempts + 1, error = excluded.error,
                         updated_at = excluded.updated_at
                     WHERE batch_unit.status = 'failed'
                     """,
@@ -98,8 +97,8 @@ extension ProjectStore {
 
     /// Every unit with a recorded outcome, by key.
     public func batchUnits() throws -> [String: BatchUnitRecord] {
-        try pool.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM batch_unit")
+        try database.read { db in
+            let rows = try StoreRow.fetchAll(db, sql: "SELECT * FROM batch_unit")
             var records: [String: BatchUnitRecord] = [:]
             for row in rows {
                 let key: String = row["unit_key"]
@@ -115,14 +114,14 @@ extension ProjectStore {
 extension ProjectStore {
     /// A cached model reply by the request's content address, if one was stored.
     public func cachedResponse(requestHash: String) throws -> Data? {
-        try pool.read { db in
+        try database.read { db in
             try Data.fetchOne(db, sql: "SELECT response FROM call_cache WHERE request_hash = ?", arguments: [requestHash])
         }
     }
 
     /// Keeps a model reply under its request's content address (the first one stored wins).
     public func storeResponse(requestHash: String, response: Data) throws {
-        try pool.write { db in
+        try database.write { db in
             try db.execute(
                 sql: "INSERT INTO call_cache (request_hash, response, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 arguments: [requestHash, response, self.now])
@@ -130,6 +129,6 @@ extension ProjectStore {
     }
 
     public func cachedResponseCount() throws -> Int {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM call_cache") ?? 0 }
+        try database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM call_cache") ?? 0 }
     }
 }

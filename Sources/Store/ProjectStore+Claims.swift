@@ -1,15 +1,15 @@
 import Foundation
-import GRDB
 
 /// Claims: a curator works on an item under a lease so two curators never review the same one. The select and
-/// the update run in one IMMEDIATE transaction, which SQLite serialises across processes.
+/// the update run in one transaction: an IMMEDIATE one on SQLite, which serialises them across processes; on
+/// PostgreSQL the select takes the row with `FOR UPDATE SKIP LOCKED`, so concurrent claimers pass over each other's items.
 extension ProjectStore {
     /// Claims the first pending item matching `filter` after `afterID` (wrapping to the start) that nobody else
     /// holds under a live lease. An item this curator already holds counts as free. Nil when none is left.
     public func claimNext(curator: String, filter: ReviewFilter = .pending, after afterID: Int64? = nil) throws -> Claim? {
         var pendingFilter = filter
         pendingFilter.status = .pending
-        return try pool.write { db in
+        return try database.write { db in
             let time = self.now
             guard let id = try self.firstClaimable(db, curator: curator, filter: pendingFilter, after: afterID, time: time) else {
                 return nil
@@ -37,7 +37,7 @@ extension ProjectStore {
         }
         var pendingFilter = filter
         pendingFilter.status = .pending
-        return try pool.write { db in
+        return try database.write { db in
             var decision: Decision?
             switch step {
             case .approve(let note, let force):
@@ -47,7 +47,10 @@ extension ProjectStore {
             case .skip:
                 try self.release(db, id: id, curator: curator)
                 try db.execute(
-                    sql: "INSERT OR REPLACE INTO curator_skip (annotation_id, curator, skipped_at) VALUES (?, ?, ?)",
+                    sql: """
+                        INSERT INTO curator_skip (annotation_id, curator, skipped_at) VALUES (?, ?, ?)
+                        ON CONFLICT (annotation_id, curator) DO UPDATE SET skipped_at = excluded.skipped_at
+                        """,
                     arguments: [id, curator, self.now])
             }
             let time = self.now
@@ -60,7 +63,7 @@ extension ProjectStore {
     /// Claims one pending item; refused while another curator's lease is live.
     @discardableResult
     public func claim(id: Int64, curator: String) throws -> Claim {
-        try pool.write { db in
+        try database.write { db in
             let row = try self.annotationRow(db, id: id)
             guard row.status == ReviewStatus.pending.rawValue else {
                 throw StoreError.invalidInput("annotation #\(id) is \(row.status); only pending items are claimed")
@@ -73,7 +76,7 @@ extension ProjectStore {
     /// Extends this curator's lease by the full lease duration. Refused when someone else holds the item now.
     @discardableResult
     public func renew(id: Int64, curator: String) throws -> Claim {
-        try pool.write { db in
+        try database.write { db in
             let row = try self.annotationRow(db, id: id)
             guard row.claimedBy == curator, row.status == ReviewStatus.pending.rawValue else {
                 throw StoreError.notClaimHolder(annotationID: id, curator: curator)
@@ -85,13 +88,13 @@ extension ProjectStore {
     /// Gives an item back to the queue. Another curator's live claim is refused (`claimedByOther`) rather than
     /// left in place behind a success; an expired claim or none at all leaves nothing to do.
     public func release(id: Int64, curator: String) throws {
-        try pool.write { db in
+        try database.write { db in
             try self.refuseOthersClaim(self.annotationRow(db, id: id), curator: curator)
             try self.release(db, id: id, curator: curator)
         }
     }
 
-    private func release(_ db: Database, id: Int64, curator: String) throws {
+    private func release(_ db: any StoreDatabase, id: Int64, curator: String) throws {
         let row = try annotationRow(db, id: id)
         guard row.claimedBy == curator else { return }
         try db.execute(sql: "UPDATE annotation SET claimed_by = NULL, claim_expires_at = NULL WHERE id = ?", arguments: [id])
@@ -102,8 +105,8 @@ extension ProjectStore {
 
     /// Live claims, oldest first.
     public func activeClaims() throws -> [Claim] {
-        try pool.read { db in
-            try Row.fetchAll(
+        try database.read { db in
+            try StoreRow.fetchAll(
                 db, sql: "SELECT id, claimed_by, claim_expires_at FROM annotation WHERE claimed_by IS NOT NULL AND claim_expires_at > ? ORDER BY claim_expires_at",
                 arguments: [self.now]
             ).map { Claim(annotationID: $0["id"], curator: $0["claimed_by"], expiresAt: $0["claim_expires_at"]) }
@@ -125,7 +128,7 @@ extension ProjectStore {
     /// The next claimable item after `after` in id order, wrapping to the start; items this curator skipped come
     /// only when nothing else is left. Index walks rather than one sort, so a key press stays cheap however
     /// many items are pending.
-    private func firstClaimable(_ db: Database, curator: String, filter: ReviewFilter, after: Int64?, time: Date) throws -> Int64? {
+    private func firstClaimable(_ db: any StoreDatabase, curator: String, filter: ReviewFilter, after: Int64?, time: Date) throws -> Int64? {
         for skipped in [false, true] {
             if let id = try firstClaimable(db, curator: curator, filter: filter, after: after, time: time, skipped: skipped) { return id }
             if after != nil, let id = try firstClaimable(db, curator: curator, filter: filter, after: nil, time: time, skipped: skipped) {
@@ -136,7 +139,7 @@ extension ProjectStore {
     }
 
     private func firstClaimable(
-        _ db: Database, curator: String, filter: ReviewFilter, after: Int64?, time: Date, skipped: Bool
+        _ db: any StoreDatabase, curator: String, filter: ReviewFilter, after: Int64?, time: Date, skipped: Bool
     ) throws -> Int64? {
         var (conditions, arguments) = filter.conditions()
         conditions.append("\(skipped ? "" : "NOT ")EXISTS (SELECT 1 FROM curator_skip k WHERE k.annotation_id = a.id AND k.curator = ?)")
@@ -159,12 +162,12 @@ extension ProjectStore {
         }
         let join = filter.actor == nil ? "" : "JOIN subject s ON s.id = a.subject_id"
         return try Int64.fetchOne(
-            db, sql: "SELECT a.id FROM annotation a \(join) WHERE \(conditions.joined(separator: " AND ")) ORDER BY a.id LIMIT 1",
+            db, sql: "SELECT a.id FROM annotation a \(join) WHERE \(conditions.joined(separator: " AND ")) ORDER BY a.id LIMIT 1\(db.dialect.skipLocked("a"))",
             arguments: arguments)
     }
 
-    private func takeClaim(_ db: Database, id: Int64, curator: String, time: Date, action: String = "claim") throws -> Claim {
-        let previous = try Row.fetchOne(db, sql: "SELECT claimed_by, claim_expires_at FROM annotation WHERE id = ?", arguments: [id])
+    private func takeClaim(_ db: any StoreDatabase, id: Int64, curator: String, time: Date, action: String = "claim") throws -> Claim {
+        let previous = try StoreRow.fetchOne(db, sql: "SELECT claimed_by, claim_expires_at FROM annotation WHERE id = ?\(db.forUpdate)", arguments: [id])
         let expiry = time.addingTimeInterval(options.leaseDuration)
         try db.execute(
             sql: "UPDATE annotation SET claimed_by = ?, claim_expires_at = ? WHERE id = ?", arguments: [curator, expiry, id])

@@ -1,7 +1,6 @@
 import AnnotationRecord
 import FACSKnowledge
 import Foundation
-import GRDB
 
 /// Approve, reject, edit and undo: each one transaction that checks the status machine and the claim, updates the
 /// annotation, appends a decision and an audit entry, and releases the claim.
@@ -11,7 +10,7 @@ extension ProjectStore {
     /// queue, a script) comes through here, so none approves such a revision without a word.
     @discardableResult
     public func approve(id: Int64, curator: String, note: String? = nil, role: CuratorRole = .curator, force: Bool = false) throws -> Decision {
-        try pool.write { db in
+        try database.write { db in
             try self.decide(db, id: id, curator: curator, action: .approve, reason: nil, note: note, role: role, force: force)
         }
     }
@@ -24,7 +23,7 @@ extension ProjectStore {
             throw StoreError.invalidInput("a rejection for 'other' needs a note saying why")
         }
         let kept = trimmed?.isEmpty == false ? trimmed : nil
-        return try pool.write { db in
+        return try database.write { db in
             try self.decide(db, id: id, curator: curator, action: .reject, reason: reason, note: kept, role: role)
         }
     }
@@ -39,7 +38,7 @@ extension ProjectStore {
     ) throws -> Revision {
         try Self.checkText(coarse, field: "coarse prompt", limit: TextLimits.prompt)
         try Self.checkText(fine, field: "fine prompt", limit: TextLimits.prompt)
-        return try pool.write { db in
+        return try database.write { db in
             let row = try self.annotationRow(db, id: id)
             let status = ReviewStatus(rawValue: row.status)!
             guard let after = ReviewAction.transition(from: status, action: .edit, approveEdit: approve) else {
@@ -88,7 +87,7 @@ extension ProjectStore {
     /// away from every other curator for the whole lease.
     @discardableResult
     public func undoLast(curator: String, reclaim: Bool = true) throws -> Decision {
-        try pool.write { db in
+        try database.write { db in
             guard let last = try DecisionRow.fetchOne(db, sql: """
                 SELECT * FROM decision d
                 WHERE d.curator = ? AND d.action <> 'undo'
@@ -125,7 +124,7 @@ extension ProjectStore {
 
     /// The decision history of one curator, newest first.
     public func decisions(curator: String, limit: Int = 50) throws -> [Decision] {
-        try pool.read { db in
+        try database.read { db in
             try DecisionRow.fetchAll(db, sql: "SELECT * FROM decision WHERE curator = ? ORDER BY id DESC LIMIT ?", arguments: [curator, limit])
                 .map(Self.decision)
         }
@@ -136,7 +135,7 @@ extension ProjectStore {
     /// when they disagree. A reviewer's decision is final and settles such a conflict. An approval (a curator's
     /// response or a reviewer's decision) of a revision with an error finding needs `force`.
     func decide(
-        _ db: Database, id: Int64, curator: String, action: ReviewAction, reason: RejectReason?, note: String?, role: CuratorRole = .curator,
+        _ db: any StoreDatabase, id: Int64, curator: String, action: ReviewAction, reason: RejectReason?, note: String?, role: CuratorRole = .curator,
         force: Bool = false
     ) throws -> Decision {
         try Self.checkText(note, field: "note", limit: TextLimits.note)
@@ -177,7 +176,7 @@ extension ProjectStore {
                 } else if actions.count > 1 {
                     after = .pending
                     try db.execute(
-                        sql: "INSERT OR IGNORE INTO review_conflict (annotation_id, revision, opened_at) VALUES (?, ?, ?)",
+                        sql: "INSERT INTO review_conflict (annotation_id, revision, opened_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                         arguments: [id, row.currentRevision, now])
                     try audit(db, curator: curator, action: "conflict", annotationID: id, record: ["revision": row.currentRevision])
                 }
@@ -201,7 +200,7 @@ extension ProjectStore {
     /// Applies a decision to the annotation row and appends the decision and its audit entry.
     @discardableResult
     private func record(
-        _ db: Database, row: AnnotationRow, curator: String, action: ReviewAction, reason: RejectReason?, note: String?,
+        _ db: any StoreDatabase, row: AnnotationRow, curator: String, action: ReviewAction, reason: RejectReason?, note: String?,
         statusAfter: ReviewStatus, revisionAfter: Int, severity: Int, time: Date, undoes: Int64? = nil,
         before: AuditState, after: AuditState
     ) throws -> Decision {
@@ -211,7 +210,7 @@ extension ProjectStore {
         if statusAfter != .pending {
             if action == .undo {
                 // Back to an earlier decided state: its decider is the latest approve or reject still standing.
-                let standing = try Row.fetchOne(db, sql: """
+                let standing = try StoreRow.fetchOne(db, sql: """
                     SELECT curator, created_at FROM decision d
                     WHERE d.annotation_id = ? AND d.action IN ('approve', 'reject', 'edit') AND d.status_after = ?
                       AND d.id < ? AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes_decision_id = d.id)

@@ -1,7 +1,6 @@
 import AnnotationRecord
 import FACSKnowledge
 import Foundation
-import GRDB
 
 extension ProjectStore {
     /// Annotations of the same subject (path, kind and content hash, as the store identifies subjects) with the
@@ -9,10 +8,10 @@ extension ProjectStore {
     public func annotationIDs(
         sameAs subject: AnnotationSubject, emotion: String, level: EmotionLevel, mode: AnnotationMode
     ) throws -> [Int64] {
-        try pool.read { db in
+        try database.read { db in
             try Int64.fetchAll(db, sql: """
                 SELECT a.id FROM annotation a JOIN subject s ON s.id = a.subject_id
-                WHERE s.source_path = ? AND s.kind = ? AND ifnull(s.content_hash, '') = ifnull(?, '')
+                WHERE s.source_path = ? AND s.kind = ? AND coalesce(s.content_hash, '') = coalesce(?, '')
                   AND a.emotion = ? AND a.level = ? AND a.mode = ?
                 ORDER BY a.id
                 """,

@@ -1,7 +1,6 @@
 import AnnotationRecord
 import FACSKnowledge
 import Foundation
-import GRDB
 
 /// Failed items (see `FailedAnnotation`): kept in the store, not only as files, so a curator or a batch re-run
 /// finds them where the annotations are.
@@ -14,9 +13,9 @@ extension ProjectStore {
         guard failure.stageIndex >= 1 else { throw StoreError.invalidInput("failed item rejected: stage index \(failure.stageIndex) is below 1") }
         let transcript = try ProjectJSON.string(failure.stages.sorted { $0.index < $1.index })
         let time = now
-        return try pool.write { db in
+        return try database.write { db in
             // Absolute, like an annotation's subject, so a retry from another folder finds the file.
-            try db.execute(
+            let id = try db.insertReturningID(
                 sql: """
                     INSERT INTO failed_annotation (source_path, subject_kind, content_hash, actor_id, view, description, emotion, level,
                         mode, backend, endpoint, model, stage_index, stage_title, error, transcript_json, record_path, text_only, created_at)
@@ -28,7 +27,6 @@ extension ProjectStore {
                     failure.level.rawValue, failure.mode.rawValue, failure.backend, failure.endpoint, failure.model, failure.stageIndex,
                     failure.stageTitle, failure.error, transcript, failure.recordPath, failure.textOnly, time,
                 ])
-            let id = db.lastInsertedRowID
             if let retriedID { try self.markRetried(db, failedID: retriedID, annotationID: nil, failedAgainAs: id, time: time) }
             return id
         }
@@ -39,7 +37,7 @@ extension ProjectStore {
     /// exists.
     public func addAnnotation(_ annotation: Annotation, retrying failedID: Int64) throws -> Int64 {
         try validate(annotation)
-        return try pool.write { db in
+        return try database.write { db in
             let id = try self.insert(annotation, db: db)
             try self.markRetried(db, failedID: failedID, annotationID: id, failedAgainAs: nil, time: self.now)
             return id
@@ -56,7 +54,7 @@ extension ProjectStore {
             throw StoreError.invalidInput("failed items have no findings and no conflicts to filter on")
         }
         var conditions: [String] = includeRetried ? [] : ["retried_at IS NULL"]
-        var arguments = StatementArguments()
+        var arguments = StoreArguments()
         for (column, value) in [("emotion", filter.emotion), ("actor_id", filter.actor), ("backend", filter.backend)] {
             guard let value else { continue }
             conditions.append("\(column) = ?")
@@ -72,31 +70,31 @@ extension ProjectStore {
         }
         arguments += [max(0, limit)]
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM failed_annotation \(whereClause) ORDER BY id LIMIT ?", arguments: arguments)
+        return try database.read { db in
+            try StoreRow.fetchAll(db, sql: "SELECT * FROM failed_annotation \(whereClause) ORDER BY id LIMIT ?", arguments: arguments)
                 .map(Self.failedAnnotation)
         }
     }
 
     public func failedAnnotation(id: Int64) throws -> FailedAnnotation? {
-        try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM failed_annotation WHERE id = ?", arguments: [id]).map(Self.failedAnnotation)
+        try database.read { db in
+            try StoreRow.fetchOne(db, sql: "SELECT * FROM failed_annotation WHERE id = ?", arguments: [id]).map(Self.failedAnnotation)
         }
     }
 
     /// Failed items not yet retried: the work `tbd review list --status failed` shows.
     public func failedAnnotationCount() throws -> Int {
-        try pool.read { db in try self.openFailureCount(db) }
+        try database.read { db in try self.openFailureCount(db) }
     }
 
-    func openFailureCount(_ db: Database) throws -> Int {
+    func openFailureCount(_ db: any StoreDatabase) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT count(*) FROM failed_annotation WHERE retried_at IS NULL") ?? 0
     }
 
     /// Marks a failed item retried; refused for a missing item or one retried already, so two retries of the same
     /// item cannot both leave an annotation.
-    private func markRetried(_ db: Database, failedID: Int64, annotationID: Int64?, failedAgainAs newFailedID: Int64?, time: Date) throws {
-        guard let row = try Row.fetchOne(
+    private func markRetried(_ db: any StoreDatabase, failedID: Int64, annotationID: Int64?, failedAgainAs newFailedID: Int64?, time: Date) throws {
+        guard let row = try StoreRow.fetchOne(
             db, sql: "SELECT retried_at, retried_annotation_id, retried_failed_id FROM failed_annotation WHERE id = ?", arguments: [failedID])
         else {
             throw StoreError.invalidInput("no failed item \(failedID)")
@@ -112,7 +110,7 @@ extension ProjectStore {
             arguments: [time, annotationID, newFailedID, failedID])
     }
 
-    private static func failedAnnotation(_ row: Row) throws -> FailedAnnotation {
+    private static func failedAnnotation(_ row: StoreRow) throws -> FailedAnnotation {
         let kind: String = row["subject_kind"]
         var item = FailedAnnotation(
             subject: AnnotationSubject(

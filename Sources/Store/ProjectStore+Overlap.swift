@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Several curators per item (Label Studio's reviewer step, Argilla's several responses per record): how many
 /// curators decide each item, their standing responses, and the conflicts a reviewer settles.
@@ -8,27 +7,30 @@ extension ProjectStore {
 
     /// How many curators decide each item (1: the first decision is final).
     public func overlap() throws -> Int {
-        try pool.read { db in try self.overlap(db) }
+        try database.read { db in try self.overlap(db) }
     }
 
     public func setOverlap(_ count: Int, curator: String) throws {
         guard (1...Self.maximumOverlap).contains(count) else {
             throw StoreError.invalidInput("overlap must be 1-\(Self.maximumOverlap), not \(count)")
         }
-        try pool.write { db in
+        try database.write { db in
             let before = try self.overlap(db)
             try db.execute(
-                sql: "INSERT OR REPLACE INTO review_setting (key, value) VALUES ('overlap', ?)", arguments: [String(count)])
+                sql: """
+                    INSERT INTO review_setting (key, value) VALUES ('overlap', ?)
+                    ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                    """, arguments: [String(count)])
             try self.audit(db, curator: curator, action: "settings", annotationID: nil, record: ["overlap_before": before, "overlap": count])
         }
     }
 
-    func overlap(_ db: Database) throws -> Int {
+    func overlap(_ db: any StoreDatabase) throws -> Int {
         try String.fetchOne(db, sql: "SELECT value FROM review_setting WHERE key = 'overlap'").flatMap(Int.init) ?? 1
     }
 
     /// Each curator's approval or rejection of the item's current revision that still stands (not undone).
-    func standingResponses(_ db: Database, annotationID: Int64, revision: Int) throws -> [DecisionRow] {
+    func standingResponses(_ db: any StoreDatabase, annotationID: Int64, revision: Int) throws -> [DecisionRow] {
         try DecisionRow.fetchAll(db, sql: """
             SELECT * FROM decision d
             WHERE d.annotation_id = ? AND d.action IN ('approve', 'reject') AND d.revision_after = ?
@@ -37,15 +39,15 @@ extension ProjectStore {
             """, arguments: [annotationID, revision])
     }
 
-    func hasOpenConflict(_ db: Database, annotationID: Int64) throws -> Bool {
+    func hasOpenConflict(_ db: any StoreDatabase, annotationID: Int64) throws -> Bool {
         try Bool.fetchOne(
             db, sql: "SELECT EXISTS (SELECT 1 FROM review_conflict WHERE annotation_id = ? AND resolved_at IS NULL)",
             arguments: [annotationID]) ?? false
     }
 
     /// The item's unsettled conflict with the responses that disagree; nil when there is none.
-    func openConflict(_ db: Database, annotationID: Int64) throws -> ReviewConflict? {
-        guard let row = try Row.fetchOne(
+    func openConflict(_ db: any StoreDatabase, annotationID: Int64) throws -> ReviewConflict? {
+        guard let row = try StoreRow.fetchOne(
             db, sql: """
                 SELECT revision, opened_at FROM review_conflict WHERE annotation_id = ? AND resolved_at IS NULL
                 ORDER BY revision DESC LIMIT 1
@@ -60,7 +62,7 @@ extension ProjectStore {
 
     /// Items whose curators disagreed and that no reviewer has settled yet, oldest first.
     public func openConflicts() throws -> [Int64] {
-        try pool.read { db in
+        try database.read { db in
             try Int64.fetchAll(db, sql: "SELECT annotation_id FROM review_conflict WHERE resolved_at IS NULL ORDER BY annotation_id")
         }
     }
@@ -70,8 +72,8 @@ extension ProjectStore {
     /// Agreement over every item that two or more curators decided: each curator's standing approval or
     /// rejection (the latest not undone) of the item, a reviewer's settling decision left out.
     public func agreement() throws -> AgreementReport {
-        let ratings = try pool.read { db in
-            try Row.fetchAll(db, sql: """
+        let ratings = try database.read { db in
+            try StoreRow.fetchAll(db, sql: """
                 SELECT d.annotation_id, a.emotion, d.curator, d.action, d.reason FROM decision d
                 JOIN annotation a ON a.id = d.annotation_id
                 WHERE d.action IN ('approve', 'reject')

@@ -1,7 +1,6 @@
 import AnnotationRecord
 import FACSKnowledge
 import Foundation
-import GRDB
 
 /// Reading the queue: lists, one item in full, neighbours for paging, counts and the audit trail.
 extension ProjectStore {
@@ -14,8 +13,8 @@ extension ProjectStore {
         }
         arguments += [max(0, limit)]
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try pool.read { db in
-            try Row.fetchAll(db, sql: """
+        return try database.read { db in
+            try StoreRow.fetchAll(db, sql: """
                 SELECT a.id, a.status, a.emotion, a.level, s.actor_id, s.view, s.source_path, a.backend, a.model_id,
                        a.current_revision, a.finding_severity, a.claimed_by, a.claim_expires_at, a.decided_by, r.coarse_prompt
                 FROM annotation a
@@ -47,7 +46,7 @@ extension ProjectStore {
         }
         let join = filter.actor == nil ? "" : "JOIN subject s ON s.id = a.subject_id"
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try pool.read { db in
+        return try database.read { db in
             try Int64.fetchOne(
                 db, sql: "SELECT a.id FROM annotation a \(join) \(whereClause) ORDER BY a.id \(forward ? "ASC" : "DESC") LIMIT 1",
                 arguments: arguments)
@@ -56,9 +55,9 @@ extension ProjectStore {
 
     /// One annotation with its subject, every revision and every decision.
     public func show(id: Int64) throws -> AnnotationDetail {
-        try pool.read { db in
+        try database.read { db in
             let row = try self.annotationRow(db, id: id)
-            guard let subject = try SubjectRow.fetchOne(db, key: row.subjectId) else {
+            guard let subject = try SubjectRow.fetchOne(db, key: [row.subjectId]) else {
                 throw StoreError.invalidInput("annotation #\(id) points at a missing subject")
             }
             let revisions = try RevisionRow.fetchAll(
@@ -97,8 +96,8 @@ extension ProjectStore {
 
     /// Pending, approved and rejected counts, kept by triggers.
     public func statusCounts() throws -> StatusCounts {
-        try pool.read { db in
-            let counts = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT status, count FROM status_count").map {
+        try database.read { db in
+            let counts = try Dictionary(uniqueKeysWithValues: StoreRow.fetchAll(db, sql: "SELECT status, count FROM status_count").map {
                 ($0["status"] as String, $0["count"] as Int)
             })
             return StatusCounts(pending: counts["pending"] ?? 0, approved: counts["approved"] ?? 0, rejected: counts["rejected"] ?? 0)
@@ -107,7 +106,7 @@ extension ProjectStore {
 
     /// Approvals, rejections and edits this curator made in the last hour: the status line's rate.
     public func decisionsInLastHour(curator: String) throws -> Int {
-        try pool.read { db in
+        try database.read { db in
             try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM decision WHERE curator = ? AND action <> 'undo' AND created_at > ?",
                 arguments: [curator, self.now.addingTimeInterval(-3600)]) ?? 0
@@ -116,22 +115,23 @@ extension ProjectStore {
 
     public func stats() throws -> ReviewStats {
         let counts = try statusCounts()
-        return try pool.read { db in
-            let byEmotion = try Row.fetchAll(db, sql: """
-                SELECT emotion, sum(status = 'pending') AS pending, sum(status = 'approved') AS approved,
-                       sum(status = 'rejected') AS rejected
+        return try database.read { db in
+            let byEmotion = try StoreRow.fetchAll(db, sql: """
+                SELECT emotion, sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending,
+                       sum(CASE WHEN status = 'approved' THEN 1 ELSE 0 END) AS approved,
+                       sum(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END) AS rejected
                 FROM annotation GROUP BY emotion ORDER BY emotion
                 """).map {
                 ReviewStats.EmotionCounts(emotion: $0["emotion"], pending: $0["pending"], approved: $0["approved"], rejected: $0["rejected"])
             }
             // Counts decisions still standing: an undone one and its undo cancel out.
-            let byCurator = try Row.fetchAll(db, sql: """
+            let byCurator = try StoreRow.fetchAll(db, sql: """
                 SELECT d.curator,
-                       sum(d.action = 'approve' AND u.id IS NULL) AS approved,
-                       sum(d.action = 'reject' AND u.id IS NULL) AS rejected,
-                       sum(d.action = 'edit' AND u.id IS NULL) AS edited,
-                       sum(d.action = 'undo') AS undone,
-                       sum(d.action <> 'undo' AND d.created_at > ?) AS last_hour
+                       sum(CASE WHEN d.action = 'approve' AND u.id IS NULL THEN 1 ELSE 0 END) AS approved,
+                       sum(CASE WHEN d.action = 'reject' AND u.id IS NULL THEN 1 ELSE 0 END) AS rejected,
+                       sum(CASE WHEN d.action = 'edit' AND u.id IS NULL THEN 1 ELSE 0 END) AS edited,
+                       sum(CASE WHEN d.action = 'undo' THEN 1 ELSE 0 END) AS undone,
+                       sum(CASE WHEN d.action <> 'undo' AND d.created_at > ? THEN 1 ELSE 0 END) AS last_hour
                 FROM decision d LEFT JOIN decision u ON u.undoes_decision_id = d.id
                 GROUP BY d.curator ORDER BY d.curator
                 """, arguments: [self.now.addingTimeInterval(-3600)]).map {
@@ -140,7 +140,7 @@ extension ProjectStore {
                     undone: $0["undone"], lastHour: $0["last_hour"])
             }
             var reasons: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: """
+            for row in try StoreRow.fetchAll(db, sql: """
                 SELECT d.reason, count(*) AS n FROM decision d JOIN annotation a ON a.id = d.annotation_id
                 WHERE d.action = 'reject' AND a.status = 'rejected'
                   AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes_decision_id = d.id)
@@ -163,15 +163,15 @@ extension ProjectStore {
     /// The latest `limit` entries of the audit trail of one annotation (or of the whole store when nil), oldest
     /// first: a limit keeps the recent end of the log, where a curator looks for what just happened.
     public func auditLog(annotationID: Int64? = nil, limit: Int = 1000) throws -> [AuditEntry] {
-        try pool.read { db in
+        try database.read { db in
             let rows: [AuditRow]
             if let annotationID {
                 rows = try AuditRow.fetchAll(db, sql: """
-                    SELECT * FROM (SELECT * FROM audit_log WHERE annotation_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id
+                    SELECT * FROM (SELECT * FROM audit_log WHERE annotation_id = ? ORDER BY id DESC LIMIT ?) AS recent ORDER BY id
                     """, arguments: [annotationID, max(0, limit)])
             } else {
                 rows = try AuditRow.fetchAll(
-                    db, sql: "SELECT * FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT ?) ORDER BY id", arguments: [max(0, limit)])
+                    db, sql: "SELECT * FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT ?) AS recent ORDER BY id", arguments: [max(0, limit)])
             }
             return rows.map {
                 AuditEntry(id: $0.id!, at: $0.at, curator: $0.curator, action: $0.action, annotationID: $0.annotationId, beforeJSON: $0.beforeJson, afterJSON: $0.afterJson)
@@ -179,11 +179,11 @@ extension ProjectStore {
         }
     }
 
-    /// Problems found by SQLite's own checks and by the store's invariants; empty when the database is sound.
+    /// Problems found by the database's own checks (SQLite's) and by the store's invariants; empty when the database is sound.
     public func integrityProblems() throws -> [String] {
-        try pool.read { db in
-            var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
-            problems += try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { "foreign key: \($0)" }
+        let engine = try database.engineProblems()
+        return try database.read { db in
+            var problems = engine
             let invariants: [(String, String)] = [
                 ("status counts disagree with the annotations", """
                     SELECT count(*) FROM status_count c
@@ -200,7 +200,7 @@ extension ProjectStore {
                 ("decisions without an audit entry", """
                     SELECT count(*) FROM decision d WHERE NOT EXISTS (
                         SELECT 1 FROM audit_log l WHERE l.annotation_id = d.annotation_id AND l.action = d.action
-                          AND json_extract(l.after_json, '$.decision_id') = d.id)
+                          AND \(db.dialect.jsonInteger("l.after_json", key: "decision_id")) = d.id)
                     """),
             ]
             for (message, sql) in invariants {

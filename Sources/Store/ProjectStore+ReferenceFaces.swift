@@ -1,18 +1,17 @@
 import AnnotationRecord
 import Foundation
-import GRDB
 
 extension ProjectStore {
     /// Records the face found in the reference frame whose content hash is `contentHash` (the hash a subject
     /// keeps), replacing what an earlier run recorded for the same frame.
     public func recordReferenceFace(_ face: ReferenceFace, contentHash: String) throws {
         try Self.validate(face, contentHash: contentHash)
-        try pool.write { db in try self.upsert(face, contentHash: contentHash, db: db) }
+        try database.write { db in try self.upsert(face, contentHash: contentHash, db: db) }
     }
 
     /// The face recorded for a reference frame's content hash, if any.
     public func referenceFace(contentHash: String) throws -> ReferenceFace? {
-        try pool.read { db in try Self.referenceFace(contentHash: contentHash, db: db) }
+        try database.read { db in try Self.referenceFace(contentHash: contentHash, db: db) }
     }
 
     static func validate(_ face: ReferenceFace, contentHash: String) throws {
@@ -23,7 +22,7 @@ extension ProjectStore {
         }
     }
 
-    func upsert(_ face: ReferenceFace, contentHash: String, db: Database) throws {
+    func upsert(_ face: ReferenceFace, contentHash: String, db: any StoreDatabase) throws {
         try db.execute(
             sql: """
                 INSERT INTO reference_face (content_hash, x1, y1, x2, y2, probability, landmarks_json, frame_width,
@@ -44,8 +43,8 @@ extension ProjectStore {
 
     /// Reads a row back, checked like a new one: a row edited by hand into something unusable is reported, not
     /// drawn.
-    static func referenceFace(contentHash: String, db: Database) throws -> ReferenceFace? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM reference_face WHERE content_hash = ?", arguments: [contentHash]) else {
+    static func referenceFace(contentHash: String, db: any StoreDatabase) throws -> ReferenceFace? {
+        guard let row = try StoreRow.fetchOne(db, sql: "SELECT * FROM reference_face WHERE content_hash = ?", arguments: [contentHash]) else {
             return nil
         }
         let landmarks: [[Double]]

@@ -1,6 +1,5 @@
 import AnnotationRecord
 import Foundation
-import GRDB
 
 /// A render job of one revision's prompts, recorded by the renderer.
 public struct NewRender: Codable, Sendable, Equatable {
@@ -100,20 +99,19 @@ extension ProjectStore {
         guard StoredJSON.isValidObjectOrArray(render.parametersJSON) else {
             throw StoreError.invalidInput("render parameters are not a JSON object")
         }
-        return try pool.write { db in
+        return try database.write { db in
             _ = try self.revisionRow(db, annotationID: render.annotationID, number: render.revision)
             let time = self.now
             if isAbandoned {
-                let stale = try RenderRow
-                    .filter(Column("annotation_id") == render.annotationID && Column("revision") == render.revision
-                            && Column("parameters_json") == render.parametersJSON && Column("status") == RenderStatus.running.rawValue)
-                    .fetchAll(db)
-                for var row in stale {
-                    row.status = RenderStatus.failed.rawValue
-                    row.error = "interrupted: the process rendering it ended before finishing"
-                    row.updatedAt = time
-                    try row.update(db)
-                }
+                try db.execute(
+                    sql: """
+                        UPDATE render SET status = ?, error = ?, updated_at = ?
+                        WHERE annotation_id = ? AND revision = ? AND parameters_json = ? AND status = ?
+                        """,
+                    arguments: [
+                        RenderStatus.failed.rawValue, "interrupted: the process rendering it ended before finishing", time,
+                        render.annotationID, render.revision, render.parametersJSON, RenderStatus.running.rawValue,
+                    ])
             }
             try RenderRow(
                 id: nil, annotationId: render.annotationID, revision: render.revision, parametersJson: render.parametersJSON,
@@ -153,23 +151,33 @@ extension ProjectStore {
 
     /// One render's row changed in one transaction, when it is in one of `statuses`.
     private func updateRender(id: Int64, from statuses: Set<RenderStatus>, _ change: (inout RenderRow) throws -> Void) throws {
-        try pool.write { db in
-            guard var row = try RenderRow.fetchOne(db, key: id) else { throw StoreError.invalidInput("no render #\(id)") }
+        try database.write { db in
+            guard var row = try RenderRow.fetchOne(db, key: [id]) else { throw StoreError.invalidInput("no render #\(id)") }
             guard let status = RenderStatus(rawValue: row.status), statuses.contains(status) else {
                 throw StoreError.invalidInput("render #\(id) is \(row.status), not \(statuses.map(\.rawValue).sorted().joined(separator: " or "))")
             }
             try change(&row)
             row.updatedAt = self.now
-            try row.update(db)
+            try db.execute(
+                sql: "UPDATE render SET status = ?, outputs_json = ?, timings_json = ?, error = ?, updated_at = ? WHERE id = ?",
+                arguments: [row.status, row.outputsJson, row.timingsJson, row.error, row.updatedAt, id])
         }
     }
 
     public func renders(annotationID: Int64? = nil, status: RenderStatus? = nil) throws -> [RenderRecord] {
-        var request = RenderRow.order(Column("id"))
-        if let annotationID { request = request.filter(Column("annotation_id") == annotationID) }
-        if let status { request = request.filter(Column("status") == status.rawValue) }
-        return try pool.read { db in
-            try request.fetchAll(db).map {
+        var conditions: [String] = []
+        var arguments = StoreArguments()
+        if let annotationID {
+            conditions.append("annotation_id = ?")
+            arguments.append(annotationID)
+        }
+        if let status {
+            conditions.append("status = ?")
+            arguments.append(status.rawValue)
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try database.read { db in
+            try RenderRow.fetchAll(db, sql: "SELECT * FROM render \(whereClause) ORDER BY id", arguments: arguments).map {
                 RenderRecord(
                     id: $0.id!,
                     request: NewRender(
@@ -191,7 +199,7 @@ extension ProjectStore {
         if let level = link.level, !(1...3).contains(level) {
             throw StoreError.invalidInput("clip level \(level) is not 1, 2 or 3")
         }
-        return try pool.write { db in
+        return try database.write { db in
             _ = try self.annotationRow(db, id: link.annotationID)
             if let id = try Int64.fetchOne(
                 db, sql: "SELECT id FROM clip_link WHERE annotation_id = ? AND clip_path = ?", arguments: [link.annotationID, link.clipPath]) {
@@ -207,11 +215,19 @@ extension ProjectStore {
 
     /// Links of one annotation, or every annotation linked to one clip path.
     public func clipLinks(annotationID: Int64? = nil, clipPath: String? = nil) throws -> [ClipLink] {
-        var request = ClipLinkRow.order(Column("id"))
-        if let annotationID { request = request.filter(Column("annotation_id") == annotationID) }
-        if let clipPath { request = request.filter(Column("clip_path") == StoredPath.absolute(clipPath)) }
-        return try pool.read { db in
-            try request.fetchAll(db).map {
+        var conditions: [String] = []
+        var arguments = StoreArguments()
+        if let annotationID {
+            conditions.append("annotation_id = ?")
+            arguments.append(annotationID)
+        }
+        if let clipPath {
+            conditions.append("clip_path = ?")
+            arguments.append(StoredPath.absolute(clipPath))
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try database.read { db in
+            try ClipLinkRow.fetchAll(db, sql: "SELECT * FROM clip_link \(whereClause) ORDER BY id", arguments: arguments).map {
                 ClipLink(annotationID: $0.annotationId, clipPath: $0.clipPath, actorID: $0.actorId, view: $0.view, emotion: $0.emotion, level: $0.level)
                     .with(id: $0.id)
             }

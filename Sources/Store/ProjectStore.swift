@@ -1,10 +1,10 @@
 import AnnotationRecord
 import FACSKnowledge
 import Foundation
-import GRDB
 
-/// The review database: one SQLite file in WAL mode that several curators' processes share. Every change is one
-/// IMMEDIATE transaction, so a process killed at any moment leaves either all of a decision or none of it.
+/// The review database: one SQLite file in WAL mode that several curators' processes share, or a PostgreSQL
+/// database that curators and render workers on several machines share. Every change is one transaction (IMMEDIATE
+/// on SQLite), so a process killed at any moment leaves either all of a decision or none of it.
 public final class ProjectStore: @unchecked Sendable {
     public struct Options: Sendable {
         /// How long a claim lasts before another curator may take the item.
@@ -36,18 +36,35 @@ public final class ProjectStore: @unchecked Sendable {
         }
     }
 
+    /// The database file, or for PostgreSQL its URL without the password.
     public let path: String
     public let options: Options
-    let pool: DatabasePool
+    let database: any StoreBackend
+
+    /// Whether `location` names a PostgreSQL database (a `postgres://` URL) rather than a SQLite file.
+    public static func isPostgres(_ location: String) -> Bool { PostgresLocation.isURL(location) }
 
     /// Opens the database at `path`, creating it and its folder when missing and upgrading an older schema.
     public convenience init(path: String) throws {
         try self.init(path: path, options: Options())
     }
 
-    /// Opens the database at `path`; with `options.createIfMissing` off, a missing file is `StoreError.noDatabase`
-    /// and nothing is created.
+    /// Opens the database at `path` (a SQLite file, or a `postgres://` URL); with `options.createIfMissing` off, a
+    /// missing SQLite file is `StoreError.noDatabase` and nothing is created. A PostgreSQL database must exist
+    /// (the server's administrator creates it); its tables are made on first use.
     public init(path: String, options: Options) throws {
+        if PostgresLocation.isURL(path) {
+            let location = try PostgresLocation(url: path)
+            self.path = location.description
+            self.options = options
+            database = try PostgresBackend(location: location, readOnly: options.readOnly)
+            // A database without the store's tables is, to a command that only reads, a mistyped name.
+            if !options.createIfMissing, try database.appliedMigrations().isEmpty {
+                throw StoreError.noDatabase(path: self.path)
+            }
+            try database.migrate(readOnly: options.readOnly)
+            return
+        }
         self.path = path
         if !options.createIfMissing {
             var isDirectory: ObjCBool = false
@@ -68,45 +85,20 @@ public final class ProjectStore: @unchecked Sendable {
             throw StoreError.invalidInput(
                 "\(path) is read-only and its folder cannot be written, so SQLite cannot open it; copy it to a folder you can write")
         }
-        var configuration = Configuration()
-        configuration.readonly = readOnly
-        configuration.busyMode = .timeout(options.busyTimeout)
-        configuration.foreignKeysEnabled = true
-        configuration.prepareDatabase { db in
-            // FULL: a decision acknowledged to the curator survives a power cut, not only a killed process.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            if !options.automaticCheckpoints { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
-        }
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-        } catch let error as DatabaseError {
-            throw StoreError.invalidInput("\(path) cannot be opened as a review database: \(error.message ?? "\(error)")")
-        }
-        let migrator = StoreSchema.migrator()
-        let (applied, superseded) = try pool.read { db in
-            (try migrator.appliedIdentifiers(db), try migrator.hasBeenSuperseded(db))
-        }
-        if superseded {
-            let unknown = applied.subtracting(StoreSchema.migrationNames).sorted()
-            throw StoreError.newerSchema(path: path, unknownMigrations: unknown)
-        }
-        if readOnly {
-            guard applied.isSuperset(of: StoreSchema.migrationNames) else {
-                throw StoreError.invalidInput("\(path) is read-only and needs a schema upgrade; open it once where it can be written")
-            }
-            return
-        }
-        try migrator.migrate(pool)
+        database = try SQLiteBackend(
+            path: path, readOnly: readOnly, busyTimeout: options.busyTimeout, automaticCheckpoints: options.automaticCheckpoints)
+        try database.migrate(readOnly: readOnly)
     }
 
-    /// Folds what the WAL holds back into the database file without waiting for readers (a passive checkpoint).
+    /// Folds what the WAL holds back into the database file without waiting for readers (a passive checkpoint);
+    /// nothing to do on PostgreSQL.
     public func checkpoint() throws {
-        try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+        try database.checkpoint()
     }
 
     /// The schema migrations applied to this database, in order.
     public func appliedMigrations() throws -> [String] {
-        try pool.read { db in try StoreSchema.migrator().appliedMigrations(db) }
+        try database.appliedMigrations()
     }
 
     var now: Date { options.clock() }
@@ -116,17 +108,17 @@ public final class ProjectStore: @unchecked Sendable {
     /// Stores a pipeline result as a pending annotation with revision 1 and an audit entry; returns its id.
     public func addAnnotation(_ annotation: Annotation) throws -> Int64 {
         try validate(annotation)
-        return try pool.write { db in try self.insert(annotation, db: db) }
+        return try database.write { db in try self.insert(annotation, db: db) }
     }
 
     /// Stores many results in one transaction (all or none); returns their ids in order. The batch annotator's
     /// path: one commit instead of one per annotation.
     public func addAnnotations(_ annotations: [Annotation]) throws -> [Int64] {
         for annotation in annotations { try validate(annotation) }
-        return try pool.write { db in try annotations.map { try self.insert($0, db: db) } }
+        return try database.write { db in try annotations.map { try self.insert($0, db: db) } }
     }
 
-    func insert(_ annotation: Annotation, db: Database) throws -> Int64 {
+    func insert(_ annotation: Annotation, db: any StoreDatabase) throws -> Int64 {
         let stagesJSON = try ProjectJSON.string(annotation.stages.sorted { $0.index < $1.index })
         let ausJSON = try ProjectJSON.string(annotation.aus.map(\.description))
         let findingsJSON = try ProjectJSON.string(annotation.findings)
@@ -165,11 +157,11 @@ public final class ProjectStore: @unchecked Sendable {
         guard !(annotation.coarsePrompt.isEmpty && annotation.finePrompt.isEmpty) else { throw fail("both prompts are empty") }
     }
 
-    private func subjectID(for written: AnnotationSubject, db: Database, time: Date) throws -> Int64 {
+    private func subjectID(for written: AnnotationSubject, db: any StoreDatabase, time: Date) throws -> Int64 {
         var subject = written
         subject.sourcePath = StoredPath.absolute(written.sourcePath)
         if let id = try Int64.fetchOne(
-            db, sql: "SELECT id FROM subject WHERE source_path = ? AND kind = ? AND ifnull(content_hash, '') = ifnull(?, '')",
+            db, sql: "SELECT id FROM subject WHERE source_path = ? AND kind = ? AND coalesce(content_hash, '') = coalesce(?, '')",
             arguments: [subject.sourcePath, subject.kind.rawValue, subject.contentHash]) {
             return id
         }
@@ -202,27 +194,27 @@ public final class ProjectStore: @unchecked Sendable {
         var forced: Bool?
     }
 
-    func audit(_ db: Database, curator: String, action: String, annotationID: Int64?, before: AuditState?, after: AuditState?) throws {
+    func audit(_ db: any StoreDatabase, curator: String, action: String, annotationID: Int64?, before: AuditState?, after: AuditState?) throws {
         try AuditRow(
             id: nil, at: now, curator: curator, action: action, annotationId: annotationID,
             beforeJson: try before.map { try ProjectJSON.string($0) }, afterJson: try after.map { try ProjectJSON.string($0) }
         ).insert(db)
     }
 
-    func audit<Value: Encodable>(_ db: Database, curator: String, action: String, annotationID: Int64?, record: Value) throws {
+    func audit<Value: Encodable>(_ db: any StoreDatabase, curator: String, action: String, annotationID: Int64?, record: Value) throws {
         try AuditRow(
             id: nil, at: now, curator: curator, action: action, annotationId: annotationID, beforeJson: nil,
             afterJson: try ProjectJSON.string(record)
         ).insert(db)
     }
 
-    func annotationRow(_ db: Database, id: Int64) throws -> AnnotationRow {
-        guard let row = try AnnotationRow.fetchOne(db, key: id) else { throw StoreError.notFound(annotationID: id) }
+    func annotationRow(_ db: any StoreDatabase, id: Int64) throws -> AnnotationRow {
+        guard let row = try AnnotationRow.fetchOne(db, key: [id]) else { throw StoreError.notFound(annotationID: id) }
         return row
     }
 
-    func revisionRow(_ db: Database, annotationID: Int64, number: Int) throws -> RevisionRow {
-        guard let row = try RevisionRow.fetchOne(db, key: ["annotation_id": annotationID, "number": number]) else {
+    func revisionRow(_ db: any StoreDatabase, annotationID: Int64, number: Int) throws -> RevisionRow {
+        guard let row = try RevisionRow.fetchOne(db, key: [annotationID, number]) else {
             throw StoreError.invalidInput("annotation #\(annotationID) has no revision \(number)")
         }
         return row

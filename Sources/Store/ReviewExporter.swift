@@ -1,6 +1,5 @@
 import AnnotationRecord
 import Foundation
-import GRDB
 import FileAccess
 
 public enum ExportFormat: String, Codable, Sendable, CaseIterable {
@@ -88,7 +87,7 @@ public struct ReviewExporter {
         let linkJoin = unit == .clip ? "LEFT JOIN clip_link c ON c.annotation_id = a.id" : ""
         let linkColumns = unit == .clip ? "c.clip_path, c.actor_id AS clip_actor, c.view AS clip_view, c.emotion AS clip_emotion, c.level AS clip_level" : "NULL AS clip_path, NULL AS clip_actor, NULL AS clip_view, NULL AS clip_emotion, NULL AS clip_level"
         let orderLinks = unit == .clip ? ", c.id" : ""
-        var arguments = StatementArguments()
+        var arguments = StoreArguments()
         var whereClause = ""
         if let status {
             whereClause = "WHERE a.status = ?"
@@ -96,8 +95,24 @@ public struct ReviewExporter {
         }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        try store.pool.read { db in
-            let cursor = try Row.fetchCursor(db, sql: """
+        try store.database.read { db in
+            // Per annotation, not per clip: a unit's clips share their curators' responses.
+            var responsesByAnnotation: [Int64: [CuratorResponse]] = [:]
+            func responses(_ id: Int64) throws -> [CuratorResponse] {
+                if let known = responsesByAnnotation[id] { return known }
+                let found = try StoreRow.fetchAll(db, sql: """
+                    SELECT d.curator, d.action, d.reason, d.note FROM decision d
+                    WHERE d.annotation_id = ? AND d.action IN ('approve', 'reject')
+                      AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes_decision_id = d.id)
+                    ORDER BY d.id
+                    """, arguments: [id]).map {
+                    CuratorResponse(curator: $0["curator"], decision: $0["action"], reason: $0["reason"], note: $0["note"])
+                }
+                if responsesByAnnotation.count > 4096 { responsesByAnnotation.removeAll() }
+                responsesByAnnotation[id] = found
+                return found
+            }
+            try db.forEachRow(sql: """
                 SELECT a.id, a.current_revision, a.subject_id, s.kind, s.source_path, s.actor_id, s.view, a.emotion, a.level,
                        r.coarse_prompt, r.fine_prompt, r.aus_json, a.status, a.decided_by, a.decided_at, a.backend, a.model_id,
                        a.template_version, \(linkColumns),
@@ -114,24 +129,8 @@ public struct ReviewExporter {
                 \(linkJoin)
                 \(whereClause)
                 ORDER BY a.id\(orderLinks)
-                """, arguments: arguments)
-            // Per annotation, not per clip: a unit's clips share their curators' responses.
-            var responsesByAnnotation: [Int64: [CuratorResponse]] = [:]
-            func responses(_ id: Int64) throws -> [CuratorResponse] {
-                if let known = responsesByAnnotation[id] { return known }
-                let found = try Row.fetchAll(db, sql: """
-                    SELECT d.curator, d.action, d.reason, d.note FROM decision d
-                    WHERE d.annotation_id = ? AND d.action IN ('approve', 'reject')
-                      AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes_decision_id = d.id)
-                    ORDER BY d.id
-                    """, arguments: [id]).map {
-                    CuratorResponse(curator: $0["curator"], decision: $0["action"], reason: $0["reason"], note: $0["note"])
-                }
-                if responsesByAnnotation.count > 4096 { responsesByAnnotation.removeAll() }
-                responsesByAnnotation[id] = found
-                return found
-            }
-            while let row = try cursor.next() {
+                """, arguments: arguments
+            ) { row in
                 let clipPath: String? = row["clip_path"]
                 let decidedAt: Date? = row["decided_at"]
                 let subjectPath: String = row["source_path"]

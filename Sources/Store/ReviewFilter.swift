@@ -1,5 +1,3 @@
-import GRDB
-
 /// Which annotations a list, a claim or the terminal queue looks at. Nil fields do not filter.
 public struct ReviewFilter: Codable, Sendable, Equatable {
     /// Nil means every status.
@@ -91,9 +89,9 @@ public struct ReviewFilter: Codable, Sendable, Equatable {
     }
 
     /// SQL conditions over `annotation a JOIN subject s`, every value bound.
-    func conditions() -> (sql: [String], arguments: StatementArguments) {
+    func conditions() -> (sql: [String], arguments: StoreArguments) {
         var sql: [String] = []
-        var arguments = StatementArguments()
+        var arguments = StoreArguments()
         if let status {
             sql.append("a.status = ?")
             arguments += [status.rawValue]

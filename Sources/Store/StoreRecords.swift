@@ -1,18 +1,10 @@
 import AnnotationRecord
 import FACSKnowledge
 import Foundation
-import GRDB
 
 // The Codable records that map the store's tables one to one; column names are the snake_case of the properties.
 
-protocol SnakeCaseRecord: Codable, FetchableRecord, PersistableRecord {}
-
-extension SnakeCaseRecord {
-    static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
-    static var databaseColumnEncodingStrategy: DatabaseColumnEncodingStrategy { .convertToSnakeCase }
-}
-
-struct SubjectRow: SnakeCaseRecord {
+struct SubjectRow: StoreRecord {
     static let databaseTableName = "subject"
     var id: Int64?
     var sourcePath: String
@@ -24,7 +16,7 @@ struct SubjectRow: SnakeCaseRecord {
     var createdAt: Date
 }
 
-struct AnnotationRow: SnakeCaseRecord {
+struct AnnotationRow: StoreRecord {
     static let databaseTableName = "annotation"
     var id: Int64?
     var subjectId: Int64
@@ -48,8 +40,9 @@ struct AnnotationRow: SnakeCaseRecord {
     var updatedAt: Date
 }
 
-struct RevisionRow: SnakeCaseRecord {
+struct RevisionRow: StoreRecord {
     static let databaseTableName = "revision"
+    static let primaryKey = ["annotation_id", "number"]
     var annotationId: Int64
     var number: Int
     var coarsePrompt: String
@@ -60,7 +53,7 @@ struct RevisionRow: SnakeCaseRecord {
     var createdAt: Date
 }
 
-struct DecisionRow: SnakeCaseRecord {
+struct DecisionRow: StoreRecord {
     static let databaseTableName = "decision"
     var id: Int64?
     var annotationId: Int64
@@ -76,7 +69,7 @@ struct DecisionRow: SnakeCaseRecord {
     var createdAt: Date
 }
 
-struct AuditRow: SnakeCaseRecord {
+struct AuditRow: StoreRecord {
     static let databaseTableName = "audit_log"
     var id: Int64?
     var at: Date
@@ -87,7 +80,7 @@ struct AuditRow: SnakeCaseRecord {
     var afterJson: String?
 }
 
-struct RenderRow: SnakeCaseRecord {
+struct RenderRow: StoreRecord {
     static let databaseTableName = "render"
     var id: Int64?
     var annotationId: Int64
@@ -104,7 +97,7 @@ struct RenderRow: SnakeCaseRecord {
     var updatedAt: Date
 }
 
-struct ClipLinkRow: SnakeCaseRecord {
+struct ClipLinkRow: StoreRecord {
     static let databaseTableName = "clip_link"
     var id: Int64?
     var annotationId: Int64

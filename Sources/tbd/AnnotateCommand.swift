@@ -5,6 +5,7 @@ import CoTFA
 import FACSKnowledge
 import Foundation
 import SafeText
+import Store
 
 struct AnnotateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -76,10 +77,10 @@ struct AnnotateCommand: ParsableCommand {
         switch try job.run(onStage: { FileHandle.standardError.write(Data("\($0.line)\n".utf8)) }) {
         case .annotated(let id, let annotation):
             if output.json {
-                try printJSON(AnnotateView(id: id, database: job.databasePath, annotation: annotation))
+                try printJSON(AnnotateView(id: id, database: StoreLocation.displayed(job.databasePath), annotation: annotation))
             } else {
                 print(AnnotationText.render(annotation))
-                print("stored as annotation \(id) in \(job.databasePath), pending review")
+                print("stored as annotation \(id) in \(StoreLocation.displayed(job.databasePath)), pending review")
             }
         case .failed(let record):
             try Self.report(record, json: output.json, store: store)

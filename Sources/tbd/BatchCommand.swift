@@ -111,7 +111,7 @@ struct BatchOptions: ParsableArguments {
         settings.faceCheck = !noFaceCheck
         if dryRun {
             // A dry run writes nothing: without a database yet, it plans against an empty one of its own.
-            let exists = FileManager.default.fileExists(atPath: store.path)
+            let exists = ProjectStore.isPostgres(store.path) || FileManager.default.fileExists(atPath: store.path)
             let scratch = exists ? nil : try FileManager.default.url(
                 for: .itemReplacementDirectory, in: .userDomainMask, appropriateFor: URL(fileURLWithPath: NSTemporaryDirectory()), create: true)
             defer { scratch.map { try? FileManager.default.removeItem(at: $0) } }

@@ -39,7 +39,7 @@ struct ExportCommand: ParsableCommand {
 
     /// Beside the store, not under the working folder: the export belongs to the project it came from.
     static func defaultPath(database: String, format: ExportFormat) -> String {
-        URL(fileURLWithPath: database).deletingLastPathComponent()
+        StoreLocation.folder(of: database)
             .appendingPathComponent("out").appendingPathComponent("review-export.\(format.rawValue)").path
     }
 

@@ -46,9 +46,9 @@ extension ReviewCommand {
             InterruptFlag.exitOnInterrupt(saying: "failed item \(id) is unchanged; run the same command again")
             switch try job.run() {
             case .annotated(let annotationID, let annotation):
-                if output.json { return try printJSON(AnnotateView(id: annotationID, database: job.databasePath, annotation: annotation)) }
+                if output.json { return try printJSON(AnnotateView(id: annotationID, database: StoreLocation.displayed(job.databasePath), annotation: annotation)) }
                 print(AnnotationText.render(annotation))
-                print("stored as annotation \(annotationID) in \(job.databasePath), pending review; failed item \(id) is retried")
+                print("stored as annotation \(annotationID) in \(StoreLocation.displayed(job.databasePath)), pending review; failed item \(id) is retried")
             case .failed(let record):
                 try AnnotateCommand.report(record, json: output.json, store: store)
                 throw ExitCode(1)

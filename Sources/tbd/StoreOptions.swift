@@ -3,7 +3,7 @@ import Store
 
 /// `--db`, resolved by the store's one rule (`--db`, else `$TBD_DB`, else data/tbd.sqlite).
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "Project database (default: $TBD_DB, else data/tbd.sqlite).")
+    @Option(name: .long, help: "Project database: a SQLite file or postgres://user@host:port/db (default: $TBD_DB, else data/tbd.sqlite).")
     var db: String?
 
     var path: String { StoreLocation.path(option: db) }

@@ -10,7 +10,7 @@ struct TBD: ParsableCommand {
         version: TBD.version,
         subcommands: [
             FACSCommand.self, AnnotateCommand.self, BatchCommand.self, ReviewCommand.self, ExportCommand.self,
-            RenderCommand.self, ModelCommand.self, MediaCommand.self, TrainCommand.self, EvalCommand.self,
+            RenderCommand.self, ModelCommand.self, MediaCommand.self, TrainCommand.self, EvalCommand.self, StoreCommand.self,
         ])
 
     static func main() {

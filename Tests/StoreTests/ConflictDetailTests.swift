@@ -4,10 +4,9 @@ import TestSupport
 import XCTest
 
 /// What the screen's conflict banner and `review show --json` read: the disagreement and who said what.
-final class ConflictDetailTests: XCTestCase {
+class ConflictDetailTests: StoreBackendTestCase {
     func testAConflictedItemShowsTheResponsesThatDisagree() throws {
-        let (store, folder) = try makeTemporaryStore()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try makeStore()
         try store.setOverlap(2, curator: "lead")
         let id = try store.addAnnotation(sampleAnnotation(0))
         XCTAssertNil(try store.show(id: id).conflict)
@@ -24,4 +23,11 @@ final class ConflictDetailTests: XCTestCase {
         try store.approve(id: id, curator: "rita", role: .reviewer)
         XCTAssertNil(try store.show(id: id).conflict, "settled")
     }
+}
+
+/// ConflictDetailTests on PostgreSQL: each test again on a fresh database of the test cluster. Linux XCTest runs only the
+/// tests a class declares itself, so each one is declared here and runs the inherited body.
+final class ConflictDetailOnPostgresTests: ConflictDetailTests {
+    override class var backend: Backend { .postgres }
+    override func testAConflictedItemShowsTheResponsesThatDisagree() throws { try super.testAConflictedItemShowsTheResponsesThatDisagree() }
 }

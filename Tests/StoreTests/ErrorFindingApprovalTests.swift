@@ -7,13 +7,11 @@ import XCTest
 
 /// A revision with an error finding (here an unknown AU, 99) is approved only with force, on every path the store
 /// offers: approve, the queue's advance, an approved edit, a curator's response under overlap, a reviewer.
-final class ErrorFindingApprovalTests: XCTestCase {
+class ErrorFindingApprovalTests: StoreBackendTestCase {
     private var store: ProjectStore!
 
     override func setUpWithError() throws {
-        let (store, folder) = try makeTemporaryStore()
-        self.store = store
-        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        store = try makeStore()
     }
 
     /// An item whose current revision names AU99, as `review edit 4 --aus "6C 99"` leaves it.
@@ -83,4 +81,14 @@ final class ErrorFindingApprovalTests: XCTestCase {
         try store.approve(id: id, curator: "rita", role: .reviewer, force: true)
         XCTAssertEqual(try store.show(id: id).status, .approved)
     }
+}
+
+/// ErrorFindingApprovalTests on PostgreSQL: each test again on a fresh database of the test cluster. Linux XCTest runs only the
+/// tests a class declares itself, so each one is declared here and runs the inherited body.
+final class ErrorFindingApprovalOnPostgresTests: ErrorFindingApprovalTests {
+    override class var backend: Backend { .postgres }
+    override func testApproveNeedsForceAndTheAuditSaysItWasForced() throws { try super.testApproveNeedsForceAndTheAuditSaysItWasForced() }
+    override func testTheQueueStepAndAnApprovedEditNeedForceToo() throws { try super.testTheQueueStepAndAnApprovedEditNeedForceToo() }
+    override func testAnErrorFromThePipelineNeedsForceWhileWarningsDoNot() throws { try super.testAnErrorFromThePipelineNeedsForceWhileWarningsDoNot() }
+    override func testCuratorResponsesAndReviewersNeedForce() throws { try super.testCuratorResponsesAndReviewersNeedForce() }
 }

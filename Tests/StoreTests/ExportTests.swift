@@ -4,13 +4,13 @@ import AnnotationRecord
 import TestSupport
 import XCTest
 
-final class ExportTests: XCTestCase {
+class ExportTests: StoreBackendTestCase {
     var folder: URL!
     var store: ProjectStore!
 
     override func setUpWithError() throws {
         folder = try makeTemporaryFolder()
-        store = try ProjectStore(path: folder.appendingPathComponent("review.sqlite").path)
+        store = try makeStore()
     }
 
     override func tearDownWithError() throws {
@@ -121,4 +121,16 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(summary.records, 0)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)).count, 0)
     }
+}
+
+/// ExportTests on PostgreSQL: each test again on a fresh database of the test cluster. Linux XCTest runs only the
+/// tests a class declares itself, so each one is declared here and runs the inherited body.
+final class ExportOnPostgresTests: ExportTests {
+    override class var backend: Backend { .postgres }
+    override func testJSONLExportHasOneRecordPerLinkedClipWithTheApprovedRevision() throws { try super.testJSONLExportHasOneRecordPerLinkedClipWithTheApprovedRevision() }
+    override func testRejectedRecordsCarryReasonAndNoteAndMissingValuesAreNull() throws { try super.testRejectedRecordsCarryReasonAndNoteAndMissingValuesAreNull() }
+    override func testTheStandingRejectionGivesTheReason() throws { try super.testTheStandingRejectionGivesTheReason() }
+    override func testCSVQuotesFieldsAndReplacesTheFileAtomically() throws { try super.testCSVQuotesFieldsAndReplacesTheFileAtomically() }
+    override func testFailedExportLeavesThePreviousFileAlone() throws { try super.testFailedExportLeavesThePreviousFileAlone() }
+    override func testEmptyStoreExportsAnEmptyFile() throws { try super.testEmptyStoreExportsAnEmptyFile() }
 }

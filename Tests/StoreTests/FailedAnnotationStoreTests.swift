@@ -8,7 +8,7 @@ import XCTest
 
 /// Failed items live in the store with their transcript (migration v4-failed-annotation), apart from the review
 /// queue: they never count as pending work and never break its invariants.
-final class FailedAnnotationStoreTests: XCTestCase {
+class FailedAnnotationStoreTests: StoreBackendTestCase {
     var folder: URL!
 
     override func setUpWithError() throws {
@@ -32,7 +32,7 @@ final class FailedAnnotationStoreTests: XCTestCase {
     }
 
     func testFailedItemIsStoredWithItsTranscriptExactly() throws {
-        let store = try ProjectStore(path: folder.appendingPathComponent("review.sqlite").path)
+        let store = try makeStore()
         let failure = sampleFailure()
         let id = try store.addFailedAnnotation(failure)
         let stored = try XCTUnwrap(try store.failedAnnotation(id: id))
@@ -63,7 +63,7 @@ final class FailedAnnotationStoreTests: XCTestCase {
     }
 
     func testFailedItemsStayOutOfTheReviewQueue() throws {
-        let store = try ProjectStore(path: folder.appendingPathComponent("review.sqlite").path)
+        let store = try makeStore()
         _ = try store.addFailedAnnotation(sampleFailure())
         _ = try store.addFailedAnnotation(sampleFailure())
         XCTAssertEqual(try store.failedAnnotations().compactMap(\.id), [1, 2], "oldest first, as review list pages")
@@ -72,7 +72,7 @@ final class FailedAnnotationStoreTests: XCTestCase {
     }
 
     func testUnusableFailureIsRefused() throws {
-        let store = try ProjectStore(path: folder.appendingPathComponent("review.sqlite").path)
+        let store = try makeStore()
         var failure = sampleFailure()
         failure.stageIndex = 0
         XCTAssertThrowsError(try store.addFailedAnnotation(failure))
@@ -95,7 +95,7 @@ final class FailedAnnotationStoreTests: XCTestCase {
     }
 
     func testARetryThatSucceedsTakesTheItemOffTheOpenFailures() throws {
-        let store = try ProjectStore(path: folder.appendingPathComponent("review.sqlite").path)
+        let store = try makeStore()
         _ = try store.addFailedAnnotation(sampleFailure())
         _ = try store.addFailedAnnotation(sampleFailure())
         XCTAssertEqual(try store.stats().failed, 2)
@@ -116,7 +116,7 @@ final class FailedAnnotationStoreTests: XCTestCase {
     }
 
     func testARetryThatFailsAgainLeavesOnlyTheNewFailureOpen() throws {
-        let store = try ProjectStore(path: folder.appendingPathComponent("review.sqlite").path)
+        let store = try makeStore()
         _ = try store.addFailedAnnotation(sampleFailure())
         let again = try store.addFailedAnnotation(sampleFailure(), retrying: 1)
         XCTAssertEqual(try store.failedAnnotations().compactMap(\.id), [again])
@@ -126,7 +126,7 @@ final class FailedAnnotationStoreTests: XCTestCase {
     }
 
     func testFailedItemsAreFilteredLikeAnnotations() throws {
-        let store = try ProjectStore(path: folder.appendingPathComponent("review.sqlite").path)
+        let store = try makeStore()
         var sad = sampleFailure()
         sad.emotion = "sad"
         sad.level = .mild
@@ -142,7 +142,7 @@ final class FailedAnnotationStoreTests: XCTestCase {
     }
 
     func testARelativeSourcePathIsStoredAbsolute() throws {
-        let store = try ProjectStore(path: folder.appendingPathComponent("review.sqlite").path)
+        let store = try makeStore()
         var failure = sampleFailure()
         failure.subject.sourcePath = "portraits/a.png"
         let id = try store.addFailedAnnotation(failure)
@@ -170,4 +170,18 @@ final class FailedAnnotationStoreTests: XCTestCase {
         XCTAssertNil(items.first?.retriedAt)
         XCTAssertEqual(try store.stats().failed, 1)
     }
+}
+
+/// FailedAnnotationStoreTests on PostgreSQL: each test again on a fresh database of the test cluster. Linux XCTest runs only the
+/// tests a class declares itself, so each one is declared here and runs the inherited body.
+final class FailedAnnotationStoreOnPostgresTests: FailedAnnotationStoreTests {
+    override class var backend: Backend { .postgres }
+    override func testFailedItemIsStoredWithItsTranscriptExactly() throws { try super.testFailedItemIsStoredWithItsTranscriptExactly() }
+    override func testTheJSONFormIsFixed() throws { try super.testTheJSONFormIsFixed() }
+    override func testFailedItemsStayOutOfTheReviewQueue() throws { try super.testFailedItemsStayOutOfTheReviewQueue() }
+    override func testUnusableFailureIsRefused() throws { try super.testUnusableFailureIsRefused() }
+    override func testARetryThatSucceedsTakesTheItemOffTheOpenFailures() throws { try super.testARetryThatSucceedsTakesTheItemOffTheOpenFailures() }
+    override func testARetryThatFailsAgainLeavesOnlyTheNewFailureOpen() throws { try super.testARetryThatFailsAgainLeavesOnlyTheNewFailureOpen() }
+    override func testFailedItemsAreFilteredLikeAnnotations() throws { try super.testFailedItemsAreFilteredLikeAnnotations() }
+    override func testARelativeSourcePathIsStoredAbsolute() throws { try super.testARelativeSourcePathIsStoredAbsolute() }
 }

@@ -7,7 +7,7 @@ import XCTest
 
 /// The faces found in reference frames (`reference_face`, migration v8): kept by content hash, checked on the way
 /// in and out, shown with the annotations made from that frame.
-final class ReferenceFaceStoreTests: XCTestCase {
+class ReferenceFaceStoreTests: StoreBackendTestCase {
     var folder: URL!
 
     override func setUpWithError() throws { folder = try makeTemporaryFolder() }
@@ -58,7 +58,7 @@ final class ReferenceFaceStoreTests: XCTestCase {
     }
 
     func testAFaceRoundTripsAndARecordAgainReplacesIt() throws {
-        let store = try ProjectStore(path: folder.appendingPathComponent("r.sqlite").path)
+        let store = try makeStore()
         XCTAssertNil(try store.referenceFace(contentHash: "abc"))
         try store.recordReferenceFace(face(), contentHash: "abc")
         var read = try XCTUnwrap(try store.referenceFace(contentHash: "abc"))
@@ -67,7 +67,7 @@ final class ReferenceFaceStoreTests: XCTestCase {
         XCTAssertEqual(read, face())
         try store.recordReferenceFace(face(box: [1, 2, 3, 4]), contentHash: "abc")
         XCTAssertEqual(try store.referenceFace(contentHash: "abc")?.box, [1, 2, 3, 4])
-        let rows = try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM reference_face") }
+        let rows = try store.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM reference_face") }
         XCTAssertEqual(rows, 1, "one face per reference frame")
         // Text that looks like SQL is a value like any other.
         try store.recordReferenceFace(face(), contentHash: "x'); DROP TABLE reference_face; --")
@@ -75,7 +75,7 @@ final class ReferenceFaceStoreTests: XCTestCase {
     }
 
     func testBadValuesAreRefusedAndNothingIsWritten() throws {
-        let store = try ProjectStore(path: folder.appendingPathComponent("r.sqlite").path)
+        let store = try makeStore()
         var cases: [(String, ReferenceFace)] = [
             ("three numbers", face(box: [1, 2, 3])),
             ("not finite", face(box: [1, .nan, 3, 4])),
@@ -108,7 +108,7 @@ final class ReferenceFaceStoreTests: XCTestCase {
 
     /// The face is written with the unit's annotation and done mark, in the same transaction.
     func testABatchUnitKeepsItsReferenceFaceWithItsAnnotation() throws {
-        let store = try ProjectStore(path: folder.appendingPathComponent("r.sqlite").path)
+        let store = try makeStore()
         let annotation = sampleAnnotation(0)
         let id = try store.completeBatchUnit(key: "mead/M003/happy/2", annotation: annotation, clips: [], referenceFace: face())
         XCTAssertEqual(try store.show(id: id).referenceFace?.frameIndex, 5)
@@ -126,9 +126,9 @@ final class ReferenceFaceStoreTests: XCTestCase {
 
     /// A row edited by hand into nonsense is refused on the way out, and the item still shows, without the face.
     func testAnUnusableRowIsReportedAndTheItemStillShows() throws {
-        let store = try ProjectStore(path: folder.appendingPathComponent("r.sqlite").path)
+        let store = try makeStore()
         let id = try store.completeBatchUnit(key: "mead/M003/happy/2", annotation: sampleAnnotation(0), clips: [], referenceFace: face())
-        try store.pool.write { db in
+        try store.database.write { db in
             try db.execute(sql: "UPDATE reference_face SET landmarks_json = ? WHERE content_hash = ?", arguments: ["[[1, 2]]", "hash0"])
         }
         XCTAssertThrowsError(try store.referenceFace(contentHash: "hash0")) { error in
@@ -136,4 +136,14 @@ final class ReferenceFaceStoreTests: XCTestCase {
         }
         XCTAssertNil(try store.show(id: id).referenceFace)
     }
+}
+
+/// ReferenceFaceStoreTests on PostgreSQL: each test again on a fresh database of the test cluster. Linux XCTest runs only the
+/// tests a class declares itself, so each one is declared here and runs the inherited body.
+final class ReferenceFaceStoreOnPostgresTests: ReferenceFaceStoreTests {
+    override class var backend: Backend { .postgres }
+    override func testAFaceRoundTripsAndARecordAgainReplacesIt() throws { try super.testAFaceRoundTripsAndARecordAgainReplacesIt() }
+    override func testBadValuesAreRefusedAndNothingIsWritten() throws { try super.testBadValuesAreRefusedAndNothingIsWritten() }
+    override func testABatchUnitKeepsItsReferenceFaceWithItsAnnotation() throws { try super.testABatchUnitKeepsItsReferenceFaceWithItsAnnotation() }
+    override func testAnUnusableRowIsReportedAndTheItemStillShows() throws { try super.testAnUnusableRowIsReportedAndTheItemStillShows() }
 }

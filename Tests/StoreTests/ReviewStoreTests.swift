@@ -1,30 +1,28 @@
 import FACSKnowledge
 import Foundation
-import GRDB
 @testable import Store
 import AnnotationRecord
 import TestSupport
 import XCTest
 
-final class ReviewStoreTests: XCTestCase {
-    var folder: URL!
+class ReviewStoreTests: StoreBackendTestCase {
+    var location: String!
     var clock: TestClock!
     var store: ProjectStore!
 
     override func setUpWithError() throws {
-        folder = try makeTemporaryFolder()
+        location = try makeStoreLocation()
         clock = TestClock()
         store = try openStore()
     }
 
     override func tearDownWithError() throws {
         store = nil
-        try? FileManager.default.removeItem(at: folder)
     }
 
     func openStore() throws -> ProjectStore {
         let clock = clock!
-        return try ProjectStore(path: folder.appendingPathComponent("review.sqlite").path, options: .init(clock: { clock.now }))
+        return try ProjectStore(path: location, options: .init(clock: { clock.now }))
     }
 
     func testAddedAnnotationIsPendingRevisionOneWithAuditEntry() throws {
@@ -113,12 +111,12 @@ final class ReviewStoreTests: XCTestCase {
     func testRevisionsAndAuditLogCannotBeRewritten() throws {
         let id = try store.addAnnotation(sampleAnnotation())
         try store.approve(id: id, curator: "ann")
-        try store.pool.write { db in
-            XCTAssertThrowsError(try db.execute(sql: "UPDATE revision SET fine_prompt = 'x' WHERE annotation_id = ?", arguments: [id]))
-            XCTAssertThrowsError(try db.execute(sql: "DELETE FROM revision"))
-            XCTAssertThrowsError(try db.execute(sql: "UPDATE audit_log SET curator = 'mallory'"))
-            XCTAssertThrowsError(try db.execute(sql: "DELETE FROM audit_log"))
-            XCTAssertThrowsError(try db.execute(sql: "UPDATE decision SET curator = 'mallory'"))
+        // Each in a transaction of its own: on PostgreSQL a refused statement ends its transaction.
+        for sql in [
+            "UPDATE revision SET fine_prompt = 'x'", "DELETE FROM revision", "UPDATE audit_log SET curator = 'mallory'",
+            "DELETE FROM audit_log", "UPDATE decision SET curator = 'mallory'", "DELETE FROM decision",
+        ] {
+            XCTAssertThrowsError(try store.database.write { db in try db.execute(sql: sql) }, sql)
         }
         XCTAssertEqual(try store.auditLog(annotationID: id).map(\.curator).last, "ann")
     }
@@ -339,4 +337,30 @@ final class ReviewStoreTests: XCTestCase {
         XCTAssertEqual(try store.show(id: ids[2]).status, .pending, "a refused step changes nothing")
         XCTAssertEqual(try store.integrityProblems(), [])
     }
+}
+
+/// ReviewStoreTests on PostgreSQL: each test again on a fresh database of the test cluster. Linux XCTest runs only the
+/// tests a class declares itself, so each one is declared here and runs the inherited body.
+final class ReviewStoreOnPostgresTests: ReviewStoreTests {
+    override class var backend: Backend { .postgres }
+    override func testAddedAnnotationIsPendingRevisionOneWithAuditEntry() throws { try super.testAddedAnnotationIsPendingRevisionOneWithAuditEntry() }
+    override func testSameSubjectIsStoredOnce() throws { try super.testSameSubjectIsStoredOnce() }
+    override func testBadAnnotationsAreRefusedAndNothingIsStored() throws { try super.testBadAnnotationsAreRefusedAndNothingIsStored() }
+    override func testStatusMachineRefusesIllegalTransitions() throws { try super.testStatusMachineRefusesIllegalTransitions() }
+    override func testEditOfApprovedItemAppendsRevisionAndReturnsToPending() throws { try super.testEditOfApprovedItemAppendsRevisionAndReturnsToPending() }
+    override func testEditedAUsAreCheckedAgainstTheFACSTable() throws { try super.testEditedAUsAreCheckedAgainstTheFACSTable() }
+    override func testRevisionsAndAuditLogCannotBeRewritten() throws { try super.testRevisionsAndAuditLogCannotBeRewritten() }
+    override func testDecisionsAreAuditedWithBeforeAndAfter() throws { try super.testDecisionsAreAuditedWithBeforeAndAfter() }
+    override func testRejectionReasonsComeFromTheListAndOtherNeedsANote() throws { try super.testRejectionReasonsComeFromTheListAndOtherNeedsANote() }
+    override func testUndoRevertsDecisionAndEditWithoutDeletingAnything() throws { try super.testUndoRevertsDecisionAndEditWithoutDeletingAnything() }
+    override func testUndoWithoutReclaimLeavesTheItemFreeForAnotherCurator() throws { try super.testUndoWithoutReclaimLeavesTheItemFreeForAnotherCurator() }
+    override func testUndoIsRefusedWhenTheItemChangedSince() throws { try super.testUndoIsRefusedWhenTheItemChangedSince() }
+    override func testUndoOfARejectionAfterAnEarlierApprovalRestoresTheRightDecider() throws { try super.testUndoOfARejectionAfterAnEarlierApprovalRestoresTheRightDecider() }
+    override func testClaimsHandDifferentItemsAndLeasesExpire() throws { try super.testClaimsHandDifferentItemsAndLeasesExpire() }
+    override func testClaimNextHonoursFiltersAndWraps() throws { try super.testClaimNextHonoursFiltersAndWraps() }
+    override func testListFiltersAndNeighbours() throws { try super.testListFiltersAndNeighbours() }
+    override func testFilterValuesAreBoundNotSpliced() throws { try super.testFilterValuesAreBoundNotSpliced() }
+    override func testStatsCountStandingDecisions() throws { try super.testStatsCountStandingDecisions() }
+    override func testRenderAndClipLinkRecords() throws { try super.testRenderAndClipLinkRecords() }
+    override func testAdvanceDecidesAndClaimsTheNextItemInOneStep() throws { try super.testAdvanceDecidesAndClaimsTheNextItemInOneStep() }
 }

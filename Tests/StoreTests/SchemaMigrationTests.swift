@@ -69,7 +69,7 @@ final class SchemaMigrationTests: XCTestCase {
 
     func testDatabaseIsInWALMode() throws {
         let store = try ProjectStore(path: folder.appendingPathComponent("wal.sqlite").path)
-        let mode = try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        let mode = try store.database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         XCTAssertEqual(mode, "wal")
     }
 }

@@ -28,9 +28,9 @@ public struct MetricSummary: Sendable, Encodable {
         .fid: \.fidFeatures, .fvd: \.fvdFeatures,
     ]
 
-    /// Summarises CLIPS, each scored with (at least) METRICS. `strictFID` throws when a pooled FID or FVD cannot be
+    /// Summarises CLIPS, each scored with (at least) METRICS. `strictPooled` throws when a pooled FID or FVD cannot be
     /// computed (`eval set` refuses); otherwise the reason is kept under `missing`.
-    public static func summarize(label: String, clips: [ClipEvaluation], metrics: [EvaluationMetric], strictFID: Bool = false) throws -> MetricSummary {
+    public static func summarize(label: String, clips: [ClipEvaluation], metrics: [EvaluationMetric], strictPooled: Bool = false) throws -> MetricSummary {
         var means: [(metric: EvaluationMetric, value: Double)] = []
         var intervals: [EvaluationMetric: BootstrapInterval] = [:]
         var missing: [EvaluationMetric: String] = [:]
@@ -40,7 +40,7 @@ public struct MetricSummary: Sendable, Encodable {
                 do {
                     means.append((metric, try FrechetDistance.compute(features.flatMap(\.generated), features.flatMap(\.reference))))
                 } catch {
-                    if strictFID { throw error }
+                    if strictPooled { throw error }
                     missing[metric] = "\(error)"
                 }
                 continue

@@ -53,7 +53,7 @@ public struct SetEvaluation: Sendable, Encodable {
             Clip(name: pair.name, evaluation: try VideoEvaluation.evaluate(generated: pair.generated, reference: pair.reference,
                                                                            metrics: metrics, networks: networks))
         }
-        let summary = try MetricSummary.summarize(label: generated, clips: clips.map(\.evaluation), metrics: metrics, strictFID: true)
+        let summary = try MetricSummary.summarize(label: generated, clips: clips.map(\.evaluation), metrics: metrics, strictPooled: true)
         return SetEvaluation(
             generated: generated, reference: reference, metrics: metrics, clips: clips, means: summary.means, intervals: summary.intervals)
     }

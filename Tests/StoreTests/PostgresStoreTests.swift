@@ -9,33 +9,33 @@ final class PostgresStoreTests: XCTestCase {
     /// Runs `body(index)` on `count` threads at once and waits for all of them.
     private func concurrently(_ count: Int, _ body: @escaping @Sendable (Int) throws -> Void) -> [any Error] {
         let group = DispatchGroup()
-        let errors = NSMutableArray()
+        let errors = LockedList<any Error>()
         for index in 0..<count {
             group.enter()
             Thread.detachNewThread {
                 defer { group.leave() }
-                do { try body(index) } catch { errors.add(error) }
+                do { try body(index) } catch { errors.append(error) }
             }
         }
         group.wait()
-        return errors.compactMap { $0 as? any Error }
+        return errors.items
     }
 
     func testConcurrentClaimersNeverTakeTheSameItem() throws {
         let url = try TestPostgresCluster.makeDatabase()
         let ids = try ProjectStore(path: url).addAnnotations((0..<40).map { sampleAnnotation($0) })
-        let claimed = NSMutableArray()
+        let claimed = LockedList<Int64>()
         // Four curators, each on a connection of its own, claim and approve until the queue is empty.
         let errors = concurrently(4) { index in
             let store = try ProjectStore(path: url)
             let curator = "curator\(index)"
             while let claim = try store.claimNext(curator: curator) {
-                claimed.add(claim.annotationID)
+                claimed.append(claim.annotationID)
                 try store.approve(id: claim.annotationID, curator: curator)
             }
         }
         XCTAssertEqual(errors.map { "\($0)" }, [])
-        XCTAssertEqual((claimed.compactMap { $0 as? Int64 }).sorted(), ids)
+        XCTAssertEqual(claimed.items.sorted(), ids)
         let store = try ProjectStore(path: url)
         XCTAssertEqual(try store.statusCounts().approved, 40)
         XCTAssertEqual(try store.integrityProblems(), [])
@@ -177,5 +177,23 @@ final class PostgresLocationTests: XCTestCase {
         // Readable by others: ignored, as libpq ignores it.
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
         XCTAssertNil(try PostgresLocation(url: "postgres://ann@h/db", environment: environment).password)
+    }
+}
+
+/// A list that several threads append to at once.
+private final class LockedList<Element>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var elements: [Element] = []
+
+    func append(_ element: Element) {
+        lock.lock()
+        elements.append(element)
+        lock.unlock()
+    }
+
+    var items: [Element] {
+        lock.lock()
+        defer { lock.unlock() }
+        return elements
     }
 }

@@ -131,9 +131,13 @@ extension ProjectStore {
         }
     }
 
-    /// Marks a running render done with the files it left and what it took.
-    public func finishRender(id: Int64, outputs: RenderOutputs, timings: RenderTimings) throws {
-        try updateRender(id: id, from: [.running]) { row in
+    /// Marks a running render done with the files it left and what it took. With `renderItem`, the render farm's
+    /// item that `worker` rendered is marked done with it in the same transaction, and neither happens when the
+    /// worker no longer holds the item (`renderLeaseLost`), so a pair is never recorded done twice.
+    public func finishRender(id: Int64, outputs: RenderOutputs, timings: RenderTimings, renderItem: (id: Int64, worker: String)? = nil) throws {
+        try updateRender(id: id, from: [.running], also: { db in
+            if let renderItem { try self.settleRenderItem(db, itemID: renderItem.id, worker: renderItem.worker, status: .done, renderID: id, error: nil) }
+        }) { row in
             row.status = RenderStatus.done.rawValue
             row.outputsJson = try ProjectJSON.string(outputs.paths)
             row.timingsJson = try ProjectJSON.string(timings)
@@ -150,7 +154,8 @@ extension ProjectStore {
     }
 
     /// One render's row changed in one transaction, when it is in one of `statuses`.
-    private func updateRender(id: Int64, from statuses: Set<RenderStatus>, _ change: (inout RenderRow) throws -> Void) throws {
+    private func updateRender(id: Int64, from statuses: Set<RenderStatus>, also: (any StoreDatabase) throws -> Void = { _ in },
+                              _ change: (inout RenderRow) throws -> Void) throws {
         try database.write { db in
             guard var row = try RenderRow.fetchOne(db, key: [id]) else { throw StoreError.invalidInput("no render #\(id)") }
             guard let status = RenderStatus(rawValue: row.status), statuses.contains(status) else {
@@ -161,6 +166,7 @@ extension ProjectStore {
             try db.execute(
                 sql: "UPDATE render SET status = ?, outputs_json = ?, timings_json = ?, error = ?, updated_at = ? WHERE id = ?",
                 arguments: [row.status, row.outputsJson, row.timingsJson, row.error, row.updatedAt, id])
+            try also(db)
         }
     }
 

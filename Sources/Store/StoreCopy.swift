@@ -20,10 +20,11 @@ public enum StoreCopy {
         ("audit_log", "id"), ("review_setting", "key"), ("review_conflict", "annotation_id, revision"),
         ("curator_skip", "annotation_id, curator"), ("render", "id"), ("clip_link", "id"), ("batch_unit", "unit_key"),
         ("call_cache", "request_hash"), ("failed_annotation", "id"), ("reference_face", "content_hash"),
+        ("render_item", "id"),
     ]
 
     /// Tables whose `id` the database assigns, whose sequences PostgreSQL must move past the copied ids.
-    static let identityTables: Set<String> = ["subject", "annotation", "decision", "audit_log", "render", "clip_link", "failed_annotation"]
+    static let identityTables: Set<String> = ["subject", "annotation", "decision", "audit_log", "render", "clip_link", "failed_annotation", "render_item"]
 
     /// Copies `source` into the empty `target` and returns what both now hold, table by table.
     @discardableResult

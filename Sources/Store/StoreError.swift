@@ -7,6 +7,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case illegalTransition(annotationID: Int64, from: ReviewStatus, action: ReviewAction)
     case claimedByOther(annotationID: Int64, curator: String, until: String)
     case notClaimHolder(annotationID: Int64, curator: String)
+    /// A render worker's lease on a queue item ran out and another worker took the item (or it was finished).
+    case renderLeaseLost(itemID: Int64, worker: String)
     case invalidInput(String)
     case nothingToUndo(curator: String)
     case undoConflict(annotationID: Int64, reason: String)
@@ -29,6 +31,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "annotation #\(id) is claimed by \(curator) until \(until)"
         case .notClaimHolder(let id, let curator):
             return "\(curator) does not hold the claim on annotation #\(id)"
+        case .renderLeaseLost(let id, let worker):
+            return "\(worker) no longer holds render item #\(id): its lease ran out and another worker took it"
         case .invalidInput(let message):
             return message
         case .nothingToUndo(let curator):

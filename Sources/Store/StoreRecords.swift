@@ -128,3 +128,20 @@ enum StoredValue {
         return value
     }
 }
+
+struct RenderItemRow: StoreRecord {
+    static let databaseTableName = "render_item"
+    var id: Int64?
+    var annotationId: Int64
+    var revision: Int
+    var settingsHash: String
+    var status: String
+    var worker: String?
+    var leasedAt: Date?
+    var leaseExpiresAt: Date?
+    var attempts: Int
+    var renderId: Int64?
+    var error: String?
+    var createdAt: Date
+    var finishedAt: Date?
+}

@@ -5,7 +5,7 @@ import GRDB
 public enum StoreSchema {
     public static let migrationNames = [
         "v1-review-core", "v2-render-and-clip-link", "v3-batch-unit-and-call-cache", "v4-failed-annotation",
-        "v5-curator-skips", "v6-review-overlap", "v7-failed-annotation-retry", "v8-reference-face",
+        "v5-curator-skips", "v6-review-overlap", "v7-failed-annotation-retry", "v8-reference-face", "v9-render-queue",
     ]
 
     /// All migrations, or only those up to and including `last` (tests build older databases with it).
@@ -20,6 +20,7 @@ public enum StoreSchema {
             ("v6-review-overlap", { try createReviewOverlap($0) }),
             ("v7-failed-annotation-retry", { try addFailedAnnotationRetry($0) }),
             ("v8-reference-face", { try createReferenceFace($0) }),
+            ("v9-render-queue", { try createRenderQueue($0) }),
         ]
         for (name, body) in all {
             migrator.registerMigration(name, migrate: body)
@@ -298,6 +299,34 @@ public enum StoreSchema {
                 detected_at DATETIME NOT NULL,
                 CHECK (x2 >= x1 AND y2 >= y1)
             ) WITHOUT ROWID;
+            """)
+    }
+
+    /// The render farm's queue: one row per approved pair (annotation, revision) and settings (`settings_hash`, the
+    /// SHA-256 of what every clip of a render run shares), leased by one worker at a time until `lease_expires_at`,
+    /// then done with the render it made, or failed. An expired lease is free for any worker to take over.
+    private static func createRenderQueue(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE render_item (
+                id INTEGER PRIMARY KEY,
+                annotation_id INTEGER NOT NULL,
+                revision INTEGER NOT NULL,
+                settings_hash TEXT NOT NULL CHECK (length(settings_hash) > 0),
+                status TEXT NOT NULL CHECK (status IN ('waiting', 'leased', 'done', 'failed')),
+                worker TEXT,
+                leased_at DATETIME,
+                lease_expires_at DATETIME,
+                attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                render_id INTEGER REFERENCES render (id),
+                error TEXT,
+                created_at DATETIME NOT NULL,
+                finished_at DATETIME,
+                FOREIGN KEY (annotation_id, revision) REFERENCES revision (annotation_id, number),
+                UNIQUE (annotation_id, revision, settings_hash),
+                CHECK ((status = 'leased') = (worker IS NOT NULL AND lease_expires_at IS NOT NULL)),
+                CHECK ((status = 'done') = (render_id IS NOT NULL))
+            );
+            CREATE INDEX render_item_next ON render_item (settings_hash, status, id);
             """)
     }
 }

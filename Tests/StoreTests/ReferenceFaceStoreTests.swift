@@ -47,7 +47,7 @@ class ReferenceFaceStoreTests: StoreBackendTestCase {
         }
         let store = try ProjectStore(path: path)
         XCTAssertEqual(try store.appliedMigrations(), StoreSchema.migrationNames)
-        XCTAssertEqual(StoreSchema.migrationNames.last, "v8-reference-face")
+        XCTAssertTrue(StoreSchema.migrationNames.contains("v8-reference-face"))
         let detail = try store.show(id: 3)
         XCTAssertEqual(detail.current.coarsePrompt, "a sad face")
         XCTAssertNil(detail.referenceFace, "an older annotation has no face, and shows as before")

@@ -8,7 +8,7 @@ import XCTest
 /// every table's count and content hash unchanged; a target that holds anything is refused and left as it was.
 final class StoreCopyTests: StoreBackendTestCase {
     /// A SQLite store with a row in every table: annotations (revisions, decisions of every kind, audit, a claim,
-    /// a skip, an overlap conflict), batch units, the reply cache, renders, clip links, failed items (one retried
+    /// a skip, an overlap conflict), batch units, the reply cache, renders and the render queue, clip links, failed items (one retried
     /// twice over) and a reference face.
     private func filledSQLiteStore() throws -> ProjectStore {
         let clock = TestClock()
@@ -39,6 +39,9 @@ final class StoreCopyTests: StoreBackendTestCase {
         try store.finishRender(
             id: render, outputs: RenderOutputs(video: "/out/a.mp4", firstFrame: "/out/a.png", contactSheet: "/out/a-sheet.png", manifest: "/out/a.json"),
             timings: RenderTimings(windowsDone: 1, windowCount: 1, seconds: 1.5, secondsPerFrame: 0.25))
+        try store.enqueueRenders([(ids[0], 1), (ids[2], 2)], settingsHash: "farm-settings")
+        let item = try XCTUnwrap(try store.takeRenderItem(settingsHash: "farm-settings", worker: "w1", lease: 60))
+        try store.finishRenderItem(itemID: item.id, worker: "w1", renderID: render)
         try store.addClipLink(ClipLink(annotationID: unit, clipPath: "/data/mead/M003/front/happy/level_3/002.mp4"))
         let failure = FailedAnnotation(
             subject: AnnotationSubject(sourcePath: "/data/astronaut.png", actorID: "W011", contentHash: "sha256:ab", description: "a woman"),

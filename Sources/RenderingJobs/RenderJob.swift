@@ -65,91 +65,122 @@ public struct RenderJob {
         return found
     }
 
+    /// What every pair of a job shares, loaded once: the initial noise (`--noise`), the checkpoint's renderer, the
+    /// model's absolute path and content fingerprint, and the face detector.
+    public struct Inputs {
+        let noise: Tensor?
+        let renderer: any ClipRenderer
+        let modelPath: String
+        /// The SHA-256 fingerprint of the model's files.
+        public let modelHash: String
+        let faces = FaceDetectorOnDemand()
+    }
+
     /// Renders every pair in order. `shouldStop` is asked between denoising steps; a stop keeps the finished
     /// windows for the next run and marks the render in progress as failed ("interrupted").
     public func run(shouldStop: @escaping () -> Bool = { false }, report: (Event) -> Void = { _ in }) throws -> [RenderOutcome] {
         let work = try pairs()
-        let (initialNoise, renderer, modelPath, modelHash) = try loadInputs()
+        let inputs = try loadInputs(report: report)
+        return try work.enumerated().map { index, pair in
+            try render(pair, index: index, count: work.count, inputs: inputs, shouldStop: shouldStop, report: report)
+        }
+    }
+
+    /// Loads what every pair shares, and passes on what the renderer says about the checkpoint.
+    public func loadInputs(report: (Event) -> Void = { _ in }) throws -> Inputs {
+        let (noise, renderer, modelPath, modelHash) = try loadModel()
         for notice in renderer.notices { report(.notice(notice)) }
+        return Inputs(noise: noise, renderer: renderer, modelPath: modelPath, modelHash: modelHash)
+    }
+
+    /// Renders one pair (the `index`th of `count`), or skips it when it is already rendered with these parameters.
+    /// `heartbeat` runs after every denoising step and every finished window (a render farm's worker renews its
+    /// lease there); what it throws stops the render like a failure, keeping the finished windows. With `renderItem`
+    /// (a render farm's item and its worker) the item is marked done in the transaction that records the render.
+    public func render(_ pair: PromptPair, index: Int, count: Int, inputs: Inputs, shouldStop: @escaping () -> Bool = { false },
+                       heartbeat: () throws -> Void = {}, renderItem: (id: Int64, worker: String)? = nil,
+                       report: (Event) -> Void = { _ in }) throws -> RenderOutcome {
         let directory = URL(fileURLWithPath: settings.outputFolder)
-        let faces = FaceDetectorOnDemand()
-        var outcomes: [RenderOutcome] = []
-        for (index, pair) in work.enumerated() {
-            var (clip, manifest, facePicture) = try prepare(pair, renderer: renderer, initialNoise: initialNoise,
-                                                            modelPath: modelPath, faces: faces)
-            manifest.modelSha256 = modelHash
-            let parametersJSON = try ProjectJSON.string(manifest)
-            let files = ClipFiles(directory: directory, name: Self.outputName(pair: pair, parametersJSON: parametersJSON))
-            let name = files.name
-            let manifestURL = directory.appendingPathComponent(name + ".json")
-            if let previous = try previousResult(pair: pair, manifest: manifest, parametersJSON: parametersJSON, manifestURL: manifestURL) {
-                report(.skipped(name: name, recordedInStore: store != nil))
-                outcomes.append(RenderOutcome(name: name, status: .skipped, result: previous))
-                continue
-            }
-            // A run killed outright (SIGKILL, SIGTERM) left its record running and its claim unheld; that record is
-            // marked failed as this run starts its own.
-            let abandoned = !files.isBeingRendered
-            let record = try RenderRecording(store: store) {
-                try $0.startRender(
-                    NewRender(annotationID: pair.annotationID, revision: pair.revision, parametersJSON: parametersJSON,
-                              seed: Int64(bitPattern: settings.seed), modelPath: modelPath, modelHash: modelHash),
-                    isAbandoned: abandoned)
-            }
-            // Claimed once the record is running, so a claim on disk always has its record (a run killed in
-            // between leaves a running record and no claim, which the next run marks failed all the same).
-            let claim: PartialFile
-            do { claim = try files.claim() } catch {
-                record.fail("\(error)")
-                throw RenderJobError.writeFailed(path: files.video.path, reason: "\(error)")
-            }
-            defer { files.release(claim) }
-            report(.started(index: index, count: work.count, name: name))
-            let result: ClipResult
-            do {
-                result = try files.render(clip, with: renderer, identity: SHA256Digest.hex(of: parametersJSON), progress: { progress in
-                    if shouldStop() { throw RenderError.cancelled }
-                    report(.progress(progress))
-                }, windowFinished: { done, count in
-                    // Each finished window is on disk; the store says how far the render got.
-                    try record.update { try $0.finishWindow(renderID: $1, done: done, of: count) }
-                }, notice: { report(.notice($0)) })
-            } catch RenderError.cancelled {
-                record.fail("interrupted")
-                throw RenderJobError.interrupted(name: name)
-            } catch {
-                record.fail("\(error)")
-                throw RenderJobError.renderFailed(name: name, reason: "\(error)")
-            }
-            do {
-                try OutputFile.write(ProjectJSON.encoder(pretty: true).encode(RenderManifestFile(parameters: manifest, result: result)),
-                                     to: manifestURL.path)
-            } catch {
-                throw RenderJobError.writeFailed(path: manifestURL.path, reason: error is OutputFileError ? (error as! OutputFileError).reason : FileErrorText.reason(error))
-            }
+        let renderer = inputs.renderer
+        var (clip, manifest, facePicture) = try prepare(pair, renderer: renderer, initialNoise: inputs.noise,
+                                                        modelPath: inputs.modelPath, faces: inputs.faces)
+        manifest.modelSha256 = inputs.modelHash
+        let parametersJSON = try ProjectJSON.string(manifest)
+        let files = ClipFiles(directory: directory, name: Self.outputName(pair: pair, parametersJSON: parametersJSON))
+        let name = files.name
+        let manifestURL = directory.appendingPathComponent(name + ".json")
+        if let previous = try previousResult(pair: pair, manifest: manifest, parametersJSON: parametersJSON, manifestURL: manifestURL) {
+            report(.skipped(name: name, recordedInStore: store != nil))
+            return RenderOutcome(name: name, status: .skipped, result: previous.result, renderID: previous.renderID)
+        }
+        // A run killed outright (SIGKILL, SIGTERM) left its record running and its claim unheld; that record is
+        // marked failed as this run starts its own.
+        let abandoned = !files.isBeingRendered
+        let record = try RenderRecording(store: store) {
+            try $0.startRender(
+                NewRender(annotationID: pair.annotationID, revision: pair.revision, parametersJSON: parametersJSON,
+                          seed: Int64(bitPattern: settings.seed), modelPath: inputs.modelPath, modelHash: inputs.modelHash),
+                isAbandoned: abandoned)
+        }
+        // Claimed once the record is running, so a claim on disk always has its record (a run killed in
+        // between leaves a running record and no claim, which the next run marks failed all the same).
+        let claim: PartialFile
+        do { claim = try files.claim() } catch {
+            record.fail("\(error)")
+            throw RenderJobError.writeFailed(path: files.video.path, reason: "\(error)")
+        }
+        defer { files.release(claim) }
+        report(.started(index: index, count: count, name: name))
+        let result: ClipResult
+        do {
+            result = try files.render(clip, with: renderer, identity: SHA256Digest.hex(of: parametersJSON), progress: { progress in
+                if shouldStop() { throw RenderError.cancelled }
+                try heartbeat()
+                report(.progress(progress))
+            }, windowFinished: { done, count in
+                // Each finished window is on disk; the store says how far the render got.
+                try record.update { try $0.finishWindow(renderID: $1, done: done, of: count) }
+                try heartbeat()
+            }, notice: { report(.notice($0)) })
+        } catch RenderError.cancelled {
+            record.fail("interrupted")
+            throw RenderJobError.interrupted(name: name)
+        } catch {
+            record.fail("\(error)")
+            throw RenderJobError.renderFailed(name: name, reason: "\(error)")
+        }
+        do {
+            try OutputFile.write(ProjectJSON.encoder(pretty: true).encode(RenderManifestFile(parameters: manifest, result: result)),
+                                 to: manifestURL.path)
+        } catch {
+            throw RenderJobError.writeFailed(path: manifestURL.path, reason: error is OutputFileError ? (error as! OutputFileError).reason : FileErrorText.reason(error))
+        }
+        do {
             try record.update {
                 try $0.finishRender(
                     id: $1,
                     outputs: RenderOutputs(video: result.videoPath, firstFrame: result.firstFramePath,
                                            contactSheet: result.contactSheetPath, manifest: manifestURL.path),
-                    timings: RenderTimings(seconds: result.seconds, secondsPerFrame: result.secondsPerFrame))
+                    timings: RenderTimings(seconds: result.seconds, secondsPerFrame: result.secondsPerFrame),
+                    renderItem: renderItem)
             }
-            if let facePicture {
-                // What the crop and the masks were, for people checking a render: NAME-face.png.
-                let path = directory.appendingPathComponent(name + "-face.png").path
-                do { try OutputFile.write(ImageEncoding.png(facePicture), to: path) } catch {
-                    report(.notice("could not write \(path): \(error)"))
-                }
-            }
-            report(.finished(name: name, result: result))
-            outcomes.append(RenderOutcome(name: name, status: .rendered, result: result))
+        } catch {
+            // Not recorded done (a farm worker's lease ran out meanwhile): the record must not stay running.
+            record.fail("\(error)")
+            throw error
         }
-        return outcomes
+        if let facePicture {
+            // What the crop and the masks were, for people checking a render: NAME-face.png.
+            let path = directory.appendingPathComponent(name + "-face.png").path
+            do { try OutputFile.write(ImageEncoding.png(facePicture), to: path) } catch {
+                report(.notice("could not write \(path): \(error)"))
+            }
+        }
+        report(.finished(name: name, result: result))
+        return RenderOutcome(name: name, status: .rendered, result: result, renderID: record.id)
     }
 
-    /// What every pair of the job shares: the initial noise (`--noise`), the checkpoint's renderer, and the model's
-    /// absolute path and content fingerprint.
-    private func loadInputs() throws -> (noise: Tensor?, renderer: any ClipRenderer, modelPath: String, modelHash: String) {
+    private func loadModel() throws -> (noise: Tensor?, renderer: any ClipRenderer, modelPath: String, modelHash: String) {
         let initialNoise = try settings.noisePath.map { path -> Tensor in
             do { return try SafeTensorsFile(contentsOf: URL(fileURLWithPath: path)).tensor(named: "noise") } catch {
                 throw RenderJobError.missingInput("cannot read the initial noise from \(path): \(error)")
@@ -173,7 +204,7 @@ public struct RenderJob {
     /// (its first window's first step, setup included, so the figure leans high).
     public func estimate() throws -> [RenderEstimate] {
         let work = try pairs()
-        let (initialNoise, renderer, modelPath, modelHash) = try loadInputs()
+        let (initialNoise, renderer, modelPath, modelHash) = try loadModel()
         let directory = URL(fileURLWithPath: settings.outputFolder)
         var secondsPerStep: Double?
         var planned: [(name: String, clip: PreparedClip, done: Bool)] = []
@@ -282,7 +313,7 @@ public struct RenderJob {
         return (clip, manifest, framing?.picture)
     }
 
-    private static func contentHash(_ path: String) throws -> String {
+    static func contentHash(_ path: String) throws -> String {
         do { return try SHA256Digest.hex(ofFileAt: URL(fileURLWithPath: path)) } catch {
             throw RenderJobError.missingInput("cannot read \(path): \(FileErrorText.reason(error))")
         }
@@ -305,7 +336,8 @@ public struct RenderJob {
 
     /// The earlier result when this pair was already rendered with these parameters: a done render in the store
     /// (when there is one), else a manifest beside an existing clip.
-    private func previousResult(pair: PromptPair, manifest: RenderManifest, parametersJSON: String, manifestURL: URL) throws -> ClipResult? {
+    private func previousResult(pair: PromptPair, manifest: RenderManifest, parametersJSON: String, manifestURL: URL) throws
+        -> (result: ClipResult, renderID: Int64?)? {
         let videoPath = manifestURL.deletingPathExtension().appendingPathExtension("mp4").path
         guard FileManager.default.fileExists(atPath: videoPath),
               let data = try? Data(contentsOf: manifestURL),
@@ -314,11 +346,11 @@ public struct RenderJob {
         if let store {
             let recorded = try RenderRecording.storeCall {
                 try store.renders(annotationID: pair.annotationID, status: .done)
-                    .contains { $0.revision == pair.revision && $0.parametersJSON == parametersJSON }
+                    .first { $0.revision == pair.revision && $0.parametersJSON == parametersJSON }
             }
-            return recorded ? previous.result : nil
+            return recorded.map { (previous.result, $0.id) }
         }
-        return previous.parameters == manifest ? previous.result : nil
+        return previous.parameters == manifest ? (previous.result, nil) : nil
     }
 
     /// `aID-rREV-HASH`: HASH is the first 16 hex digits of the SHA-256 of everything the clip was rendered from

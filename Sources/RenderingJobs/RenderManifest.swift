@@ -64,4 +64,10 @@ public struct RenderOutcome: Codable, Sendable {
     public let name: String
     public let status: Status
     public let result: ClipResult
+    /// The render's record in the store (rendered now, or the done render a skip found there); nil without a store.
+    public var renderID: Int64?
+
+    public init(name: String, status: Status, result: ClipResult, renderID: Int64? = nil) {
+        (self.name, self.status, self.result, self.renderID) = (name, status, result, renderID)
+    }
 }

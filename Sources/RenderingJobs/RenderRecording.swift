@@ -5,7 +5,8 @@ import Store
 /// kept, done or failed), each store error turned into a `RenderJobError` in one place.
 struct RenderRecording {
     private let store: ProjectStore?
-    private let id: Int64?
+    /// The record's id in the store; nil without a store.
+    let id: Int64?
 
     /// Starts the record through `start`, which returns its id; without a store nothing is recorded.
     init(store: ProjectStore?, start: (ProjectStore) throws -> Int64) throws {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Renderer
 import RenderingJobs
+import SafeText
 import Store
 import Tensors
 
@@ -84,6 +85,14 @@ extension RenderCommand {
         var db: String?
         @Flag(name: .long, help: "Say what would be rendered and about how long it takes (one denoising step is measured), rendering and writing nothing.")
         var dryRun = false
+        @Option(name: .long, help: "Render farm: work the store's queue for these settings as worker NAME (with --approved; docs/render-farm.md).")
+        var worker: String?
+        @Option(name: .long, help: "With --worker: seconds a taken pair stays leased without a renewal (renewed as it renders); a dead worker's pair is taken over after it.")
+        var lease: Double = 300
+        @Flag(name: .long, help: "With --worker: when the queue is empty, poll it again (every 10 s) instead of exiting; Ctrl-C stops.")
+        var wait = false
+        @Flag(name: .customLong("retry-failed"), help: "With --worker: put the queue's failed pairs back to waiting first.")
+        var retryFailed = false
 
         @OptionGroup var output: JSONOption
 
@@ -93,6 +102,12 @@ extension RenderCommand {
                 throw ValidationError("give one source: --approved or --id N (the store), --pairs FILE, or --coarse and --fine")
             }
             if (coarse == nil) != (fine == nil) { throw ValidationError("--coarse and --fine go together") }
+            if worker != nil {
+                guard approved else { throw ValidationError("--worker works the queue of the store's approved pairs: give --approved") }
+                if dryRun { throw ValidationError("--worker renders; --dry-run goes without it") }
+            } else if wait || retryFailed {
+                throw ValidationError("--wait and --retry-failed go with --worker")
+            }
         }
 
         func run() throws {
@@ -124,6 +139,7 @@ extension RenderCommand {
                     .prompts(coarse: coarse!, fine: fine!)
                 }
             let store = try openStore(needed: source.needsStore)
+            if let worker, let store { return try runWorker(worker, settings: settings, store: store) }
             if dryRun {
                 let estimates = try RenderJob(source: source, settings: settings, store: store).estimate()
                 if output.json { return try printJSON(estimates) }
@@ -171,6 +187,55 @@ extension RenderCommand {
                 throw ExitCode(130)
             } catch {
                 // The progress line is ended first, so the error starts a line of its own.
+                bar?.finish()
+                throw error
+            }
+        }
+
+        /// `--worker`: the queue's items one by one until it is empty (or, with --wait, until Ctrl-C).
+        private func runWorker(_ name: String, settings: RenderSettings, store: ProjectStore) throws {
+            let cancellation = InterruptFlag.install()
+            let farm = try RenderWorker(settings: settings, store: store, name: name, lease: lease, poll: wait ? 10 : nil, retryFailed: retryFailed)
+            var bar: ProgressLine?
+            let shown = TerminalText.sanitize(name)
+            func say(_ text: String) { if !output.json { print(text) } }
+            do {
+                let summary = try farm.run(shouldStop: { cancellation.isSet }) { event in
+                    switch event {
+                    case .queued(let added, let total, let hash):
+                        say("\(shown): queue \(hash.prefix(16)): \(added) added, \(total) in all")
+                    case .took(let item):
+                        say("\(shown): took item \(item.id) (annotation \(item.annotationID) r\(item.revision), attempt \(item.attempts))")
+                    case .render(.started(let index, let count, let clip)):
+                        bar = ProgressLine(label: "[\(index + 1)/\(count)] \(clip)", quiet: output.json)
+                    case .render(.progress(let progress)):
+                        bar?.show(progress)
+                    case .render(.notice(let text)):
+                        if !output.json { FileHandle.standardError.write(Data("note: \(text)\n".utf8)) }
+                    case .render(.finished), .render(.skipped):
+                        bar?.finish()
+                        bar = nil
+                    case .done(let item, let outcome):
+                        say("\(shown): item \(item.id) \(outcome.status == .rendered ? "rendered" : "was rendered already") -> \(outcome.result.videoPath)")
+                    case .failed(let item, let reason):
+                        bar?.finish()
+                        bar = nil
+                        FileHandle.standardError.write(Data("\(shown): item \(item.id) failed: \(TerminalText.sanitize(reason))\n".utf8))
+                    case .leaseLost(let item):
+                        bar?.finish()
+                        bar = nil
+                        FileHandle.standardError.write(Data("\(shown): item \(item.id): the lease ran out and another worker has it\n".utf8))
+                    case .idle:
+                        break
+                    }
+                }
+                if output.json { return try printJSON(summary) }
+                say("\(shown): \(summary.rendered) rendered, \(summary.skipped) found done, \(summary.failed) failed, \(summary.leasesLost) lost to an expired lease; the queue has nothing left for these settings")
+            } catch RenderJobError.interrupted(let clip) {
+                bar?.finish()
+                FileHandle.standardError.write(Data("interrupted: \(clip) stopped and went back to the queue; its finished windows are kept for whichever worker takes it next.\n".utf8))
+                throw ExitCode(130)
+            } catch {
                 bar?.finish()
                 throw error
             }

@@ -202,6 +202,12 @@ extension ProjectStore {
                         SELECT 1 FROM audit_log l WHERE l.annotation_id = d.annotation_id AND l.action = d.action
                           AND \(db.dialect.jsonInteger("l.after_json", key: "decision_id")) = d.id)
                     """),
+                // A render farm item is done only with a done render of its own pair.
+                ("done render items whose render is not a done render of their pair", """
+                    SELECT count(*) FROM render_item i WHERE i.status = 'done' AND NOT EXISTS (
+                        SELECT 1 FROM render r WHERE r.id = i.render_id AND r.status = 'done'
+                          AND r.annotation_id = i.annotation_id AND r.revision = i.revision)
+                    """),
             ]
             for (message, sql) in invariants {
                 let count = try Int.fetchOne(db, sql: sql) ?? 0

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Store
 import TestSupport
 import XCTest
@@ -103,6 +104,37 @@ class RenderQueueStoreTests: StoreBackendTestCase {
         XCTAssertThrowsError(try store.takeRenderItem(settingsHash: settings, worker: "w1", lease: 0))
     }
 
+    func testARenderIsRecordedDoneWithItsItemOnlyWhileTheWorkerHoldsIt() throws {
+        let clock = TestClock()
+        let (store, pairs) = try approvedStore(1, clock: clock)
+        try store.enqueueRenders(pairs, settingsHash: settings)
+        let item = try XCTUnwrap(try store.takeRenderItem(settingsHash: settings, worker: "w1", lease: 10))
+        let outputs = RenderOutputs(video: "/o/a.mp4", firstFrame: "/o/a.png", contactSheet: "/o/s.png", manifest: "/o/a.json")
+        func start() throws -> Int64 {
+            try store.startRender(NewRender(annotationID: item.annotationID, revision: 1, parametersJSON: "{}", seed: 0, modelPath: "/m"), isAbandoned: false)
+        }
+        let late = try start()
+        clock.advance(11)
+        _ = try XCTUnwrap(try store.takeRenderItem(settingsHash: settings, worker: "w2", lease: 10), "w1's lease ran out")
+        XCTAssertThrowsError(try store.finishRender(id: late, outputs: outputs, timings: RenderTimings(), renderItem: (item.id, "w1"))) { error in
+            guard case StoreError.renderLeaseLost = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertEqual(try store.renders(status: .running).map(\.id), [late], "neither the render nor the item changed")
+        XCTAssertEqual(try store.renderItems().first?.worker, "w2")
+
+        let own = try start()
+        try store.finishRender(id: own, outputs: outputs, timings: RenderTimings(seconds: 2), renderItem: (item.id, "w2"))
+        XCTAssertEqual(try store.renders(status: .done).map(\.id), [own])
+        let done = try XCTUnwrap(try store.renderItems().first)
+        XCTAssertEqual(done.status, .done)
+        XCTAssertEqual(done.renderID, own)
+        XCTAssertEqual(try store.integrityProblems(), [])
+        // The check sees a done item pointing at a render that is not done (a change made behind the store's back).
+        let tamper = "UPDATE render_item SET render_id = \(late) WHERE id = \(item.id)"
+        if isPostgres { _ = try TestPostgresCluster.psql(store.path, tamper) } else { try DatabaseQueue(path: store.path).write { try $0.execute(sql: tamper) } }
+        XCTAssertEqual(try store.integrityProblems(), ["1 done render items whose render is not a done render of their pair"])
+    }
+
     func testConcurrentWorkersOnTheirOwnConnectionsNeverTakeTheSameItem() throws {
         let location = try makeStoreLocation()
         let setup = try ProjectStore(path: location)
@@ -171,6 +203,9 @@ final class RenderQueueStoreOnPostgresTests: RenderQueueStoreTests {
     }
     override func testFinishingNeedsADoneRenderAndAFailedItemCanBePutBack() throws {
         try super.testFinishingNeedsADoneRenderAndAFailedItemCanBePutBack()
+    }
+    override func testARenderIsRecordedDoneWithItsItemOnlyWhileTheWorkerHoldsIt() throws {
+        try super.testARenderIsRecordedDoneWithItsItemOnlyWhileTheWorkerHoldsIt()
     }
     override func testConcurrentWorkersOnTheirOwnConnectionsNeverTakeTheSameItem() throws {
         try super.testConcurrentWorkersOnTheirOwnConnectionsNeverTakeTheSameItem()

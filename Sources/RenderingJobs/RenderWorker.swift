@@ -117,11 +117,15 @@ public struct RenderWorker {
             do {
                 outcome = try job.render(pair, index: summary.rendered + summary.skipped, count: total, inputs: inputs,
                                          shouldStop: shouldStop, heartbeat: {
-                    // A third of the lease between renewals: two renewals may fail (a busy server) before it runs out.
+                    // A third of the lease between renewals, so a renewal that fails (a server briefly away) is tried
+                    // again at the next step before the lease runs out. Only a lease another worker took stops the
+                    // render; if the lease runs out all the same, recording the render done is refused.
                     guard Date().timeIntervalSince(renewed) >= lease / 3 else { return }
                     do { try store.renewRenderLease(itemID: item.id, worker: name, lease: lease) } catch StoreError.renderLeaseLost {
                         lost = true
                         throw StoreError.renderLeaseLost(itemID: item.id, worker: name)
+                    } catch {
+                        return
                     }
                     renewed = Date()
                 }, renderItem: (item.id, name), report: { report(.render($0)) })

@@ -230,7 +230,7 @@ extension RenderCommand {
                     }
                 }
                 if output.json { return try printJSON(summary) }
-                say("\(shown): \(summary.rendered) rendered, \(summary.skipped) found done, \(summary.failed) failed, \(summary.leasesLost) lost to an expired lease; the queue has nothing left for these settings")
+                say("\(shown): \(summary.rendered) rendered, \(summary.skipped) found done, \(summary.failed) failed, \(summary.leasesLost) lost to an expired lease")
             } catch RenderJobError.interrupted(let clip) {
                 bar?.finish()
                 FileHandle.standardError.write(Data("interrupted: \(clip) stopped and went back to the queue; its finished windows are kept for whichever worker takes it next.\n".utf8))

@@ -13,7 +13,7 @@ loading and the sgemm reference measurement are left out; times the median secon
 
 Peak: cores x FP32 FMA lanes per cycle x 2 x clock. The lanes come from the CPU's vector width and its FMA pipes,
 which no CPU flag reports: AVX-512 on AMD family 25 (Zen 4) runs on two 256-bit pipes (16 lanes a cycle), AVX-512
-on Intel two 512-bit ports (32), AVX2 two 256-bit pipes (16); --lanes overrides. The clock is /proc/cpuinfo's
+on Intel two 512-bit ports (32; some Xeons have one), AVX2 two 256-bit pipes (16); --lanes overrides. The clock is /proc/cpuinfo's
 (a guest sees the nominal clock while the cores may boost), and --boost-ghz adds a column at another clock.
 
     .venv-hallo/bin/python scripts/bench/operation-gflops.py --network talking --model .build/bench-models/talking-sd15 \\

@@ -41,7 +41,8 @@ for round in $(seq "$ROUNDS"); do
   if [ "$OPENVINO" = 1 ]; then
     # The first round converts the window (not timed) and keeps its IR, as Float32, for the later rounds.
     "$PY" scripts/bench/talking-torch-reference.py --model "$MODEL" --latent "$LATENT" --threads "$THREADS" \
-      --repeats 1 --runtime openvino --ir "$WORK/window-ir/window.xml" > "$WORK/openvino-$round.json" 2>/dev/null
+      --repeats 1 --runtime openvino --ir "$WORK/window-ir/window.xml" > "$WORK/openvino-$round.json" 2> "$WORK/openvino-$round.log" \
+      || { echo "(OpenVINO round $round failed: $(tail -n 1 "$WORK/openvino-$round.log"))"; echo '{}' > "$WORK/openvino-$round.json"; }
   else
     echo '{}' > "$WORK/openvino-$round.json"
   fi

@@ -141,6 +141,7 @@ def run_openvino(args, fixtures, hallo_dir, workdir):
         step = window_step(hallo, reference, denoiser, args.motion_frames)
         with torch.no_grad(), checkpoint_as_plain_call():
             converted = ov.convert_model(step, example_input=tuple(inputs))
+        os.makedirs(os.path.dirname(os.path.abspath(args.ir)), exist_ok=True)
         ov.save_model(converted, args.ir, compress_to_fp16=False)
         numpy.save(expected_path, step.output.numpy())
         # The converted graph shares PyTorch's weights: drop both before compiling from the IR on disk.

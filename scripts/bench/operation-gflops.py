@@ -45,7 +45,7 @@ LABELS = {
 MARKERS = {  # a symbol fragment of the network's forward pass in the release binary
     "text-encoder": "CLIPTextModelC14callAsFunction",
     "vae-decoder": "AutoencoderKLC9decode",
-    "talking": "ReferenceNet",
+    "talking": "ReferenceNetC4bank",
 }
 
 

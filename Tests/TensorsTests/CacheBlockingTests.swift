@@ -68,6 +68,36 @@ final class CacheBlockingTests: XCTestCase {
         XCTAssertEqual(Attention.blockedRows(queries: 4096, keys: 1 << 30, caches: tiny), 1)
     }
 
+    /// The unfolded (im2col) convolution's bands: four times L2 in columns, at least one output row, at most all.
+    func testUnfoldingBandIsFourTimesL2() {
+        XCTAssertEqual(Tensor.unfoldingBandRows(patch: 320 * 9, outputWidth: 32, outputHeight: 32, caches: zen4), 11)
+        XCTAssertEqual(Tensor.unfoldingBandRows(patch: 320 * 9, outputWidth: 32, outputHeight: 32, caches: xeon), 22)
+        XCTAssertEqual(Tensor.unfoldingBandRows(patch: 320 * 9, outputWidth: 32, outputHeight: 32, caches: tiny), 1)
+        XCTAssertEqual(Tensor.unfoldingBandRows(patch: 320 * 9, outputWidth: 32, outputHeight: 32, caches: huge), 32)
+    }
+
+    /// A strided convolution unfolded a row at a time (tiny L2) and in one band (huge) against a double-precision
+    /// evaluation of the same kernel, sampled at stride 2.
+    func testUnfoldedConvolutionUnderUnusualCachesMatchesDirectEvaluation() {
+        let x = Tensor.pseudoRandom([2, 30, 9, 8], seed: 921)
+        let w = Tensor.pseudoRandom([12, 30, 3, 3], seed: 922)
+        let b = Tensor.pseudoRandom([12], seed: 923)
+        let full = naiveConvolution(x, w, b)
+        var sampled = [Float]()
+        for n in 0..<2 {
+            for o in 0..<12 {
+                for y in stride(from: 0, to: 9, by: 2) {
+                    for xx in stride(from: 0, to: 8, by: 2) { sampled.append(full.scalars[((n * 12 + o) * 9 + y) * 8 + xx]) }
+                }
+            }
+        }
+        let expected = Tensor(shape: [2, 12, 5, 4], scalars: sampled)
+        for caches in [tiny, huge] {
+            let result = x.unfoldedConv2d(weight: w, bias: b, stride: 2, paddingHeight: 1, paddingWidth: 1, caches: caches)
+            assertClose(result, expected, "stride 2, \(CPUCaches.describe(caches))")
+        }
+    }
+
     /// A convolution with many channel blocks (tiny L2: 8 channels a block) and with one (huge L2) against a
     /// double-precision evaluation; the two give identical sums, as blocking only regroups what goes through memory.
     func testConvolutionUnderUnusualCachesMatchesDirectEvaluation() throws {

@@ -1,33 +1,50 @@
 # Talking-head renderer: one denoising step of a 16-frame window (CFG batch 2) at TALKING_BENCH_LATENT (32 = 256
 # px) with the ReferenceNet run of that window included, on a random-weight talking checkpoint of SD1.5's sizes
 # (`tbd model init-random --config talking-sd15`, F16 on disk, not committed), against Hallo's own modules in
-# PyTorch eager (scripts/bench/talking-torch-reference.py, .venv-hallo or TALKING_BENCH_PYTHON) on the same
-# checkpoint and thread count, alternating the two sides for TALKING_BENCH_ROUNDS rounds; peak memory against
+# PyTorch eager (scripts/bench/talking-torch-reference.py, .venv-hallo or TALKING_BENCH_PYTHON) and through
+# OpenVINO (the same modules converted as one graph, Float32, same threads; skipped with a line saying so when that
+# environment cannot import openvino) on the same checkpoint and thread count, alternating the three sides for
+# TALKING_BENCH_ROUNDS rounds, each figure beside the load average read just before it; peak memory against
 # the Float32 weights; and seconds per output frame of a 40-step render, extrapolated from renders of 2 and 3
 # steps (their difference is one step of the whole clip; a 2-stage schedule needs 2 at least; a full 40-step window takes an hour on 2 cores).
 #
 # Environment: TALKING_BENCH_LATENT (32), TALKING_BENCH_THREADS (2), TALKING_BENCH_ROUNDS (3),
-# TALKING_BENCH_RENDER_SIZES ("256"; add 512 for the 64x64 figure, which takes far longer), TBD_HALLO_SRC (a Hallo
+# TALKING_BENCH_RENDER_SIZES ("256"; add 512 for the 64x64 figure, which takes far longer; empty skips the renders), TBD_HALLO_SRC (a Hallo
 # checkout or bare git directory: without it, tbd's figures only).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/bench/talking-common.bash
+source scripts/bench/machine.bash
 LATENT="${TALKING_BENCH_LATENT:-32}"
 ROUNDS="${TALKING_BENCH_ROUNDS:-3}"
-SIZES="${TALKING_BENCH_RENDER_SIZES:-256}"
+SIZES="${TALKING_BENCH_RENDER_SIZES-256}"
 PY="${TALKING_BENCH_PYTHON:-.venv-hallo/bin/python}"
+OPENVINO=0
 if [ ! -x "$PY" ] || [ -z "${TBD_HALLO_SRC:-}" ]; then
-  echo "(no PyTorch side: it needs $PY and TBD_HALLO_SRC)"
+  echo "(no PyTorch or OpenVINO side: they need $PY and TBD_HALLO_SRC)"
+elif openvino_ready "$PY"; then
+  OPENVINO=1
 fi
 
 cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-before"
 for round in $(seq "$ROUNDS"); do
+  record_load "$WORK/load-ours-$round"
   "$TBD_BIN" model bench-talking --model "$MODEL" --latent "$LATENT" --repeats 1 --json > "$WORK/ours-$round.json"
+  record_load "$WORK/load-torch-$round"
   if [ -x "$PY" ] && [ -n "${TBD_HALLO_SRC:-}" ]; then
     "$PY" scripts/bench/talking-torch-reference.py --model "$MODEL" --latent "$LATENT" --threads "$THREADS" \
       --repeats 1 > "$WORK/torch-$round.json" 2>/dev/null
   else
     echo '{}' > "$WORK/torch-$round.json"
+  fi
+  record_load "$WORK/load-openvino-$round"
+  if [ "$OPENVINO" = 1 ]; then
+    # The first round converts the window (not timed) and keeps its IR, as Float32, for the later rounds.
+    "$PY" scripts/bench/talking-torch-reference.py --model "$MODEL" --latent "$LATENT" --threads "$THREADS" \
+      --repeats 1 --runtime openvino --ir "$WORK/window-ir/window.xml" > "$WORK/openvino-$round.json" 2> "$WORK/openvino-$round.log" \
+      || { echo "(OpenVINO round $round failed: $(tail -n 1 "$WORK/openvino-$round.log"))"; echo '{}' > "$WORK/openvino-$round.json"; }
+  else
+    echo '{}' > "$WORK/openvino-$round.json"
   fi
 done
 cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-after"
@@ -41,30 +58,45 @@ for size in $SIZES; do
   done
 done
 
+machine_header
 python3 - "$WORK" "$THREADS" "$ROUNDS" "$SIZES" "$(float32_weight_bytes)" <<'PY'
 import json, statistics, sys
 work, threads, rounds, sizes, all_weights = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].split(), int(sys.argv[5])
 load = lambda name: json.load(open(f"{work}/{name}.json"))
+loadavg = lambda name: open(f"{work}/load-{name}").read().split()[0]
 first = load("ours-1")
 print(f"threads {threads}; ReferenceNet + video UNet {first['parameters'] / 1e6:.0f} M parameters, "
       f"{first['float32_weight_bytes'] / 1e9:.2f} GB as Float32; window {first['frames']} frames + {first['motion_frames']} "
       f"motion frames at {first['latent']}x{first['latent']} latents, CFG batch 2")
-print(f"load average before {open(f'{work}/load-before').read().strip()}, after {open(f'{work}/load-after').read().strip()}")
-print(f"{'round':>5} {'tbd ref s':>9} {'tbd unet s':>10} {'tbd s':>8} {'torch ref s':>11} {'torch unet s':>12} {'torch s':>8} {'ratio':>6} {'unet ratio':>10} {'tbd peak GB':>11} {'torch peak GB':>13}")
-ratios, unet_ratios = [], []
+print(f"load average before {open(f'{work}/load-before').read().strip()}, after {open(f'{work}/load-after').read().strip()}; "
+      "(load) is the 1-minute load average just before each figure; OpenVINO times the window as one graph")
+print(f"{'round':>5} {'tbd ref s':>9} {'tbd unet s':>10} {'tbd s (load)':>15} {'torch ref s':>11} {'torch unet s':>12} "
+      f"{'torch s (load)':>15} {'openvino s (load)':>17} {'tbd/torch':>9} {'unet tbd/torch':>14} {'tbd/openvino':>12} "
+      f"{'openvino max rel diff':>21} {'tbd peak GB':>11} {'torch peak GB':>13} {'openvino peak GB':>16}")
+ratios, unet_ratios, vino_ratios = [], [], []
 for round in range(1, rounds + 1):
-    o, t = load(f"ours-{round}"), load(f"torch-{round}")
-    line = f"{round:>5} {o['reference_seconds']:9.2f} {o['denoiser_seconds']:10.2f} {o['seconds']:8.2f} "
+    o, t, v = load(f"ours-{round}"), load(f"torch-{round}"), load(f"openvino-{round}")
+    line = (f"{round:>5} {o['reference_seconds']:9.2f} {o['denoiser_seconds']:10.2f} "
+            f"{o['seconds']:8.2f} ({loadavg(f'ours-{round}'):>4}) ")
     if t:
         ratios.append(o["seconds"] / t["seconds"])
         unet_ratios.append(o["denoiser_seconds"] / t["denoiser_seconds"])
-        line += f"{t['reference_seconds']:11.2f} {t['denoiser_seconds']:12.2f} {t['seconds']:8.2f} {ratios[-1]:6.2f} {unet_ratios[-1]:10.2f} "
+        line += (f"{t['reference_seconds']:11.2f} {t['denoiser_seconds']:12.2f} "
+                 f"{t['seconds']:8.2f} ({loadavg(f'torch-{round}'):>4}) ")
     else:
-        line += f"{'':11} {'':12} {'':8} {'':6} {'':10} "
-    line += f"{o['peak_resident_bytes'] / 1e9:11.2f} " + (f"{t['peak_resident_bytes'] / 1e9:13.2f}" if t else "")
+        line += f"{'-':>11} {'-':>12} {'-':>15} "
+    line += f"{v['seconds']:10.2f} ({loadavg(f'openvino-{round}'):>4}) " if v else f"{'-':>17} "
+    if v:
+        vino_ratios.append(o["seconds"] / v["seconds"])
+    line += f"{ratios[-1]:9.2f} {unet_ratios[-1]:14.2f} " if t else f"{'-':>9} {'-':>14} "
+    line += f"{vino_ratios[-1]:12.2f} {v['max_relative_difference']:21.1e} " if v else f"{'-':>12} {'-':>21} "
+    line += (f"{o['peak_resident_bytes'] / 1e9:11.2f} " + (f"{t['peak_resident_bytes'] / 1e9:13.2f} " if t else f"{'-':>13} ")
+             + (f"{v['peak_resident_bytes'] / 1e9:16.2f}" if v else f"{'-':>16}"))
     print(line)
 if ratios:
-    print(f"median ratio {statistics.median(ratios):.2f} (denoiser alone {statistics.median(unet_ratios):.2f}) over {len(ratios)} rounds")
+    print(f"median tbd/PyTorch {statistics.median(ratios):.2f} (denoiser alone {statistics.median(unet_ratios):.2f}) over {len(ratios)} rounds")
+if vino_ratios:
+    print(f"median tbd/OpenVINO {statistics.median(vino_ratios):.2f} over {len(vino_ratios)} rounds")
 print(f"tbd peak {first['peak_resident_bytes'] / first['float32_weight_bytes']:.2f}x the two networks' Float32 weights")
 for size in sizes:
     one, two = load(f"render-{size}-2")[0]["result"], load(f"render-{size}-3")[0]["result"]

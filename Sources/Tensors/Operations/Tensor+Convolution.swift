@@ -35,14 +35,23 @@ extension Tensor {
     }
 
     /// The convolution through matrix products: weight [O, C*kh*kw] times the unfolded input (im2col).
+    /// Output rows per band of the unfolding: the band's columns ([patch][rows x width] floats) take four times the
+    /// core's L2 (4 MiB on Zen 4's 1 MiB L2, the size tuned there; 8 MiB on a 2 MiB L2), read back by sgemm's
+    /// packing from L2 and the L3 behind it; at least one row, at most the output's height.
+    package static func unfoldingBandRows(patch: Int, outputWidth: Int, outputHeight: Int, caches: CPUCacheSizes) -> Int {
+        let bandFloats = 4 * caches.l2 / MemoryLayout<Float>.size
+        return max(1, min(outputHeight, bandFloats / max(1, patch * outputWidth)))
+    }
+
     package func unfoldedConv2d(weight: Tensor, bias: Tensor?, stride: Int, padding: Int) -> Tensor {
         unfoldedConv2d(weight: weight, bias: bias, stride: stride, paddingHeight: padding, paddingWidth: padding)
     }
 
-    /// The unfolding is done a band of output rows at a time, sized so the band's columns (about 4 MB) are still in
-    /// cache when sgemm reads them, and bands run in parallel across cores. A 1x1 kernel at stride 1 multiplies the
-    /// input directly.
-    package func unfoldedConv2d(weight: Tensor, bias: Tensor?, stride: Int, paddingHeight: Int, paddingWidth: Int) -> Tensor {
+    /// The unfolding is done a band of output rows at a time (`unfoldingBandRows`), sized so the band's columns are
+    /// still in cache when sgemm reads them, and bands run in parallel across cores. A 1x1 kernel at stride 1
+    /// multiplies the input directly. `caches` sets the band, the machine's unless a check asks for another.
+    package func unfoldedConv2d(weight: Tensor, bias: Tensor?, stride: Int, paddingHeight: Int, paddingWidth: Int,
+                                caches: CPUCacheSizes = CPUCaches.machine) -> Tensor {
         let (batch, channels, height, width) = (shape[0], shape[1], shape[2], shape[3])
         let (outChannels, kernelH, kernelW) = (weight.shape[0], weight.shape[2], weight.shape[3])
         let outH = (height + 2 * paddingHeight - kernelH) / stride + 1
@@ -52,7 +61,7 @@ extension Tensor {
         let positions = outH * outW
         var result = Tensor(zeros: [batch, outChannels, outH, outW])
         let direct = kernelH == 1 && kernelW == 1 && stride == 1 && paddingHeight == 0 && paddingWidth == 0
-        let bandRows = direct ? outH : max(1, min(outH, (1 << 20) / max(1, patch * outW)))
+        let bandRows = direct ? outH : Tensor.unfoldingBandRows(patch: patch, outputWidth: outW, outputHeight: outH, caches: caches)
         let bands = (outH + bandRows - 1) / bandRows
         let units = batch * bands
         let workers = direct ? 1 : min(units, max(1, ProcessInfo.processInfo.activeProcessorCount))

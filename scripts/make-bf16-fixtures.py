@@ -12,6 +12,10 @@ Writes Tests/TensorsTests/Fixtures/bf16.safetensors (all float32; a BF16 value i
                            bf16 result, rounded to BF16 at the end
     conv.x, .weight, .bias, .out
                            torch.nn.functional.conv2d on the BF16 casts of [2, 5, 7, 9] and [11, 5, 3, 3], padding 1
+    attention.q, .k, .v, .out
+                           torch.nn.functional.scaled_dot_product_attention on the BF16 casts of q [1, 80, 80] and
+                           k, v [1, 130, 80] as 2 heads of 40 (the tensors [batch, length, heads * 40], as tbd's
+                           attention takes them): PyTorch's bf16 attention, its output rounded to BF16
 The torch and safetensors versions that made it are in the file's metadata.
 """
 import os
@@ -39,6 +43,11 @@ def main() -> None:
     cx, cw, cb = r(2, 5, 7, 9), r(11, 5, 3, 3), r(11)
     tensors.update({"conv.x": cx, "conv.weight": cw, "conv.bias": cb,
                     "conv.out": torch.nn.functional.conv2d(cx.bfloat16(), cw.bfloat16(), cb.bfloat16(), padding=1).float()})
+    aq, ak, av = r(1, 80, 80) * 3, r(1, 130, 80) * 3, r(1, 130, 80)
+    split = lambda t: t.bfloat16().view(t.shape[0], t.shape[1], 2, 40).transpose(1, 2)
+    attended = torch.nn.functional.scaled_dot_product_attention(split(aq), split(ak), split(av))
+    tensors.update({"attention.q": aq, "attention.k": ak, "attention.v": av,
+                    "attention.out": attended.transpose(1, 2).reshape(1, 80, 80).float()})
     path = os.path.join(TENSORS, "bf16.safetensors")
     save_stable(tensors, path, metadata={name: found[name] for name in PINNED} | {"source": "make-bf16-fixtures.py"})
     print(f"wrote {path}")

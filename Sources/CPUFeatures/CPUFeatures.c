@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #if defined(__x86_64__)
@@ -29,7 +30,52 @@ static int avx512_bf16_usable(void) {
 }
 #endif
 
+/// Feature names as `TBD_CPU_DISABLE` spells them.
+static const struct {
+    const char *name;
+    unsigned feature;
+} feature_names[] = {
+    {"avx2", CPU_FEATURE_AVX2},         {"fma", CPU_FEATURE_FMA},
+    {"avx512f", CPU_FEATURE_AVX512F},   {"avx512vl", CPU_FEATURE_AVX512VL},
+    {"avx512bf16", CPU_FEATURE_AVX512BF16},
+};
+
+unsigned cpu_features_parse_disabled(const char *list) {
+    unsigned mask = 0;
+    if (list == NULL) return 0;
+    const char *item = list;
+    while (*item != '\0') {
+        const size_t length = strcspn(item, ",");
+        size_t start = 0, end = length;
+        while (start < end && (item[start] == ' ' || item[start] == '\t')) start++;
+        while (end > start && (item[end - 1] == ' ' || item[end - 1] == '\t')) end--;
+        int known = end == start;  // an empty item (",,") names nothing
+        for (size_t i = 0; i < sizeof feature_names / sizeof feature_names[0] && !known; i++) {
+            if (strlen(feature_names[i].name) == end - start && strncasecmp(item + start, feature_names[i].name, end - start) == 0) {
+                mask |= feature_names[i].feature;
+                known = 1;
+            }
+        }
+        // A misspelt name must not pass silently: the check it was meant to disable would still run.
+        if (!known) fprintf(stderr, "TBD_CPU_DISABLE: unknown feature '%.*s' ignored (known: avx2, fma, avx512f, avx512vl, avx512bf16)\n", (int)(end - start), item + start);
+        item += length;
+        if (*item == ',') item++;
+    }
+    return mask;
+}
+
+static unsigned disabled_features;
+static pthread_once_t disabled_once = PTHREAD_ONCE_INIT;
+
+static void read_disabled(void) { disabled_features = cpu_features_parse_disabled(getenv("TBD_CPU_DISABLE")); }
+
+unsigned cpu_features_disabled(void) {
+    pthread_once(&disabled_once, read_disabled);
+    return disabled_features;
+}
+
 int cpu_features_present(unsigned features) {
+    if (features & cpu_features_disabled()) return 0;
 #if defined(__x86_64__)
     // The processor's features are read by a constructor before main, so this needs no __builtin_cpu_init.
     if ((features & CPU_FEATURE_AVX2) && !__builtin_cpu_supports("avx2")) return 0;

@@ -1,6 +1,7 @@
 #include "FusedAttention.h"
 #include "FusedAttentionKernels.h"
 
+#include "BFloat16.h"
 #include "CPUFeatures.h"
 
 #include <math.h>
@@ -18,6 +19,8 @@ int fused_attention_supports(FusedAttentionVariant variant) {
     case FusedAttentionVariantAVX512:
         return cpu_features_present(CPU_FEATURE_AVX512F | CPU_FEATURE_AVX512VL | CPU_FEATURE_FMA);
     case FusedAttentionVariantAVX2: return cpu_features_present(CPU_FEATURE_AVX2 | CPU_FEATURE_FMA);
+    case FusedAttentionVariantAVX512BF16:
+        return cpu_features_present(CPU_FEATURE_AVX512F | CPU_FEATURE_AVX512VL | CPU_FEATURE_FMA | CPU_FEATURE_AVX512BF16);
     default: return 0;
     }
 }
@@ -54,6 +57,33 @@ void fused_attention_pack(const float *key, ptrdiff_t key_stride, const float *v
     }
 }
 
+static int pairs_of(int head_dim) { return (head_dim + 1) / 2; }
+
+size_t fused_attention_bf16_packed_count(int key_count, int head_dim) {
+    return (size_t)key_blocks(key_count) * (KEY_BLOCK * (size_t)pairs_of(head_dim) + KEY_BLOCK / 2 * (size_t)padded_width(head_dim));
+}
+
+void fused_attention_pack_bf16(const float *key, ptrdiff_t key_stride, const float *value, ptrdiff_t value_stride,
+                               int key_count, int head_dim, int first_key, int last_key, uint32_t *packed) {
+    const int width = padded_width(head_dim), pairs = pairs_of(head_dim);
+    const int end = last_key < key_count ? last_key : key_blocks(key_count) * KEY_BLOCK;
+    uint32_t *keys = packed;
+    // 16-bit halves of the value pairs: on x86 the low half of a 32-bit element is the first in memory.
+    uint16_t *values = (uint16_t *)(packed + (size_t)key_blocks(key_count) * KEY_BLOCK * pairs);
+    for (int j = first_key; j < end; j++) {
+        uint32_t *key_column = keys + (size_t)(j / KEY_BLOCK) * KEY_BLOCK * pairs + j % KEY_BLOCK;
+        // Keys j and j + 1 share a row of pairs: key j's value of column c is half j % 2 of element (j / 2, c).
+        uint16_t *value_row = values + ((size_t)(j / 2) * width * 2) + j % 2;
+        const float *k = key + (ptrdiff_t)j * key_stride, *v = value + (ptrdiff_t)j * value_stride;
+        for (int p = 0; p < pairs; p++) {
+            const uint32_t low = j < key_count ? bf16_from_float(k[2 * p]) : 0;
+            const uint32_t high = j < key_count && 2 * p + 1 < head_dim ? bf16_from_float(k[2 * p + 1]) : 0;
+            key_column[p * KEY_BLOCK] = low | high << 16;
+        }
+        for (int c = 0; c < width; c++) value_row[2 * c] = j < key_count && c < head_dim ? bf16_from_float(v[c]) : 0;
+    }
+}
+
 size_t fused_attention_workspace_count(int rows, int head_dim) {
     const size_t padded_rows = (size_t)(rows + MAX_TILE_ROWS - 1) / MAX_TILE_ROWS * MAX_TILE_ROWS;
     return padded_rows * (size_t)(head_dim + padded_width(head_dim) + 2) + MAX_TILE_ROWS * (KEY_BLOCK + 1);
@@ -68,12 +98,19 @@ static const FusedAttentionKernels *kernels_for(FusedAttentionVariant variant) {
     }
 }
 
-int fused_attention_rows(FusedAttentionVariant variant, const float *packed, int key_count, int head_dim,
+int fused_attention_rows(FusedAttentionVariant variant, const void *packed_head, int key_count, int head_dim,
                          const float *query, ptrdiff_t query_stride, int rows, float scale,
                          float *output, ptrdiff_t output_stride, float *workspace) {
-    const FusedAttentionKernels *kernels = kernels_for(variant);
-    if (kernels == NULL) return -1;
-    const int tile_rows = kernels->tile_rows;
+    const FusedAttentionBF16Kernels *bf16 = NULL;
+    const FusedAttentionKernels *kernels = NULL;
+    if (variant == FusedAttentionVariantAVX512BF16) {
+        if (!fused_attention_supports(variant)) return -1;
+        bf16 = &fused_attention_avx512bf16_kernels;
+    } else {
+        kernels = kernels_for(variant);
+        if (kernels == NULL) return -1;
+    }
+    const int tile_rows = bf16 ? bf16->tile_rows : kernels->tile_rows;
     const int tiles = (rows + tile_rows - 1) / tile_rows;
     const int padded_rows = tiles * tile_rows;
     const int width = padded_width(head_dim);
@@ -88,20 +125,36 @@ int fused_attention_rows(FusedAttentionVariant variant, const float *packed, int
 
     // Scores in base 2 cost one multiplication less per weight than e^x.
     const float factor = scale * 1.4426950408889634f;
+    const int pairs = pairs_of(head_dim);
+    // BF16 queries are rounded unscaled, in pairs (fewer 32-bit elements than the workspace's head_dim floats);
+    // their scores are scaled in Float32.
+    uint32_t *query_pairs = (uint32_t *)queries;
     for (int r = 0; r < padded_rows; r++) {
-        float *q = queries + (size_t)r * head_dim;
-        if (r < rows) {
-            const float *source = query + (ptrdiff_t)r * query_stride;
-            for (int c = 0; c < head_dim; c++) q[c] = source[c] * factor;
+        const float *source = r < rows ? query + (ptrdiff_t)r * query_stride : NULL;
+        if (bf16) {
+            uint32_t *q = query_pairs + (size_t)r * pairs;
+            for (int p = 0; p < pairs; p++) {
+                const uint32_t low = r < rows ? bf16_from_float(source[2 * p]) : 0;
+                const uint32_t high = r < rows && 2 * p + 1 < head_dim ? bf16_from_float(source[2 * p + 1]) : 0;
+                q[p] = low | high << 16;
+            }
         } else {
-            memset(q, 0, sizeof(float) * head_dim);
+            float *q = queries + (size_t)r * head_dim;
+            if (r < rows) {
+                for (int c = 0; c < head_dim; c++) q[c] = source[c] * factor;
+            } else {
+                memset(q, 0, sizeof(float) * head_dim);
+            }
         }
         row_max[r] = -INFINITY;
         row_sum[r] = 0;
     }
     memset(accumulated, 0, sizeof(float) * (size_t)padded_rows * width);
 
+    const float *packed = packed_head;
     const float *values = packed + (size_t)blocks * KEY_BLOCK * head_dim;
+    const uint32_t *bf16_keys = packed_head;
+    const uint32_t *bf16_values = bf16_keys + (size_t)blocks * KEY_BLOCK * pairs;
     // Key blocks outside, tiles inside: a block's keys and values (64 x head_dim each) stay in L1 while every
     // tile of this call's rows passes over them.
     for (int b = 0; b < blocks; b++) {
@@ -110,9 +163,15 @@ int fused_attention_rows(FusedAttentionVariant variant, const float *packed, int
         const int valid = key_count - b * KEY_BLOCK < KEY_BLOCK ? key_count - b * KEY_BLOCK : KEY_BLOCK;
         for (int t = 0; t < tiles; t++) {
             const int first = t * tile_rows;
-            kernels->scores(queries + (size_t)first * head_dim, block_keys, head_dim, scores);
-            kernels->weigh(scores, valid, row_max + first, row_sum + first, rescale);
-            kernels->accumulate(scores, block_values, width, rescale, accumulated + (size_t)first * width);
+            if (bf16) {
+                bf16->scores(query_pairs + (size_t)first * pairs, bf16_keys + (size_t)b * KEY_BLOCK * pairs, pairs, factor, scores);
+                bf16->weigh(scores, valid, row_max + first, row_sum + first, rescale);
+                bf16->accumulate(scores, bf16_values + (size_t)b * KEY_BLOCK / 2 * width, width, rescale, accumulated + (size_t)first * width);
+            } else {
+                kernels->scores(queries + (size_t)first * head_dim, block_keys, head_dim, scores);
+                kernels->weigh(scores, valid, row_max + first, row_sum + first, rescale);
+                kernels->accumulate(scores, block_values, width, rescale, accumulated + (size_t)first * width);
+            }
         }
     }
     for (int r = 0; r < rows; r++) {

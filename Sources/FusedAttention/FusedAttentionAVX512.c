@@ -131,6 +131,84 @@ AVX512 static void accumulate(const float *weights, const float *values, int pad
 
 const FusedAttentionKernels fused_attention_avx512_kernels = {TILE, scores, weigh, accumulate};
 
+// The BF16 variant: the same tiles, one `vdpbf16ps` (a pair of head or key values) where the Float32 kernels have
+// one FMA; `weigh` (the softmax) is the Float32 one.
+#define AVX512_BF16 __attribute__((target("avx512f,avx512vl,avx512bf16,avx2,fma")))
+#define INLINE_AVX512_BF16 static inline __attribute__((always_inline, target("avx512f,avx512vl,avx512bf16,avx2,fma")))
+
+AVX512_BF16 static void scores_bf16(const uint32_t *queries, const uint32_t *keys, int pairs, float factor, float *out) {
+    const __m512 scale = _mm512_set1_ps(factor);
+    for (int half = 0; half < KEYS; half += 32) {
+        __m512 acc[TILE][2];
+        for (int r = 0; r < TILE; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+        for (int p = 0; p < pairs; p++) {
+            const __m512bh k0 = (__m512bh)_mm512_loadu_si512(keys + p * KEYS + half);
+            const __m512bh k1 = (__m512bh)_mm512_loadu_si512(keys + p * KEYS + half + 16);
+            for (int r = 0; r < TILE; r++) {
+                const __m512bh q = (__m512bh)_mm512_set1_epi32((int)queries[r * pairs + p]);
+                acc[r][0] = _mm512_dpbf16_ps(acc[r][0], q, k0);
+                acc[r][1] = _mm512_dpbf16_ps(acc[r][1], q, k1);
+            }
+        }
+        for (int r = 0; r < TILE; r++) {
+            _mm512_storeu_ps(out + r * KEYS + half, _mm512_mul_ps(scale, acc[r][0]));
+            _mm512_storeu_ps(out + r * KEYS + half + 16, _mm512_mul_ps(scale, acc[r][1]));
+        }
+    }
+}
+
+/// As `accumulate_group`, over 32 key pairs; `weights` are the tile's BF16 weight pairs [TILE][32].
+INLINE_AVX512_BF16 void accumulate_group_bf16(const uint32_t *weights, const uint32_t *values, int padded_dim, const float *rescale,
+                                              float *accumulated, const int full, const int tail) {
+    __m512 acc[TILE][3];
+    __m256 acc_tail[TILE];
+    for (int r = 0; r < TILE; r++) {
+        const __m512 factor = _mm512_set1_ps(rescale[r]);
+        for (int g = 0; g < full; g++) acc[r][g] = _mm512_mul_ps(factor, _mm512_loadu_ps(accumulated + r * padded_dim + g * 16));
+        if (tail) acc_tail[r] = _mm256_mul_ps(_mm512_castps512_ps256(factor), _mm256_loadu_ps(accumulated + r * padded_dim + full * 16));
+    }
+    for (int j = 0; j < KEYS / 2; j++) {
+        const uint32_t *row = values + j * padded_dim;
+        __m512bh v[3];
+        for (int g = 0; g < full; g++) v[g] = (__m512bh)_mm512_loadu_si512(row + g * 16);
+        const __m256bh v_tail = tail ? (__m256bh)_mm256_loadu_si256((const __m256i *)(row + full * 16)) : (__m256bh)_mm256_setzero_si256();
+        for (int r = 0; r < TILE; r++) {
+            const int w = (int)weights[r * (KEYS / 2) + j];
+            const __m512bh weight = (__m512bh)_mm512_set1_epi32(w);
+            for (int g = 0; g < full; g++) acc[r][g] = _mm512_dpbf16_ps(acc[r][g], weight, v[g]);
+            if (tail) acc_tail[r] = _mm256_dpbf16_ps(acc_tail[r], (__m256bh)_mm256_set1_epi32(w), v_tail);
+        }
+    }
+    for (int r = 0; r < TILE; r++) {
+        for (int g = 0; g < full; g++) _mm512_storeu_ps(accumulated + r * padded_dim + g * 16, acc[r][g]);
+        if (tail) _mm256_storeu_ps(accumulated + r * padded_dim + full * 16, acc_tail[r]);
+    }
+}
+
+AVX512_BF16 static void accumulate_bf16(const float *weights, const uint32_t *values, int padded_dim, const float *rescale,
+                                        float *accumulated) {
+    // The weights rounded to BF16 (to nearest, ties to even), adjacent keys already side by side as pairs.
+    uint32_t pairs[TILE * KEYS / 2];
+    for (int i = 0; i < TILE * KEYS; i += 16)
+        _mm256_storeu_si256((__m256i *)((uint16_t *)pairs + i), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(weights + i)));
+    for (int first = 0; first < padded_dim; first += 48) {
+        const int eighths = (padded_dim - first < 48 ? padded_dim - first : 48) / 8;
+        const uint32_t *v = values + first;
+        float *a = accumulated + first;
+        switch (eighths) {
+        case 1: accumulate_group_bf16(pairs, v, padded_dim, rescale, a, 0, 1); break;
+        case 2: accumulate_group_bf16(pairs, v, padded_dim, rescale, a, 1, 0); break;
+        case 3: accumulate_group_bf16(pairs, v, padded_dim, rescale, a, 1, 1); break;
+        case 4: accumulate_group_bf16(pairs, v, padded_dim, rescale, a, 2, 0); break;
+        case 5: accumulate_group_bf16(pairs, v, padded_dim, rescale, a, 2, 1); break;
+        default: accumulate_group_bf16(pairs, v, padded_dim, rescale, a, 3, 0); break;
+        }
+    }
+}
+
+const FusedAttentionBF16Kernels fused_attention_avx512bf16_kernels = {TILE, scores_bf16, weigh, accumulate_bf16};
+
 #else
 const FusedAttentionKernels fused_attention_avx512_kernels = {0, 0, 0, 0};
+const FusedAttentionBF16Kernels fused_attention_avx512bf16_kernels = {0, 0, 0, 0};
 #endif

@@ -12,7 +12,13 @@ import Tensors
 extension ProgressiveGuidanceSchedule.Mode: ExpressibleByArgument {}
 extension AnnotationMode: ExpressibleByArgument {}
 extension ReviewStatus: ExpressibleByArgument {}
-extension WeightPrecision: ExpressibleByArgument {}
+extension WeightPrecision: ExpressibleByArgument {
+    /// The line the benchmarks print: the precision and, at bf16, which kernels run it on this processor.
+    var benchmarkLine: String {
+        guard self == .bf16 else { return "precision \(rawValue)" }
+        return "precision bf16 " + (WeightPrecision.bf16KernelRuns ? "(AVX512-BF16 kernels)" : "(no AVX512-BF16: BF16-rounded weights on the Float32 kernels)")
+    }
+}
 extension EmotionLevel: ExpressibleByArgument {}
 extension ResponseFormatMode: ExpressibleByArgument {}
 extension ExportFormat: ExpressibleByArgument {}

@@ -24,6 +24,8 @@ extension ModelCommand {
         var motionFrames = WindowPlan.defaultMotionFrames
         @Option(name: .long, help: "Timed evaluations, after one warm-up (the median is reported).")
         var repeats = 1
+        @Option(name: .long, help: "The video UNet's: f32, or bf16 (its linear layers, convolutions and attention on BF16 operands with AVX512-BF16; elsewhere BF16-rounded weights in Float32). The ReferenceNet stays f32.")
+        var precision: WeightPrecision = .f32
         @OptionGroup var output: JSONOption
 
         func run() throws {
@@ -36,7 +38,7 @@ extension ModelCommand {
             do {
                 let checkpoint = try TalkingHeadCheckpoint(directory: directory)
                 referenceNet = try checkpoint.referenceNet()
-                unet = try checkpoint.videoUNet()
+                unet = try checkpoint.videoUNet(precision: precision)
             } catch { throw CLIError("cannot load the talking-head networks from \(model): \(error)") }
             let loadSeconds = Date().timeIntervalSince(loadStart)
             let parameters = try ["reference_unet", "denoising_unet"].reduce(0) { total, part in
@@ -66,13 +68,14 @@ extension ModelCommand {
             }
             func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
             let view = BenchTalkingView(
-                model: directory.path, latent: latent, frames: frames, motionFrames: motionFrames, parameters: parameters,
+                model: directory.path, precision: precision.rawValue, bf16Kernels: precision == .bf16 && WeightPrecision.bf16KernelRuns, latent: latent, frames: frames, motionFrames: motionFrames, parameters: parameters,
                 float32WeightBytes: parameters * 4, loadSeconds: loadSeconds, residentBytesAfterLoad: afterLoad,
                 referenceSeconds: median(times.map(\.reference)), denoiserSeconds: median(times.map(\.denoiser)),
                 seconds: median(times.map { $0.reference + $0.denoiser }), peakResidentBytes: PeakMemory.peakResidentBytes())
             if output.json {
                 try printJSON(view)
             } else {
+                print(precision.benchmarkLine)
                 print("ReferenceNet + video UNet: \(parameters) parameters (\(parameters * 4 / 1_000_000) MB as Float32), loaded in \(String(format: "%.1f", loadSeconds)) s")
                 print("window of \(frames) frames at \(latent)x\(latent), CFG batch 2: \(String(format: "%.2f", view.seconds)) s (ReferenceNet \(String(format: "%.2f", view.referenceSeconds)) s, denoiser \(String(format: "%.2f", view.denoiserSeconds)) s); peak memory \(view.peakResidentBytes / 1_000_000) MB")
             }
@@ -82,6 +85,8 @@ extension ModelCommand {
 
 private struct BenchTalkingView: Encodable {
     let model: String
+    let precision: String
+    let bf16Kernels: Bool
     let latent: Int
     let frames: Int
     let motionFrames: Int

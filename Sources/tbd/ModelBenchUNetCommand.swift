@@ -54,7 +54,7 @@ extension ModelCommand {
             if output.json {
                 try printJSON(view)
             } else {
-                print("precision \(precision.rawValue)\(precision == .bf16 ? (WeightPrecision.bf16KernelRuns ? " (AVX512-BF16 kernels)" : " (no AVX512-BF16: BF16-rounded weights on the Float32 kernels)") : "")")
+                print(precision.benchmarkLine)
                 print("UNet: \(parameters) parameters (\(parameters * 4 / 1_000_000) MB as Float32), loaded in \(String(format: "%.1f", loadSeconds)) s")
                 for row in rows {
                     print("latent \(row.latent)x\(row.latent), batch \(row.batch): \(String(format: "%.2f", row.seconds)) s; peak memory \(row.peakResidentBytes / 1_000_000) MB")

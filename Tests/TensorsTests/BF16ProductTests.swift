@@ -16,9 +16,25 @@ final class BF16ProductTests: XCTestCase {
         guard let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else {
             return XCTFail("no flags line in /proc/cpuinfo")
         }
-        let listed = flags.split(separator: " ").contains("avx512_bf16")
+        // TBD_CPU_DISABLE masks the feature off (BF16FallbackTests runs a child process so).
+        let listed = flags.split(separator: " ").contains("avx512_bf16") && cpu_features_disabled() & UInt32(CPU_FEATURE_AVX512BF16) == 0
         XCTAssertEqual(cpu_features_present(UInt32(CPU_FEATURE_AVX512BF16)) != 0, listed)
         XCTAssertEqual(WeightPrecision.bf16KernelRuns, listed && cpu_features_present(UInt32(CPU_FEATURE_AVX512F)) != 0)
+    }
+
+    /// `TBD_CPU_DISABLE`'s comma list: names in any case, spaces around them, empty items; an unknown name masks
+    /// nothing (and is reported on stderr).
+    func testDisabledFeatureListNamesTheMaskedFeatures() {
+        XCTAssertEqual(cpu_features_parse_disabled(nil), 0)
+        XCTAssertEqual(cpu_features_parse_disabled(""), 0)
+        XCTAssertEqual(cpu_features_parse_disabled("avx512bf16"), UInt32(CPU_FEATURE_AVX512BF16))
+        XCTAssertEqual(cpu_features_parse_disabled(" AVX512F ,, fma"), UInt32(CPU_FEATURE_AVX512F | CPU_FEATURE_FMA))
+        XCTAssertEqual(cpu_features_parse_disabled("avx2,avx512vl,avx512bf16"),
+                       UInt32(CPU_FEATURE_AVX2 | CPU_FEATURE_AVX512VL | CPU_FEATURE_AVX512BF16))
+        XCTAssertEqual(cpu_features_parse_disabled("avx512,avx512bf16x"), 0)
+        XCTAssertEqual(cpu_features_parse_disabled("sse9,avx2"), UInt32(CPU_FEATURE_AVX2))
+        // This process was started without the variable, so nothing is masked.
+        if ProcessInfo.processInfo.environment["TBD_CPU_DISABLE"] == nil { XCTAssertEqual(cpu_features_disabled(), 0) }
     }
 
     /// To nearest, ties to even (the bit patterns torch.tensor([...]).to(torch.bfloat16) gives); NaN stays NaN and

@@ -5,7 +5,8 @@ import TensorTesting
 
 /// The BF16 kernels against PyTorch's BFloat16 semantics (fixtures from scripts/make-bf16-fixtures.py, torch
 /// 2.13.0+cpu): rounding bit for bit, and products and convolutions whose results, rounded to BF16 as PyTorch's
-/// bf16 ops return them, are PyTorch's or its BF16 neighbour (the sums' order differs).
+/// bf16 ops return them, are PyTorch's or its BF16 neighbour (the sums' order differs); attention within the bound
+/// its softmax weights' rounding sets.
 final class BF16ReferenceTests: XCTestCase {
     private let fixtures = Result { try Fixture.safetensors("bf16.safetensors") }
 
@@ -45,5 +46,28 @@ final class BF16ReferenceTests: XCTestCase {
             ? x.directConv2d(weight: BF16ConvolutionWeight(weight), bias: bias)
             : x.map(WeightPrecision.bf16Rounded).conv2d(weight: weight.map(WeightPrecision.bf16Rounded), bias: bias, padding: 1)
         assertBF16Neighbours(output, try file.tensor(named: "conv.out"), "conv")
+    }
+
+    /// PyTorch's bf16 `scaled_dot_product_attention`, 2 heads of 40 over 130 keys (three blocks of 64): both sides
+    /// round q, k and v to BF16 and round the softmax weights to BF16 (each at most 2^-9 of a weight, at its own
+    /// running maximum), and PyTorch rounds its output. So each output lies within 2 x 2^-9 of sum_j p_j |v_j| /
+    /// sum_j p_j (attention over |v|) and one BF16 step of the output from PyTorch's. Without AVX512-BF16 the
+    /// Float32 kernel gets the rounded operands, as the bf16 layers' inputs would be on the BF16 kernel.
+    func testAttentionMatchesPyTorchBF16() throws {
+        let file = try fixtures.get()
+        let rounded = { (tensor: Tensor) in tensor.map(WeightPrecision.bf16Rounded) }
+        let (q, k, v) = (try file.tensor(named: "attention.q"), try file.tensor(named: "attention.k"), try file.tensor(named: "attention.v"))
+        let output = Attention.bf16KernelRuns
+            ? Attention.scaledDotProduct(query: q, key: k, value: v, heads: 2, precision: .bf16)
+            : Attention.scaledDotProduct(query: rounded(q), key: rounded(k), value: rounded(v), heads: 2)
+        let expected = try file.tensor(named: "attention.out")
+        let spread = directAttention(rounded(q), rounded(k), rounded(v).map(abs), heads: 2, causal: false)
+        XCTAssertEqual(output.shape, expected.shape)
+        var worst: Float = 0
+        for i in expected.scalars.indices {
+            let allowed = (2 * 0x1p-9 + 1e-4) * spread.scalars[i] + 0x1p-8 * abs(expected.scalars[i]) + 1e-6
+            worst = max(worst, abs(output.scalars[i] - expected.scalars[i]) / allowed)
+        }
+        XCTAssertLessThanOrEqual(worst, 1, "attention: worst difference from PyTorch's bf16 as a share of the bound")
     }
 }

@@ -12,9 +12,19 @@ enum {
     CPU_FEATURE_AVX512BF16 = 1 << 4,
 };
 
-/// Whether this processor has every feature in `features` (a combination of `CPU_FEATURE_` bits). Always 0 on
-/// processors other than x86-64, which run none of the kernels' vector variants.
+/// Whether this processor has every feature in `features` (a combination of `CPU_FEATURE_` bits) and none of them
+/// is masked off by `TBD_CPU_DISABLE`. Always 0 on processors other than x86-64, which run none of the kernels'
+/// vector variants.
 int cpu_features_present(unsigned features);
+
+/// The features masked off by the environment variable `TBD_CPU_DISABLE`, read once per process: a comma list of
+/// `avx2`, `fma`, `avx512f`, `avx512vl`, `avx512bf16` (any case), so the kernels' fallbacks run (and can be tested)
+/// on a processor that has the feature. `TBD_CPU_DISABLE=avx512bf16` runs `--precision bf16` on the Float32
+/// kernels. An unknown name is reported on stderr and ignored.
+unsigned cpu_features_disabled(void);
+
+/// The mask a `TBD_CPU_DISABLE` value names (what `cpu_features_disabled` reads; NULL names none).
+unsigned cpu_features_parse_disabled(const char *list);
 
 /// Floats per vector register of the widest vector variant this processor runs: 16 (AVX-512), 8 (AVX2 with FMA),
 /// else 1.

@@ -40,7 +40,8 @@ struct AudioModule {
         if masked {
             crossAttention = .masked(try (0..<3).map { index in
                 (try AttentionLayer(block.scope("attn2_\(index)"), width: innerWidth, contextWidth: audioWidth, heads: heads, projectionBias: false),
-                 PackedLinearWeight(convolutions[index].weight.reshaped([innerWidth, innerWidth])), convolutions[index].bias)
+                 PackedLinearWeight(convolutions[index].weight.reshaped([innerWidth, innerWidth]), precision: block.precision),
+                 convolutions[index].bias)
             })
         } else {
             crossAttention = .single(try AttentionLayer(block.scope("attn2"), width: innerWidth, contextWidth: audioWidth, heads: heads, projectionBias: false))

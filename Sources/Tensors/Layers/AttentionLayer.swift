@@ -8,6 +8,8 @@ package struct AttentionLayer {
     package let value: LinearLayer
     package let output: LinearLayer
     package let heads: Int
+    /// The reader's: at bf16 the attention itself runs on BF16 operands too (`Attention.scaledDotProduct`).
+    package let precision: WeightPrecision
 
     /// The UNet's projections have no bias on queries, keys and values; the VAE's do.
     package init(_ weights: WeightReader, width: Int, contextWidth: Int, heads: Int, projectionBias: Bool) throws {
@@ -19,11 +21,13 @@ package struct AttentionLayer {
         value = try LinearLayer(weights, "to_v", input: contextWidth, output: width, bias: projectionBias)
         output = try LinearLayer(weights, "to_out.0", input: width, output: width)
         self.heads = heads
+        precision = weights.precision
     }
 
     package func callAsFunction(_ input: Tensor, context: Tensor? = nil) -> Tensor {
         let source = context ?? input
-        let attended = Attention.scaledDotProduct(query: query(input), key: key(source), value: value(source), heads: heads)
+        let attended = Attention.scaledDotProduct(query: query(input), key: key(source), value: value(source), heads: heads,
+                                                    precision: precision)
         return output(attended)
     }
 
@@ -45,7 +49,7 @@ package struct AttentionLayer {
             parts.append(Attention.scaledDotProduct(
                 query: queries.batchItems(range),
                 key: items[start] ? Tensor.concatenateTokens(runKeys, extraKeys) : runKeys,
-                value: items[start] ? Tensor.concatenateTokens(runValues, extraValues) : runValues, heads: heads))
+                value: items[start] ? Tensor.concatenateTokens(runValues, extraValues) : runValues, heads: heads, precision: precision))
             start = end
         }
         return output(parts.count == 1 ? parts[0] : Tensor.concatenateBatch(parts))

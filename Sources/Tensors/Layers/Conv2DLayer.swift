@@ -3,8 +3,10 @@ import Foundation
 /// A convolution with its weights and bias, as a diffusers `nn.Conv2d` (`NAME.weight`, `NAME.bias`).
 package struct Conv2DLayer {
     /// At `WeightPrecision.bf16` the weight rounded to BF16 (the form the Float32 paths run); unpacked on each read
-    /// where `bf16Weight` holds it, so a BF16 layer keeps its weight once.
-    package var weight: Tensor { bf16Weight?.unpacked ?? floatWeight! }
+    /// where `bf16Weight` or `bf16Product` holds it, so a BF16 layer keeps its weight once.
+    package var weight: Tensor {
+        bf16Weight?.unpacked ?? bf16Product.map { $0.unpacked.reshaped([$0.outputWidth, $0.inputWidth / (kernel * kernel), kernel, kernel]) } ?? floatWeight!
+    }
     private let floatWeight: Tensor?
     package let bias: Tensor
     package let stride: Int
@@ -12,6 +14,10 @@ package struct Conv2DLayer {
     /// The weight packed for the BF16 direct convolution: at `WeightPrecision.bf16`, for the kernels it takes (odd
     /// square, stride 1, same-size output), on processors with AVX512-BF16.
     package let bf16Weight: BF16ConvolutionWeight?
+    /// The weight [O, C*k*k] packed for the BF16 product: at `WeightPrecision.bf16` on AVX512-BF16, for the kernels the
+    /// direct convolution does not take (1x1, strided), run as one product over unfolded patches (`productConv2d`).
+    package let bf16Product: PackedLinearWeight?
+    private let kernel: Int
 
     /// Padding defaults to kernel / 2 (same-size output at stride 1).
     package init(_ weights: WeightReader, _ name: String, input: Int, output: Int, kernel: Int,
@@ -22,12 +28,16 @@ package struct Conv2DLayer {
         self.padding = padding ?? kernel / 2
         let direct = stride == 1 && kernel > 1 && kernel % 2 == 1 && self.padding == kernel / 2
         let bf16 = weights.precision == .bf16
-        bf16Weight = bf16 && direct && WeightPrecision.bf16KernelRuns ? BF16ConvolutionWeight(weight) : nil
-        floatWeight = bf16Weight != nil ? nil : bf16 ? weight.map(WeightPrecision.bf16Rounded) : weight
+        self.kernel = kernel
+        let bf16Kernels = bf16 && WeightPrecision.bf16KernelRuns
+        bf16Weight = bf16Kernels && direct ? BF16ConvolutionWeight(weight) : nil
+        bf16Product = bf16Kernels && !direct ? PackedLinearWeight(weight.reshaped([output, input * kernel * kernel]), precision: .bf16) : nil
+        floatWeight = bf16Kernels ? nil : bf16 ? weight.map(WeightPrecision.bf16Rounded) : weight
     }
 
     package func callAsFunction(_ input: Tensor) -> Tensor {
         if let bf16Weight { return input.directConv2d(weight: bf16Weight, bias: bias) }
+        if let bf16Product { return input.productConv2d(weight: bf16Product, bias: bias, kernel: kernel, stride: stride, padding: padding) }
         return input.conv2d(weight: floatWeight!, bias: bias, stride: stride, padding: padding)
     }
 }

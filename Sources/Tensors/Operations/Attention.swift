@@ -15,11 +15,20 @@ public enum Attention {
     /// one, even at cross-attention over 77 text tokens, where the padding costs 40% (measured 1.5-3x faster).
     package static let fusedMinimumKeys = 64
 
+    /// Whether `precision` bf16 runs the fused kernel's BF16 variant on this processor (AVX512-BF16); elsewhere
+    /// attention stays Float32 at bf16.
+    package static let bf16KernelRuns = fused_attention_supports(FusedAttentionVariantAVX512BF16) != 0
+
     /// softmax(q k^T / sqrt(d) + mask) v for every batch item and head. `causal` hides later keys from each
     /// query (query i sees keys 0...i), as in CLIP's text encoder; it needs equal query and key lengths.
+    /// `precision` bf16 runs the fused kernel's BF16 variant (q.k and p.v on BF16 operands, the softmax in
+    /// Float32) where it runs and the sequence takes the fused kernel; every other case computes in Float32.
     public static func scaledDotProduct(query: Tensor, key: Tensor, value: Tensor, heads: Int,
-                                        causal: Bool = false) -> Tensor {
+                                        causal: Bool = false, precision: WeightPrecision = .f32) -> Tensor {
         checkShapes(query: query, key: key, value: value, heads: heads, causal: causal)
+        if precision == .bf16, bf16KernelRuns, !causal, key.shape[1] >= fusedMinimumKeys {
+            return fusedProduct(query: query, key: key, value: value, heads: heads, variant: FusedAttentionVariantAVX512BF16)
+        }
         if !causal, key.shape[1] >= fusedMinimumKeys, let kernel = AttentionKernel.fastest {
             return fusedProduct(query: query, key: key, value: value, heads: heads, kernel: kernel)
         }
@@ -55,15 +64,25 @@ public enum Attention {
     /// call (`fusedRows`), the machine's unless a check asks for another.
     package static func fusedProduct(query: Tensor, key: Tensor, value: Tensor, heads: Int, kernel: AttentionKernel,
                                      caches: CPUCacheSizes = CPUCaches.machine) -> Tensor {
-        checkShapes(query: query, key: key, value: value, heads: heads, causal: false)
         precondition(kernel.isSupported, "the \(kernel.rawValue) attention kernel does not run on this processor")
+        return fusedProduct(query: query, key: key, value: value, heads: heads, variant: kernel.variant, caches: caches)
+    }
+
+    /// The fused kernel's `variant` (a Float32 one, or `FusedAttentionVariantAVX512BF16` on its own packed layout).
+    package static func fusedProduct(query: Tensor, key: Tensor, value: Tensor, heads: Int, variant: FusedAttentionVariant,
+                                     caches: CPUCacheSizes = CPUCaches.machine) -> Tensor {
+        checkShapes(query: query, key: key, value: value, heads: heads, causal: false)
+        precondition(fused_attention_supports(variant) != 0, "the attention kernel variant \(variant.rawValue) does not run on this processor")
+        let bf16 = variant == FusedAttentionVariantAVX512BF16
         let batch = query.shape[0], queryLength = query.shape[1], keyLength = key.shape[1], width = query.shape[2]
         let headDim = width / heads
         let scale = 1 / Float(headDim).squareRoot()
         var output = Tensor(zeros: [batch, queryLength, width])
         let pairs = batch * heads
         guard pairs > 0, queryLength > 0, keyLength > 0 else { return output }
-        let packedCount = fused_attention_packed_count(Int32(keyLength), Int32(headDim))
+        // 32-bit elements either way: floats, or pairs of BF16 values.
+        let packedCount = bf16 ? fused_attention_bf16_packed_count(Int32(keyLength), Int32(headDim))
+            : fused_attention_packed_count(Int32(keyLength), Int32(headDim))
         // Heads are packed in groups of about 8 MB (keys transposed, values padded), so the copy stays small
         // next to the inputs however many frames a batch holds.
         let groupPairs = max(1, min(pairs, (1 << 21) / max(1, packedCount)))
@@ -74,8 +93,10 @@ public enum Attention {
         let unitRows = fusedRows(headDim: headDim, caches: caches)
         let unitsPerHead = (queryLength + unitRows - 1) / unitRows
         let workspaceCount = fused_attention_workspace_count(Int32(unitRows), Int32(headDim))
-        let packed = UnsafeMutablePointer<Float>.allocate(capacity: groupPairs * packedCount)
+        let packed = UnsafeMutableRawPointer.allocate(byteCount: groupPairs * packedCount * 4, alignment: 64)
         defer { packed.deallocate() }
+        let packedFloats = bf16 ? nil : packed.bindMemory(to: Float.self, capacity: groupPairs * packedCount)
+        let packedPairs = bf16 ? packed.bindMemory(to: UInt32.self, capacity: groupPairs * packedCount) : nil
 
         query.scalars.withUnsafeBufferPointer { q in
             key.scalars.withUnsafeBufferPointer { k in
@@ -88,9 +109,14 @@ public enum Attention {
                                 let pair = firstPair + unit / packChunks, firstKey = (unit % packChunks) * packChunk
                                 let b = pair / heads, h = pair % heads
                                 let offset = b * keyLength * width + h * headDim
-                                fused_attention_pack(kBase + offset, width, vBase + offset, width, Int32(keyLength), Int32(headDim),
-                                                     Int32(firstKey), Int32(min(keyLength, firstKey + packChunk)),
-                                                     packed + (pair - firstPair) * packedCount)
+                                let lastKey = Int32(min(keyLength, firstKey + packChunk))
+                                if let packedPairs {
+                                    fused_attention_pack_bf16(kBase + offset, width, vBase + offset, width, Int32(keyLength), Int32(headDim),
+                                                              Int32(firstKey), lastKey, packedPairs + (pair - firstPair) * packedCount)
+                                } else {
+                                    fused_attention_pack(kBase + offset, width, vBase + offset, width, Int32(keyLength), Int32(headDim),
+                                                         Int32(firstKey), lastKey, packedFloats! + (pair - firstPair) * packedCount)
+                                }
                             }
                             DispatchQueue.concurrentPerform(iterations: count * unitsPerHead) { unit in
                                 let pair = firstPair + unit / unitsPerHead, firstRow = (unit % unitsPerHead) * unitRows
@@ -99,10 +125,10 @@ public enum Attention {
                                 let workspace = UnsafeMutablePointer<Float>.allocate(capacity: workspaceCount)
                                 defer { workspace.deallocate() }
                                 let status = fused_attention_rows(
-                                    kernel.variant, packed + (pair - firstPair) * packedCount, Int32(keyLength), Int32(headDim),
+                                    variant, packed + (pair - firstPair) * packedCount * 4, Int32(keyLength), Int32(headDim),
                                     qBase + offset, width, Int32(min(unitRows, queryLength - firstRow)), scale,
                                     oBase + offset, width, workspace)
-                                precondition(status == 0, "the \(kernel.rawValue) attention kernel refused to run")
+                                precondition(status == 0, "the attention kernel variant \(variant.rawValue) refused to run")
                             }
                         }
                     }

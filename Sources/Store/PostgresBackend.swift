@@ -8,27 +8,44 @@ import PostgresNIO
 /// The store on a PostgreSQL server through postgres-nio. One connection per store, one transaction at a time on
 /// it; writers in other processes run concurrently, each read-then-write guarded by a row lock (`FOR UPDATE`) and
 /// claims taken with `FOR UPDATE SKIP LOCKED`. A transaction the server aborts for a deadlock or a serialization
-/// failure is run again from the start; a connection the server dropped (a restart) is opened again.
+/// failure is run again from the start. A connection the server dropped (a restart) is opened again on the next
+/// transaction, waiting longer between tries while the server is away, and a transaction it cut before COMMIT is
+/// run again; every wait on the server has a deadline, so a store never hangs on a server that went away.
 final class PostgresBackend: StoreBackend, @unchecked Sendable {
     let location: PostgresLocation
     private let readOnly: Bool
     private let lock = NSLock()
     private var connection: PostgresConnection?
     private let logger = Logger(label: "tbd.store.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
-    /// How often a transaction aborted by the server for a transient reason (deadlock, serialization, a lost
-    /// connection) is tried again before the error is reported.
+    /// How often a transaction aborted by the server for a deadlock or a serialization failure is tried again
+    /// before the error is reported.
     static let attempts = 5
+    /// How long connecting may take: TCP, TLS and authentication together.
+    var connectTimeout: TimeInterval = 10
+    /// How long one statement may wait for the server's reply. The store's statements are short (row locks are
+    /// held for one decision), so a reply this late means the server or the network is gone.
+    var queryTimeout: TimeInterval = 120
+    /// The waits before each new try while the server cannot be reached (a restart takes seconds): growing, about
+    /// 30 seconds in all, then the transaction fails saying the server cannot be reached.
+    var reconnectWaits = PostgresBackend.defaultReconnectWaits
+    static let defaultReconnectWaits: [TimeInterval] = [0.1, 0.2, 0.4, 0.8, 1.5, 2.5, 4, 5, 5, 5, 5]
+    /// How many rows a streamed read (an export, a copy) fetches from its cursor at a time.
+    var rowsPerFetch = 500
 
     init(location: PostgresLocation, readOnly: Bool) throws {
         self.location = location
         self.readOnly = readOnly
         lock.lock()
         defer { lock.unlock() }
-        _ = try openConnection()
+        do {
+            _ = try openConnection()
+        } catch {
+            throw unreachable(error)
+        }
     }
 
     deinit {
-        try? connection?.close().wait()
+        dropConnection()
     }
 
     var dialect: SQLDialect { .postgres }
@@ -86,33 +103,52 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
     private func transaction<T>(begin: String, isWriting: Bool, _ body: (any StoreDatabase) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
-        var attempt = 1
+        var conflicts = 1
+        var outages = 0
+        // While the server cannot be reached, wait (longer each time) and try again; past the last wait, fail.
+        func waitForServer(after error: any Error) throws {
+            dropConnection()
+            guard outages < reconnectWaits.count else { throw unreachable(error) }
+            PostgresRetries.record(reconnection: true)
+            Thread.sleep(forTimeInterval: reconnectWaits[outages])
+            outages += 1
+        }
         while true {
             let session: Session
             do {
-                session = Session(connection: try openConnection(), logger: logger, isWriting: isWriting)
+                session = Session(
+                    connection: try openConnection(), logger: logger, isWriting: isWriting, timeout: queryTimeout, rowsPerFetch: rowsPerFetch)
                 try session.execute(sql: begin, arguments: [])
             } catch {
-                // The server may be restarting: wait and connect again.
-                connection = nil
-                if attempt < Self.attempts, Self.isTransient(error) {
-                    attempt += 1
-                    Thread.sleep(forTimeInterval: 0.2 * Double(attempt))
+                if Self.isTransient(error) {
+                    try waitForServer(after: error)
                     continue
                 }
+                dropConnection()
                 throw Self.storeError(error, location: location)
             }
             let result: T
             do {
                 result = try body(session)
             } catch {
-                _ = try? session.execute(sql: "ROLLBACK", arguments: [])
-                if connection?.isClosed ?? true { connection = nil }
+                if session.connection.isClosed || Self.isTransient(error) || error is ServerTimeout {
+                    dropConnection()
+                } else {
+                    // Ends the transaction on a connection that stays; a ROLLBACK that fails drops the connection.
+                    do { try session.execute(sql: "ROLLBACK", arguments: []) } catch { dropConnection() }
+                }
                 // A deadlock or serialization failure aborts the whole transaction; the body runs again on fresh
-                // data. So does a connection lost before COMMIT was sent, when nothing of it can have been kept.
-                if attempt < Self.attempts, Self.isRetryable(error) {
-                    attempt += 1
-                    Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+                // data, a bounded number of times.
+                if conflicts < Self.attempts, Self.isConflict(error) {
+                    conflicts += 1
+                    PostgresRetries.record(reconnection: false)
+                    Thread.sleep(forTimeInterval: 0.05 * Double(conflicts))
+                    continue
+                }
+                // A connection lost before COMMIT was sent: the server rolled the transaction back, so nothing of
+                // it was kept and it runs again once the server is back.
+                if Self.isTransient(error) {
+                    try waitForServer(after: error)
                     continue
                 }
                 if error is StoreError { throw error }
@@ -122,17 +158,20 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
                 try session.execute(sql: "COMMIT", arguments: [])
                 return result
             } catch {
-                if connection?.isClosed ?? true { connection = nil }
+                if session.connection.isClosed || Self.isTransient(error) || error is ServerTimeout { dropConnection() }
                 // Refused at COMMIT for a serialization failure: nothing was kept, so run it again.
-                if attempt < Self.attempts, let state = Self.sqlState(error), state == "40001" || state == "40P01" {
-                    attempt += 1
+                if conflicts < Self.attempts, Self.isConflict(error) {
+                    conflicts += 1
+                    PostgresRetries.record(reconnection: false)
                     continue
                 }
-                // The connection broke while COMMIT was under way: the server may or may not have kept the
-                // transaction, so it is not run again (that could apply a change twice); the caller is told.
-                if Self.sqlState(error) == nil, Self.isTransient(error) {
+                // The connection broke (or the reply did not come) while COMMIT was under way: the server may or
+                // may not have kept the transaction, so it is not run again (that could apply a change twice);
+                // the caller is told the outcome is unknown.
+                if Self.isTransient(error) || error is ServerTimeout {
                     throw StoreError.invalidInput(
-                        "\(location): the connection broke while a change was being committed; whether it was kept is unknown, so check before repeating it")
+                        "\(location): the connection broke while a change was being committed (\(Self.reason(error))); "
+                            + "whether it was kept is unknown, so it was not repeated: check before repeating it")
                 }
                 throw Self.storeError(error, location: location)
             }
@@ -141,19 +180,37 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
 
     private func openConnection() throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
+        connection = nil
         var configuration = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password,
             database: location.database, tls: try Self.tls(location.tls))
-        configuration.options.connectTimeout = .seconds(10)
-        do {
-            let opened = try PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 1, logger: logger
-            ).wait()
-            connection = opened
-            return opened
-        } catch {
-            throw Self.storeError(error, location: location)
+        configuration.options.connectTimeout = .milliseconds(Int64(connectTimeout * 1000))
+        let connecting = PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 1, logger: logger)
+        // postgres-nio's own deadline covers connecting; this one only guards against a future never completed.
+        let opened = try Self.wait(for: connecting, closing: nil, timeout: connectTimeout + 5) {
+            ServerTimeout(what: "connecting", seconds: self.connectTimeout + 5)
         }
+        connection = opened
+        return opened
+    }
+
+    /// Forgets the connection, closing it when it is still open (its transaction, if any, is rolled back by the
+    /// server).
+    private func dropConnection() {
+        if let connection, !connection.isClosed {
+            // The connection is kept until its channel has closed: postgres-nio requires it closed before release.
+            connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+        }
+        connection = nil
+    }
+
+    /// The error of a server that stays away, naming the database without the password.
+    private func unreachable(_ error: any Error) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if Self.sqlState(error) != nil, !Self.isTransient(error) { return Self.storeError(error, location: location) }
+        let hidden = location.password == nil ? "" : " (password hidden)"
+        return .invalidInput("cannot reach \(location)\(hidden): \(Self.reason(error))")
     }
 
     private static func tls(_ mode: PostgresLocation.TLSMode) throws -> PostgresConnection.Configuration.TLS {
@@ -177,47 +234,140 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 
-    /// Deadlock, serialization failure, or a connection that broke before the transaction's end.
-    static func isRetryable(_ error: any Error) -> Bool {
-        if let state = sqlState(error) { return state == "40001" || state == "40P01" }
-        return isTransient(error)
+    /// A deadlock or a serialization failure: the server aborted the transaction, and running it again may work.
+    static func isConflict(_ error: any Error) -> Bool {
+        sqlState(error) == "40001" || sqlState(error) == "40P01"
     }
 
-    /// The server is not there (restarting, shutting down) or the connection broke.
+    /// The server is not there (restarting, shutting down, starting up) or the connection broke.
     static func isTransient(_ error: any Error) -> Bool {
-        if let state = sqlState(error) { return state.hasPrefix("08") || state == "57P01" || state == "57P03" }
+        if let state = sqlState(error) { return state.hasPrefix("08") || state == "57P01" || state == "57P02" || state == "57P03" }
+        if error is ConnectionLost { return true }
         if let error = error as? PSQLError {
             return [.serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown].contains(error.code)
         }
-        return error is ChannelError || error is IOError
+        return error is ChannelError || error is IOError || error is NIOConnectionError
+    }
+
+    /// Why the server could not be reached, in a few words: "connection refused", "the database system is
+    /// starting up", "no reply within 10 s".
+    static func reason(_ error: any Error) -> String {
+        switch error {
+        case let psql as PSQLError:
+            if let message = psql.serverInfo?[.message] { return message }
+            if let underlying = psql.underlying { return reason(underlying) }
+            switch psql.code {
+            case .serverClosedConnection: return "the server closed the connection"
+            case .clientClosedConnection: return "the connection was closed"
+            default: return "\(psql.code)"
+            }
+        case let connecting as NIOConnectionError:
+            if let failure = connecting.connectionErrors.first { return reason(failure.error) }
+            if connecting.dnsAError != nil || connecting.dnsAAAAError != nil { return "host not found" }
+            return "no address to connect to"
+        case let io as IOError:
+            return io.errnoCode == ECONNREFUSED ? "connection refused" : String(cString: strerror(io.errnoCode))
+        case ChannelError.connectTimeout(let amount):
+            return "no answer within \(amount.nanoseconds / 1_000_000_000) s"
+        case let timeout as ServerTimeout:
+            return timeout.description
+        case is ConnectionLost:
+            return "the server closed the connection"
+        default:
+            return "\(error)"
+        }
     }
 
     /// The server's own message (never the URL's password, which is not in it) as the store's error.
     static func storeError(_ error: any Error, location: PostgresLocation) -> StoreError {
         if let error = error as? StoreError { return error }
-        if let psql = error as? PSQLError {
-            if let message = psql.serverInfo?[.message] {
-                let detail = psql.serverInfo?[.detail].map { " (\($0))" } ?? ""
-                return .invalidInput("\(location): \(message)\(detail)")
-            }
-            return .invalidInput("\(location): \(psql.code)\(psql.underlying.map { ": \($0)" } ?? "")")
+        if let psql = error as? PSQLError, let message = psql.serverInfo?[.message] {
+            let detail = psql.serverInfo?[.detail].map { " (\($0))" } ?? ""
+            return .invalidInput("\(location): \(message)\(detail)")
         }
-        return .invalidInput("\(location): \(error)")
+        return .invalidInput("\(location): \(reason(error))")
+    }
+
+    /// No reply from the server in time.
+    struct ServerTimeout: Error, CustomStringConvertible {
+        var what: String
+        var seconds: TimeInterval
+        var description: String { "no reply while \(what) within \(Int(seconds.rounded(.up))) s" }
+    }
+
+    /// The connection closed while a statement waited for its reply.
+    struct ConnectionLost: Error {}
+
+    /// Waits for `future` at most `timeout` seconds, and no longer than `closing` stays open: postgres-nio leaves a
+    /// statement written to a connection that has just closed unanswered, so the close ends the wait too.
+    static func wait<T>(
+        for future: EventLoopFuture<T>, closing: PostgresConnection?, timeout: TimeInterval, _ timedOut: () -> any Error
+    ) throws -> T {
+        let outcome = Outcome<T>()
+        future.whenComplete { outcome.settle($0) }
+        closing?.closeFuture.whenComplete { _ in outcome.settle(.failure(ConnectionLost())) }
+        guard outcome.done.wait(timeout: .now() + timeout) == .success else {
+            closing?.close().whenComplete { _ in }
+            throw timedOut()
+        }
+        return try outcome.result!.get()
+    }
+
+    /// The first result of a wait; later ones are dropped.
+    private final class Outcome<T>: @unchecked Sendable {
+        let done = DispatchSemaphore(value: 0)
+        private let lock = NSLock()
+        private var settled: Result<T, any Error>?
+
+        func settle(_ result: Result<T, any Error>) {
+            lock.lock()
+            defer { lock.unlock() }
+            guard settled == nil else { return }
+            settled = result
+            done.signal()
+        }
+
+        var result: Result<T, any Error>? {
+            lock.lock()
+            defer { lock.unlock() }
+            return settled
+        }
     }
 
     // MARK: One transaction's statements
 
-    private final class Session: StoreDatabase {
+    private final class Session: StreamingStoreDatabase {
         let connection: PostgresConnection
         let logger: Logger
         let isWriting: Bool
         private(set) var changesCount = 0
         private(set) var lastInsertedRowID: Int64 = 0
 
-        init(connection: PostgresConnection, logger: Logger, isWriting: Bool) {
+        let timeout: TimeInterval
+        let rowsPerFetch: Int
+        private var cursors = 0
+
+        init(connection: PostgresConnection, logger: Logger, isWriting: Bool, timeout: TimeInterval, rowsPerFetch: Int) {
             self.connection = connection
             self.logger = logger
             self.isWriting = isWriting
+            self.timeout = timeout
+            self.rowsPerFetch = max(1, rowsPerFetch)
+        }
+
+        /// Rows a batch at a time from a cursor inside the transaction, so an export holds one batch, not every
+        /// row; `body` may run statements of its own between batches, which one result streamed over the
+        /// connection would not allow.
+        func streamRows(sql: String, arguments: StoreArguments, _ body: (StoreRow) throws -> Void) throws {
+            cursors += 1
+            let cursor = "store_rows_\(cursors)"
+            try execute(sql: "DECLARE \(cursor) NO SCROLL CURSOR FOR \(sql)", arguments: arguments)
+            while true {
+                let rows = try fetchRows(sql: "FETCH FORWARD \(rowsPerFetch) FROM \(cursor)", arguments: [])
+                for row in rows { try body(row) }
+                if rows.count < rowsPerFetch { break }
+            }
+            try execute(sql: "CLOSE \(cursor)", arguments: [])
         }
 
         var dialect: SQLDialect { .postgres }
@@ -262,7 +412,11 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
                 }
             }
             let query = PostgresQuery(unsafeSQL: PostgresPlaceholders.numbered(sql), binds: bindings)
-            return try connection.query(query, logger: logger).wait()
+            // A connection that closed while idle (a server restart) is not asked at all.
+            guard !connection.isClosed else { throw ConnectionLost() }
+            return try PostgresBackend.wait(for: connection.query(query, logger: logger), closing: connection, timeout: timeout) {
+                ServerTimeout(what: "running a statement", seconds: timeout)
+            }
         }
 
         private static func value(_ cell: PostgresCell) throws -> StoreValue {
@@ -280,6 +434,27 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
             default: return .text(try cell.decode(String.self))
             }
         }
+    }
+}
+
+/// How often stores in this process found their PostgreSQL server gone and waited to try again, and how often a
+/// transaction was run again after a deadlock or serialization failure: the load benchmark reports them.
+public enum PostgresRetries {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var reconnections = 0
+    nonisolated(unsafe) private static var conflicts = 0
+
+    static func record(reconnection: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        if reconnection { reconnections += 1 } else { conflicts += 1 }
+    }
+
+    /// The waits for a server that could not be reached, and the transactions run again after a conflict.
+    public static var counts: (reconnections: Int, conflicts: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (reconnections, conflicts)
     }
 }
 

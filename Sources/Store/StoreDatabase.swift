@@ -66,8 +66,8 @@ protocol StoreBackend: AnyObject, Sendable {
 }
 
 extension StoreDatabase {
-    /// Calls `body` with each row in turn. SQLite steps a cursor, so a large export never holds every row;
-    /// PostgreSQL reads the result first, since its connection cannot run `body`'s own queries mid-stream.
+    /// Calls `body` with each row in turn, so a large export never holds every row: SQLite steps a cursor,
+    /// PostgreSQL fetches a batch at a time from a cursor declared in the transaction.
     func forEachRow(sql: String, arguments: StoreArguments, _ body: (StoreRow) throws -> Void) throws {
         if let streaming = self as? any StreamingStoreDatabase {
             try streaming.streamRows(sql: sql, arguments: arguments, body)

@@ -4,7 +4,9 @@
 //   review-stress seed DB N                   adds N pending annotations (the load benchmark's queue)
 //   review-stress load DB CURATOR EDIT_EVERY  claims and decides until the queue is empty, editing and approving every
 //                                             EDIT_EVERY-th item and approving the others; prints "ID NANOSECONDS" per
-//                                             decision, the time from the claim to the decision's commit
+//                                             decision, the time from the claim to the decision's commit; at the end a
+//                                             line on stderr counts the steps tried again and the store's waits for its
+//                                             server (a restart) and reruns after a conflict
 // Each id is printed and flushed only after its transaction committed.
 // With --wait, the process opens the database, prints "ready" and waits for a line on stdin before its first claim:
 // a test starts two of them, waits for both to be ready and releases them together, so their claims really race.
@@ -53,6 +55,7 @@ do {
         let editEvery = max(1, arguments.count > 4 ? Int(arguments[4]) ?? 5 : 5)
         var decided = 0
         var failures = 0
+        var retriedSteps = 0
         while true {
             // A failed step (the server restarting) is tried again: an undecided item is still this curator's
             // claim, so the next claim takes it back; a decided one is no longer offered.
@@ -70,10 +73,14 @@ do {
             } catch {
                 failures += 1
                 FileHandle.standardError.write(Data("review-stress: retrying after: \(error)\n".utf8))
+                retriedSteps += 1
                 guard failures < 100 else { throw error }
                 Thread.sleep(forTimeInterval: 0.2)
             }
         }
+        let retries = PostgresRetries.counts
+        FileHandle.standardError.write(Data(
+            "review-stress: \(decided) decisions, \(retriedSteps) failed steps tried again, \(retries.reconnections) waits for the server, \(retries.conflicts) transactions run again after a conflict\n".utf8))
     } else if arguments[1] == "approve" {
         while let claim = try store.claimNext(curator: curator) {
             try store.approve(id: claim.annotationID, curator: curator, note: "bulk")

@@ -4,20 +4,11 @@ import AnnotationRecord
 import TestSupport
 import XCTest
 
-/// Real processes against one database file: racing claims, and a writer killed with SIGKILL mid-batch.
-final class MultiProcessTests: XCTestCase {
-    var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = try makeTemporaryFolder()
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
-
+/// Real processes against one store: racing claims, curators deciding at once, and a writer killed with SIGKILL
+/// mid-batch.
+class MultiProcessTests: StoreBackendTestCase {
     func testTwoProcessesClaimingAtOnceNeverGetTheSameItem() throws {
-        let path = folder.appendingPathComponent("race.sqlite").path
+        let path = try makeStoreLocation()
         let store = try ProjectStore(path: path)
         _ = try store.addAnnotations((0..<120).map { sampleAnnotation($0) })
 
@@ -66,8 +57,20 @@ final class MultiProcessTests: XCTestCase {
         XCTAssertEqual(holders["bob"], Set(claimed[1]))
     }
 
+    /// The load benchmark's invariant with fewer processes: four curators approving and editing at once.
+    func testCuratorsDecidingAtOnceDecideEveryItemExactlyOnce() throws {
+        let location = try makeStoreLocation()
+        let store = try ProjectStore(path: location)
+        let ids = try store.addAnnotations((0..<120).map { sampleAnnotation($0) })
+        let run = try LoadRun.run(location: location, curators: 4, editEvery: 3)
+        try run.checkEveryItemDecidedOnce(store, ids: ids)
+        XCTAssertEqual(run.unknownOutcomes, 0)
+        let edits = try store.auditLog(limit: 1000).filter { $0.action == "edit" }.count
+        XCTAssertGreaterThan(edits, 0)
+    }
+
     func testKilledWriterLosesNoCommittedDecisionAndLeavesNothingHalfWritten() throws {
-        let path = folder.appendingPathComponent("crash.sqlite").path
+        let path = try makeStoreLocation()
         do {
             let store = try ProjectStore(path: path)
             _ = try store.addAnnotations((0..<2000).map { sampleAnnotation($0) })
@@ -103,5 +106,14 @@ final class MultiProcessTests: XCTestCase {
         }
         // The killed writer's claim, if it held one, is left to expire; the queue goes on for everyone else.
         XCTAssertNotNil(try reopened.claimNext(curator: "bob"))
+    }
+}
+
+final class MultiProcessOnPostgresTests: MultiProcessTests {
+    override class var backend: Backend { .postgres }
+    override func testTwoProcessesClaimingAtOnceNeverGetTheSameItem() throws { try super.testTwoProcessesClaimingAtOnceNeverGetTheSameItem() }
+    override func testCuratorsDecidingAtOnceDecideEveryItemExactlyOnce() throws { try super.testCuratorsDecidingAtOnceDecideEveryItemExactlyOnce() }
+    override func testKilledWriterLosesNoCommittedDecisionAndLeavesNothingHalfWritten() throws {
+        try super.testKilledWriterLosesNoCommittedDecisionAndLeavesNothingHalfWritten()
     }
 }

@@ -119,6 +119,28 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertThrowsError(try ProjectStore(path: components.string!))
     }
 
+    /// An export reads its rows from a cursor a batch at a time, running each record's own query between
+    /// batches; the output is the same whatever the batch size, one row or every row at once.
+    func testAnExportStreamedInSmallBatchesIsUnchanged() throws {
+        let store = try ProjectStore(path: try TestPostgresCluster.makeDatabase())
+        let ids = try store.addAnnotations((0..<7).map { sampleAnnotation($0, sourcePath: "data/mead/M003/unit_\($0)") })
+        try store.addClipLink(ClipLink(annotationID: ids[1], clipPath: "a/001.mp4", actorID: "M003", view: "front", emotion: "happy", level: 2))
+        try store.addClipLink(ClipLink(annotationID: ids[1], clipPath: "a/002.mp4", actorID: "M003", view: "front", emotion: "happy", level: 2))
+        for id in ids where id != ids[4] { try store.approve(id: id, curator: "ann") }
+        try store.reject(id: ids[4], curator: "bob", reason: .wrongEmotion, note: "sad")
+        let backend = try XCTUnwrap(store.database as? PostgresBackend)
+        func export(_ rowsPerFetch: Int) throws -> String {
+            backend.rowsPerFetch = rowsPerFetch
+            var output = Data()
+            _ = try ReviewExporter(store: store).write(status: nil, format: .jsonl, unit: .clip, to: { output.append($0) })
+            return String(decoding: output, as: UTF8.self)
+        }
+        let whole = try export(10_000)
+        XCTAssertEqual(whole.split(separator: "\n").count, 8, whole)
+        XCTAssertEqual(try export(1), whole)
+        XCTAssertEqual(try export(3), whole)
+    }
+
     func testThePasswordIsNeitherKeptInThePathNorPrinted() throws {
         let cluster = try XCTUnwrap(URLComponents(string: try TestPostgresCluster.url()))
         // The cluster trusts loopback connections, so any password is accepted, and must still never show.

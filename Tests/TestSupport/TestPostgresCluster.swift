@@ -48,6 +48,38 @@ public enum TestPostgresCluster {
         return run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Restarts the cluster's server (fast shutdown: open connections are cut), or starts it again after
+    /// `stopServer`; returns once it accepts connections.
+    public static func restartServer() throws {
+        try shell("'\(root.path)/scripts/postgres-test-cluster.sh' restart")
+    }
+
+    /// Stops the cluster's server, leaving its data: the tests of a server that stays down call `restartServer`
+    /// afterwards, so the cluster is never left stopped.
+    public static func stopServer() throws {
+        guard let bin = setting("TBD_TEST_POSTGRES_BIN"), let dir = setting("TBD_TEST_POSTGRES_DIR") else { throw ClusterMissing() }
+        // The server runs as the postgres user when the tests run as root.
+        let user = getuid() == 0 ? "runuser -u postgres -- " : ""
+        try shell("\(user)'\(bin)/pg_ctl' -D '\(dir)/data' -m fast -w stop")
+    }
+
+    /// Runs a command line with `system`, which waits for the shell itself: the server that `pg_ctl` starts outlives
+    /// the command, and waiting through Foundation's `Process` for a command that started it did not return.
+    private static func shell(_ command: String) throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-cluster-\(getpid())-\(counter.next()).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let status = system("\(command) >'\(log.path)' 2>&1 </dev/null")
+        guard status == 0 else {
+            let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            throw ServerControlFailed(message: "\(command): exit status \(status): \(output)")
+        }
+    }
+
+    struct ServerControlFailed: Error, CustomStringConvertible {
+        var message: String
+        var description: String { "could not stop or restart the test cluster's server: \(message)" }
+    }
+
     struct ClusterMissing: Error, CustomStringConvertible {
         var description: String {
             "TBD_TEST_POSTGRES_URL is not set and no test cluster is running: run scripts/postgres-test-cluster.sh start "

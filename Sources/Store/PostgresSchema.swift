@@ -13,6 +13,32 @@ enum PostgresSchema {
         ("v7-failed-annotation-retry", failedAnnotationRetry),
         ("v8-reference-face", referenceFace),
         ("v9-render-queue", renderQueue),
+        ("v10-status-count-lock-order", statusCountLockOrder),
+    ]
+
+    /// v1's trigger updated both count rows of a status change in one statement, which locks them in the order a
+    /// sequential scan meets them: that order follows where each row's latest version lies in the table, which every
+    /// update moves, so two concurrent decisions could lock the pair from opposite ends and wait on each other until
+    /// the deadlock detector aborted one (a second lost each time, under many curators a queue of them). The rows are
+    /// now locked one statement at a time, in the order of their status names.
+    private static let statusCountLockOrder = [
+        """
+        CREATE OR REPLACE FUNCTION store_status_count() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                UPDATE status_count SET count = count + 1 WHERE status = NEW.status;
+            ELSIF TG_OP = 'DELETE' THEN
+                UPDATE status_count SET count = count - 1 WHERE status = OLD.status;
+            ELSE
+                UPDATE status_count SET count = count + CASE WHEN status = NEW.status THEN 1 ELSE -1 END
+                WHERE status = LEAST(OLD.status, NEW.status);
+                UPDATE status_count SET count = count + CASE WHEN status = NEW.status THEN 1 ELSE -1 END
+                WHERE status = GREATEST(OLD.status, NEW.status);
+            END IF;
+            RETURN NULL;
+        END
+        $$
+        """,
     ]
 
     private static let reviewCore = [
@@ -115,7 +141,7 @@ enum PostgresSchema {
         "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION store_refuse_change('the audit log is append-only')",
         "CREATE TABLE status_count (status TEXT PRIMARY KEY, count BIGINT NOT NULL)",
         "INSERT INTO status_count (status, count) VALUES ('pending', 0), ('approved', 0), ('rejected', 0)",
-        // Both rows of a status change in one statement, so two opposite changes lock them in the same order.
+        // v10 replaces this function: one statement does not lock the two rows in a fixed order.
         """
         CREATE FUNCTION store_status_count() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN

@@ -68,11 +68,13 @@ let package = Package(
         .target(name: "DirectConvolution", dependencies: ["CPUFeatures"], cSettings: optimisedC),
         // Matrix products against weights packed once at load, in C for the same reason.
         .target(name: "PackedMatrixProduct", dependencies: ["CPUFeatures"], cSettings: optimisedC),
+        // 3x3 convolution by Winograd's F(4x4, 3x3): transforms in C for the same reason, products on the packed kernel.
+        .target(name: "WinogradConvolution", dependencies: ["CPUFeatures", "PackedMatrixProduct"], cSettings: optimisedC),
         // The tensor runtime every network builds on: tensors, the C kernels' Swift side, safetensors, weight
         // reading and the generic layers. No diffusion code: a face detector or a metric network links only this.
         .target(
             name: "Tensors",
-            dependencies: ["ContentHashing", "FileAccess", "CPUFeatures", "FusedAttention", "DirectConvolution", "PackedMatrixProduct", "COpenBLAS", "CMalloc"]),
+            dependencies: ["ContentHashing", "FileAccess", "CPUFeatures", "FusedAttention", "DirectConvolution", "PackedMatrixProduct", "WinogradConvolution", "COpenBLAS", "CMalloc"]),
 
         // Level 1: the reasoning pipeline, the project's database, the renderer's numerics.
         .target(

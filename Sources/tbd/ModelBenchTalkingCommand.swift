@@ -78,6 +78,7 @@ extension ModelCommand {
                 print(precision.benchmarkLine)
                 print("ReferenceNet + video UNet: \(parameters) parameters (\(parameters * 4 / 1_000_000) MB as Float32), loaded in \(String(format: "%.1f", loadSeconds)) s")
                 print("window of \(frames) frames at \(latent)x\(latent), CFG batch 2: \(String(format: "%.2f", view.seconds)) s (ReferenceNet \(String(format: "%.2f", view.referenceSeconds)) s, denoiser \(String(format: "%.2f", view.denoiserSeconds)) s); peak memory \(view.peakResidentBytes / 1_000_000) MB")
+                ConvolutionChoiceReport.lines().forEach { print($0) }
             }
         }
     }

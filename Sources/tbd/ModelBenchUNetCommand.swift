@@ -59,6 +59,7 @@ extension ModelCommand {
                 for row in rows {
                     print("latent \(row.latent)x\(row.latent), batch \(row.batch): \(String(format: "%.2f", row.seconds)) s; peak memory \(row.peakResidentBytes / 1_000_000) MB")
                 }
+                ConvolutionChoiceReport.lines().forEach { print($0) }
             }
         }
     }

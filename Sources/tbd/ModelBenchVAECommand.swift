@@ -48,6 +48,7 @@ extension ModelCommand {
                     print("VAE decoder, latent \(row.latent)x\(row.latent) (\(row.latent * 8) px), batch \(row.batch): "
                           + "\(String(format: "%.2f", row.seconds)) s; peak memory \(row.peakResidentBytes / 1_000_000) MB")
                 }
+                ConvolutionChoiceReport.lines().forEach { print($0) }
             }
         }
     }

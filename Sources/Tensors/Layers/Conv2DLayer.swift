@@ -18,6 +18,8 @@ package struct Conv2DLayer {
     /// direct convolution does not take (1x1, strided), run as one product over unfolded patches (`productConv2d`).
     package let bf16Product: PackedLinearWeight?
     private let kernel: Int
+    /// A Float32 3x3 layer at stride 1 and padding 1 runs the direct kernel or Winograd's, as `ConvolutionChoice` says.
+    package let winograd: WinogradLayerWeight?
 
     /// Padding defaults to kernel / 2 (same-size output at stride 1).
     package init(_ weights: WeightReader, _ name: String, input: Int, output: Int, kernel: Int,
@@ -33,11 +35,13 @@ package struct Conv2DLayer {
         bf16Weight = bf16Kernels && direct ? BF16ConvolutionWeight(weight) : nil
         bf16Product = bf16Kernels && !direct ? PackedLinearWeight(weight.reshaped([output, input * kernel * kernel]), precision: .bf16) : nil
         floatWeight = bf16Kernels ? nil : bf16 ? weight.map(WeightPrecision.bf16Rounded) : weight
+        winograd = bf16 ? nil : WinogradLayerWeight(weight, stride: stride, padding: self.padding)
     }
 
     package func callAsFunction(_ input: Tensor) -> Tensor {
         if let bf16Weight { return input.directConv2d(weight: bf16Weight, bias: bias) }
         if let bf16Product { return input.productConv2d(weight: bf16Product, bias: bias, kernel: kernel, stride: stride, padding: padding) }
+        if let winograd { return winograd(input, bias: bias) }
         return input.conv2d(weight: floatWeight!, bias: bias, stride: stride, padding: padding)
     }
 }

@@ -1,0 +1,91 @@
+import PackedMatrixProduct
+import WinogradConvolution
+import Foundation
+
+extension Tensor {
+    /// 3x3 convolution at stride 1, padding 1, by Winograd's F(4x4, 3x3) (WinogradConvolution.h) with a weight
+    /// transformed at load. Tiles of 4x4 outputs go through in blocks: the block's input transform, its 36
+    /// products and its output transform follow each other while the block is still in cache. With at least one
+    /// full 12-row tile of the product per core, cores take whole blocks; otherwise (the UNet's 8x8 and 4x4
+    /// images) one block holds every tile and each stage is split between the cores (channels, panels of 32
+    /// outputs, output channels). `blocking` is the packed product's for this machine unless a check asks for
+    /// another; its row block (a quarter of L2) bounds the tiles per block.
+    package func winogradConv2d(weight: WinogradConvolutionWeight, bias: Tensor?,
+                                blocking: PackedMatrixBlocking = PackedLinearWeight.machineBlocking) -> Tensor {
+        precondition(WinogradConvolutionWeight.kernelRuns, "the Winograd convolution does not run on this processor")
+        precondition(rank == 4 && shape[1] == weight.channels, "conv2d weight [\(weight.outChannels), \(weight.channels), 3, 3] does not fit input \(shape)")
+        precondition(bias.map { $0.count == weight.outChannels } ?? true, "conv2d bias does not fit \(weight.outChannels) outputs")
+        let (batch, channels, height, width, outChannels) = (shape[0], shape[1], shape[2], shape[3], weight.outChannels)
+        var plan = WinogradPlan()
+        precondition(winograd_plan(Int32(batch), Int32(channels), Int32(height), Int32(width), Int32(outChannels), &plan) == 0,
+                     "the Winograd convolution does not take \(shape)")
+        var result = Tensor(zeros: [batch, outChannels, height, width])
+        let tiles = Int(plan.tiles)
+        let threads = BLASThreads.count
+        let tileRows = Int(PACKED_MATRIX_TILE_ROWS), panel = Int(PACKED_MATRIX_PANEL)
+        let positions = Int(WINOGRAD_POSITIONS)
+        let byTiles = threads == 1 || tiles >= threads * tileRows
+        // Blocks a multiple of the cores, each at most a row block of the product.
+        let rowBlock = max(tileRows, Int(blocking.row_block))
+        let blockCount = byTiles ? ((tiles + rowBlock - 1) / rowBlock + threads - 1) / threads * threads : 1
+        let rows = (tiles + blockCount - 1) / blockCount
+        let panelCount = (outChannels + panel - 1) / panel
+        let workspaceCount = withUnsafePointer(to: blocking) { packed_matrix_workspace_count($0, Int32(channels)) }
+        let biasScalars = bias?.scalars ?? []
+
+        scalars.withUnsafeBufferPointer { input in
+            weight.packed.withUnsafeBufferPointer { packedWeight in
+                result.scalars.withUnsafeMutableBufferPointer { output in
+                    biasScalars.withUnsafeBufferPointer { b in
+                        let inBase = input.baseAddress!, wBase = packedWeight.baseAddress!, outBase = output.baseAddress!
+                        let bBase = bias == nil ? nil : b.baseAddress
+                        withUnsafePointer(to: plan) { plan in
+                            withUnsafePointer(to: blocking) { blocking in
+                                let transformed = UnsafeMutablePointer<Float>.allocate(capacity: positions * rows * channels * (byTiles ? threads : 1))
+                                let products = UnsafeMutablePointer<Float>.allocate(capacity: positions * rows * outChannels * (byTiles ? threads : 1))
+                                defer { transformed.deallocate(); products.deallocate() }
+                                func check(_ status: Int32) { precondition(status == 0, "the Winograd convolution refused to run") }
+                                if byTiles {
+                                    DispatchQueue.concurrentPerform(iterations: threads) { worker in
+                                        let v = transformed + worker * positions * rows * channels
+                                        let m = products + worker * positions * rows * outChannels
+                                        let workspace = UnsafeMutablePointer<Float>.allocate(capacity: workspaceCount)
+                                        defer { workspace.deallocate() }
+                                        for block in (blockCount * worker / threads)..<(blockCount * (worker + 1) / threads) {
+                                            let first = block * rows, count = min(rows, tiles - first)
+                                            guard count > 0 else { continue }
+                                            check(winograd_transform_input(plan, inBase, first, Int32(count), 0, Int32(channels), v))
+                                            check(winograd_multiply(plan, blocking, v, Int32(count), wBase, 0, Int32(panelCount), m, workspace))
+                                            check(winograd_transform_output(plan, m, first, Int32(count), 0, Int32(outChannels), bBase, outBase))
+                                        }
+                                    }
+                                } else {
+                                    let lanes = 16
+                                    let channelGroups = (channels + lanes - 1) / lanes, outGroups = (outChannels + lanes - 1) / lanes
+                                    DispatchQueue.concurrentPerform(iterations: min(threads, channelGroups)) { part in
+                                        let parts = min(threads, channelGroups)
+                                        let (first, last) = (channelGroups * part / parts * lanes, min(channels, channelGroups * (part + 1) / parts * lanes))
+                                        check(winograd_transform_input(plan, inBase, 0, Int32(rows), Int32(first), Int32(last), transformed))
+                                    }
+                                    DispatchQueue.concurrentPerform(iterations: min(threads, panelCount)) { part in
+                                        let parts = min(threads, panelCount)
+                                        let workspace = UnsafeMutablePointer<Float>.allocate(capacity: workspaceCount)
+                                        defer { workspace.deallocate() }
+                                        check(winograd_multiply(plan, blocking, transformed, Int32(rows), wBase, Int32(panelCount * part / parts),
+                                                                Int32(panelCount * (part + 1) / parts), products, workspace))
+                                    }
+                                    DispatchQueue.concurrentPerform(iterations: min(threads, outGroups)) { part in
+                                        let parts = min(threads, outGroups)
+                                        let (first, last) = (outGroups * part / parts * lanes, min(outChannels, outGroups * (part + 1) / parts * lanes))
+                                        check(winograd_transform_output(plan, products, 0, Int32(rows), Int32(first), Int32(last), bBase, outBase))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+}

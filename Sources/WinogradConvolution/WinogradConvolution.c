@@ -1,0 +1,224 @@
+#include "WinogradConvolution.h"
+
+#include "CPUFeatures.h"
+
+#include <string.h>
+
+#define POSITIONS WINOGRAD_POSITIONS
+#define TILE WINOGRAD_TILE
+/// Input side of a tile's patch: 4 outputs need 4 + 3 - 1 inputs.
+#define PATCH 6
+/// Channels transformed together, one per lane of a 16-float vector: the transforms' arithmetic runs on whole
+/// vectors and a tile's 36 transformed values of 16 channels are 36 contiguous 64-byte stores.
+#define LANES 16
+
+#if defined(__x86_64__)
+#define AVX512 __attribute__((target("avx512f,avx2,fma")))
+#else
+#define AVX512
+#endif
+
+int winograd_convolution_supported(void) {
+    return cpu_features_present(CPU_FEATURE_AVX512F | CPU_FEATURE_FMA) && packed_matrix_best_variant() != PackedMatrixVariantNone;
+}
+
+int winograd_plan(int images, int channels, int height, int width, int out_channels, WinogradPlan *plan) {
+    if (images <= 0 || channels <= 0 || height <= 0 || width <= 0 || out_channels <= 0) return -1;
+    plan->images = images;
+    plan->channels = channels;
+    plan->height = height;
+    plan->width = width;
+    plan->out_channels = out_channels;
+    plan->tiles_y = (height + TILE - 1) / TILE;
+    plan->tiles_x = (width + TILE - 1) / TILE;
+    plan->tiles = (ptrdiff_t)images * plan->tiles_y * plan->tiles_x;
+    return 0;
+}
+
+size_t winograd_transformed_weight_count(int channels, int out_channels) {
+    return (size_t)POSITIONS * (size_t)out_channels * (size_t)channels;
+}
+
+size_t winograd_packed_weight_count(int channels, int out_channels) {
+    return (size_t)POSITIONS * packed_matrix_count(channels, out_channels);
+}
+
+void winograd_transform_weight(const float *weight, int channels, int out_channels, int first_out, int last_out,
+                               float *transformed) {
+    // G, the 6x3 weight transform of F(4x4, 3x3) with interpolation points 0, -1, 1, 1/2, -1/2 and infinity.
+    static const double g[PATCH][3] = {
+        {1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+        {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1},
+    };
+    const size_t plane = (size_t)out_channels * (size_t)channels;
+    for (int o = first_out; o < last_out; o++) {
+        for (int c = 0; c < channels; c++) {
+            const float *k = weight + ((size_t)o * channels + c) * 9;
+            double left[PATCH][3];
+            for (int i = 0; i < PATCH; i++)
+                for (int j = 0; j < 3; j++) left[i][j] = g[i][0] * k[j] + g[i][1] * k[3 + j] + g[i][2] * k[6 + j];
+            for (int i = 0; i < PATCH; i++)
+                for (int j = 0; j < PATCH; j++)
+                    transformed[(size_t)(i * PATCH + j) * plane + (size_t)o * channels + c] =
+                        (float)(left[i][0] * g[j][0] + left[i][1] * g[j][1] + left[i][2] * g[j][2]);
+        }
+    }
+}
+
+void winograd_pack_weight(const float *transformed, int channels, int out_channels, int position, float *packed) {
+    const size_t plane = (size_t)out_channels * (size_t)channels;
+    packed_matrix_pack(transformed + (size_t)position * plane, channels, 1, channels, out_channels, 0, out_channels,
+                       packed + (size_t)position * packed_matrix_count(channels, out_channels));
+}
+
+/// B^T applied to six values `step` apart, lane by lane: r = B^T d.
+#define INPUT_TRANSFORM(d, r, at)                                                               \
+    for (int l = 0; l < LANES; l++) {                                                           \
+        const float d0 = d[at(0)][l], d1 = d[at(1)][l], d2 = d[at(2)][l];                       \
+        const float d3 = d[at(3)][l], d4 = d[at(4)][l], d5 = d[at(5)][l];                       \
+        r[at(0)][l] = 4 * d0 - 5 * d2 + d4;                                                     \
+        r[at(1)][l] = -4 * d1 - 4 * d2 + d3 + d4;                                               \
+        r[at(2)][l] = 4 * d1 - 4 * d2 - d3 + d4;                                                \
+        r[at(3)][l] = -2 * d1 - d2 + 2 * d3 + d4;                                               \
+        r[at(4)][l] = 2 * d1 - d2 - 2 * d3 + d4;                                                \
+        r[at(5)][l] = 4 * d1 - 5 * d3 + d5;                                                     \
+    }
+
+AVX512 static void transform_tile_input(const WinogradPlan *plan, const float *input, ptrdiff_t tile, int row, int rows,
+                                        int first_channel, int count, float *transformed) {
+    const int height = plan->height, width = plan->width;
+    const ptrdiff_t per_image = (ptrdiff_t)plan->tiles_y * plan->tiles_x;
+    const int n = (int)(tile / per_image);
+    const int ty = (int)(tile % per_image) / plan->tiles_x, tx = (int)(tile % per_image) % plan->tiles_x;
+    const int y0 = ty * TILE - 1, x0 = tx * TILE - 1;
+    const int inside = y0 >= 0 && x0 >= 0 && y0 + PATCH <= height && x0 + PATCH <= width;
+    float d[POSITIONS][LANES] __attribute__((aligned(64)));
+    float t[POSITIONS][LANES] __attribute__((aligned(64)));
+    const ptrdiff_t plane = (ptrdiff_t)height * width;
+    const float *base = input + ((ptrdiff_t)n * plan->channels + first_channel) * plane;
+    for (int l = 0; l < LANES; l++) {
+        if (l >= count) {
+            for (int p = 0; p < POSITIONS; p++) d[p][l] = 0;
+            continue;
+        }
+        const float *source = base + l * plane;
+        if (inside) {
+            for (int i = 0; i < PATCH; i++)
+                for (int j = 0; j < PATCH; j++) d[i * PATCH + j][l] = source[(ptrdiff_t)(y0 + i) * width + x0 + j];
+        } else {
+            for (int i = 0; i < PATCH; i++) {
+                const int y = y0 + i;
+                for (int j = 0; j < PATCH; j++) {
+                    const int x = x0 + j;
+                    d[i * PATCH + j][l] = y >= 0 && y < height && x >= 0 && x < width ? source[(ptrdiff_t)y * width + x] : 0;
+                }
+            }
+        }
+    }
+    // Columns first (t = B^T d), then rows (V = t B).
+    for (int j = 0; j < PATCH; j++) {
+#define AT(i) ((i) * PATCH + j)
+        INPUT_TRANSFORM(d, t, AT)
+#undef AT
+    }
+    for (int i = 0; i < PATCH; i++) {
+#define AT(j) (i * PATCH + (j))
+        INPUT_TRANSFORM(t, d, AT)
+#undef AT
+    }
+    const size_t stride = (size_t)rows * plan->channels;
+    float *target = transformed + (size_t)row * plan->channels + first_channel;
+    for (int p = 0; p < POSITIONS; p++) memcpy(target + p * stride, d[p], sizeof(float) * (size_t)count);
+}
+
+int winograd_transform_input(const WinogradPlan *plan, const float *input, ptrdiff_t first_tile, int rows,
+                             int first_channel, int last_channel, float *transformed) {
+    if (!winograd_convolution_supported()) return -1;
+    // Channel groups outside: neighbouring tiles of one group read the same input lines, still in L1.
+    for (int c = first_channel; c < last_channel; c += LANES) {
+        const int count = last_channel - c < LANES ? last_channel - c : LANES;
+        for (int row = 0; row < rows; row++) transform_tile_input(plan, input, first_tile + row, row, rows, c, count, transformed);
+    }
+    return 0;
+}
+
+int winograd_multiply(const WinogradPlan *plan, const PackedMatrixBlocking *blocking, const float *transformed, int rows,
+                      const float *packed_weight, int first_panel, int last_panel, float *products, float *workspace) {
+    const PackedMatrixVariant variant = packed_matrix_best_variant();
+    const int channels = plan->channels, outputs = plan->out_channels;
+    const size_t weight_stride = packed_matrix_count(channels, outputs);
+    for (int p = 0; p < POSITIONS; p++) {
+        const int status = packed_matrix_product(
+            variant, blocking, transformed + (size_t)p * rows * channels, channels, rows, channels, NULL,
+            packed_weight + (size_t)p * weight_stride, outputs, first_panel, last_panel, NULL,
+            products + (size_t)p * rows * outputs, outputs, workspace);
+        if (status != 0) return status;
+    }
+    return 0;
+}
+
+/// A^T applied to six values, lane by lane: four results.
+#define OUTPUT_TRANSFORM(m, r, in, out)                                                         \
+    for (int l = 0; l < LANES; l++) {                                                           \
+        const float m0 = m[in(0)][l], m1 = m[in(1)][l], m2 = m[in(2)][l];                       \
+        const float m3 = m[in(3)][l], m4 = m[in(4)][l], m5 = m[in(5)][l];                       \
+        const float sum12 = m1 + m2, difference12 = m1 - m2;                                    \
+        const float sum34 = m3 + m4, difference34 = m3 - m4;                                    \
+        r[out(0)][l] = m0 + sum12 + sum34;                                                      \
+        r[out(1)][l] = difference12 + 2 * difference34;                                         \
+        r[out(2)][l] = sum12 + 4 * sum34;                                                       \
+        r[out(3)][l] = difference12 + 8 * difference34 + m5;                                    \
+    }
+
+AVX512 static void transform_tile_output(const WinogradPlan *plan, const float *products, ptrdiff_t tile, int row, int rows,
+                                         int first_out, int count, const float *bias, float *output) {
+    const int height = plan->height, width = plan->width, outputs = plan->out_channels;
+    const ptrdiff_t per_image = (ptrdiff_t)plan->tiles_y * plan->tiles_x;
+    const int n = (int)(tile / per_image);
+    const int ty = (int)(tile % per_image) / plan->tiles_x, tx = (int)(tile % per_image) % plan->tiles_x;
+    const int y0 = ty * TILE, x0 = tx * TILE;
+    float m[POSITIONS][LANES] __attribute__((aligned(64)));
+    float t[TILE * PATCH][LANES] __attribute__((aligned(64)));
+    float y[TILE * TILE][LANES] __attribute__((aligned(64)));
+    const size_t stride = (size_t)rows * outputs;
+    const float *source = products + (size_t)row * outputs + first_out;
+    for (int p = 0; p < POSITIONS; p++) {
+        memcpy(m[p], source + p * stride, sizeof(float) * (size_t)count);
+        for (int l = count; l < LANES; l++) m[p][l] = 0;
+    }
+    // Columns first (t = A^T m, 4x6), then rows (Y = t A, 4x4).
+    for (int j = 0; j < PATCH; j++) {
+#define IN(i) ((i) * PATCH + j)
+#define OUT(i) ((i) * PATCH + j)
+        OUTPUT_TRANSFORM(m, t, IN, OUT)
+#undef IN
+#undef OUT
+    }
+    for (int i = 0; i < TILE; i++) {
+#define IN(j) (i * PATCH + (j))
+#define OUT(j) (i * TILE + (j))
+        OUTPUT_TRANSFORM(t, y, IN, OUT)
+#undef IN
+#undef OUT
+    }
+    const int rows_inside = height - y0 < TILE ? height - y0 : TILE;
+    const int columns_inside = width - x0 < TILE ? width - x0 : TILE;
+    const ptrdiff_t plane = (ptrdiff_t)height * width;
+    for (int l = 0; l < count; l++) {
+        const float start = bias != NULL ? bias[first_out + l] : 0;
+        float *target = output + ((ptrdiff_t)n * outputs + first_out + l) * plane + (ptrdiff_t)y0 * width + x0;
+        for (int i = 0; i < rows_inside; i++)
+            for (int j = 0; j < columns_inside; j++) target[(ptrdiff_t)i * width + j] = y[i * TILE + j][l] + start;
+    }
+}
+
+int winograd_transform_output(const WinogradPlan *plan, const float *products, ptrdiff_t first_tile, int rows,
+                              int first_out, int last_out, const float *bias, float *output) {
+    if (!winograd_convolution_supported()) return -1;
+    for (int row = 0; row < rows; row++)
+        for (int o = first_out; o < last_out; o += LANES) {
+            const int count = last_out - o < LANES ? last_out - o : LANES;
+            transform_tile_output(plan, products, first_tile + row, row, rows, o, count, bias, output);
+        }
+    return 0;
+}

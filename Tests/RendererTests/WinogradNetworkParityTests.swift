@@ -1,0 +1,66 @@
+import Foundation
+import XCTest
+@_spi(Development) @testable import Renderer
+import Tensors
+import TensorTesting
+
+/// The networks with every Float32 3x3 convolution on Winograd's F(4x4, 3x3) against the same networks on the direct
+/// kernel (`TBD_CONVOLUTION=winograd` against `direct`), on the random-weight fixtures. Tolerance: relative L2 of
+/// the output (|winograd - direct| / |direct|) below 1e-4, and within 1e-4 of diffusers' and Hallo's outputs as
+/// the direct path is. Measured: UNet 3.5e-6, VAE decoder 3.0e-6, talking denoiser 5.7e-6 (BENCHMARKS.md).
+final class WinogradNetworkParityTests: XCTestCase {
+    private static let tolerance = 1e-4
+
+    private func relativeL2(_ actual: Tensor, _ expected: Tensor) -> Double {
+        var difference = 0.0, norm = 0.0
+        for (a, e) in zip(actual.scalars, expected.scalars) {
+            difference += Double(a - e) * Double(a - e)
+            norm += Double(e) * Double(e)
+        }
+        return (difference / norm).squareRoot()
+    }
+
+    /// Runs `network` once per algorithm and compares; `reference` is the fixture's output from PyTorch.
+    private func check(_ name: String, reference: Tensor, file: StaticString = #filePath, line: UInt = #line,
+                       _ network: () throws -> Tensor) throws {
+        try XCTSkipUnless(WinogradConvolutionWeight.kernelRuns, "this processor lacks the AVX-512 Winograd convolution")
+        let direct = try ConvolutionChoice.$taskSetting.withValue(.forced(.direct)) { try network() }
+        let winograd = try ConvolutionChoice.$taskSetting.withValue(.forced(.winograd)) { try network() }
+        XCTAssertEqual(winograd.shape, direct.shape, file: file, line: line)
+        let error = relativeL2(winograd, direct)
+        print("\(name): relative L2 of Winograd against the direct kernel \(error)")
+        XCTAssertLessThan(error, Self.tolerance, "\(name): Winograd against direct", file: file, line: line)
+        // Winograd reached the layers: its rounding moved the output.
+        XCTAssertGreaterThan(error, 0, "\(name): Winograd gave the direct kernel's numbers", file: file, line: line)
+        assertClose(winograd, reference, relative: 1e-4, "\(name): Winograd against PyTorch", file: file, line: line)
+    }
+
+    func testUNet() throws {
+        let io = try Fixture.safetensors("networks.safetensors")
+        let (sample, context) = (try io.tensor(named: "unet-a.sample"), try io.tensor(named: "unet-a.context"))
+        let timesteps = try io.tensor(named: "unet-a.timesteps").scalars
+        try check("unet-a", reference: try io.tensor(named: "unet-a.out")) {
+            try UNet2DConditionModel(directory: Fixture.url("unet-a"))(sample, timesteps: timesteps, context: context)
+        }
+    }
+
+    func testVAEDecoder() throws {
+        let io = try Fixture.safetensors("networks.safetensors")
+        try check("vae decoder", reference: try io.tensor(named: "vae.decoded")) {
+            try AutoencoderKL(directory: Fixture.url("vae")).decodeRaw(io.tensor(named: "vae.latents"))
+        }
+    }
+
+    /// ReferenceNet and the video UNet, as TalkingParityTests' masked denoiser.
+    func testTalkingDenoiser() throws {
+        let io = try Fixture.safetensors("talking/denoiser-masked-expected.safetensors")
+        let text = try io.tensor(named: "encoder_hidden_states")
+        let masks = AudioMasks(full: try io.tensor(named: "full_mask"), face: try io.tensor(named: "face_mask"), lip: try io.tensor(named: "lip_mask"))
+        try check("talking denoiser", reference: try io.tensor(named: "out")) {
+            let checkpoint = try TalkingHeadCheckpoint(directory: Fixture.url("talking/talking-tiny-masked"))
+            let bank = try checkpoint.referenceNet().bank(latents: io.tensor(named: "reference_latents"), text: text)
+            return try checkpoint.videoUNet()(io.tensor(named: "sample"), timestep: io.tensor(named: "timesteps").scalars[0], text: text,
+                                              audio: io.tensor(named: "audio_tokens"), reference: bank, referenceRows: [true], masks: masks)
+        }
+    }
+}

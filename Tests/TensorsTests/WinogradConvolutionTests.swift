@@ -1,0 +1,128 @@
+import PackedMatrixProduct
+import XCTest
+@testable import Tensors
+import TensorTesting
+
+/// Winograd's F(4x4, 3x3) against a double-precision direct convolution and PyTorch's fixture. It is not
+/// bit-identical to the direct kernel: the transforms scale values by up to 100 before the sums and back after, so
+/// the rounding error grows. Tolerance: 5e-4 relative to the output's typical magnitude (`assertClose`), 5x the
+/// direct kernel's 1e-4; the worst error measured on these cases is printed.
+final class WinogradConvolutionTests: XCTestCase {
+    private struct Case {
+        let images: Int, channels: Int, height: Int, width: Int, outChannels: Int
+        var bias = true
+        var name: String { "\(images)x\(channels)x\(height)x\(width) -> \(outChannels)\(bias ? "" : ", no bias")" }
+    }
+
+    /// Sides off the 4-output tile (tiles hanging over the right and bottom edges), one-pixel and one-row images,
+    /// channels and outputs off the 16 lanes and the 32-column panels, several images; few tiles (each stage split
+    /// between cores) and many (cores taking whole blocks of tiles).
+    private let cases = [
+        Case(images: 2, channels: 8, height: 9, width: 9, outChannels: 5),
+        Case(images: 3, channels: 5, height: 7, width: 11, outChannels: 13, bias: false),
+        Case(images: 1, channels: 200, height: 6, width: 5, outChannels: 40),
+        Case(images: 4, channels: 6, height: 1, width: 1, outChannels: 7),
+        Case(images: 1, channels: 17, height: 1, width: 13, outChannels: 33),
+        Case(images: 2, channels: 19, height: 30, width: 26, outChannels: 35),
+        Case(images: 1, channels: 64, height: 32, width: 32, outChannels: 64),
+    ]
+
+    func testMatchesDoublePrecisionDirectEvaluation() throws {
+        try XCTSkipUnless(WinogradConvolutionWeight.kernelRuns, "this processor lacks the AVX-512 Winograd convolution")
+        var worst: Float = 0
+        for (index, c) in cases.enumerated() {
+            let seed = 900 + UInt64(index) * 3
+            let x = Tensor.pseudoRandom([c.images, c.channels, c.height, c.width], seed: seed)
+            let w = Tensor.pseudoRandom([c.outChannels, c.channels, 3, 3], seed: seed + 1)
+            let b = c.bias ? Tensor.pseudoRandom([c.outChannels], seed: seed + 2) : nil
+            let expected = Self.directConvolution(x, w, b)
+            let actual = x.winogradConv2d(weight: WinogradConvolutionWeight(w), bias: b)
+            assertClose(actual, expected, relative: 5e-4, c.name)
+            worst = max(worst, Self.relativeError(actual, expected))
+        }
+        print("Winograd F(4x4, 3x3) against double-precision direct evaluation: worst error \(worst) of the mean magnitude")
+    }
+
+    /// PyTorch's 3x3 fixture (ops.safetensors, made by scripts/make-parity-fixtures.py).
+    func testMatchesThePyTorchFixture() throws {
+        try XCTSkipUnless(WinogradConvolutionWeight.kernelRuns, "this processor lacks the AVX-512 Winograd convolution")
+        let ops = try Fixture.safetensors("ops.safetensors")
+        let (x, w, b) = (try ops.tensor(named: "conv.x"), try ops.tensor(named: "conv3x3.w"), try ops.tensor(named: "conv3x3.b"))
+        assertClose(x.winogradConv2d(weight: WinogradConvolutionWeight(w), bias: b), try ops.tensor(named: "conv3x3.out"), relative: 5e-4, "PyTorch 3x3")
+    }
+
+    /// Blocks of tiles and the split between cores only regroup the work: every tile's sums run in the same order,
+    /// so the smallest blocking (12 tiles per block, 16 inner values) gives the same bits as this machine's.
+    func testBlockingDoesNotChangeTheSums() throws {
+        try XCTSkipUnless(WinogradConvolutionWeight.kernelRuns, "this processor lacks the AVX-512 Winograd convolution")
+        let x = Tensor.pseudoRandom([2, 21, 23, 29], seed: 950)
+        let weight = WinogradConvolutionWeight(Tensor.pseudoRandom([37, 21, 3, 3], seed: 951))
+        let b = Tensor.pseudoRandom([37], seed: 952)
+        let machine = x.winogradConv2d(weight: weight, bias: b)
+        let smallest = x.winogradConv2d(weight: weight, bias: b, blocking: PackedMatrixBlocking(inner_block: 16, row_block: 12))
+        XCTAssertEqual(machine.scalars, smallest.scalars)
+    }
+
+    func testTheSettingIsReadFromItsNames() {
+        XCTAssertEqual(ConvolutionChoice.Setting(named: nil), .automatic)
+        XCTAssertEqual(ConvolutionChoice.Setting(named: "auto"), .automatic)
+        XCTAssertEqual(ConvolutionChoice.Setting(named: "direct"), .forced(.direct))
+        XCTAssertEqual(ConvolutionChoice.Setting(named: "Winograd"), .forced(.winograd))
+        XCTAssertNil(ConvolutionChoice.Setting(named: "fast"))
+    }
+
+    /// The first call of a shape measures both algorithms and keeps one for the shape; a layer keeps the
+    /// transformed weight only where Winograd was kept; `direct` makes no Winograd weight at all.
+    func testALayerMeasuresEachShapeOnceAndKeepsTheFaster() throws {
+        try XCTSkipUnless(WinogradConvolutionWeight.kernelRuns, "this processor lacks the AVX-512 Winograd convolution")
+        let w = Tensor.pseudoRandom([11, 9, 3, 3], seed: 960)
+        let b = Tensor.pseudoRandom([11], seed: 961)
+        XCTAssertNil(WinogradLayerWeight(w, stride: 1, padding: 1, setting: .forced(.direct)))
+        XCTAssertNil(WinogradLayerWeight(w, stride: 2, padding: 1, setting: .automatic))
+        XCTAssertNil(WinogradLayerWeight(Tensor.pseudoRandom([11, 9, 5, 5], seed: 962), stride: 1, padding: 2, setting: .automatic))
+        let layer = try XCTUnwrap(WinogradLayerWeight(w, stride: 1, padding: 1, setting: .automatic))
+        // A shape no other test runs, so this test's call is the first.
+        let x = Tensor.pseudoRandom([3, 9, 13, 7], seed: 963)
+        let shape = ConvolutionChoice.Shape(channels: 9, outChannels: 11, height: 13, width: 7, images: 3)
+        XCTAssertNil(ConvolutionChoice.decision(for: shape))
+        let expected = Self.directConvolution(x, w, b)
+        assertClose(layer(x, bias: b, setting: .automatic), expected, relative: 5e-4, "first call")
+        let measurement = try XCTUnwrap(ConvolutionChoice.measurements.first { $0.shape == shape })
+        XCTAssertGreaterThan(measurement.direct, 0)
+        XCTAssertGreaterThan(measurement.winograd, 0)
+        XCTAssertEqual(ConvolutionChoice.decision(for: shape), measurement.chosen)
+        XCTAssertEqual(layer.holdsTransformedWeight, measurement.chosen == .winograd)
+        let second = layer(x, bias: b, setting: .automatic)
+        assertClose(second, expected, relative: 5e-4, "second call")
+        XCTAssertEqual(ConvolutionChoice.measurements.filter { $0.shape == shape }.count, 1)
+        let byChosen = measurement.chosen == .winograd
+            ? x.winogradConv2d(weight: WinogradConvolutionWeight(w), bias: b) : x.conv2d(weight: w, bias: b, padding: 1)
+        XCTAssertEqual(second.scalars, byChosen.scalars, "the second call runs the kept algorithm")
+        // Forced Winograd runs it whatever the measurement said.
+        XCTAssertEqual(layer(x, bias: b, setting: .forced(.winograd)).scalars,
+                       x.winogradConv2d(weight: WinogradConvolutionWeight(w), bias: b).scalars)
+    }
+
+    /// The largest |actual - expected| over the mean |expected|.
+    private static func relativeError(_ actual: Tensor, _ expected: Tensor) -> Float {
+        let scale = expected.scalars.reduce(0) { $0 + abs($1) } / Float(max(1, expected.count))
+        return zip(actual.scalars, expected.scalars).reduce(0) { max($0, abs($1.0 - $1.1)) } / scale
+    }
+
+    /// The convolution in double precision, zero padding 1.
+    private static func directConvolution(_ x: Tensor, _ w: Tensor, _ b: Tensor?) -> Tensor {
+        let (images, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let outChannels = w.shape[0]
+        var out = Tensor(zeros: [images, outChannels, height, width])
+        for n in 0..<images { for o in 0..<outChannels { for oy in 0..<height { for ox in 0..<width {
+            var sum = Double(b?.scalars[o] ?? 0)
+            for c in 0..<channels { for ky in 0..<3 { for kx in 0..<3 {
+                let (iy, ix) = (oy - 1 + ky, ox - 1 + kx)
+                guard iy >= 0, iy < height, ix >= 0, ix < width else { continue }
+                sum += Double(x.scalars[((n * channels + c) * height + iy) * width + ix]) * Double(w.scalars[((o * channels + c) * 3 + ky) * 3 + kx])
+            } } }
+            out.scalars[((n * outChannels + o) * height + oy) * width + ox] = Float(sum)
+        } } } }
+        return out
+    }
+}

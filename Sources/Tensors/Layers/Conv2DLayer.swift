@@ -34,8 +34,11 @@ package struct Conv2DLayer {
         let bf16Kernels = bf16 && WeightPrecision.bf16KernelRuns
         bf16Weight = bf16Kernels && direct ? BF16ConvolutionWeight(weight) : nil
         bf16Product = bf16Kernels && !direct ? PackedLinearWeight(weight.reshaped([output, input * kernel * kernel]), precision: .bf16) : nil
-        floatWeight = bf16Kernels ? nil : bf16 ? weight.map(WeightPrecision.bf16Rounded) : weight
-        winograd = bf16 ? nil : WinogradLayerWeight(weight, stride: stride, padding: self.padding)
+        let float = bf16Kernels ? nil : bf16 ? weight.map(WeightPrecision.bf16Rounded) : weight
+        floatWeight = float
+        // Without the BF16 kernels a bf16 layer is its BF16-rounded weight on the Float32 kernels, Winograd included.
+        let padding = self.padding
+        winograd = float.flatMap { WinogradLayerWeight($0, stride: stride, padding: padding) }
     }
 
     package func callAsFunction(_ input: Tensor) -> Tensor {

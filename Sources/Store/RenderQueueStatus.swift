@@ -33,6 +33,9 @@ public struct RenderQueueStatus: Codable, Sendable, Equatable {
     /// The minutes the throughput is measured over, and the items finished done in them.
     public var windowMinutes: Double
     public var doneInWindow: Int
+    /// The part of the window the farm has been working: from the window's start, or from the first lease in it when
+    /// the work began later, so a run younger than the window is not averaged over minutes it did not exist.
+    public var workedMinutes: Double
     public var itemsPerMinute: Double
     /// When the waiting and leased items are done at that rate; nil with nothing left, or nothing done lately.
     public var estimatedFinish: Date?
@@ -69,7 +72,9 @@ public struct RenderQueueStatus: Codable, Sendable, Equatable {
         self.windowMinutes = windowMinutes
         let since = time.addingTimeInterval(-windowMinutes * 60)
         doneInWindow = items.filter { $0.status == .done && ($0.finishedAt ?? .distantPast) >= since }.count
-        itemsPerMinute = Double(doneInWindow) / windowMinutes
+        let firstLease = items.compactMap(\.leasedAt).min() ?? time
+        workedMinutes = max(0, time.timeIntervalSince(max(since, firstLease)) / 60)
+        itemsPerMinute = doneInWindow > 0 && workedMinutes > 0 ? Double(doneInWindow) / workedMinutes : 0
         let left = waiting + leased
         estimatedFinish = left > 0 && itemsPerMinute > 0 ? time.addingTimeInterval(Double(left) / itemsPerMinute * 60) : nil
         failures = items.filter { $0.status == .failed }.map { Failure(itemID: $0.id, annotationID: $0.annotationID, error: $0.error ?? "") }

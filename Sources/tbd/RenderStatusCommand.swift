@@ -41,7 +41,7 @@ extension RenderCommand {
                 let holding = worker.holding.isEmpty ? "idle or gone" : "rendering item \(worker.holding.map(String.init).joined(separator: ", "))"
                 print("  \(TerminalText.sanitize(worker.name)): \(worker.done) done, \(worker.failed) failed, \(holding), last seen \(Self.clock(worker.lastSeen))")
             }
-            print(String(format: "throughput: %d done in the last %g min (%.2f per minute)", status.doneInWindow, minutes, status.itemsPerMinute)
+            print(String(format: "throughput: %d done in the last %.3g min of work (%.2f per minute)", status.doneInWindow, status.workedMinutes, status.itemsPerMinute)
                   + (status.estimatedFinish.map { "; estimated finish \(Self.clock($0)) (in \(RenderCommand.Run.duration($0.timeIntervalSince(now))))" }
                      ?? (status.waiting + status.leased > 0 ? "; no estimate until a pair is done" : "")))
             for failure in status.failures {

@@ -180,9 +180,17 @@ class RenderQueueStoreTests: StoreBackendTestCase {
         XCTAssertEqual(status.workers.map(\.failed), [0, 1])
         XCTAssertEqual(status.workers.last?.holding, [held.id])
         XCTAssertEqual(status.doneInWindow, 2)
-        XCTAssertEqual(status.itemsPerMinute, 0.2, accuracy: 1e-9)
-        // Two left (one waiting, one leased) at 0.2 a minute: ten minutes.
-        XCTAssertEqual(try XCTUnwrap(status.estimatedFinish).timeIntervalSince(clock.now), 600, accuracy: 1e-6)
+        // Two done in the one minute since the first lease, not averaged over the ten-minute window the farm is
+        // younger than: two a minute, and two left (one waiting, one leased) take one minute.
+        XCTAssertEqual(status.workedMinutes, 1, accuracy: 1e-9)
+        XCTAssertEqual(status.itemsPerMinute, 2, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(status.estimatedFinish).timeIntervalSince(clock.now), 60, accuracy: 1e-6)
+        // Once the farm is older than the window, the window is what the rate is measured over.
+        clock.advance(540)
+        let old = RenderQueueStatus(items: try store.renderItems(), at: clock.now, windowMinutes: 10)
+        XCTAssertEqual(old.workedMinutes, 10, accuracy: 1e-9)
+        XCTAssertEqual(old.itemsPerMinute, 0.2, accuracy: 1e-9)
+        clock.advance(-540)
         XCTAssertEqual(status.failures.map(\.error), ["no reference"])
 
         clock.advance(601)

@@ -12,15 +12,6 @@ import TensorTesting
 final class BF16UNetParityTests: XCTestCase {
     private static let tolerance = 2e-2
 
-    private func relativeL2(_ actual: Tensor, _ expected: Tensor) -> Double {
-        var difference = 0.0, norm = 0.0
-        for (a, e) in zip(actual.scalars, expected.scalars) {
-            difference += Double(a - e) * Double(a - e)
-            norm += Double(e) * Double(e)
-        }
-        return (difference / norm).squareRoot()
-    }
-
     private func check(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let io = try Fixture.safetensors("networks.safetensors")
         let (sample, context) = (try io.tensor(named: "\(name).sample"), try io.tensor(named: "\(name).context"))

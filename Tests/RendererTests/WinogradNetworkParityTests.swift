@@ -11,15 +11,6 @@ import TensorTesting
 final class WinogradNetworkParityTests: XCTestCase {
     private static let tolerance = 1e-4
 
-    private func relativeL2(_ actual: Tensor, _ expected: Tensor) -> Double {
-        var difference = 0.0, norm = 0.0
-        for (a, e) in zip(actual.scalars, expected.scalars) {
-            difference += Double(a - e) * Double(a - e)
-            norm += Double(e) * Double(e)
-        }
-        return (difference / norm).squareRoot()
-    }
-
     /// Runs `network` once per algorithm and compares; `reference` is the fixture's output from PyTorch.
     private func check(_ name: String, reference: Tensor, file: StaticString = #filePath, line: UInt = #line,
                        _ network: () throws -> Tensor) throws {

@@ -19,3 +19,14 @@ public func assertClose(_ actual: Tensor, _ expected: Tensor, relative: Float = 
                 file: file, line: line)
     }
 }
+
+/// |actual - expected| / |expected| over the whole tensor, summed in Double: how far a network's output moved when
+/// its arithmetic changed (BF16 operands, Winograd's transforms).
+public func relativeL2(_ actual: Tensor, _ expected: Tensor) -> Double {
+    var difference = 0.0, norm = 0.0
+    for (a, e) in zip(actual.scalars, expected.scalars) {
+        difference += Double(a - e) * Double(a - e)
+        norm += Double(e) * Double(e)
+    }
+    return (difference / norm).squareRoot()
+}

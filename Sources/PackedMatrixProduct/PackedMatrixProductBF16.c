@@ -70,15 +70,16 @@ static void pack_tiles_bf16(const float *left, ptrdiff_t left_stride, int rows, 
 #if defined(__x86_64__)
 #define AVX512BF16 __attribute__((target("avx512f,avx512bf16")))
 
-/// One tile: `rows` (<= 12) rows of the packed left block [pairs][12] times the panel block [pairs][32][2], added to
-/// `output` or started from `start` (32 values); `columns` (<= 32) are stored. As the Float32 tile, with one
-/// `vdpbf16ps` (two inner values) where that has one FMA.
-AVX512BF16 static void tile(int pairs, const uint32_t *left, const uint16_t *panel, const float *start, int rows, int columns,
-                            float *output, ptrdiff_t output_stride) {
+/// One tile: `rows` (<= TILE) rows of the packed left block [pairs][12] times the panel block [pairs][32][2], added
+/// to `output` or started from `start` (32 values); `columns` (<= 32) are stored. As the Float32 tile, with one
+/// `vdpbf16ps` (two inner values) where that has one FMA, and like it inlined for 12, 8 and 4 rows.
+AVX512BF16 static inline __attribute__((always_inline)) void tile_of(const int TILE, int pairs, const uint32_t *left,
+                                                                     const uint16_t *panel, const float *start, int rows,
+                                                                     int columns, float *output, ptrdiff_t output_stride) {
     const __mmask16 low = columns >= 16 ? 0xFFFF : (__mmask16)((1u << columns) - 1);
     const __mmask16 high = columns >= 32 ? 0xFFFF : columns <= 16 ? 0 : (__mmask16)((1u << (columns - 16)) - 1);
     __m512 acc[TILE_ROWS][2];
-    for (int r = 0; r < TILE_ROWS; r++) {
+    for (int r = 0; r < TILE; r++) {
         if (start != NULL || r >= rows) {
             acc[r][0] = start != NULL ? _mm512_loadu_ps(start) : _mm512_setzero_ps();
             acc[r][1] = start != NULL ? _mm512_loadu_ps(start + 16) : _mm512_setzero_ps();
@@ -91,7 +92,7 @@ AVX512BF16 static void tile(int pairs, const uint32_t *left, const uint16_t *pan
         const __m512bh b0 = (__m512bh)_mm512_loadu_si512(panel + (size_t)p * PANEL * 2);
         const __m512bh b1 = (__m512bh)_mm512_loadu_si512(panel + (size_t)p * PANEL * 2 + PANEL);
         const uint32_t *a = left + p * TILE_ROWS;
-        for (int r = 0; r < TILE_ROWS; r++) {
+        for (int r = 0; r < TILE; r++) {
             const __m512bh x = (__m512bh)_mm512_set1_epi32((int)a[r]);
             acc[r][0] = _mm512_dpbf16_ps(acc[r][0], x, b0);
             acc[r][1] = _mm512_dpbf16_ps(acc[r][1], x, b1);
@@ -101,6 +102,13 @@ AVX512BF16 static void tile(int pairs, const uint32_t *left, const uint16_t *pan
         _mm512_mask_storeu_ps(output + r * output_stride, low, acc[r][0]);
         _mm512_mask_storeu_ps(output + r * output_stride + 16, high, acc[r][1]);
     }
+}
+
+AVX512BF16 static void tile(int pairs, const uint32_t *left, const uint16_t *panel, const float *start, int rows, int columns,
+                            float *output, ptrdiff_t output_stride) {
+    if (rows > 8) tile_of(TILE_ROWS, pairs, left, panel, start, rows, columns, output, output_stride);
+    else if (rows > 4) tile_of(8, pairs, left, panel, start, rows, columns, output, output_stride);
+    else tile_of(4, pairs, left, panel, start, rows, columns, output, output_stride);
 }
 
 static void product(const PackedMatrixBlocking *blocking, const float *left, ptrdiff_t left_stride, int rows, int inner,

@@ -36,11 +36,11 @@ final class CacheBlockingTests: XCTestCase {
         XCTAssertEqual(direct_convolution_weight_block_floats(tiny.l2), 8 * 8 * 49)
     }
 
-    /// A panel's block ([inner][32] floats) fills L1d; the packed left block ([rows][inner]) a quarter of L2, in
-    /// whole 12-row tiles (a packed left operand addresses its blocks by tile); both clamped.
-    func testPackedProductBlockingFillsL1dAndAQuarterOfL2() {
+    /// A panel's block ([inner][32] floats) takes three times L1d; the packed left block ([rows][inner]) half of L2,
+    /// in whole 12-row tiles (a packed left operand addresses its blocks by tile); both clamped.
+    func testPackedProductBlockingTakesThreeL1dAndHalfOfL2() {
         let cases: [(CPUCacheSizes, inner: Int32, rows: Int32)] = [
-            (zen4, 256, 252), (xeon, 384, 336), (tiny, 32, 24), (huge, 2048, 4092),
+            (zen4, 768, 168), (xeon, 1152, 216), (tiny, 96, 12), (huge, 2048, 4092),
         ]
         for (caches, inner, rows) in cases {
             let blocking = packed_matrix_blocking_for(caches.l1d, caches.l2)
@@ -116,11 +116,12 @@ final class CacheBlockingTests: XCTestCase {
         }
     }
 
-    /// A packed product over many inner and row blocks (tiny caches: 32 inner values, 24 rows a block) and over
-    /// one (huge), against a double-precision evaluation, both splits between cores (by rows, by panels).
+    /// A packed product over many inner and row blocks (tiny caches: 96 inner values, 12 rows a block) and over
+    /// one (huge), against a double-precision evaluation, both splits between cores (by rows, by panels), and
+    /// blocks ending in a tile of 1-4 or 5-8 rows (the 4- and 8-row kernels).
     func testPackedProductUnderUnusualCachesMatchesDirectEvaluation() throws {
         try XCTSkipIf(!PackedLinearWeight.kernelRuns, "this processor does not run the packed product")
-        for (rows, inner, columns) in [(130, 300, 70), (9, 200, 150)] {
+        for (rows, inner, columns) in [(130, 300, 70), (9, 200, 150), (7, 200, 150), (28, 90, 70), (3, 40, 33)] {
             let x = Tensor.pseudoRandom([rows, inner], seed: UInt64(rows))
             let w = Tensor.pseudoRandom([columns, inner], seed: UInt64(inner))
             let b = Tensor.pseudoRandom([columns], seed: UInt64(columns))

@@ -9,7 +9,7 @@ extension Tensor {
     /// full 12-row tile of the product per core, cores take whole blocks; otherwise (the UNet's 8x8 and 4x4
     /// images) one block holds every tile and each stage is split between the cores (channels, panels of 32
     /// outputs, output channels). `blocking` is the packed product's for this machine unless a check asks for
-    /// another; its row block (a quarter of L2) bounds the tiles per block.
+    /// another; its row block (half of L2) bounds the tiles per block.
     package func winogradConv2d(weight: WinogradConvolutionWeight, bias: Tensor?,
                                 blocking: PackedMatrixBlocking = PackedLinearWeight.machineBlocking) -> Tensor {
         precondition(WinogradConvolutionWeight.kernelRuns, "the Winograd convolution does not run on this processor")

@@ -8,22 +8,40 @@ import TensorTesting
 /// operands, Float32 sums; normalisation and softmax Float32) against the same UNet at f32, on the random-weight
 /// diffusers fixtures and Hallo's tiny talking denoiser. Tolerance: relative L2 of the output (|bf16 - f32| / |f32|)
 /// below 2e-2; measured 1.07e-2 (unet-a), 7.7e-3 (unet-b) and 1.34e-2 (talking denoiser): a few units of BF16's
-/// 2^-9 relative rounding of weights and inputs, the layers' errors adding up.
+/// 2^-9 relative rounding of weights and inputs, the layers' errors adding up. Each check runs the bf16 network twice,
+/// its 3x3 layers on the BF16 direct kernel and on Winograd's Float32 path over the BF16-rounded weights (the two
+/// that `ConvolutionChoice` picks between by timing), and holds both to the bound.
 final class BF16UNetParityTests: XCTestCase {
     private static let tolerance = 2e-2
+
+    /// `network` at bf16 with the 3x3 layers on each algorithm (Winograd only where the processor runs it).
+    private func eachAlgorithm(_ name: String, file: StaticString, line: UInt, _ network: () throws -> Tensor) throws -> [Tensor] {
+        let algorithms: [ConvolutionAlgorithm] = WinogradConvolutionWeight.kernelRuns ? [.direct, .winograd] : [.direct]
+        let outputs = try algorithms.map { algorithm in try ConvolutionChoice.$taskSetting.withValue(.forced(algorithm)) { try network() } }
+        if outputs.count == 2 {
+            // Winograd reached the bf16 layers: its path rounds differently from the BF16 kernel's.
+            XCTAssertGreaterThan(relativeL2(outputs[1], outputs[0]), 0, "\(name): bf16 Winograd gave the BF16 kernel's numbers", file: file, line: line)
+        }
+        return outputs
+    }
 
     private func check(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let io = try Fixture.safetensors("networks.safetensors")
         let (sample, context) = (try io.tensor(named: "\(name).sample"), try io.tensor(named: "\(name).context"))
         let timesteps = try io.tensor(named: "\(name).timesteps").scalars
         let f32 = try UNet2DConditionModel(directory: Fixture.url(name))(sample, timesteps: timesteps, context: context)
-        let bf16 = try UNet2DConditionModel(directory: Fixture.url(name), precision: .bf16)(sample, timesteps: timesteps, context: context)
-        XCTAssertEqual(bf16.shape, f32.shape, file: file, line: line)
-        let error = relativeL2(bf16, f32)
-        XCTAssertLessThan(error, Self.tolerance, "\(name): relative L2 of bf16 against f32", file: file, line: line)
-        // BF16 reached the layers: the output moved by about BF16's rounding, not by nothing.
-        XCTAssertGreaterThan(error, 1e-4, "\(name): bf16 gave f32's numbers", file: file, line: line)
-        XCTAssertLessThan(relativeL2(bf16, try io.tensor(named: "\(name).out")), Self.tolerance, "\(name): against diffusers", file: file, line: line)
+        let outputs = try eachAlgorithm(name, file: file, line: line) {
+            try UNet2DConditionModel(directory: Fixture.url(name), precision: .bf16)(sample, timesteps: timesteps, context: context)
+        }
+        for (bf16, algorithm) in zip(outputs, ["direct", "winograd"]) {
+            XCTAssertEqual(bf16.shape, f32.shape, file: file, line: line)
+            let error = relativeL2(bf16, f32)
+            print("\(name) at bf16, 3x3 layers \(algorithm): relative L2 against f32 \(error)")
+            XCTAssertLessThan(error, Self.tolerance, "\(name), \(algorithm): relative L2 of bf16 against f32", file: file, line: line)
+            // BF16 reached the layers: the output moved by about BF16's rounding, not by nothing.
+            XCTAssertGreaterThan(error, 1e-4, "\(name), \(algorithm): bf16 gave f32's numbers", file: file, line: line)
+            XCTAssertLessThan(relativeL2(bf16, try io.tensor(named: "\(name).out")), Self.tolerance, "\(name), \(algorithm): against diffusers", file: file, line: line)
+        }
     }
 
     /// Hallo's denoiser (the tiny masked checkpoint: motion modules, masked audio attention with its 1x1 zero
@@ -39,11 +57,15 @@ final class BF16UNetParityTests: XCTestCase {
             try checkpoint.videoUNet(precision: precision)(io.tensor(named: "sample"), timestep: io.tensor(named: "timesteps").scalars[0], text: text,
                                                            audio: io.tensor(named: "audio_tokens"), reference: bank, referenceRows: [true], masks: masks)
         }
-        let (f32, bf16) = (try run(.f32), try run(.bf16))
-        let error = relativeL2(bf16, f32)
-        XCTAssertLessThan(error, Self.tolerance, "talking denoiser: relative L2 of bf16 against f32")
-        XCTAssertGreaterThan(error, 1e-4, "talking denoiser: bf16 gave f32's numbers")
-        XCTAssertLessThan(relativeL2(bf16, try io.tensor(named: "out")), Self.tolerance, "talking denoiser: against Hallo")
+        let f32 = try run(.f32)
+        let outputs = try eachAlgorithm("talking denoiser", file: #filePath, line: #line) { try run(.bf16) }
+        for (bf16, algorithm) in zip(outputs, ["direct", "winograd"]) {
+            let error = relativeL2(bf16, f32)
+            print("talking denoiser at bf16, 3x3 layers \(algorithm): relative L2 against f32 \(error)")
+            XCTAssertLessThan(error, Self.tolerance, "talking denoiser, \(algorithm): relative L2 of bf16 against f32")
+            XCTAssertGreaterThan(error, 1e-4, "talking denoiser, \(algorithm): bf16 gave f32's numbers")
+            XCTAssertLessThan(relativeL2(bf16, try io.tensor(named: "out")), Self.tolerance, "talking denoiser, \(algorithm): against Hallo")
+        }
     }
 
     /// Conv projections, cross-attention down first.

@@ -18,7 +18,8 @@ package struct Conv2DLayer {
     /// direct convolution does not take (1x1, strided), run as one product over unfolded patches (`productConv2d`).
     package let bf16Product: PackedLinearWeight?
     private let kernel: Int
-    /// A Float32 3x3 layer at stride 1 and padding 1 runs the direct kernel or Winograd's, as `ConvolutionChoice` says.
+    /// A 3x3 layer at stride 1 and padding 1 runs the direct kernel (Float32's, or BF16's at bf16) or Winograd's, as
+    /// `ConvolutionChoice` says.
     package let winograd: WinogradLayerWeight?
 
     /// Padding defaults to kernel / 2 (same-size output at stride 1).
@@ -38,13 +39,14 @@ package struct Conv2DLayer {
         floatWeight = float
         // Without the BF16 kernels a bf16 layer is its BF16-rounded weight on the Float32 kernels, Winograd included.
         let padding = self.padding
-        winograd = float.flatMap { WinogradLayerWeight($0, stride: stride, padding: padding) }
+        winograd = bf16Weight.flatMap { WinogradLayerWeight(bf16: $0, stride: stride, padding: padding) }
+            ?? float.flatMap { WinogradLayerWeight($0, stride: stride, padding: padding) }
     }
 
     package func callAsFunction(_ input: Tensor) -> Tensor {
+        if let winograd { return winograd(input, bias: bias) }
         if let bf16Weight { return input.directConv2d(weight: bf16Weight, bias: bias) }
         if let bf16Product { return input.productConv2d(weight: bf16Product, bias: bias, kernel: kernel, stride: stride, padding: padding) }
-        if let winograd { return winograd(input, bias: bias) }
         return input.conv2d(weight: floatWeight!, bias: bias, stride: stride, padding: padding)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// The two ways a Float32 3x3 convolution at stride 1 with padding 1 runs: the direct kernel (`directConv2d`) or
-/// Winograd's F(4x4, 3x3) (`winogradConv2d`).
+/// The two ways a 3x3 convolution at stride 1 with padding 1 runs: the direct kernel (`directConv2d`, Float32 or
+/// BF16 as the layer's precision is) or Winograd's F(4x4, 3x3) in Float32 (`winogradConv2d`).
 package enum ConvolutionAlgorithm: String, Sendable {
     case direct, winograd
 }
@@ -9,7 +9,8 @@ package enum ConvolutionAlgorithm: String, Sendable {
 /// Which algorithm each 3x3 layer runs. Which is faster depends on the shape and the machine (Winograd does 4x
 /// fewer multiplications but moves more memory, which loses on the few tiles of small images), so it is measured,
 /// not derived: the first call of each shape (channels, outputs, height, width, images) times both on its real
-/// input and the process keeps the faster for every later call of that shape.
+/// input and the process keeps the faster for every later call of that shape. A bf16 layer's shapes are measured
+/// apart from Float32's, against the BF16 direct kernel.
 ///
 /// `TBD_CONVOLUTION` forces one: `direct` (what the parity fixtures were made against, bit for bit as before),
 /// `winograd`, or `auto` (the default).
@@ -44,10 +45,18 @@ package enum ConvolutionChoice {
     /// What a layer called now follows: the task's setting, else the process's.
     package static var current: Setting { taskSetting ?? setting }
 
-    /// One convolution's shape: what the choice is kept for.
+    /// The direct kernel Winograd is measured against: Float32's, or the BF16 one of `--precision bf16`.
+    package enum DirectKernel: String, Hashable, Sendable {
+        case float32, bf16
+    }
+
+    /// One convolution's shape and direct kernel: what the choice is kept for.
     package struct Shape: Hashable, Sendable, CustomStringConvertible {
         package let channels, outChannels, height, width, images: Int
-        package var description: String { "\(images)x\(channels)x\(height)x\(width) -> \(outChannels)" }
+        package var directKernel: DirectKernel = .float32
+        package var description: String {
+            "\(images)x\(channels)x\(height)x\(width) -> \(outChannels)" + (directKernel == .bf16 ? " (bf16)" : "")
+        }
     }
 
     /// One measured choice: both times, in seconds, and the algorithm kept.

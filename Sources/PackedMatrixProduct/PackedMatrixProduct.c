@@ -25,10 +25,11 @@ PackedMatrixBlocking packed_matrix_blocking_for(size_t l1d_bytes, size_t l2_byte
     PackedMatrixBlocking blocking;
     // Inner values per block: a panel's block ([inner][32] floats) three times the core's L1d. A tile needs two
     // panel loads per 24 FMAs, which L2 feeds as fast as L1d, so the block need not stay in L1d; a longer block
-    // means fewer passes over the output and fewer, longer streams of the weight from memory. One L1d-full (the
-    // rule before) ran 3-10% slower on Zen 4 for every product shape of the UNet, the text encoder and Winograd's
-    // 36 products, and three matched or beat two and four. 768 on a 32 KiB L1d, 1152 on a 48 KiB one. A multiple of
-    // 8, at least 16, at most 2048 (beyond that a block is the whole product).
+    // means fewer passes over the output and fewer, longer streams of the weight from memory. On Zen 4 one L1d-full
+    // (the rule before, with a quarter of L2 for the rows) ran up to 15% slower on the shapes of the UNet, the text
+    // encoder and Winograd's products, and two, three and four L1d-fulls came within noise of each other
+    // (scripts/bench/57-product-blocking.sh). 768 on a 32 KiB L1d, 1152 on a 48 KiB one. A multiple of 8, at least
+    // 16, at most 2048 (beyond that a block is the whole product).
     int inner = (int)(3 * l1d_bytes / (PANEL * sizeof(float)) / 8 * 8);
     blocking.inner_block = inner < 16 ? 16 : inner > 2048 ? 2048 : inner;
     // Rows per block: the packed left block ([rows][inner] floats) takes half of L2, where every panel reads it

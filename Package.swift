@@ -60,6 +60,8 @@ let package = Package(
         .target(name: "CLIPTokenization", dependencies: ["FileAccess"], plugins: ["EmbedResources"]),
         // Which instruction-set features this processor has, the one place the C kernels below ask.
         .target(name: "CPUFeatures", cSettings: optimisedC),
+        // The threads the numerical kernels split regions across, polling between regions rather than sleeping.
+        .target(name: "ComputeThreads", cSettings: optimisedC),
         // MEAD's paths and names, read by the batch scanner and `tbd annotate`, written by the rendering jobs.
         .target(name: "DatasetLayout"),
         // Attention for long sequences in C: per-function target attributes (AVX-512, AVX2), chosen at run time.
@@ -74,7 +76,7 @@ let package = Package(
         // reading and the generic layers. No diffusion code: a face detector or a metric network links only this.
         .target(
             name: "Tensors",
-            dependencies: ["ContentHashing", "FileAccess", "CPUFeatures", "FusedAttention", "DirectConvolution", "PackedMatrixProduct", "WinogradConvolution", "COpenBLAS", "CMalloc"]),
+            dependencies: ["ContentHashing", "FileAccess", "CPUFeatures", "ComputeThreads", "FusedAttention", "DirectConvolution", "PackedMatrixProduct", "WinogradConvolution", "COpenBLAS", "CMalloc"]),
 
         // Level 1: the reasoning pipeline, the project's database, the renderer's numerics.
         .target(
@@ -164,7 +166,7 @@ let package = Package(
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "CFFmpeg", "TestSupport"], resources: [.copy("Fixtures")]),
         // What the tensor-level test targets share: fixture folders and the relative-tolerance comparison.
         .target(name: "TensorTesting", dependencies: ["Tensors"], path: "Tests/TensorTesting"),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting", "TemporaryFolders", "ReproducibleTesting", "CPUFeatures", "DirectConvolution", "FusedAttention", "PackedMatrixProduct"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting", "TemporaryFolders", "ReproducibleTesting", "CPUFeatures", "ComputeThreads", "DirectConvolution", "FusedAttention", "PackedMatrixProduct"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingDataTests", dependencies: ["TrainingData", "Renderer", "Store", "Tensors", "MediaIO", "TestSupport"]),
         .testTarget(
             name: "EvaluationTests", dependencies: ["Evaluation", "Tensors", "TensorTesting", "MediaIO", "ContentHashing", "TemporaryFolders", "FaceAnalysis"],

@@ -26,6 +26,17 @@ elif openvino_ready "$PY"; then
   OPENVINO=1
 fi
 
+# The converted window is kept between runs (converting SD1.5's sizes takes far longer than a round), in a folder
+# named after the content of what it was converted from: the checkpoint's files, the latent size, Hallo's commit and
+# OpenVINO's version. A changed checkpoint or version converts again; nothing else is removed.
+if [ "$OPENVINO" = 1 ]; then
+  IR_KEY=$({ (cd "$MODEL" && find . -type f | LC_ALL=C sort | xargs sha256sum)
+             echo "latent $LATENT"; git -C "$TBD_HALLO_SRC" rev-parse HEAD 2>/dev/null || true
+             "$PY" -c 'import openvino; print(openvino.__version__)'; } | sha256sum | cut -c1-16)
+  IR=.build/bench-models/openvino/talking-$IR_KEY/window.xml
+  [ -f "$IR" ] && echo "(OpenVINO: the window converted earlier from this checkpoint is in $(dirname "$IR"))"
+fi
+
 cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-before"
 for round in $(seq "$ROUNDS"); do
   record_load "$WORK/load-ours-$round"
@@ -39,9 +50,9 @@ for round in $(seq "$ROUNDS"); do
   fi
   record_load "$WORK/load-openvino-$round"
   if [ "$OPENVINO" = 1 ]; then
-    # The first round converts the window (not timed) and keeps its IR, as Float32, for the later rounds.
+    # The first round of the first run converts the window (not timed) and keeps its IR, as Float32.
     "$PY" scripts/bench/talking-torch-reference.py --model "$MODEL" --latent "$LATENT" --threads "$THREADS" \
-      --repeats 1 --runtime openvino --ir "$WORK/window-ir/window.xml" > "$WORK/openvino-$round.json" 2> "$WORK/openvino-$round.log" \
+      --repeats 1 --runtime openvino --ir "$IR" > "$WORK/openvino-$round.json" 2> "$WORK/openvino-$round.log" \
       || { echo "(OpenVINO round $round failed: $(tail -n 1 "$WORK/openvino-$round.log"))"; echo '{}' > "$WORK/openvino-$round.json"; }
   else
     echo '{}' > "$WORK/openvino-$round.json"

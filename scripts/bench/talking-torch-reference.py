@@ -142,8 +142,13 @@ def run_openvino(args, fixtures, hallo_dir, workdir):
         with torch.no_grad(), checkpoint_as_plain_call():
             converted = ov.convert_model(step, example_input=tuple(inputs))
         os.makedirs(os.path.dirname(os.path.abspath(args.ir)), exist_ok=True)
-        ov.save_model(converted, args.ir, compress_to_fp16=False)
-        numpy.save(expected_path, step.output.numpy())
+        # Written under other names and renamed, the .xml last: a killed conversion leaves no IR that looks whole.
+        partial = os.path.splitext(args.ir)[0] + ".partial"
+        ov.save_model(converted, partial + ".xml", compress_to_fp16=False)
+        numpy.save(partial + "-torch-output.npy", step.output.numpy())
+        os.replace(partial + "-torch-output.npy", expected_path)
+        os.replace(partial + ".bin", os.path.splitext(args.ir)[0] + ".bin")
+        os.replace(partial + ".xml", args.ir)
         # The converted graph shares PyTorch's weights: drop both before compiling from the IR on disk.
         del converted, step, reference, denoiser
         gc.collect()

@@ -6,18 +6,18 @@ extension Tensor {
     package func channelsLastTokens() -> Tensor {
         precondition(rank == 4, "tokens come from [N, C, H, W], got \(shape)")
         let (batch, channels, positions) = (shape[0], shape[1], shape[2] * shape[3])
-        var result = Tensor(zeros: [batch, positions, channels])
-        transposePlanes(from: scalars, into: &result.scalars, batch: batch, rows: channels, columns: positions)
-        return result
+        return Tensor(shape: [batch, positions, channels]) { target in
+            transposePlanes(from: scalars, into: target, batch: batch, rows: channels, columns: positions)
+        }
     }
 
     /// [N, H*W, C] back to [N, C, H, W].
     package func channelsFirstImage(height: Int, width: Int) -> Tensor {
         precondition(rank == 3 && shape[1] == height * width, "cannot fold \(shape) into \(height)x\(width)")
         let (batch, positions, channels) = (shape[0], shape[1], shape[2])
-        var result = Tensor(zeros: [batch, channels, height, width])
-        transposePlanes(from: scalars, into: &result.scalars, batch: batch, rows: positions, columns: channels)
-        return result
+        return Tensor(shape: [batch, channels, height, width]) { target in
+            transposePlanes(from: scalars, into: target, batch: batch, rows: positions, columns: channels)
+        }
     }
 
     /// Concatenation along the channel dimension of [N, C, ...] tensors with equal other dimensions.
@@ -64,15 +64,20 @@ extension Tensor {
     package func addingChannelValues(_ values: Tensor) -> Tensor {
         precondition(rank == 4 && values.shape == [shape[0], shape[1]], "cannot add \(values.shape) per channel of \(shape)")
         let plane = shape[2] * shape[3]
-        var result = self
-        result.scalars.withUnsafeMutableBufferPointer { out in
-            for index in 0..<values.count {
-                let value = values.scalars[index]
-                let base = out.baseAddress! + index * plane
-                for position in 0..<plane { base[position] += value }
+        return scalars.withUnsafeBufferPointer { input in
+            guard let inBase = input.baseAddress else { return self }
+            return values.scalars.withUnsafeBufferPointer { added in
+                Tensor(shape: shape) { outBase in
+                    concurrentChunks(count: added.count, minimumChunk: max(1, 16_384 / max(1, plane))) { range in
+                        for index in range {
+                            let value = added[index]
+                            let (source, target) = (inBase + index * plane, outBase + index * plane)
+                            for position in 0..<plane { target[position] = source[position] + value }
+                        }
+                    }
+                }
             }
         }
-        return result
     }
 
     /// One row and one column of zeros after the last ones of [N, C, H, W] (PyTorch `F.pad(x, (0, 1, 0, 1))`).
@@ -95,23 +100,21 @@ extension Tensor {
 }
 
 /// Transposes `batch` row-major [rows, columns] matrices, a tile at a time so both sides stay in cache.
-private func transposePlanes(from source: [Float], into target: inout [Float], batch: Int, rows: Int, columns: Int) {
+private func transposePlanes(from source: [Float], into outBase: UnsafeMutablePointer<Float>, batch: Int, rows: Int, columns: Int) {
     let tile = 32
     source.withUnsafeBufferPointer { inp in
-        target.withUnsafeMutableBufferPointer { out in
-            let inBase = inp.baseAddress!, outBase = out.baseAddress!
-            let plane = rows * columns
-            let rowTiles = (rows + tile - 1) / tile
-            concurrentChunks(count: batch * rowTiles, minimumChunk: 1) { range in
-                for unit in range {
-                    let item = unit / rowTiles
-                    let rowStart = (unit % rowTiles) * tile
-                    let source = inBase + item * plane, target = outBase + item * plane
-                    for columnStart in stride(from: 0, to: columns, by: tile) {
-                        for row in rowStart..<min(rows, rowStart + tile) {
-                            for column in columnStart..<min(columns, columnStart + tile) {
-                                target[column * rows + row] = source[row * columns + column]
-                            }
+        let inBase = inp.baseAddress!
+        let plane = rows * columns
+        let rowTiles = (rows + tile - 1) / tile
+        concurrentChunks(count: batch * rowTiles, minimumChunk: 1) { range in
+            for unit in range {
+                let item = unit / rowTiles
+                let rowStart = (unit % rowTiles) * tile
+                let source = inBase + item * plane, target = outBase + item * plane
+                for columnStart in stride(from: 0, to: columns, by: tile) {
+                    for row in rowStart..<min(rows, rowStart + tile) {
+                        for column in columnStart..<min(columns, columnStart + tile) {
+                            target[column * rows + row] = source[row * columns + column]
                         }
                     }
                 }

@@ -105,7 +105,7 @@ public enum Attention {
                         let qBase = q.baseAddress!, kBase = k.baseAddress!, vBase = v.baseAddress!, oBase = o.baseAddress!
                         for firstPair in stride(from: 0, to: pairs, by: groupPairs) {
                             let count = min(groupPairs, pairs - firstPair)
-                            DispatchQueue.concurrentPerform(iterations: count * packChunks) { unit in
+                            parallelPerform(iterations: count * packChunks) { unit in
                                 let pair = firstPair + unit / packChunks, firstKey = (unit % packChunks) * packChunk
                                 let b = pair / heads, h = pair % heads
                                 let offset = b * keyLength * width + h * headDim
@@ -118,7 +118,7 @@ public enum Attention {
                                                          Int32(firstKey), lastKey, packedFloats! + (pair - firstPair) * packedCount)
                                 }
                             }
-                            DispatchQueue.concurrentPerform(iterations: count * unitsPerHead) { unit in
+                            parallelPerform(iterations: count * unitsPerHead) { unit in
                                 let pair = firstPair + unit / unitsPerHead, firstRow = (unit % unitsPerHead) * unitRows
                                 let b = pair / heads, h = pair % heads
                                 let offset = (b * queryLength + firstRow) * width + h * headDim
@@ -171,7 +171,7 @@ public enum Attention {
                 value.scalars.withUnsafeBufferPointer { v in
                     output.scalars.withUnsafeMutableBufferPointer { o in
                         let qBase = q.baseAddress!, kBase = k.baseAddress!, vBase = v.baseAddress!, oBase = o.baseAddress!
-                        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                        parallelPerform(iterations: workers) { worker in
                             let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * keyLength)
                             let inverseSums = UnsafeMutablePointer<Float>.allocate(capacity: blockRows)
                             defer {

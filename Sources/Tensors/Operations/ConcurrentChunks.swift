@@ -13,7 +13,7 @@ package func concurrentChunks(count: Int, minimumChunk: Int = 16_384, _ body: (R
         return
     }
     let chunkSize = (count + chunkCount - 1) / chunkCount
-    DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+    parallelPerform(iterations: chunkCount) { chunk in
         let start = chunk * chunkSize
         let end = min(count, start + chunkSize)
         if start < end { body(start..<end) }

@@ -132,7 +132,7 @@ public struct PackedLinearWeight: @unchecked Sendable {
         if byPanels && parts > 1 && packedBF16 == nil {
             let tiles = (rows + tileRows - 1) / tileRows
             let shared = UnsafeMutablePointer<Float>.allocate(capacity: packed_matrix_left_count(Int32(rows), Int32(inputWidth)))
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
+            parallelPerform(iterations: parts) { part in
                 packed_matrix_pack_left(blockingPointer, input, inputWidth, Int32(rows), Int32(inputWidth), Int32(tiles * part / parts),
                                         Int32(tiles * (part + 1) / parts), shared)
             }
@@ -170,7 +170,7 @@ public struct PackedLinearWeight: @unchecked Sendable {
                 precondition(status == 0, "the packed matrix product refused to run")
             }
             if parts > 1 {
-                DispatchQueue.concurrentPerform(iterations: parts) { run(part: $0) }
+                parallelPerform(iterations: parts) { run(part: $0) }
             } else {
                 run(part: 0)
             }
@@ -183,20 +183,26 @@ extension Tensor {
     public func linear(_ weight: PackedLinearWeight, bias: Tensor?) -> Tensor {
         precondition(lastDimension == weight.inputWidth, "linear weight [\(weight.outputWidth), \(weight.inputWidth)] does not fit input \(shape)")
         precondition(bias.map { $0.count == weight.outputWidth } ?? true, "bias does not fit \(weight.outputWidth) outputs")
-        var result = Tensor(zeros: Array(shape.dropLast()) + [weight.outputWidth])
+        let outputShape = Array(shape.dropLast()) + [weight.outputWidth]
         let rows = rowCount
-        guard rows > 0, weight.outputWidth > 0 else { return result }
-        scalars.withUnsafeBufferPointer { input in
-            result.scalars.withUnsafeMutableBufferPointer { output in
+        guard rows > 0, weight.outputWidth > 0, weight.inputWidth > 0 else { return Tensor(zeros: outputShape) }
+        func product(into output: UnsafeMutablePointer<Float>) {
+            scalars.withUnsafeBufferPointer { input in
                 if let bias {
                     bias.scalars.withUnsafeBufferPointer { b in
-                        weight.product(input.baseAddress!, rows: rows, bias: b.baseAddress!, into: output.baseAddress!)
+                        weight.product(input.baseAddress!, rows: rows, bias: b.baseAddress!, into: output)
                     }
                 } else {
-                    weight.product(input.baseAddress!, rows: rows, bias: nil, into: output.baseAddress!)
+                    weight.product(input.baseAddress!, rows: rows, bias: nil, into: output)
                 }
             }
         }
-        return result
+        // The packed kernels store every output (bias or zero plus the sums); OpenBLAS's path starts from zeros.
+        guard weight.isPacked else {
+            var result = Tensor(zeros: outputShape)
+            result.scalars.withUnsafeMutableBufferPointer { product(into: $0.baseAddress!) }
+            return result
+        }
+        return Tensor(shape: outputShape, writtenBy: product(into:))
     }
 }

@@ -26,7 +26,7 @@ package func splitSGEMM(transposeRight: Bool, rows: Int, columns: Int, inner: In
         product(rows: 0..<rows, columns: 0..<columns)
         return
     }
-    DispatchQueue.concurrentPerform(iterations: parts) { part in
+    parallelPerform(iterations: parts) { part in
         if byRows {
             product(rows: (rows * part / parts)..<(rows * (part + 1) / parts), columns: 0..<columns)
         } else {

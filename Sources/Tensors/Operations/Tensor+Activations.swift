@@ -11,14 +11,14 @@ extension Tensor {
     /// The exact GELU, x * Phi(x) with the error function (PyTorch's default `approximate="none"`), through the
     /// vectorisable form `gaussianErrorLinearUnit` (absolute error of erf under 1.5e-7).
     public func gelu() -> Tensor {
-        var result = self
-        result.scalars.withUnsafeMutableBufferPointer { buffer in
-            let values = buffer.baseAddress!
-            concurrentChunks(count: buffer.count) { range in
-                for index in range { values[index] = gaussianErrorLinearUnit(values[index]) }
+        scalars.withUnsafeBufferPointer { buffer in
+            guard let input = buffer.baseAddress else { return self }
+            return Tensor(shape: shape) { output in
+                concurrentChunks(count: buffer.count) { range in
+                    for index in range { output[index] = gaussianErrorLinearUnit(input[index]) }
+                }
             }
         }
-        return result
     }
 
     /// GELU's sigmoid approximation x * sigmoid(1.702 x), used by OpenAI's CLIP.
@@ -27,17 +27,17 @@ extension Tensor {
     /// x * sigmoid(slope * x) with the loop written out rather than passed to `map` as a closure, so the
     /// compiler vectorises it (a per-element closure call made this 5% of the text encoder's time).
     private func sigmoidGated(slope: Float) -> Tensor {
-        var result = self
-        result.scalars.withUnsafeMutableBufferPointer { buffer in
-            let values = buffer.baseAddress!
-            concurrentChunks(count: buffer.count) { range in
-                for index in range {
-                    let x = values[index]
-                    values[index] = x / (1 + exponential(-slope * x))
+        scalars.withUnsafeBufferPointer { buffer in
+            guard let input = buffer.baseAddress else { return self }
+            return Tensor(shape: shape) { output in
+                concurrentChunks(count: buffer.count) { range in
+                    for index in range {
+                        let x = input[index]
+                        output[index] = x / (1 + exponential(-slope * x))
+                    }
                 }
             }
         }
-        return result
     }
 
     /// The gated GELU of the transformer feed-forward in diffusion UNets: the last dimension holds
@@ -48,11 +48,10 @@ extension Tensor {
         precondition(lastDimension % 2 == 0, "geglu takes an even last dimension, got \(shape)")
         let width = lastDimension / 2
         let rows = rowCount
-        var result = Tensor(zeros: Array(shape.dropLast()) + [width])
-        guard width > 0 else { return result }
-        scalars.withUnsafeBufferPointer { input in
-            result.scalars.withUnsafeMutableBufferPointer { output in
-                let inBase = input.baseAddress!, outBase = output.baseAddress!
+        guard width > 0, rows > 0 else { return Tensor(zeros: Array(shape.dropLast()) + [width]) }
+        return scalars.withUnsafeBufferPointer { input in
+            let inBase = input.baseAddress!
+            return Tensor(shape: Array(shape.dropLast()) + [width]) { outBase in
                 concurrentChunks(count: rows, minimumChunk: max(1, 16_384 / width)) { range in
                     for row in range {
                         let values = inBase + row * 2 * width, gates = values + width, out = outBase + row * width
@@ -61,7 +60,6 @@ extension Tensor {
                 }
             }
         }
-        return result
     }
 
     /// Applies an activation named as in Hugging Face configs (`hidden_act`, `act_fn`).

@@ -59,7 +59,8 @@ extension Tensor {
         precondition(outH > 0 && outW > 0, "conv2d kernel larger than padded input")
         let patch = channels * kernelH * kernelW
         let positions = outH * outW
-        var result = Tensor(zeros: [batch, outChannels, outH, outW])
+        // With a bias every output starts as the bias and is then accumulated into; without one, from zeros.
+        var result = bias == nil ? Tensor(zeros: [batch, outChannels, outH, outW]) : Tensor(shape: [batch, outChannels, outH, outW]) { _ in }
         let direct = kernelH == 1 && kernelW == 1 && stride == 1 && paddingHeight == 0 && paddingWidth == 0
         let bandRows = direct ? outH : Tensor.unfoldingBandRows(patch: patch, outputWidth: outW, outputHeight: outH, caches: caches)
         let bands = (outH + bandRows - 1) / bandRows
@@ -73,7 +74,7 @@ extension Tensor {
             weight.scalars.withUnsafeBufferPointer { w in
                 result.scalars.withUnsafeMutableBufferPointer { out in
                     let inBase = input.baseAddress!, wBase = w.baseAddress!, outBase = out.baseAddress!
-                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    parallelPerform(iterations: workers) { worker in
                         let columns = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: patch * bandRows * outW)
                         defer { columns?.deallocate() }
                         for unit in (worker * perWorker)..<min(units, (worker + 1) * perWorker) {
@@ -210,7 +211,6 @@ extension Tensor {
                                               Int32(kernelHeight), Int32(kernelWidth), plan)
         precondition(planned == 0, "the direct convolution kernel does not take \(shape) with a \(kernelHeight)x\(kernelWidth) kernel")
         plan.pointee.weight_block_floats = Int(direct_convolution_weight_block_floats(caches.l2))
-        var result = Tensor(zeros: [batch, outChannels, height, width])
         let flat = UnsafeMutablePointer<Float>.allocate(capacity: direct_convolution_padded_count(plan, Int32(outChannels)))
         defer { flat.deallocate() }
         let planeFloats = Int(plan.pointee.plane_stride)
@@ -227,7 +227,7 @@ extension Tensor {
             // Output channels split between the cores while each gets several full tiles (every UNet and VAE
             // layer); otherwise positions do (the 4-channel output layers).
             let splitChannels = outChannels >= 4 * tileRows * workers || positionTiles < workers
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            parallelPerform(iterations: workers) { worker in
                 var firstOut = 0, lastOut = outChannels, firstTile = 0, lastTile = positionTiles
                 if splitChannels {
                     let rowTiles = (outChannels + tileRows - 1) / tileRows
@@ -241,13 +241,12 @@ extension Tensor {
                 compute(plan, bBase, Int32(firstOut), Int32(lastOut), firstTile * tile, min(positionCount, lastTile * tile), flat)
             }
         }
-        result.scalars.withUnsafeMutableBufferPointer { output in
-            let outBase = output.baseAddress!
+        // Unpadding writes every output.
+        return Tensor(shape: [batch, outChannels, height, width]) { outBase in
             concurrentChunks(count: outChannels, minimumChunk: max(1, 65_536 / planeFloats)) { range in
                 direct_convolution_unpad(plan, flat, Int32(range.lowerBound), Int32(range.upperBound), outBase)
             }
         }
-        return result
     }
 
     /// Nearest-neighbour upsampling of [N, C, H, W] by an integer factor (PyTorch's `interpolate(mode="nearest")`).

@@ -3,18 +3,14 @@ import Foundation
 extension Tensor {
     /// Applies `transform` to every scalar, in parallel for large tensors.
     public func map(_ transform: (Float) -> Float) -> Tensor {
-        var result = self
-        let total = count
-        result.scalars.withUnsafeMutableBufferPointer { output in
-            let out = output.baseAddress!
-            scalars.withUnsafeBufferPointer { input in
-                let inp = input.baseAddress!
-                concurrentChunks(count: total) { range in
-                    for index in range { out[index] = transform(inp[index]) }
+        scalars.withUnsafeBufferPointer { input in
+            let inp = input.baseAddress
+            return Tensor(shape: shape) { out in
+                concurrentChunks(count: count) { range in
+                    for index in range { out[index] = transform(inp![index]) }
                 }
             }
         }
-        return result
     }
 
     /// Combines two tensors scalar by scalar. `other` must have the same shape, or be a suffix-broadcastable
@@ -23,23 +19,22 @@ extension Tensor {
     public func zip(_ other: Tensor, _ combine: (Float, Float) -> Float) -> Tensor {
         precondition(other.count == 1 || (other.count > 0 && Array(shape.suffix(other.rank)) == other.shape),
                      "cannot broadcast \(other.shape) onto \(shape)")
-        var result = self
         let total = count
         let period = other.count
-        result.scalars.withUnsafeMutableBufferPointer { output in
-            let out = output.baseAddress!
+        return scalars.withUnsafeBufferPointer { first in
             other.scalars.withUnsafeBufferPointer { second in
-                let rhs = second.baseAddress!
-                concurrentChunks(count: total) { range in
-                    if period == total {
-                        for index in range { out[index] = combine(out[index], rhs[index]) }
-                    } else {
-                        for index in range { out[index] = combine(out[index], rhs[index % period]) }
+                let (lhs, rhs) = (first.baseAddress, second.baseAddress!)
+                return Tensor(shape: shape) { out in
+                    concurrentChunks(count: total) { range in
+                        if period == total {
+                            for index in range { out[index] = combine(lhs![index], rhs[index]) }
+                        } else {
+                            for index in range { out[index] = combine(lhs![index], rhs[index % period]) }
+                        }
                     }
                 }
             }
         }
-        return result
     }
 
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.zip(rhs, +) }

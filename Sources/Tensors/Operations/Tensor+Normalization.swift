@@ -20,27 +20,27 @@ extension Tensor {
         let width = lastDimension
         precondition(weight.map { $0.count == width } ?? true && bias.map { $0.count == width } ?? true,
                      "layer norm parameters do not fit width \(width)")
-        var result = self
         let rows = rowCount
         let gamma = weight?.scalars
         let beta = bias?.scalars
-        result.scalars.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress!
-            concurrentChunks(count: rows, minimumChunk: max(1, 16_384 / max(1, width))) { range in
-                for row in range {
-                    let values = base + row * width
-                    let (mean, variance) = meanAndVariance(values, count: width)
-                    let inverse = 1 / (variance + epsilon).squareRoot()
-                    for index in 0..<width {
-                        var value = (values[index] - mean) * inverse
-                        if let gamma { value *= gamma[index] }
-                        if let beta { value += beta[index] }
-                        values[index] = value
+        return scalars.withUnsafeBufferPointer { buffer in
+            guard let input = buffer.baseAddress, width > 0 else { return self }
+            return Tensor(shape: shape) { output in
+                concurrentChunks(count: rows, minimumChunk: max(1, 16_384 / max(1, width))) { range in
+                    for row in range {
+                        let values = input + row * width, normed = output + row * width
+                        let (mean, variance) = meanAndVariance(values, count: width)
+                        let inverse = 1 / (variance + epsilon).squareRoot()
+                        for index in 0..<width {
+                            var value = (values[index] - mean) * inverse
+                            if let gamma { value *= gamma[index] }
+                            if let beta { value += beta[index] }
+                            normed[index] = value
+                        }
                     }
                 }
             }
         }
-        return result
     }
 
     /// Group normalisation of [N, C, ...]: channels split into `groups`, each normalised over its channels and all
@@ -53,33 +53,33 @@ extension Tensor {
         let spatial = count / max(1, batch * channels)
         let perGroup = channels / groups
         let groupSize = perGroup * spatial
-        var result = self
         let gamma = weight?.scalars
         let beta = bias?.scalars
-        result.scalars.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress!
-            concurrentChunks(count: batch * groups, minimumChunk: max(1, 65_536 / max(1, groupSize))) { range in
-                for item in range {
-                    let start = base + item * groupSize
-                    let (mean, variance) = meanAndVariance(start, count: groupSize)
-                    let inverse = 1 / (variance + epsilon).squareRoot()
-                    let firstChannel = (item % groups) * perGroup
-                    for localChannel in 0..<perGroup {
-                        let channel = firstChannel + localChannel
-                        let scale = inverse * (gamma?[channel] ?? 1)
-                        let shift = (beta?[channel] ?? 0) - mean * scale
-                        let plane = start + localChannel * spatial
-                        for index in 0..<spatial { plane[index] = plane[index] * scale + shift }
+        return scalars.withUnsafeBufferPointer { buffer in
+            guard let input = buffer.baseAddress, groupSize > 0 else { return self }
+            return Tensor(shape: shape) { output in
+                concurrentChunks(count: batch * groups, minimumChunk: max(1, 65_536 / max(1, groupSize))) { range in
+                    for item in range {
+                        let start = input + item * groupSize
+                        let (mean, variance) = meanAndVariance(start, count: groupSize)
+                        let inverse = 1 / (variance + epsilon).squareRoot()
+                        let firstChannel = (item % groups) * perGroup
+                        for localChannel in 0..<perGroup {
+                            let channel = firstChannel + localChannel
+                            let scale = inverse * (gamma?[channel] ?? 1)
+                            let shift = (beta?[channel] ?? 0) - mean * scale
+                            let plane = start + localChannel * spatial, normed = output + item * groupSize + localChannel * spatial
+                            for index in 0..<spatial { normed[index] = plane[index] * scale + shift }
+                        }
                     }
                 }
             }
         }
-        return result
     }
 }
 
 /// Mean and biased variance, accumulated in Double so long rows (a 64x64x40 group) do not drift.
-package func meanAndVariance(_ values: UnsafeMutablePointer<Float>, count: Int) -> (Float, Float) {
+package func meanAndVariance(_ values: UnsafePointer<Float>, count: Int) -> (Float, Float) {
     guard count > 0 else { return (0, 0) }
     var sum: Double = 0
     for index in 0..<count { sum += Double(values[index]) }

@@ -19,7 +19,6 @@ extension Tensor {
         var plan = WinogradPlan()
         precondition(winograd_plan(Int32(batch), Int32(channels), Int32(height), Int32(width), Int32(outChannels), &plan) == 0,
                      "the Winograd convolution does not take \(shape)")
-        var result = Tensor(zeros: [batch, outChannels, height, width])
         let tiles = Int(plan.tiles)
         let threads = BLASThreads.count
         let tileRows = Int(PACKED_MATRIX_TILE_ROWS), panel = Int(PACKED_MATRIX_PANEL)
@@ -33,11 +32,12 @@ extension Tensor {
         let workspaceCount = withUnsafePointer(to: blocking) { packed_matrix_workspace_count($0, Int32(channels)) }
         let biasScalars = bias?.scalars ?? []
 
-        scalars.withUnsafeBufferPointer { input in
-            weight.packed.withUnsafeBufferPointer { packedWeight in
-                result.scalars.withUnsafeMutableBufferPointer { output in
+        // The output transform writes every position of every tile, so the output starts uninitialized.
+        return Tensor(shape: [batch, outChannels, height, width]) { outBase in
+            scalars.withUnsafeBufferPointer { input in
+                weight.packed.withUnsafeBufferPointer { packedWeight in
                     biasScalars.withUnsafeBufferPointer { b in
-                        let inBase = input.baseAddress!, wBase = packedWeight.baseAddress!, outBase = output.baseAddress!
+                        let inBase = input.baseAddress!, wBase = packedWeight.baseAddress!
                         let bBase = bias == nil ? nil : b.baseAddress
                         withUnsafePointer(to: plan) { plan in
                             withUnsafePointer(to: blocking) { blocking in
@@ -46,7 +46,7 @@ extension Tensor {
                                 defer { transformed.deallocate(); products.deallocate() }
                                 func check(_ status: Int32) { precondition(status == 0, "the Winograd convolution refused to run") }
                                 if byTiles {
-                                    DispatchQueue.concurrentPerform(iterations: threads) { worker in
+                                    parallelPerform(iterations: threads) { worker in
                                         let v = transformed + worker * positions * rows * channels
                                         let m = products + worker * positions * rows * outChannels
                                         let workspace = UnsafeMutablePointer<Float>.allocate(capacity: workspaceCount)
@@ -62,19 +62,19 @@ extension Tensor {
                                 } else {
                                     let lanes = 16
                                     let channelGroups = (channels + lanes - 1) / lanes, outGroups = (outChannels + lanes - 1) / lanes
-                                    DispatchQueue.concurrentPerform(iterations: min(threads, channelGroups)) { part in
+                                    parallelPerform(iterations: min(threads, channelGroups)) { part in
                                         let parts = min(threads, channelGroups)
                                         let (first, last) = (channelGroups * part / parts * lanes, min(channels, channelGroups * (part + 1) / parts * lanes))
                                         check(winograd_transform_input(plan, inBase, 0, Int32(rows), Int32(first), Int32(last), transformed))
                                     }
-                                    DispatchQueue.concurrentPerform(iterations: min(threads, panelCount)) { part in
+                                    parallelPerform(iterations: min(threads, panelCount)) { part in
                                         let parts = min(threads, panelCount)
                                         let workspace = UnsafeMutablePointer<Float>.allocate(capacity: workspaceCount)
                                         defer { workspace.deallocate() }
                                         check(winograd_multiply(plan, blocking, transformed, Int32(rows), wBase, Int32(panelCount * part / parts),
                                                                 Int32(panelCount * (part + 1) / parts), products, workspace))
                                     }
-                                    DispatchQueue.concurrentPerform(iterations: min(threads, outGroups)) { part in
+                                    parallelPerform(iterations: min(threads, outGroups)) { part in
                                         let parts = min(threads, outGroups)
                                         let (first, last) = (outGroups * part / parts * lanes, min(outChannels, outGroups * (part + 1) / parts * lanes))
                                         check(winograd_transform_output(plan, products, 0, Int32(rows), Int32(first), Int32(last), bBase, outBase))
@@ -86,6 +86,5 @@ extension Tensor {
                 }
             }
         }
-        return result
     }
 }

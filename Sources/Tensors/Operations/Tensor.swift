@@ -18,6 +18,16 @@ public struct Tensor: Equatable, Sendable {
         self.init(shape: shape, scalars: [Float](repeating: 0, count: shape.reduce(1, *)))
     }
 
+    /// A tensor whose every scalar `write` stores, given the uninitialized storage: an operation that writes its
+    /// whole output skips zero-filling it first (a serial pass over memory that left the other cores idle).
+    package init(shape: [Int], writtenBy write: (UnsafeMutablePointer<Float>) -> Void) {
+        let count = shape.reduce(1, *)
+        self.init(shape: shape, scalars: [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if count > 0 { write(buffer.baseAddress!) }
+            initialized = count
+        })
+    }
+
     public init(repeating value: Float, shape: [Int]) {
         self.init(shape: shape, scalars: [Float](repeating: value, count: shape.reduce(1, *)))
     }

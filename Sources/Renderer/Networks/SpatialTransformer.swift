@@ -60,24 +60,21 @@ struct TransformerBlock {
 }
 
 /// The frame of diffusers' `Transformer2DModel` and its video relatives: group norm, a projection in (1x1
-/// convolution, or linear), a body on the H*W tokens of each item, a projection out, and the residual.
+/// convolution, or linear), a body on the H*W tokens of each item, a projection out, and the residual. A 1x1
+/// convolution is the same product as a linear layer on channels-last tokens, so both kinds run as one: on the
+/// packed product, with the same two layout changes a convolution on [N, C, H, W] would need around the body.
 struct TokenProjection {
     let norm: GroupNormLayer
-    let projectionIn: Projection
-    let projectionOut: Projection
-
-    enum Projection {
-        case convolution(Conv2DLayer)
-        case linear(LinearLayer)
-    }
+    let projectionIn: LinearLayer
+    let projectionOut: LinearLayer
 
     /// `innerWidth` is the token width between the projections (the channel count unless a module says otherwise).
     init(_ weights: WeightReader, channels: Int, innerWidth: Int? = nil, groups: Int, linearProjection: Bool) throws {
         let inner = innerWidth ?? channels
         norm = try GroupNormLayer(weights, "norm", groups: groups, epsilon: 1e-6, channels: channels)
-        func projection(_ name: String, _ input: Int, _ output: Int) throws -> Projection {
-            linearProjection ? .linear(try LinearLayer(weights, name, input: input, output: output))
-                             : .convolution(try Conv2DLayer(weights, name, input: input, output: output, kernel: 1))
+        func projection(_ name: String, _ input: Int, _ output: Int) throws -> LinearLayer {
+            linearProjection ? try LinearLayer(weights, name, input: input, output: output)
+                             : try LinearLayer(convolution1x1: weights, name, input: input, output: output)
         }
         projectionIn = try projection("proj_in", channels, inner)
         projectionOut = try projection("proj_out", inner, channels)
@@ -86,17 +83,8 @@ struct TokenProjection {
     /// `input` [N, C, H, W]; `body` maps tokens [N, H*W, inner] to tokens of the same shape.
     func callAsFunction(_ input: Tensor, _ body: (Tensor) throws -> Tensor) rethrows -> Tensor {
         let (height, width) = (input.shape[2], input.shape[3])
-        var tokens: Tensor
-        switch projectionIn {
-        case .convolution(let conv): tokens = conv(norm(input)).channelsLastTokens()
-        case .linear(let linear): tokens = linear(norm(input).channelsLastTokens())
-        }
-        tokens = try body(tokens)
-        var output: Tensor
-        switch projectionOut {
-        case .convolution(let conv): output = conv(tokens.channelsFirstImage(height: height, width: width))
-        case .linear(let linear): output = linear(tokens).channelsFirstImage(height: height, width: width)
-        }
+        let tokens = try body(projectionIn(norm(input).channelsLastTokens()))
+        var output = projectionOut(tokens).channelsFirstImage(height: height, width: width)
         output += input
         return output
     }

@@ -2,14 +2,16 @@ import Foundation
 import Tensors
 
 /// The 3x3 convolutions' measured choices (`ConvolutionChoice`) as lines for the benchmarks' text output: which
-/// shapes took Winograd and both times of each shape's first call.
+/// algorithm each shape kept and the candidates' times on its first call ("-" where the unfolded product was not
+/// one).
 enum ConvolutionChoiceReport {
     static func lines() -> [String] {
         let measurements = ConvolutionChoice.measurements
         guard !measurements.isEmpty else { return [] }
-        return ["3x3 convolutions, first call of each shape (images x channels x height x width -> outputs): direct, Winograd, kept"]
+        func milliseconds(_ seconds: Double?) -> String { seconds.map { String(format: "%.2f ms", $0 * 1000) } ?? "-" }
+        return ["3x3 convolutions, first call of each shape (images x channels x height x width -> outputs): direct, Winograd, unfolded, kept"]
             + measurements.map { m in
-                "  \(m.shape): \(String(format: "%.2f", m.direct * 1000)) ms, \(String(format: "%.2f", m.winograd * 1000)) ms, \(m.chosen.rawValue)"
+                "  \(m.shape): \(milliseconds(m.direct)), \(milliseconds(m.winograd)), \(milliseconds(m.unfolded)), \(m.chosen.rawValue)"
             }
     }
 }

@@ -68,6 +68,7 @@ final class WinogradConvolutionTests: XCTestCase {
         XCTAssertEqual(ConvolutionChoice.Setting(named: "auto"), .automatic)
         XCTAssertEqual(ConvolutionChoice.Setting(named: "direct"), .forced(.direct))
         XCTAssertEqual(ConvolutionChoice.Setting(named: "Winograd"), .forced(.winograd))
+        XCTAssertEqual(ConvolutionChoice.Setting(named: "unfolded"), .forced(.unfolded))
         XCTAssertNil(ConvolutionChoice.Setting(named: "fast"))
     }
 
@@ -77,10 +78,10 @@ final class WinogradConvolutionTests: XCTestCase {
         try XCTSkipUnless(WinogradConvolutionWeight.kernelRuns, "this processor lacks the AVX-512 Winograd convolution")
         let w = Tensor.pseudoRandom([11, 9, 3, 3], seed: 960)
         let b = Tensor.pseudoRandom([11], seed: 961)
-        XCTAssertNil(WinogradLayerWeight(w, stride: 1, padding: 1, setting: .forced(.direct)))
-        XCTAssertNil(WinogradLayerWeight(w, stride: 2, padding: 1, setting: .automatic))
-        XCTAssertNil(WinogradLayerWeight(Tensor.pseudoRandom([11, 9, 5, 5], seed: 962), stride: 1, padding: 2, setting: .automatic))
-        let layer = try XCTUnwrap(WinogradLayerWeight(w, stride: 1, padding: 1, setting: .automatic))
+        XCTAssertNil(ConvolutionCandidates(w, stride: 1, padding: 1, setting: .forced(.direct)))
+        XCTAssertNil(ConvolutionCandidates(w, stride: 2, padding: 1, setting: .automatic))
+        XCTAssertNil(ConvolutionCandidates(Tensor.pseudoRandom([11, 9, 5, 5], seed: 962), stride: 1, padding: 2, setting: .automatic))
+        let layer = try XCTUnwrap(ConvolutionCandidates(w, stride: 1, padding: 1, setting: .automatic))
         // A shape no other test runs, so this test's call is the first.
         let x = Tensor.pseudoRandom([3, 9, 13, 7], seed: 963)
         let shape = ConvolutionChoice.Shape(channels: 9, outChannels: 11, height: 13, width: 7, images: 3)
@@ -92,6 +93,9 @@ final class WinogradConvolutionTests: XCTestCase {
         XCTAssertGreaterThan(measurement.winograd, 0)
         XCTAssertEqual(ConvolutionChoice.decision(for: shape), measurement.chosen)
         XCTAssertEqual(layer.holdsTransformedWeight, measurement.chosen == .winograd)
+        // 273 patches against 11 outputs: the unfolded product is no candidate here.
+        XCTAssertNil(measurement.unfolded)
+        XCTAssertFalse(layer.holdsPackedWeight)
         let second = layer(x, bias: b, setting: .automatic)
         assertClose(second, expected, relative: 5e-4, "second call")
         XCTAssertEqual(ConvolutionChoice.measurements.filter { $0.shape == shape }.count, 1)
@@ -101,6 +105,42 @@ final class WinogradConvolutionTests: XCTestCase {
         // Forced Winograd runs it whatever the measurement said.
         XCTAssertEqual(layer(x, bias: b, setting: .forced(.winograd)).scalars,
                        x.winogradConv2d(weight: WinogradConvolutionWeight(w), bias: b).scalars)
+    }
+
+    /// On an image with no more patches than outputs the unfolded product is measured too; whichever of the three is
+    /// kept, the layer holds only its form, later calls run it, and forcing the product runs it whatever was kept.
+    func testSmallImagesAlsoMeasureTheUnfoldedProduct() throws {
+        try XCTSkipUnless(WinogradConvolutionWeight.kernelRuns, "this processor lacks the AVX-512 Winograd convolution")
+        let w = Tensor.pseudoRandom([13, 7, 3, 3], seed: 970)
+        let b = Tensor.pseudoRandom([13], seed: 971)
+        let layer = try XCTUnwrap(ConvolutionCandidates(w, stride: 1, padding: 1, setting: .automatic))
+        // 2 x 2 x 3 = 12 patches for 13 outputs, a shape no other test runs.
+        let x = Tensor.pseudoRandom([2, 7, 2, 3], seed: 972)
+        let shape = ConvolutionChoice.Shape(channels: 7, outChannels: 13, height: 2, width: 3, images: 2)
+        XCTAssertNil(ConvolutionChoice.decision(for: shape))
+        XCTAssertTrue(layer.productFits(x))
+        XCTAssertFalse(layer.productFits(Tensor.pseudoRandom([2, 7, 2, 4], seed: 973)), "16 patches for 13 outputs")
+        let expected = Self.directConvolution(x, w, b)
+        assertClose(layer(x, bias: b, setting: .automatic), expected, relative: 5e-4, "first call")
+        let measurement = try XCTUnwrap(ConvolutionChoice.measurements.first { $0.shape == shape })
+        let unfolded = try XCTUnwrap(measurement.unfolded)
+        XCTAssertGreaterThan(unfolded, 0)
+        let fastest = min(measurement.direct, measurement.winograd, unfolded)
+        XCTAssertEqual([measurement.direct, measurement.winograd, unfolded][[.direct, .winograd, .unfolded].firstIndex(of: measurement.chosen)!], fastest)
+        XCTAssertEqual(layer.holdsTransformedWeight, measurement.chosen == .winograd)
+        XCTAssertEqual(layer.holdsPackedWeight, measurement.chosen == .unfolded)
+        // The Float32 weight is held once: in its own layout, or in the kept product's panels, from which it comes
+        // back exactly.
+        XCTAssertEqual(layer.holdsPlainWeight, measurement.chosen != .unfolded)
+        XCTAssertEqual(layer.float32Weight.shape, w.shape)
+        XCTAssertEqual(layer.float32Weight.scalars, w.scalars)
+        assertClose(layer(x, bias: b, setting: .forced(.direct)), expected, relative: 5e-4, "the direct kernel after the choice")
+        let product = x.productConv2d(weight: PackedLinearWeight(w.reshaped([13, 63]), precision: .f32), bias: b, kernel: 3, stride: 1, padding: 1)
+        assertClose(product, expected, relative: 5e-4, "the unfolded product")
+        XCTAssertEqual(layer(x, bias: b, setting: .forced(.unfolded)).scalars, product.scalars)
+        if measurement.chosen == .unfolded {
+            XCTAssertEqual(layer(x, bias: b, setting: .automatic).scalars, product.scalars, "the second call runs the kept product")
+        }
     }
 
     /// The largest |actual - expected| over the mean |expected|.

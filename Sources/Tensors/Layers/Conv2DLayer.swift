@@ -5,8 +5,10 @@ package struct Conv2DLayer {
     /// At `WeightPrecision.bf16` the weight rounded to BF16 (the form the Float32 paths run); unpacked on each read
     /// where `bf16Weight` or `bf16Product` holds it, so a BF16 layer keeps its weight once.
     package var weight: Tensor {
-        bf16Weight?.unpacked ?? bf16Product.map { $0.unpacked.reshaped([$0.outputWidth, $0.inputWidth / (kernel * kernel), kernel, kernel]) } ?? floatWeight!
+        bf16Weight?.unpacked ?? bf16Product.map { $0.unpacked.reshaped([$0.outputWidth, $0.inputWidth / (kernel * kernel), kernel, kernel]) }
+            ?? candidates?.float32Weight ?? floatWeight!
     }
+    /// The Float32 weight of a layer without candidates (`candidates` holds it otherwise).
     private let floatWeight: Tensor?
     package let bias: Tensor
     package let stride: Int
@@ -18,9 +20,9 @@ package struct Conv2DLayer {
     /// direct convolution does not take (1x1, strided), run as one product over unfolded patches (`productConv2d`).
     package let bf16Product: PackedLinearWeight?
     private let kernel: Int
-    /// A 3x3 layer at stride 1 and padding 1 runs the direct kernel (Float32's, or BF16's at bf16) or Winograd's, as
-    /// `ConvolutionChoice` says.
-    package let winograd: WinogradLayerWeight?
+    /// A 3x3 layer at stride 1 and padding 1 runs the direct kernel (Float32's, or BF16's at bf16), Winograd's or
+    /// the unfolded product, as `ConvolutionChoice` says.
+    package let candidates: ConvolutionCandidates?
 
     /// Padding defaults to kernel / 2 (same-size output at stride 1).
     package init(_ weights: WeightReader, _ name: String, input: Int, output: Int, kernel: Int,
@@ -36,15 +38,15 @@ package struct Conv2DLayer {
         bf16Weight = bf16Kernels && direct ? BF16ConvolutionWeight(weight) : nil
         bf16Product = bf16Kernels && !direct ? PackedLinearWeight(weight.reshaped([output, input * kernel * kernel]), precision: .bf16) : nil
         let float = bf16Kernels ? nil : bf16 ? weight.map(WeightPrecision.bf16Rounded) : weight
-        floatWeight = float
         // Without the BF16 kernels a bf16 layer is its BF16-rounded weight on the Float32 kernels, Winograd included.
         let padding = self.padding
-        winograd = bf16Weight.flatMap { WinogradLayerWeight(bf16: $0, stride: stride, padding: padding) }
-            ?? float.flatMap { WinogradLayerWeight($0, stride: stride, padding: padding) }
+        candidates = bf16Weight.flatMap { ConvolutionCandidates(bf16: $0, stride: stride, padding: padding) }
+            ?? float.flatMap { ConvolutionCandidates($0, stride: stride, padding: padding) }
+        floatWeight = candidates == nil ? float : nil
     }
 
     package func callAsFunction(_ input: Tensor) -> Tensor {
-        if let winograd { return winograd(input, bias: bias) }
+        if let candidates { return candidates(input, bias: bias) }
         if let bf16Weight { return input.directConv2d(weight: bf16Weight, bias: bias) }
         if let bf16Product { return input.productConv2d(weight: bf16Product, bias: bias, kernel: kernel, stride: stride, padding: padding) }
         return input.conv2d(weight: floatWeight!, bias: bias, stride: stride, padding: padding)

@@ -1,19 +1,23 @@
 import Foundation
 
-/// The two ways a 3x3 convolution at stride 1 with padding 1 runs: the direct kernel (`directConv2d`, Float32 or
-/// BF16 as the layer's precision is) or Winograd's F(4x4, 3x3) in Float32 (`winogradConv2d`).
+/// The ways a 3x3 convolution at stride 1 with padding 1 runs: the direct kernel (`directConv2d`, Float32 or BF16
+/// as the layer's precision is), Winograd's F(4x4, 3x3) in Float32 (`winogradConv2d`), or one packed product over
+/// the unfolded patches (`productConv2d`, the layer's precision; a candidate on small images only, see
+/// `ConvolutionCandidates`).
 package enum ConvolutionAlgorithm: String, Sendable {
-    case direct, winograd
+    case direct, winograd, unfolded
 }
 
 /// Which algorithm each 3x3 layer runs. Which is faster depends on the shape and the machine (Winograd does 4x
-/// fewer multiplications but moves more memory, which loses on the few tiles of small images), so it is measured,
-/// not derived: the first call of each shape (channels, outputs, height, width, images) times both on its real
-/// input and the process keeps the faster for every later call of that shape. A bf16 layer's shapes are measured
-/// apart from Float32's, against the BF16 direct kernel.
+/// fewer multiplications but moves more memory, which loses on the few tiles of small images, where the direct
+/// kernel in turn computes mostly padding), so it is measured, not derived: the first call of each shape (channels,
+/// outputs, height, width, images) times each candidate on its real input (the faster of two runs) and the process
+/// keeps the fastest for
+/// every later call of that shape. A bf16 layer's shapes are measured apart from Float32's, against the BF16
+/// kernels.
 ///
 /// `TBD_CONVOLUTION` forces one: `direct` (what the parity fixtures were made against, bit for bit as before),
-/// `winograd`, or `auto` (the default).
+/// `winograd`, `unfolded`, or `auto` (the default).
 package enum ConvolutionChoice {
     package enum Setting: Equatable, Sendable {
         case automatic
@@ -25,6 +29,7 @@ package enum ConvolutionChoice {
             case nil, "", "auto": self = .automatic
             case "direct": self = .forced(.direct)
             case "winograd": self = .forced(.winograd)
+            case "unfolded": self = .forced(.unfolded)
             default: return nil
             }
         }
@@ -34,7 +39,7 @@ package enum ConvolutionChoice {
     package static let setting: Setting = {
         let value = ProcessInfo.processInfo.environment["TBD_CONVOLUTION"]
         guard let setting = Setting(named: value) else {
-            fatalError("TBD_CONVOLUTION is \"\(value ?? "")\": use direct, winograd or auto")
+            fatalError("TBD_CONVOLUTION is \"\(value ?? "")\": use direct, winograd, unfolded or auto")
         }
         return setting
     }()
@@ -59,12 +64,18 @@ package enum ConvolutionChoice {
         }
     }
 
-    /// One measured choice: both times, in seconds, and the algorithm kept.
+    /// One measured choice: each candidate's time, in seconds (the unfolded product's where it was a candidate),
+    /// and the algorithm kept.
     package struct Measurement: Sendable {
         package let shape: Shape
         package let direct: Double
         package let winograd: Double
-        package var chosen: ConvolutionAlgorithm { winograd < direct ? .winograd : .direct }
+        package var unfolded: Double?
+        package var chosen: ConvolutionAlgorithm {
+            let fasterOfTwo: (ConvolutionAlgorithm, Double) = winograd < direct ? (.winograd, winograd) : (.direct, direct)
+            guard let unfolded, unfolded < fasterOfTwo.1 else { return fasterOfTwo.0 }
+            return .unfolded
+        }
     }
 
     private static let lock = NSLock()

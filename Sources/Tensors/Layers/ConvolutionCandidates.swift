@@ -1,0 +1,186 @@
+import Foundation
+
+/// The ways a 3x3 layer at stride 1 and padding 1 can run, for `ConvolutionChoice` to measure: its direct kernel,
+/// Winograd's F(4x4, 3x3) on a transformed weight, and (on images with no more positions than the layer has
+/// outputs) one product over unfolded patches on a packed weight. The transformed and packed forms are made at
+/// first use and kept only while their algorithm is what the layer runs: the transformed one takes 4x the
+/// weight's memory beside the weight; the packed one replaces a Float32 weight while it is kept (a bf16 layer
+/// keeps its BF16 kernel's weight beside it).
+///
+/// At Float32 the direct kernel is `conv2d` on the Float32 weight and the product the Float32 packed product. At
+/// `--precision bf16` on AVX512-BF16 the direct kernel and the product are the BF16 ones, and Winograd runs in
+/// Float32 on the BF16-rounded weight: Winograd's products cannot be BF16 (rounding the transformed tiles and
+/// weights to BF16 makes one 320-channel layer's error 2.6e-2 against Float64, against 2.3e-3 for the BF16 direct
+/// kernel), but its Float32 path does a quarter of the multiplications and so often beats the BF16 kernel's doubled
+/// rate.
+///
+/// Why the product: the direct kernel computes tiles of positions on a padded layout, so on the UNet's 4x4 images
+/// (36 padded positions for 16 outputs) most of its work is padding, while a product over the 32 patches of a batch
+/// of two does none; it streams the whole weight once per call either way.
+package final class ConvolutionCandidates: @unchecked Sendable {
+    /// What the direct kernel runs on: the Float32 weight, or the BF16 kernel's packed weight.
+    private enum Kind {
+        case float32
+        case bf16(BF16ConvolutionWeight)
+    }
+
+    private let kind: Kind
+    private let outChannels: Int
+    private let lock = NSLock()
+    /// A Float32 layer's weight [O, C, 3, 3], dropped while the unfolded product is kept (its packed form then holds
+    /// the weight, so the layer keeps it once) and unpacked again where another algorithm needs it.
+    private var plain: Tensor?
+    private var transformed: WinogradConvolutionWeight?
+    private var packed: PackedLinearWeight?
+
+    /// Nil where Winograd cannot run or is switched off: the kernel shape is not 3x3 at stride 1 with padding 1, the
+    /// processor lacks the kernel, or `TBD_CONVOLUTION=direct`.
+    package init?(_ weight: Tensor, stride: Int, padding: Int, setting: ConvolutionChoice.Setting = ConvolutionChoice.current) {
+        guard Self.runs(weight.shape, stride: stride, padding: padding, setting: setting) else { return nil }
+        (kind, outChannels, plain) = (.float32, weight.shape[0], weight)
+    }
+
+    /// A bf16 layer: the BF16 direct kernel against Winograd on the rounded weight (unpacked only to transform it)
+    /// and the BF16 product.
+    package init?(bf16 weight: BF16ConvolutionWeight, stride: Int, padding: Int,
+                  setting: ConvolutionChoice.Setting = ConvolutionChoice.current) {
+        let shape = [weight.outChannels, weight.channels, weight.kernelSize, weight.kernelSize]
+        guard Self.runs(shape, stride: stride, padding: padding, setting: setting) else { return nil }
+        (kind, outChannels) = (.bf16(weight), weight.outChannels)
+    }
+
+    private static func runs(_ shape: [Int], stride: Int, padding: Int, setting: ConvolutionChoice.Setting) -> Bool {
+        shape.count == 4 && shape[2] == 3 && shape[3] == 3 && stride == 1 && padding == 1
+            && WinogradConvolutionWeight.kernelRuns && setting != .forced(.direct)
+    }
+
+    /// Whether the unfolded product is a candidate for `input`: its patches (one row each) are no more than the
+    /// layer's outputs, so the unfolded input is no larger than the weight the product streams anyway.
+    package func productFits(_ input: Tensor) -> Bool { input.shape[0] * input.shape[2] * input.shape[3] <= outChannels }
+
+    /// The Float32 weight [O, C, 3, 3] (the BF16-rounded one at bf16).
+    package var float32Weight: Tensor { lock.withLock { sourceLocked() } }
+
+    private func sourceLocked() -> Tensor {
+        switch kind {
+        case .bf16(let weight): return weight.unpacked
+        case .float32:
+            if let plain { return plain }
+            let restored = packed!.unpacked
+            let weight = restored.reshaped([outChannels, restored.count / (outChannels * 9), 3, 3])
+            plain = weight
+            return weight
+        }
+    }
+
+    private func winogradWeight() -> WinogradConvolutionWeight {
+        lock.withLock {
+            if let transformed { return transformed }
+            let made = WinogradConvolutionWeight(sourceLocked())
+            transformed = made
+            return made
+        }
+    }
+
+    private func packedWeight() -> PackedLinearWeight {
+        lock.withLock {
+            if let packed { return packed }
+            let weight = sourceLocked()
+            let bf16: Bool
+            switch kind {
+            case .float32: bf16 = false
+            case .bf16: bf16 = true
+            }
+            let made = PackedLinearWeight(weight.reshaped([outChannels, weight.count / outChannels]), precision: bf16 ? .bf16 : .f32)
+            packed = made
+            return made
+        }
+    }
+
+    /// Keeps the form `algorithm` runs on and drops the others, the weight itself always held in one of them; the
+    /// pages of what was dropped go back to the system unless `releasingPages` is false (between two timings, where
+    /// the next candidate's first touches of fresh pages would be timed).
+    private func keep(_ algorithm: ConvolutionAlgorithm, releasingPages: Bool = true) {
+        let dropped = lock.withLock {
+            let held = (plain != nil, transformed != nil, packed != nil)
+            if algorithm != .unfolded, case .float32 = kind, plain == nil { _ = sourceLocked() }
+            if algorithm != .winograd { transformed = nil }
+            if algorithm == .unfolded {
+                if case .float32 = kind, packed != nil { plain = nil }
+            } else {
+                packed = nil
+            }
+            return (held.0 && plain == nil) || (held.1 && transformed == nil) || (held.2 && packed == nil)
+        }
+        // The process keeps freed blocks in its heap for the next activations (`HeapReuse`); a dropped weight form
+        // is tens to hundreds of megabytes that no activation may need, so its pages go back to the system.
+        if dropped && releasingPages { HeapReuse.releaseFreePages() }
+    }
+
+    /// Whether the Winograd form is held now (for checks).
+    package var holdsTransformedWeight: Bool { lock.withLock { transformed != nil } }
+    /// Whether the packed form of the unfolded product is held now (for checks).
+    package var holdsPackedWeight: Bool { lock.withLock { packed != nil } }
+    /// Whether a Float32 layer holds its weight in PyTorch's layout now (for checks).
+    package var holdsPlainWeight: Bool { lock.withLock { plain != nil } }
+
+    private func run(_ algorithm: ConvolutionAlgorithm, _ input: Tensor, bias: Tensor?) -> Tensor {
+        switch algorithm {
+        case .direct:
+            switch kind {
+            case .float32: return input.conv2d(weight: float32Weight, bias: bias, stride: 1, padding: 1)
+            case .bf16(let weight): return input.directConv2d(weight: weight, bias: bias)
+            }
+        case .winograd: return input.winogradConv2d(weight: winogradWeight(), bias: bias)
+        case .unfolded: return input.productConv2d(weight: packedWeight(), bias: bias, kernel: 3, stride: 1, padding: 1)
+        }
+    }
+
+    private var directKernel: ConvolutionChoice.DirectKernel {
+        switch kind {
+        case .float32: return .float32
+        case .bf16: return .bf16
+        }
+    }
+
+    /// The convolution by the algorithm chosen for the input's shape: measured on this call where none is yet.
+    package func callAsFunction(_ input: Tensor, bias: Tensor?, setting: ConvolutionChoice.Setting = ConvolutionChoice.current) -> Tensor {
+        if case .forced(let algorithm) = setting { return run(algorithm, input, bias: bias) }
+        let shape = ConvolutionChoice.Shape(channels: input.shape[1], outChannels: outChannels, height: input.shape[2],
+                                            width: input.shape[3], images: input.shape[0], directKernel: directKernel)
+        if let decided = ConvolutionChoice.decision(for: shape) {
+            keep(decided)
+            return run(decided, input, bias: bias)
+        }
+        // Each weight's transform or packing is paid once, outside the timing: it is not part of a call that follows.
+        // Each candidate runs twice and keeps its faster time: a first run also pays for fresh pages and cold
+        // caches, which made single timings pick differently from one process to the next.
+        func timed(_ algorithm: ConvolutionAlgorithm) -> (output: Tensor, seconds: Double) {
+            switch algorithm {
+            case .winograd: _ = winogradWeight()
+            case .unfolded: _ = packedWeight()
+            case .direct: break
+            }
+            var fastest = Double.infinity, output = input
+            for _ in 0..<2 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                output = run(algorithm, input, bias: bias)
+                fastest = min(fastest, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            return (output, fastest)
+        }
+        let byWinograd = timed(.winograd), byDirect = timed(.direct)
+        var outputs: [ConvolutionAlgorithm: Tensor] = [.winograd: byWinograd.output, .direct: byDirect.output]
+        var measurement = ConvolutionChoice.Measurement(shape: shape, direct: byDirect.seconds, winograd: byWinograd.seconds)
+        if productFits(input) {
+            // The loser's form goes before the product's is made, so a layer holds at most two forms at once.
+            keep(measurement.chosen, releasingPages: false)
+            let byProduct = timed(.unfolded)
+            outputs[.unfolded] = byProduct.output
+            measurement.unfolded = byProduct.seconds
+        }
+        let chosen = ConvolutionChoice.record(measurement)
+        keep(chosen)
+        return outputs[chosen] ?? run(chosen, input, bias: bias)
+    }
+}

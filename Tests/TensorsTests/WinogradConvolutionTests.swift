@@ -135,6 +135,12 @@ final class WinogradConvolutionTests: XCTestCase {
         XCTAssertEqual(layer.float32Weight.shape, w.shape)
         XCTAssertEqual(layer.float32Weight.scalars, w.scalars)
         assertClose(layer(x, bias: b, setting: .forced(.direct)), expected, relative: 5e-4, "the direct kernel after the choice")
+        // Another layer of the shape follows the kept choice from its first call, holding only that form after it.
+        let other = try XCTUnwrap(ConvolutionCandidates(w, stride: 1, padding: 1, setting: .automatic))
+        assertClose(other(x, bias: b, setting: .automatic), expected, relative: 5e-4, "another layer's first call")
+        XCTAssertEqual(other.holdsPlainWeight, measurement.chosen != .unfolded)
+        XCTAssertEqual(other.holdsPackedWeight, measurement.chosen == .unfolded)
+        XCTAssertEqual(other.holdsTransformedWeight, measurement.chosen == .winograd)
         let product = x.productConv2d(weight: PackedLinearWeight(w.reshaped([13, 63]), precision: .f32), bias: b, kernel: 3, stride: 1, padding: 1)
         assertClose(product, expected, relative: 5e-4, "the unfolded product")
         XCTAssertEqual(layer(x, bias: b, setting: .forced(.unfolded)).scalars, product.scalars)

@@ -42,7 +42,8 @@ final class ParallelPerformTests: XCTestCase {
     /// With two or more cores the regions' indices run on more than one thread (else the threads never started).
     func testRegionsUseSeveralThreads() throws {
         try XCTSkipIf(ProcessInfo.processInfo.activeProcessorCount < 2, "one core: the caller runs every index")
-        XCTAssertEqual(Int(compute_threads_count()), ProcessInfo.processInfo.activeProcessorCount)
+        // The threads follow the cores the process may run on (its affinity), which a cgroup quota does not change.
+        XCTAssertGreaterThan(compute_threads_count(), 1)
         let threads = Mutex<Set<UInt64>>([])
         for _ in 0..<100 {
             parallelPerform(iterations: 8) { _ in

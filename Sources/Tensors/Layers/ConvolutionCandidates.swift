@@ -86,12 +86,8 @@ package final class ConvolutionCandidates: @unchecked Sendable {
         lock.withLock {
             if let packed { return packed }
             let weight = sourceLocked()
-            let bf16: Bool
-            switch kind {
-            case .float32: bf16 = false
-            case .bf16: bf16 = true
-            }
-            let made = PackedLinearWeight(weight.reshaped([outChannels, weight.count / outChannels]), precision: bf16 ? .bf16 : .f32)
+            let made = PackedLinearWeight(weight.reshaped([outChannels, weight.count / outChannels]),
+                                          precision: directKernel == .bf16 ? .bf16 : .f32)
             packed = made
             return made
         }

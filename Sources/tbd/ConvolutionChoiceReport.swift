@@ -12,6 +12,18 @@ enum ConvolutionChoiceReport {
         return ["3x3 convolutions, first call of each shape (images x channels x height x width -> outputs): direct, Winograd, unfolded, kept"]
             + measurements.map { m in
                 "  \(m.shape): \(milliseconds(m.direct)), \(milliseconds(m.winograd)), \(milliseconds(m.unfolded)), \(m.chosen.rawValue)"
-            }
+            } + [budgetLine()]
+    }
+
+    /// What Winograd's transformed weights hold against their budget (`TransformedWeightBudget`).
+    static func budgetLine() -> String {
+        let budget = TransformedWeightBudget.shared
+        let megabytes = { (bytes: Int) in String(format: "%.0f MB", Double(bytes) / 1e6) }
+        let limit = switch budget.limit {
+        case .unlimited: "unlimited"
+        case .weights(let multiple): "\(megabytes(budget.capacity)), \(multiple)x the Float32 weights loaded"
+        case .bytes(let bytes): megabytes(bytes)
+        }
+        return "Winograd's transformed weights hold \(megabytes(budget.held)) of a budget of \(limit) (TBD_WINOGRAD_MEMORY)"
     }
 }

@@ -81,7 +81,7 @@ final class WinogradConvolutionTests: XCTestCase {
         XCTAssertNil(ConvolutionCandidates(w, stride: 1, padding: 1, setting: .forced(.direct)))
         XCTAssertNil(ConvolutionCandidates(w, stride: 2, padding: 1, setting: .automatic))
         XCTAssertNil(ConvolutionCandidates(Tensor.pseudoRandom([11, 9, 5, 5], seed: 962), stride: 1, padding: 2, setting: .automatic))
-        let layer = try XCTUnwrap(ConvolutionCandidates(w, stride: 1, padding: 1, setting: .automatic))
+        let layer = try XCTUnwrap(ConvolutionCandidates(w, stride: 1, padding: 1, setting: .automatic, budget: Self.unlimited))
         // A shape no other test runs, so this test's call is the first.
         let x = Tensor.pseudoRandom([3, 9, 13, 7], seed: 963)
         let shape = ConvolutionChoice.Shape(channels: 9, outChannels: 11, height: 13, width: 7, images: 3)
@@ -113,7 +113,7 @@ final class WinogradConvolutionTests: XCTestCase {
         try XCTSkipUnless(WinogradConvolutionWeight.kernelRuns, "this processor lacks the AVX-512 Winograd convolution")
         let w = Tensor.pseudoRandom([13, 7, 3, 3], seed: 970)
         let b = Tensor.pseudoRandom([13], seed: 971)
-        let layer = try XCTUnwrap(ConvolutionCandidates(w, stride: 1, padding: 1, setting: .automatic))
+        let layer = try XCTUnwrap(ConvolutionCandidates(w, stride: 1, padding: 1, setting: .automatic, budget: Self.unlimited))
         // 2 x 2 x 3 = 12 patches for 13 outputs, a shape no other test runs.
         let x = Tensor.pseudoRandom([2, 7, 2, 3], seed: 972)
         let shape = ConvolutionChoice.Shape(channels: 7, outChannels: 13, height: 2, width: 3, images: 2)
@@ -136,7 +136,7 @@ final class WinogradConvolutionTests: XCTestCase {
         XCTAssertEqual(layer.float32Weight.scalars, w.scalars)
         assertClose(layer(x, bias: b, setting: .forced(.direct)), expected, relative: 5e-4, "the direct kernel after the choice")
         // Another layer of the shape follows the kept choice from its first call, holding only that form after it.
-        let other = try XCTUnwrap(ConvolutionCandidates(w, stride: 1, padding: 1, setting: .automatic))
+        let other = try XCTUnwrap(ConvolutionCandidates(w, stride: 1, padding: 1, setting: .automatic, budget: Self.unlimited))
         assertClose(other(x, bias: b, setting: .automatic), expected, relative: 5e-4, "another layer's first call")
         XCTAssertEqual(other.holdsPlainWeight, measurement.chosen != .unfolded)
         XCTAssertEqual(other.holdsPackedWeight, measurement.chosen == .unfolded)
@@ -147,6 +147,92 @@ final class WinogradConvolutionTests: XCTestCase {
         if measurement.chosen == .unfolded {
             XCTAssertEqual(layer(x, bias: b, setting: .automatic).scalars, product.scalars, "the second call runs the kept product")
         }
+    }
+
+    /// A budget that admits every layer Winograd makes faster, so the checks above see the measured choice itself.
+    private static let unlimited = TransformedWeightBudget(limit: .unlimited)
+
+    /// A shape measured as Winograd's runs Winograd only while the budget admits the layer: with no room the layer
+    /// runs the runner-up (here the direct kernel) and holds no transformed weight; with room it holds one, counted
+    /// until the layer goes.
+    func testWinogradHoldsOnlyWhatItsBudgetAdmits() throws {
+        try XCTSkipUnless(WinogradConvolutionWeight.kernelRuns, "this processor lacks the AVX-512 Winograd convolution")
+        let w = Tensor.pseudoRandom([10, 6, 3, 3], seed: 980)
+        let b = Tensor.pseudoRandom([10], seed: 981)
+        let x = Tensor.pseudoRandom([1, 6, 9, 11], seed: 982)
+        // A shape no other test runs, recorded as Winograd's (half the direct kernel's time) before any call.
+        let shape = ConvolutionChoice.Shape(channels: 6, outChannels: 10, height: 9, width: 11, images: 1)
+        XCTAssertNil(ConvolutionChoice.decision(for: shape))
+        ConvolutionChoice.record(ConvolutionChoice.Measurement(shape: shape, direct: 2e-3, winograd: 1e-3))
+        let byDirect = x.conv2d(weight: w, bias: b, padding: 1)
+        let byWinograd = x.winogradConv2d(weight: WinogradConvolutionWeight(w), bias: b)
+        let bytes = WinogradConvolutionWeight(w).packed.count * MemoryLayout<Float>.size
+
+        let full = TransformedWeightBudget(limit: .bytes(bytes - 1))
+        let refused = try XCTUnwrap(ConvolutionCandidates(w, stride: 1, padding: 1, setting: .automatic, budget: full))
+        XCTAssertEqual(refused(x, bias: b, setting: .automatic).scalars, byDirect.scalars, "the runner-up runs")
+        XCTAssertFalse(refused.holdsTransformedWeight)
+        XCTAssertEqual(full.held, 0)
+
+        let roomy = TransformedWeightBudget(limit: .bytes(bytes))
+        var admitted: ConvolutionCandidates? = try XCTUnwrap(ConvolutionCandidates(w, stride: 1, padding: 1, setting: .automatic, budget: roomy))
+        XCTAssertEqual(admitted!(x, bias: b, setting: .automatic).scalars, byWinograd.scalars, "Winograd runs")
+        XCTAssertTrue(admitted!.holdsTransformedWeight)
+        XCTAssertEqual(roomy.held, bytes)
+        // A second layer of the shape finds the budget spent (an equal saving per byte displaces no one): it runs the
+        // direct kernel until the first goes.
+        let second = try XCTUnwrap(ConvolutionCandidates(w, stride: 1, padding: 1, setting: .automatic, budget: roomy))
+        XCTAssertEqual(second(x, bias: b, setting: .automatic).scalars, byDirect.scalars)
+        XCTAssertFalse(second.holdsTransformedWeight)
+        admitted = nil
+        XCTAssertEqual(roomy.held, 0, "a layer that goes gives its bytes back")
+        XCTAssertEqual(second(x, bias: b, setting: .automatic).scalars, byWinograd.scalars)
+        XCTAssertEqual(roomy.held, bytes)
+    }
+
+    /// The budget goes to the best saving per byte that fits. A layer displaced by a better one drops its form at
+    /// once, before the better one counts its own, so what is held never passes the budget; a layer that goes
+    /// frees its place.
+    func testTheBudgetAdmitsTheBestSavingPerByte() {
+        let budget = TransformedWeightBudget(limit: .bytes(100))
+        let layers = [NSObject(), NSObject(), NSObject()]  // alive to the end, so their identifiers stay distinct
+        let (small, large, better) = (ObjectIdentifier(layers[0]), ObjectIdentifier(layers[1]), ObjectIdentifier(layers[2]))
+        var dropped: [ObjectIdentifier] = []
+        func drop(_ layer: ObjectIdentifier) -> () -> Void { { dropped.append(layer); budget.release(layer) } }
+        XCTAssertTrue(budget.mayHold(large, bytes: 80, secondsSaved: 8, holding: false, drop: drop(large)))
+        XCTAssertFalse(budget.mayHold(small, bytes: 40, secondsSaved: 2, holding: false, drop: drop(small)), "0.05 s per byte, after 0.1; no room")
+        XCTAssertEqual(budget.held, 80)
+        // 0.2 s per byte displaces the large layer (0.1); the small one (0.05) now fits beside the better one.
+        XCTAssertTrue(budget.mayHold(better, bytes: 50, secondsSaved: 10, holding: false, drop: drop(better)))
+        XCTAssertEqual(dropped, [large])
+        XCTAssertEqual(budget.held, 50)
+        XCTAssertFalse(budget.mayHold(large, bytes: 80, secondsSaved: 8, holding: false, drop: drop(large)))
+        XCTAssertTrue(budget.mayHold(small, bytes: 40, secondsSaved: 2, holding: false, drop: drop(small)))
+        XCTAssertTrue(budget.mayHold(better, bytes: 50, secondsSaved: 10, holding: true, drop: drop(better)))
+        XCTAssertEqual(budget.held, 90)
+        // The better layer goes: the large one is admitted again and displaces the small one, which no longer fits.
+        budget.leave(better)
+        XCTAssertEqual(budget.held, 40)
+        XCTAssertTrue(budget.mayHold(large, bytes: 80, secondsSaved: 8, holding: false, drop: drop(large)))
+        XCTAssertEqual(dropped, [large, small])
+        XCTAssertEqual(budget.held, 80)
+        // A layer Winograd does not make faster is never admitted.
+        XCTAssertFalse(TransformedWeightBudget(limit: .unlimited).mayHold(large, bytes: 1, secondsSaved: 0, holding: false, drop: {}))
+    }
+
+    func testTheBudgetIsReadFromItsSetting() {
+        XCTAssertEqual(TransformedWeightBudget.Limit(named: nil), .weights(0.4))
+        XCTAssertEqual(TransformedWeightBudget.Limit(named: ""), .weights(0.4))
+        XCTAssertEqual(TransformedWeightBudget.Limit(named: "1.5"), .weights(1.5))
+        XCTAssertEqual(TransformedWeightBudget.Limit(named: "0"), .weights(0))
+        XCTAssertEqual(TransformedWeightBudget.Limit(named: "Unlimited"), .unlimited)
+        XCTAssertNil(TransformedWeightBudget.Limit(named: "-1"))
+        XCTAssertNil(TransformedWeightBudget.Limit(named: "lots"))
+        XCTAssertNil(TransformedWeightBudget.Limit(named: "nan"))
+        let budget = TransformedWeightBudget(limit: .weights(0.5))
+        XCTAssertEqual(budget.capacity, 0)
+        budget.addLoadedWeights(count: 1000)
+        XCTAssertEqual(budget.capacity, 2000, "half of 1000 Float32 values")
     }
 
     /// The largest |actual - expected| over the mean |expected|.

@@ -1,11 +1,13 @@
 import Foundation
+import WinogradConvolution
 
 /// The ways a 3x3 layer at stride 1 and padding 1 can run, for `ConvolutionChoice` to measure: its direct kernel,
 /// Winograd's F(4x4, 3x3) on a transformed weight, and (on images with no more positions than the layer has
 /// outputs) one product over unfolded patches on a packed weight. The transformed and packed forms are made at
 /// first use and kept only while their algorithm is what the layer runs: the transformed one takes 4x the
-/// weight's memory beside the weight; the packed one replaces a Float32 weight while it is kept (a bf16 layer
-/// keeps its BF16 kernel's weight beside it).
+/// weight's memory beside the weight, so a layer keeps it only while `TransformedWeightBudget` admits the layer
+/// and otherwise runs its shape's runner-up; the packed one replaces a Float32 weight while it is kept (a bf16
+/// layer keeps its BF16 kernel's weight beside it).
 ///
 /// At Float32 the direct kernel is `conv2d` on the Float32 weight and the product the Float32 packed product. At
 /// `--precision bf16` on AVX512-BF16 the direct kernel and the product are the BF16 ones, and Winograd runs in
@@ -32,21 +34,47 @@ package final class ConvolutionCandidates: @unchecked Sendable {
     private var plain: Tensor?
     private var transformed: WinogradConvolutionWeight?
     private var packed: PackedLinearWeight?
+    /// Where the transformed weight's memory is counted: a layer holds it after a choice of Winograd only while the
+    /// budget admits the layer, and runs the runner-up otherwise.
+    private let budget: TransformedWeightBudget
+    /// Whether `budget` counts this layer's transformed weight as held (a form made only to be timed, or for a
+    /// forced Winograd call, is not counted).
+    private var counted = false
+    /// The bytes of this layer's transformed weight.
+    private let transformedBytes: Int
+
+    private static func transformedBytes(channels: Int, outChannels: Int) -> Int {
+        winograd_packed_weight_count(Int32(channels), Int32(outChannels)) * MemoryLayout<Float>.size
+    }
 
     /// Nil where Winograd cannot run or is switched off: the kernel shape is not 3x3 at stride 1 with padding 1, the
     /// processor lacks the kernel, or `TBD_CONVOLUTION=direct`.
-    package init?(_ weight: Tensor, stride: Int, padding: Int, setting: ConvolutionChoice.Setting = ConvolutionChoice.current) {
+    package init?(_ weight: Tensor, stride: Int, padding: Int, setting: ConvolutionChoice.Setting = ConvolutionChoice.current,
+                  budget: TransformedWeightBudget = .shared) {
         guard Self.runs(weight.shape, stride: stride, padding: padding, setting: setting) else { return nil }
-        (kind, outChannels, plain) = (.float32, weight.shape[0], weight)
+        (kind, outChannels, plain, self.budget) = (.float32, weight.shape[0], weight, budget)
+        transformedBytes = Self.transformedBytes(channels: weight.shape[1], outChannels: weight.shape[0])
     }
 
     /// A bf16 layer: the BF16 direct kernel against Winograd on the rounded weight (unpacked only to transform it)
     /// and the BF16 product.
     package init?(bf16 weight: BF16ConvolutionWeight, stride: Int, padding: Int,
-                  setting: ConvolutionChoice.Setting = ConvolutionChoice.current) {
+                  setting: ConvolutionChoice.Setting = ConvolutionChoice.current, budget: TransformedWeightBudget = .shared) {
         let shape = [weight.outChannels, weight.channels, weight.kernelSize, weight.kernelSize]
         guard Self.runs(shape, stride: stride, padding: padding, setting: setting) else { return nil }
-        (kind, outChannels) = (.bf16(weight), weight.outChannels)
+        (kind, outChannels, self.budget) = (.bf16(weight), weight.outChannels, budget)
+        transformedBytes = Self.transformedBytes(channels: weight.channels, outChannels: weight.outChannels)
+    }
+
+    deinit { budget.leave(ObjectIdentifier(self)) }
+
+    /// Drops the transformed weight the budget counts (when a better layer displaces this one).
+    private func dropCountedTransform() {
+        lock.withLock {
+            guard counted else { return }
+            (transformed, counted) = (nil, false)
+            budget.release(ObjectIdentifier(self))
+        }
     }
 
     private static func runs(_ shape: [Int], stride: Int, padding: Int, setting: ConvolutionChoice.Setting) -> Bool {
@@ -93,24 +121,24 @@ package final class ConvolutionCandidates: @unchecked Sendable {
         }
     }
 
-    /// Keeps the form `algorithm` runs on and drops the others, the weight itself always held in one of them; the
-    /// pages of what was dropped go back to the system unless `releasingPages` is false (between two timings, where
-    /// the next candidate's first touches of fresh pages would be timed).
-    private func keep(_ algorithm: ConvolutionAlgorithm, releasingPages: Bool = true) {
-        let dropped = lock.withLock {
-            let held = (plain != nil, transformed != nil, packed != nil)
+    /// Keeps the form `algorithm` runs on and drops the others, the weight itself always held in one of them. The
+    /// freed blocks stay in the process's heap (`HeapReuse`) for the next form or activations: giving their pages
+    /// back to the system after each drop (`malloc_trim`) saved 0.3 GB of the UNet's peak at 32x32 latents, but the
+    /// activations of the next evaluation then faulted their pages in again (+0.5 s on it) and the first
+    /// evaluation took 4 s longer.
+    private func keep(_ algorithm: ConvolutionAlgorithm) {
+        lock.withLock {
             if algorithm != .unfolded, case .float32 = kind, plain == nil { _ = sourceLocked() }
-            if algorithm != .winograd { transformed = nil }
+            if algorithm != .winograd {
+                transformed = nil
+                if counted { budget.release(ObjectIdentifier(self)); counted = false }
+            }
             if algorithm == .unfolded {
                 if case .float32 = kind, packed != nil { plain = nil }
             } else {
                 packed = nil
             }
-            return (held.0 && plain == nil) || (held.1 && transformed == nil) || (held.2 && packed == nil)
         }
-        // The process keeps freed blocks in its heap for the next activations (`HeapReuse`); a dropped weight form
-        // is tens to hundreds of megabytes that no activation may need, so its pages go back to the system.
-        if dropped && releasingPages { HeapReuse.releaseFreePages() }
     }
 
     /// Whether the Winograd form is held now (for checks).
@@ -139,15 +167,30 @@ package final class ConvolutionCandidates: @unchecked Sendable {
         }
     }
 
+    /// What this layer runs for a shape measured as `measurement`: its choice, except that a choice of Winograd
+    /// holds only while the budget admits this layer (else the runner-up runs).
+    private func algorithm(for measurement: ConvolutionChoice.Measurement) -> ConvolutionAlgorithm {
+        guard measurement.chosen == .winograd else { return measurement.chosen }
+        let runnerUp = measurement.fastest(excluding: .winograd)
+        let holding = lock.withLock { counted }
+        if budget.mayHold(ObjectIdentifier(self), bytes: transformedBytes, secondsSaved: runnerUp.seconds - measurement.winograd,
+                          holding: holding, drop: { [weak self] in self?.dropCountedTransform() }) {
+            lock.withLock { counted = true }
+            return .winograd
+        }
+        return runnerUp.algorithm
+    }
+
     /// The convolution by the algorithm chosen for the input's shape: measured on this call where none is yet.
     package func callAsFunction(_ input: Tensor, bias: Tensor?, setting: ConvolutionChoice.Setting = ConvolutionChoice.current) -> Tensor {
         if case .forced(let algorithm) = setting { return run(algorithm, input, bias: bias) }
         let shape = ConvolutionChoice.Shape(channels: input.shape[1], outChannels: outChannels, height: input.shape[2],
                                             width: input.shape[3], images: input.shape[0], directKernel: directKernel)
-        if let decided = ConvolutionChoice.decision(for: shape) {
+        if let measured = ConvolutionChoice.measurement(for: shape) {
+            let algorithm = algorithm(for: measured)
             // Kept after the call, which makes the chosen form where this layer has none yet: the others go at once.
-            let output = run(decided, input, bias: bias)
-            keep(decided)
+            let output = run(algorithm, input, bias: bias)
+            keep(algorithm)
             return output
         }
         // Each weight's transform or packing is paid once, outside the timing: it is not part of a call that follows.
@@ -172,13 +215,13 @@ package final class ConvolutionCandidates: @unchecked Sendable {
         var measurement = ConvolutionChoice.Measurement(shape: shape, direct: byDirect.seconds, winograd: byWinograd.seconds)
         if productFits(input) {
             // The loser's form goes before the product's is made, so a layer holds at most two forms at once.
-            keep(measurement.chosen, releasingPages: false)
+            keep(measurement.chosen)
             let byProduct = timed(.unfolded)
             outputs[.unfolded] = byProduct.output
             measurement.unfolded = byProduct.seconds
         }
-        let chosen = ConvolutionChoice.record(measurement)
-        keep(chosen)
-        return outputs[chosen] ?? run(chosen, input, bias: bias)
+        let algorithm = algorithm(for: ConvolutionChoice.record(measurement))
+        keep(algorithm)
+        return outputs[algorithm] ?? run(algorithm, input, bias: bias)
     }
 }

@@ -59,7 +59,10 @@ package struct WeightReader {
         WeightReader(source: source, prefix: prefix + name + ".", precision: precision)
     }
 
+    /// The tensor `prefix + name`, counted in the Float32 weights that Winograd's memory budget is a multiple of.
     package func callAsFunction(_ name: String, shape: [Int]) throws -> Tensor {
-        try source.tensor(named: prefix + name, shape: shape)
+        let tensor = try source.tensor(named: prefix + name, shape: shape)
+        TransformedWeightBudget.shared.addLoadedWeights(count: tensor.count)
+        return tensor
     }
 }

@@ -12,9 +12,9 @@ package enum ConvolutionAlgorithm: String, Sendable {
 /// fewer multiplications but moves more memory, which loses on the few tiles of small images, where the direct
 /// kernel in turn computes mostly padding), so it is measured, not derived: the first call of each shape (channels,
 /// outputs, height, width, images) times each candidate on its real input (the faster of two runs) and the process
-/// keeps the fastest for
-/// every later call of that shape. A bf16 layer's shapes are measured apart from Float32's, against the BF16
-/// kernels.
+/// keeps the fastest for every later call of that shape, where a layer runs Winograd only while its transformed
+/// weight fits `TransformedWeightBudget` (the runner-up otherwise). A bf16 layer's shapes are measured apart from
+/// Float32's, against the BF16 kernels.
 ///
 /// `TBD_CONVOLUTION` forces one: `direct` (what the parity fixtures were made against, bit for bit as before),
 /// `winograd`, `unfolded`, or `auto` (the default).
@@ -71,10 +71,13 @@ package enum ConvolutionChoice {
         package let direct: Double
         package let winograd: Double
         package var unfolded: Double?
-        package var chosen: ConvolutionAlgorithm {
-            let fasterOfTwo: (ConvolutionAlgorithm, Double) = winograd < direct ? (.winograd, winograd) : (.direct, direct)
-            guard let unfolded, unfolded < fasterOfTwo.1 else { return fasterOfTwo.0 }
-            return .unfolded
+        package var chosen: ConvolutionAlgorithm { fastest().algorithm }
+
+        /// The fastest candidate other than `excluded`, with its time (on a tie the direct kernel, then Winograd).
+        package func fastest(excluding excluded: ConvolutionAlgorithm? = nil) -> (algorithm: ConvolutionAlgorithm, seconds: Double) {
+            let candidates: [(algorithm: ConvolutionAlgorithm, seconds: Double)] =
+                [(.direct, direct), (.winograd, winograd)] + (unfolded.map { [(.unfolded, $0)] } ?? [])
+            return candidates.filter { $0.algorithm != excluded }.min { $0.seconds < $1.seconds }!
         }
     }
 
@@ -84,17 +87,23 @@ package enum ConvolutionChoice {
 
     /// The algorithm kept for `shape`, if its first call has run.
     package static func decision(for shape: Shape) -> ConvolutionAlgorithm? {
-        lock.withLock { measured[shape]?.chosen }
+        measurement(for: shape)?.chosen
     }
 
-    /// Keeps a measurement; the first for a shape wins (two threads may measure one shape at once).
+    /// The first call's measurement of `shape`, if it has run.
+    package static func measurement(for shape: Shape) -> Measurement? {
+        lock.withLock { measured[shape] }
+    }
+
+    /// Keeps a measurement and returns the one kept for its shape: the first wins (two threads may measure one
+    /// shape at once).
     @discardableResult
-    package static func record(_ measurement: Measurement) -> ConvolutionAlgorithm {
+    package static func record(_ measurement: Measurement) -> Measurement {
         lock.withLock {
-            if let kept = measured[measurement.shape] { return kept.chosen }
+            if let kept = measured[measurement.shape] { return kept }
             measured[measurement.shape] = measurement
             order.append(measurement.shape)
-            return measurement.chosen
+            return measurement
         }
     }
 

@@ -14,12 +14,4 @@ public enum HeapReuse {
         _ = mallopt(M_TRIM_THRESHOLD, Int32.max)
         #endif
     }
-
-    /// Gives the free pages inside the heap back to the system (`malloc_trim`), for after a large block was freed
-    /// for good rather than for reuse.
-    package static func releaseFreePages() {
-        #if canImport(CMalloc)
-        _ = malloc_trim(0)
-        #endif
-    }
 }

@@ -14,19 +14,16 @@ package final class RandomWeights: WeightSource {
     package let seed: UInt64
     /// The values of tensors that are not learned but fixed by the network's definition; nil for the others.
     private let fixedValues: (_ name: String, _ shape: [Int]) -> Tensor?
-    private var spool: (url: URL, handle: FileHandle)?
+    /// The spool file's handle; its name is removed as soon as it is open, so the file goes with the handle, even
+    /// when the process is killed.
+    private var spool: FileHandle?
 
     package init(seed: UInt64, fixedValues: @escaping (_ name: String, _ shape: [Int]) -> Tensor? = { _, _ in nil }) {
         self.seed = seed
         self.fixedValues = fixedValues
     }
 
-    deinit {
-        if let spool {
-            try? spool.handle.close()
-            try? FileManager.default.removeItem(at: spool.url)
-        }
-    }
+    deinit { try? spool?.close() }
 
     package var parameterCount: Int? { nil }
 
@@ -55,12 +52,13 @@ package final class RandomWeights: WeightSource {
     }
 
     private func spoolHandle() throws -> FileHandle {
-        if let spool { return spool.handle }
+        if let spool { return spool }
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("tbd-random-weights-\(UUID().uuidString)")
         guard FileManager.default.createFile(atPath: url.path, contents: nil), let handle = FileHandle(forUpdatingAtPath: url.path) else {
             throw ModelLoadingError.missingFile("cannot create the spool file \(url.path)")
         }
-        spool = (url, handle)
+        try? FileManager.default.removeItem(at: url)
+        spool = handle
         return handle
     }
 
@@ -83,8 +81,8 @@ package final class RandomWeights: WeightSource {
         try handle.write(contentsOf: Data(bytes: &length, count: 8))
         try handle.write(contentsOf: Data(header.utf8))
         if let spool {
-            try spool.handle.seek(toOffset: 0)
-            while let block = try spool.handle.read(upToCount: 1 << 24), !block.isEmpty {
+            try spool.seek(toOffset: 0)
+            while let block = try spool.read(upToCount: 1 << 24), !block.isEmpty {
                 try handle.write(contentsOf: block)
             }
         }

@@ -2,7 +2,7 @@
 # px) with the ReferenceNet run of that window included, on a random-weight talking checkpoint of SD1.5's sizes
 # (`tbd model init-random --config talking-sd15`, F16 on disk, not committed), against Hallo's own modules in
 # PyTorch eager (scripts/bench/talking-torch-reference.py, .venv-hallo or TALKING_BENCH_PYTHON) and through
-# OpenVINO (the same modules converted as one graph, Float32, same threads; skipped with a line saying so when that
+# OpenVINO (the same modules converted as two graphs, the ReferenceNet's and the denoiser's, Float32, same threads; skipped with a line saying so when that
 # environment cannot import openvino) on the same checkpoint and thread count, alternating the three sides for
 # TALKING_BENCH_ROUNDS rounds, each figure beside the load average read just before it; peak memory against
 # the Float32 weights; and seconds per output frame of a 40-step render, extrapolated from renders of 2 and 3
@@ -27,14 +27,15 @@ elif openvino_ready "$PY"; then
 fi
 
 # The converted window is kept between runs (converting SD1.5's sizes takes far longer than a round), in a folder
-# named after the content of what it was converted from: the checkpoint's files, the latent size, Hallo's commit and
-# OpenVINO's version. A changed checkpoint or version converts again; nothing else is removed.
+# named after the content of what it was converted from and how: the checkpoint's files, the latent size, Hallo's
+# commit, OpenVINO's version and the converting script. A change to any converts again; nothing else is removed.
 if [ "$OPENVINO" = 1 ]; then
   IR_KEY=$({ (cd "$MODEL" && find . -type f | LC_ALL=C sort | xargs sha256sum)
              echo "latent $LATENT"; git -C "$TBD_HALLO_SRC" rev-parse HEAD 2>/dev/null || true
-             "$PY" -c 'import openvino; print(openvino.__version__)'; } | sha256sum | cut -c1-16)
-  IR=.build/bench-models/openvino/talking-$IR_KEY/window.xml
-  [ -f "$IR" ] && echo "(OpenVINO: the window converted earlier from this checkpoint is in $(dirname "$IR"))"
+             "$PY" -c 'import openvino; print(openvino.__version__)'
+             sha256sum scripts/bench/talking-torch-reference.py; } | sha256sum | cut -c1-16)
+  IR=.build/bench-models/openvino/talking-$IR_KEY
+  [ -d "$IR" ] && echo "(OpenVINO: the window converted earlier from this checkpoint is in $IR)"
 fi
 
 cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-before"
@@ -80,7 +81,7 @@ print(f"threads {threads}; ReferenceNet + video UNet {first['parameters'] / 1e6:
       f"{first['float32_weight_bytes'] / 1e9:.2f} GB as Float32; window {first['frames']} frames + {first['motion_frames']} "
       f"motion frames at {first['latent']}x{first['latent']} latents, CFG batch 2")
 print(f"load average before {open(f'{work}/load-before').read().strip()}, after {open(f'{work}/load-after').read().strip()}; "
-      "(load) is the 1-minute load average just before each figure; OpenVINO times the window as one graph")
+      "(load) is the 1-minute load average just before each figure; OpenVINO times the window as two graphs, the ReferenceNet's and the denoiser's on its bank")
 print(f"{'round':>5} {'tbd ref s':>9} {'tbd unet s':>10} {'tbd s (load)':>15} {'torch ref s':>11} {'torch unet s':>12} "
       f"{'torch s (load)':>15} {'openvino s (load)':>17} {'tbd/torch':>9} {'unet tbd/torch':>14} {'tbd/openvino':>12} "
       f"{'openvino max rel diff':>21} {'tbd peak GB':>11} {'torch peak GB':>13} {'openvino peak GB':>16}")

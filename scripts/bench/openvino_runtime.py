@@ -41,10 +41,15 @@ def compile_module(module, example_inputs, threads, shapes=None, cache=None):
 def median_seconds(compiled, inputs, repeats):
     """Median seconds of `repeats` inferences on `inputs` (numpy arrays, in the module's order), after one warm-up."""
     request = compiled.create_infer_request()
-    request.infer(list(inputs))
+    return median_seconds_of(lambda: request.infer(list(inputs)), repeats)
+
+
+def median_seconds_of(run, repeats):
+    """Median seconds of `repeats` calls of `run` (one inference, or several in sequence), after one warm-up call."""
+    run()
     times = []
     for _ in range(repeats):
         begin = time.perf_counter()
-        request.infer(list(inputs))
+        run()
         times.append(time.perf_counter() - begin)
     return statistics.median(times)

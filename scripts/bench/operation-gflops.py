@@ -126,10 +126,8 @@ def load(network, args):
     fixtures = reference_script.fixture_script()
     hallo = fixtures.import_hallo(args.hallo, tempfile.mkdtemp(prefix="hallo-flops-"))
     reference, denoiser = reference_script.load_models(hallo, fixtures, args.model)
-    step = reference_script.window_step(hallo, reference, denoiser, 2)
-    text, window, reference_latents, audio, masks = reference_script.window_inputs(fixtures, args.model, args.latent, 16, 2)
-    inputs = [reference_latents, window, text, audio] + masks["full_mask"] + masks["face_mask"] + masks["lip_mask"]
-    return [reference, denoiser], lambda: step(*inputs)
+    inputs = reference_script.window_inputs(fixtures, args.model, args.latent, 16, 2)
+    return [reference, denoiser], lambda: reference_script.window_step(hallo, reference, denoiser, inputs, 2)
 
 
 def time_shares(perf_data, marker):

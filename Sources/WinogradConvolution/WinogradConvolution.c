@@ -35,10 +35,6 @@ int winograd_plan(int images, int channels, int height, int width, int out_chann
     return 0;
 }
 
-size_t winograd_transformed_weight_count(int channels, int out_channels) {
-    return (size_t)POSITIONS * (size_t)out_channels * (size_t)channels;
-}
-
 size_t winograd_packed_weight_count(int channels, int out_channels) {
     return (size_t)POSITIONS * packed_matrix_count(channels, out_channels);
 }
@@ -48,7 +44,7 @@ size_t winograd_packed_weight_count(int channels, int out_channels) {
 #define WEIGHT_CHANNELS 64
 
 AVX512 void winograd_transform_weight(const float *weight, int channels, int out_channels, int first_out, int last_out,
-                                      float *transformed) {
+                                      float *packed) {
     // The same sums in the same order for every channel as a scalar loop would do, with no fused multiply-adds, so
     // the transformed weight does not depend on the vector width.
 #pragma clang fp contract(off)
@@ -57,10 +53,13 @@ AVX512 void winograd_transform_weight(const float *weight, int channels, int out
         {1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
         {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1},
     };
-    const size_t plane = (size_t)out_channels * (size_t)channels;
+    // Position p's matrix [channels x out_channels] in the packed product's panels: output o's column is at
+    // (o / PANEL) * PANEL * channels + o % PANEL, its value for channel c PANEL floats further per channel.
+    const size_t matrix = packed_matrix_count(channels, out_channels);
     double taps[9][WEIGHT_CHANNELS];
     double left[PATCH][3][WEIGHT_CHANNELS];
     for (int o = first_out; o < last_out; o++) {
+        float *column = packed + (size_t)(o / PACKED_MATRIX_PANEL) * PACKED_MATRIX_PANEL * channels + o % PACKED_MATRIX_PANEL;
         for (int c0 = 0; c0 < channels; c0 += WEIGHT_CHANNELS) {
             const int count = channels - c0 < WEIGHT_CHANNELS ? channels - c0 : WEIGHT_CHANNELS;
             const float *k = weight + ((size_t)o * channels + c0) * 9;
@@ -73,18 +72,23 @@ AVX512 void winograd_transform_weight(const float *weight, int channels, int out
                         left[i][j][c] = g[i][0] * taps[j][c] + g[i][1] * taps[3 + j][c] + g[i][2] * taps[6 + j][c];
             for (int i = 0; i < PATCH; i++)
                 for (int j = 0; j < PATCH; j++) {
-                    float *target = transformed + (size_t)(i * PATCH + j) * plane + (size_t)o * channels + c0;
+                    float *target = column + (size_t)(i * PATCH + j) * matrix + (size_t)c0 * PACKED_MATRIX_PANEL;
                     for (int c = 0; c < count; c++)
-                        target[c] = (float)(left[i][0][c] * g[j][0] + left[i][1][c] * g[j][1] + left[i][2][c] * g[j][2]);
+                        target[(size_t)c * PACKED_MATRIX_PANEL] =
+                            (float)(left[i][0][c] * g[j][0] + left[i][1][c] * g[j][1] + left[i][2][c] * g[j][2]);
                 }
         }
     }
-}
-
-void winograd_pack_weight(const float *transformed, int channels, int out_channels, int position, float *packed) {
-    const size_t plane = (size_t)out_channels * (size_t)channels;
-    packed_matrix_pack(transformed + (size_t)position * plane, channels, 1, channels, out_channels, 0, out_channels,
-                       packed + (size_t)position * packed_matrix_count(channels, out_channels));
+    // The last panel's columns past out_channels are zeros, written by whoever transforms the last output.
+    if (last_out == out_channels && out_channels % PACKED_MATRIX_PANEL != 0) {
+        const int first_padding = out_channels, end = (out_channels / PACKED_MATRIX_PANEL + 1) * PACKED_MATRIX_PANEL;
+        for (int p = 0; p < POSITIONS; p++)
+            for (int o = first_padding; o < end; o++) {
+                float *column = packed + (size_t)p * matrix + (size_t)(o / PACKED_MATRIX_PANEL) * PACKED_MATRIX_PANEL * channels
+                                + o % PACKED_MATRIX_PANEL;
+                for (int c = 0; c < channels; c++) column[(size_t)c * PACKED_MATRIX_PANEL] = 0;
+            }
+    }
 }
 
 /// B^T applied to six values `step` apart, lane by lane: r = B^T d.

@@ -221,8 +221,8 @@ final class WinogradConvolutionTests: XCTestCase {
     }
 
     func testTheBudgetIsReadFromItsSetting() {
-        XCTAssertEqual(TransformedWeightBudget.Limit(named: nil), .weights(0.4))
-        XCTAssertEqual(TransformedWeightBudget.Limit(named: ""), .weights(0.4))
+        XCTAssertEqual(TransformedWeightBudget.Limit(named: nil), .weights(0.25))
+        XCTAssertEqual(TransformedWeightBudget.Limit(named: ""), .weights(0.25))
         XCTAssertEqual(TransformedWeightBudget.Limit(named: "1.5"), .weights(1.5))
         XCTAssertEqual(TransformedWeightBudget.Limit(named: "0"), .weights(0))
         XCTAssertEqual(TransformedWeightBudget.Limit(named: "Unlimited"), .unlimited)

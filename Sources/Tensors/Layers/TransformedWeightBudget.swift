@@ -4,8 +4,9 @@ import Foundation
 /// transformed (36 floats per 9, 4x the weight) beside the weight itself; kept for every layer that Winograd
 /// makes faster, the SD1.5 UNet peaked at 2.4x its Float32 weights and the talking-head ReferenceNet and video
 /// UNet at more than the 23 GiB of the machine they had run on in 10 GB before. So the transformed forms share a
-/// budget, by default 0.4x the Float32 weights the process has loaded (a render peaks near 1.05x the weights
-/// without them, which keeps it within 1.5x).
+/// budget, by default 0.25x the Float32 weights the process has loaded: an SD1.5 render at 64x64 latents peaks at
+/// 1.22x its weights with no transformed weight held (1.06x with the direct kernel alone; timing the candidates at
+/// each shape's first call holds a layer's forms side by side), so 0.25x keeps it within 1.5x.
 ///
 /// The budget goes to the layers that save the most time per byte: every layer whose shape keeps Winograd applies
 /// with the seconds Winograd saves it (its shape's first-call times: the runner-up's minus Winograd's) and its
@@ -16,7 +17,7 @@ import Foundation
 /// at once (through the closure it gave when it began to hold), before the better one makes its own, so the held
 /// bytes never pass the budget and the first evaluation ends with the forms later calls run on.
 ///
-/// `TBD_WINOGRAD_MEMORY` sets the budget as a multiple of the loaded Float32 weights (`0.4` by default; `0` runs
+/// `TBD_WINOGRAD_MEMORY` sets the budget as a multiple of the loaded Float32 weights (`0.25` by default; `0` runs
 /// no layer on Winograd unless forced) or `unlimited`; any other value stops the process with a message.
 package final class TransformedWeightBudget: @unchecked Sendable {
     package enum Limit: Equatable, Sendable {
@@ -26,9 +27,9 @@ package final class TransformedWeightBudget: @unchecked Sendable {
         /// A fixed number of bytes (for checks).
         case bytes(Int)
 
-        /// The limit a value of `TBD_WINOGRAD_MEMORY` names (unset or empty: 0.4x the weights); nil for one that names none.
+        /// The limit a value of `TBD_WINOGRAD_MEMORY` names (unset or empty: 0.25x the weights); nil for one that names none.
         package init?(named value: String?) {
-            guard let value, !value.isEmpty else { self = .weights(0.4); return }
+            guard let value, !value.isEmpty else { self = .weights(0.25); return }
             if value.lowercased() == "unlimited" { self = .unlimited; return }
             guard let multiple = Double(value), multiple.isFinite, multiple >= 0 else { return nil }
             self = .weights(multiple)
@@ -39,7 +40,7 @@ package final class TransformedWeightBudget: @unchecked Sendable {
     package static let shared: TransformedWeightBudget = {
         let value = ProcessInfo.processInfo.environment["TBD_WINOGRAD_MEMORY"]
         guard let limit = Limit(named: value) else {
-            fatalError("TBD_WINOGRAD_MEMORY is \"\(value ?? "")\": use a multiple of the Float32 weights (0.4 by default) or unlimited")
+            fatalError("TBD_WINOGRAD_MEMORY is \"\(value ?? "")\": use a multiple of the Float32 weights (0.25 by default) or unlimited")
         }
         return TransformedWeightBudget(limit: limit)
     }()

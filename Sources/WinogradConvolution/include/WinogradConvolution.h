@@ -13,7 +13,7 @@
 /// outputs], run on the packed matrix product (PackedMatrixProduct.h): 36 multiplications per 16 outputs instead
 /// of 144, 4x fewer. The transforms add and scale, so the sums are not bit-identical to a direct convolution.
 ///
-/// Use: transform and pack the weight once (`winograd_transform_weight`, `winograd_pack_weight`); per call,
+/// Use: transform and pack the weight once (`winograd_transform_weight`); per call,
 /// for each block of `rows` tiles: transform its input (`winograd_transform_input`, by channel ranges), multiply
 /// (`winograd_multiply`, by panel ranges of 32 output channels), transform the products into the output
 /// (`winograd_transform_output`, by output-channel ranges). Ranges of one stage may run on different threads.
@@ -37,18 +37,15 @@ typedef struct {
 /// The plan, or -1 for an empty shape.
 int winograd_plan(int images, int channels, int height, int width, int out_channels, WinogradPlan *plan);
 
-/// Floats of a transformed weight before packing ([36][out_channels][channels]) and of the packed weight (36 packed
-/// matrices of `packed_matrix_count(channels, out_channels)` floats).
-size_t winograd_transformed_weight_count(int channels, int out_channels);
+/// Floats of the transformed weight: 36 packed matrices of `packed_matrix_count(channels, out_channels)` floats.
 size_t winograd_packed_weight_count(int channels, int out_channels);
 
 /// Writes U = G g G^T (in double, rounded once) for output channels `first_out..<last_out` of `weight`
-/// ([out_channels, channels, 3, 3], PyTorch's layout) into `transformed` ([36][out_channels][channels]).
+/// ([out_channels, channels, 3, 3], PyTorch's layout) straight into their columns of the 36 packed matrices
+/// [channels x out_channels] of `packed` (`winograd_packed_weight_count` floats); the call that covers the last
+/// output also writes the last panel's padding columns as zeros. Ranges of outputs may run on separate threads.
 void winograd_transform_weight(const float *weight, int channels, int out_channels, int first_out, int last_out,
-                               float *transformed);
-
-/// Packs position `position`'s matrix of `transformed` into its place in `packed` for the packed product.
-void winograd_pack_weight(const float *transformed, int channels, int out_channels, int position, float *packed);
+                               float *packed);
 
 /// Writes V = B^T d B of tiles `first_tile..<first_tile + rows` (counted over all images, row by row) and channels
 /// `first_channel..<last_channel` of `input` ([images, channels, height, width]) into `transformed`

@@ -5,7 +5,7 @@ import Foundation
 /// makes faster, the SD1.5 UNet peaked at 2.4x its Float32 weights and the talking-head ReferenceNet and video
 /// UNet at more than the 23 GiB of the machine they had run on in 10 GB before. So the transformed forms share a
 /// budget, by default 0.25x the Float32 weights the process has loaded: an SD1.5 render at 64x64 latents peaks at
-/// 1.22x its weights with no transformed weight held (1.06x with the direct kernel alone; timing the candidates at
+/// 1.22x its weights with no transformed weight held (1.09x with the direct kernel alone; timing the candidates at
 /// each shape's first call holds a layer's forms side by side), so 0.25x keeps it within 1.5x.
 ///
 /// The budget goes to the layers that save the most time per byte: every layer whose shape keeps Winograd applies

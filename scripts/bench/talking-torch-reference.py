@@ -46,15 +46,19 @@ def fixture_script():
     return module
 
 
+def bank_control(hallo, network, mode):
+    """Hallo's ReferenceAttentionControl as its pipeline sets it up: `write` on the ReferenceNet, `read` on the
+    denoiser, guidance on, every transformer block fused."""
+    return hallo.mutual.ReferenceAttentionControl(network, do_classifier_free_guidance=True, mode=mode, batch_size=1,
+                                                  fusion_blocks="full")
+
+
 def window_step(hallo, reference, denoiser, inputs, motion_frames):
     """One window's step as Hallo's FaceAnimatePipeline runs it: the ReferenceNet writes its bank, the reader takes
     it, the denoiser runs. `inputs` is `window_inputs`' tuple; returns the output and the seconds of each part."""
     import torch
     text, window, reference_latents, audio, masks = inputs
-    writer = hallo.mutual.ReferenceAttentionControl(reference, do_classifier_free_guidance=True, mode="write",
-                                                    batch_size=1, fusion_blocks="full")
-    reader = hallo.mutual.ReferenceAttentionControl(denoiser, do_classifier_free_guidance=True, mode="read",
-                                                    batch_size=1, fusion_blocks="full")
+    writer, reader = bank_control(hallo, reference, "write"), bank_control(hallo, denoiser, "read")
     begin = time.perf_counter()
     reference(reference_latents.repeat(2, 1, 1, 1), torch.zeros((), dtype=torch.int64),
               encoder_hidden_states=text.repeat(2 * (1 + motion_frames), 1, 1), return_dict=False)
@@ -97,8 +101,7 @@ def reference_part(hallo, reference, motion_frames):
         def __init__(self):
             super().__init__()
             self.reference = reference
-            self.writer = hallo.mutual.ReferenceAttentionControl(
-                reference, do_classifier_free_guidance=True, mode="write", batch_size=1, fusion_blocks="full")
+            self.writer = bank_control(hallo, reference, "write")
             self.blocks = bank_blocks(hallo, reference, hallo.mutual.BasicTransformerBlock)
             self.bank = None
 
@@ -122,8 +125,7 @@ def denoiser_part(hallo, denoiser, blocks):
         def __init__(self):
             super().__init__()
             self.denoiser = denoiser
-            self.reader = hallo.mutual.ReferenceAttentionControl(
-                denoiser, do_classifier_free_guidance=True, mode="read", batch_size=1, fusion_blocks="full")
+            self.reader = bank_control(hallo, denoiser, "read")
             self.blocks = bank_blocks(hallo, denoiser, hallo.mutual.TemporalBasicTransformerBlock)
             assert len(self.blocks) == blocks, f"{len(self.blocks)} reading blocks for a bank of {blocks}"
 

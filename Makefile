@@ -21,9 +21,10 @@ test: deps
 	@mkdir -p .build
 	@scripts/postgres-test-cluster.sh start
 	@# The store's tests run on SQLite and on this throwaway PostgreSQL cluster; it stops however the tests end.
+	@# The summary runs whatever the tests' status, so a crashed run ends with the test that crashed and its stack.
 	set -o pipefail; trap 'scripts/postgres-test-cluster.sh stop' EXIT; set -a; . .build/postgres-test-cluster.env; set +a; \
-		$(SWIFT) test $(SWIFT_FLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test-output.log
-	@scripts/test-summary.sh .build/test-output.log
+		status=0; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test-output.log || status=$$?; \
+		scripts/test-summary.sh .build/test-output.log && exit $$status
 
 bench: deps
 	$(SWIFT) build $(SWIFT_FLAGS) -c release

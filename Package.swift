@@ -132,7 +132,10 @@ let package = Package(
         // A loopback OpenAI-compatible chat server for the CoT-FA tests and benchmark (plain POSIX sockets).
         .target(name: "LoopbackChatServer"),
         // Temporary folders for tests, with no dependencies, for test targets that must not link the store.
-        .target(name: "TemporaryFolders", path: "Tests/TemporaryFolders"),
+        .target(name: "TemporaryFolders", dependencies: ["TestCrashReport"], path: "Tests/TemporaryFolders"),
+        // Prints the stack of a crashing test process before it dies (installed before main); linked into the test
+        // bundle through TemporaryFolders, which most test targets use.
+        .target(name: "TestCrashReport", path: "Tests/TestCrashReport"),
         // What keeps a test's verdict the same on every run, loaded machine or not: seeded random inputs, and cost
         // growth from n to 4n items in thread CPU time instead of wall-clock limits. No dependencies.
         .target(name: "ReproducibleTesting", path: "Tests/ReproducibleTesting"),

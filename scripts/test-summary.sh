@@ -4,7 +4,8 @@
 # It exits non-zero, naming the reason above that line, when
 #   - a test failed (tests are counted by their own result lines, so a test with three failed assertions is one),
 #   - the run did not finish: no "All tests" totals at the end (a crash, or a filtered run), a test that started
-#     and never ended, or totals that disagree with the tests that started,
+#     and never ended (named, with the crash's message and stack where the log has them), or totals that disagree
+#     with the tests that started,
 #   - fewer tests ran (passed or failed; a skipped test did not run) than scripts/test-minimum expects of a test
 #     target, or of the whole suite, so a lost file, class or target, a filter or a run where everything skips
 #     never reads green,
@@ -77,7 +78,12 @@ elif [ "$executed" -ne "$started" ]; then
   problems+=("the totals say $executed tests executed but $started started")
 fi
 if [ "$started" -ne $((passed + failed + skipped)) ]; then
-  problems+=("$started tests started but $((passed + failed + skipped)) ended: a test crashed or hung")
+  # The tests that started and have no result line: the one that crashed, or hung until the run was killed.
+  unended=$(awk -v q="'" '
+    /^Test Case '\''[^'\'']+'\'' started/ { split($0, parts, q); open[parts[2]] = 1; next }
+    /^Test Case '\''[^'\'']+'\'' (passed|failed|skipped)/ { split($0, parts, q); delete open[parts[2]] }
+    END { for (name in open) print name }' "$log" | sort | paste -sd ' ' -)
+  problems+=("$started tests started but $((passed + failed + skipped)) ended: a test crashed or hung${unended:+ (still running: $unended)}")
 fi
 if [ "$failed" -gt 0 ]; then
   problems+=("failed: $(tests_that failed | paste -sd ' ' -)")
@@ -113,6 +119,48 @@ echo
 if [ -n "$slowest" ]; then
   echo "slowest tests:"
   awk '{ printf "  %8.3f s  %s\n", $1, $2 }' <<<"$slowest"
+fi
+# Frames that glibc's backtrace left as "binary(+0xOFFSET)[address]" (functions the binary does not export), named
+# with addr2line where it is installed: one call per binary, since each loads the binary's debug information.
+symbolize() {
+  local frames=() binaries=() offsets=() i
+  mapfile -t frames
+  for i in "${!frames[@]}"; do
+    if [[ ${frames[$i]} =~ ^(.+)\(\+(0x[0-9a-f]+)\)\[ ]] && [ -f "${BASH_REMATCH[1]}" ]; then
+      binaries[$i]=${BASH_REMATCH[1]}; offsets[$i]=${BASH_REMATCH[2]}
+    fi
+  done
+  if command -v addr2line >/dev/null 2>&1; then
+    local binary named=() found
+    for binary in $(printf '%s\n' "${binaries[@]}" | sort -u); do
+      local indices=()
+      for i in "${!binaries[@]}"; do [ "${binaries[$i]}" = "$binary" ] && indices+=("$i"); done
+      mapfile -t found < <(for i in "${indices[@]}"; do echo "${offsets[$i]}"; done | addr2line -f -e "$binary" 2>/dev/null | paste - -)
+      for i in "${!indices[@]}"; do
+        [ -n "${found[$i]:-}" ] && named[${indices[$i]}]="${found[$i]%%$'\t'*}  ($(basename "$binary"), ${found[$i]#*$'\t'})"
+      done
+    done
+    for i in "${!named[@]}"; do frames[$i]=${named[$i]}; done
+  fi
+  printf '%s\n' "${frames[@]}"
+}
+
+# A crash's own words, last, where a log kept only by its end still shows them: the runtime's message (Swift's
+# "Fatal error", glibc's heap checks) and the innermost frames of the stack that Tests/TestCrashReport printed
+# (less its own handler and the signal's delivery), named and demangled where addr2line and swift can.
+crash=$(grep -E '^(.*Fatal error: |free\(\): |double free|malloc\(\): |munmap_chunk\(\)|corrupted |Simultaneous accesses|\*\*\* test-crash-report: the test process got )' "$log" |
+  head -n 4 || true)
+stack=$(sed -n '/^\*\*\* test-crash-report: the crashing thread/,/^\*\*\* test-crash-report: end of stack/p' "$log" | sed '1d;$d' |
+  grep -vE 'libc\.so[^(]*\((gsignal|raise)\+' | head -n 16 || true)
+if [ -n "$crash" ]; then
+  if [ -n "$stack" ]; then
+    stack=$(symbolize <<<"$stack" | grep -vE '^(report|__restore_rt|__pthread_kill_implementation|__pthread_kill_internal)  ' | head -n 12)
+    if demangled=$(swift demangle --simplified <<<"$stack" 2>/dev/null); then stack=$demangled; fi
+    echo "the crashing thread's innermost frames:"
+    sed 's/^/  /' <<<"$stack"
+  fi
+  echo "the test process crashed:"
+  sed -E 's/^\*\*\* test-crash-report: //; s/^/  /' <<<"$crash"
 fi
 for problem in "${problems[@]+"${problems[@]}"}"; do echo "test-summary: $problem"; done
 echo "tests: $passed passed, $failed failed, $skipped skipped"

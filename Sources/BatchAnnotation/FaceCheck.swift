@@ -10,8 +10,8 @@ import MediaIO
 /// Frames larger than `detectionPixels` are shrunk for the detector and its box and landmarks scaled back to the
 /// clip's pixels: MEAD's faces are large, and detection time grows with the pixels.
 ///
-/// Safe to share between worker threads: the detector's `detect` allocates its own tensors, and the memo of
-/// reference choices is locked.
+/// Safe to share between worker threads: the detector runs one detection at a time (`FaceDetector.detect`), and the
+/// memo of reference choices is locked.
 public final class FaceCheck: @unchecked Sendable {
     public struct Settings: Sendable, Equatable {
         public var candidateFrames = 5

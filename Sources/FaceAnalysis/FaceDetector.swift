@@ -73,11 +73,20 @@ public final class FaceDetector: @unchecked Sendable {
         return cache.appendingPathComponent("tbd/mtcnn-facenet-pytorch-2.6.0")
     }
 
+    /// One detection at a time. Two threads detecting on one detector at once (the batch face check's two workers
+    /// in `FaceCheckTests`) corrupted the heap now and then: 4 runs in 28 ended in glibc's heap checks, 2 in 60 with
+    /// every OpenBLAS sgemm call serialized, none in 60 with detections serialized. The writer was not found
+    /// (AddressSanitizer and ThreadSanitizer runs saw nothing). A detection already spreads its convolutions and
+    /// products over every core, so the workers lose little waiting here.
+    private let detecting = NSLock()
+
     /// The faces in IMAGE, largest box first.
     public func detect(_ image: RGBImage) throws -> [DetectedFace] {
         guard image.width >= 12, image.height >= 12 else {
             throw FaceDetectorError.imageTooSmall(width: image.width, height: image.height)
         }
+        detecting.lock()
+        defer { detecting.unlock() }
         let pixels = Self.planarPixels(image)
         var boxes = proposals(pixels, width: image.width, height: image.height)
         boxes = refined(boxes, pixels: pixels, width: image.width, height: image.height)

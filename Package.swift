@@ -132,9 +132,9 @@ let package = Package(
         // A loopback OpenAI-compatible chat server for the CoT-FA tests and benchmark (plain POSIX sockets).
         .target(name: "LoopbackChatServer"),
         // Temporary folders for tests, with no dependencies, for test targets that must not link the store.
-        .target(name: "TemporaryFolders", dependencies: ["TestCrashReport"], path: "Tests/TemporaryFolders"),
-        // Prints the stack of a crashing test process before it dies (installed before main); linked into the test
-        // bundle through TemporaryFolders, which most test targets use.
+        .target(name: "TemporaryFolders", path: "Tests/TemporaryFolders"),
+        // Prints the stack of a crashing test process before it dies (installed before main by a constructor, for the
+        // whole test bundle, which links it through CLITests).
         .target(name: "TestCrashReport", path: "Tests/TestCrashReport"),
         // What keeps a test's verdict the same on every run, loaded machine or not: seeded random inputs, and cost
         // growth from n to 4n items in thread CPU time instead of wall-clock limits. No dependencies.
@@ -156,7 +156,7 @@ let package = Package(
         .testTarget(name: "FACSKnowledgeTests", dependencies: ["FACSKnowledge", "ReproducibleTesting"]),
         .testTarget(name: "AnnotationRecordTests", dependencies: ["AnnotationRecord", "FACSKnowledge"]),
         .testTarget(name: "ContentHashingTests", dependencies: ["ContentHashing"]),
-        .testTarget(name: "CLITests", dependencies: ["AnnotationRecord", "CoTFA", "Store", "MediaIO", "LoopbackChatServer", "TestSupport", "Evaluation", "Tensors"]),
+        .testTarget(name: "CLITests", dependencies: ["AnnotationRecord", "CoTFA", "Store", "MediaIO", "LoopbackChatServer", "TestSupport", "Evaluation", "Tensors", "TestCrashReport"]),
         .testTarget(
             name: "BatchAnnotationTests",
             dependencies: [

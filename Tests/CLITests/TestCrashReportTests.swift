@@ -1,4 +1,5 @@
 import Foundation
+import TestCrashReport
 import TestSupport
 import XCTest
 
@@ -10,6 +11,8 @@ final class TestCrashReportTests: XCTestCase {
     private static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     func testACrashedTestIsNamedWithItsStack() throws {
+        // Installed before main already; installing again changes nothing.
+        test_crash_report_install()
         if ProcessInfo.processInfo.environment[Self.crashSwitch] == "1" { abortOnPurpose() }
         let folder = try makeTemporaryFolder("tbd-crash-report")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -148,7 +148,7 @@ symbolize() {
 # A crash's own words, last, where a log kept only by its end still shows them: the runtime's message (Swift's
 # "Fatal error", glibc's heap checks) and the innermost frames of the stack that Tests/TestCrashReport printed
 # (less its own handler and the signal's delivery), named and demangled where addr2line and swift can.
-crash=$(grep -E '^(.*Fatal error: |free\(\): |double free|malloc\(\): |munmap_chunk\(\)|corrupted |Simultaneous accesses|\*\*\* test-crash-report: the test process got )' "$log" |
+crash=$(grep -E '^(.*Fatal error: |[a-z_]+\(\): |double free|corrupted |Simultaneous accesses|\*\*\* test-crash-report: the test process got )' "$log" |
   head -n 4 || true)
 stack=$(sed -n '/^\*\*\* test-crash-report: the crashing thread/,/^\*\*\* test-crash-report: end of stack/p' "$log" | sed '1d;$d' |
   grep -vE 'libc\.so[^(]*\((gsignal|raise)\+' | head -n 16 || true)

@@ -8,7 +8,16 @@ import XCTest
 
 /// Every file a clip leaves, end to end on a tiny random-weight checkpoint written by `RandomCheckpoint`: real
 /// MP4 and PNG files through FFmpeg's libraries, decoded back with MediaIO.
+///
+/// Every test runs its networks on the direct kernel alone. These tests compare renders bit for bit (stopped and
+/// resumed against uninterrupted, one seed twice), and under Winograd's memory budget a network's first evaluation
+/// in a process runs some layers on another algorithm than later evaluations do (the budget's ranking settles
+/// only once every layer has applied), a few ulps apart.
 final class ClipFilesTests: XCTestCase {
+    override func invokeTest() {
+        ConvolutionChoice.$taskSetting.withValue(.forced(.direct)) { super.invokeTest() }
+    }
+
     private static let checkpoint: URL = {
         let url = try! makeTemporaryFolder("tbd-tiny").appendingPathComponent("checkpoint")
         try! RandomCheckpoint.write(size: .tiny, seed: 0, to: url)

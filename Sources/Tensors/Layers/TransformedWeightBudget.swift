@@ -15,7 +15,11 @@ import Foundation
 /// 1280-2560 channels are the first to run their runner-up instead. Applicants arrive during a network's first
 /// evaluation, so a layer admitted early may be displaced by a better one later: the budget has it drop its form
 /// at once (through the closure it gave when it began to hold), before the better one makes its own, so the held
-/// bytes never pass the budget and the first evaluation ends with the forms later calls run on.
+/// bytes never pass the budget and the first evaluation ends with the forms later calls run on. Its earlier layers
+/// may have run Winograd before they were displaced (or their runner-up before the capacity grew with a network
+/// loaded later), so a network's first evaluation in a process can differ from later ones in the last bits, as
+/// evaluations in two processes can (each times its own choices); `TBD_CONVOLUTION=direct` gives bit-for-bit
+/// repeatable results.
 ///
 /// `TBD_WINOGRAD_MEMORY` sets the budget as a multiple of the loaded Float32 weights (`0.25` by default; `0` runs
 /// no layer on Winograd unless forced) or `unlimited`; any other value stops the process with a message.

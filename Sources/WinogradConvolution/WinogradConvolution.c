@@ -4,6 +4,10 @@
 
 #include <string.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #define POSITIONS WINOGRAD_POSITIONS
 #define TILE WINOGRAD_TILE
 /// Input side of a tile's patch: 4 outputs need 4 + 3 - 1 inputs.
@@ -173,6 +177,139 @@ int winograd_multiply(const WinogradPlan *plan, const PackedMatrixBlocking *bloc
             packed_weight + (size_t)p * weight_stride, outputs, first_panel, last_panel, NULL,
             products + (size_t)p * rows * outputs, outputs, workspace);
         if (status != 0) return status;
+    }
+    return 0;
+}
+
+// Streamed weights (see the header).
+
+/// Taps per 3x3 kernel.
+#define TAPS 9
+
+size_t winograd_streamed_weight_count(int channels, int out_channels) {
+    return packed_matrix_count(channels, out_channels) * TAPS;
+}
+
+void winograd_arrange_weight(const float *weight, int channels, int out_channels, int first_panel, int last_panel,
+                             float *arranged) {
+    for (int panel = first_panel; panel < last_panel; panel++)
+        for (int column = 0; column < PACKED_MATRIX_PANEL; column++) {
+            const int o = panel * PACKED_MATRIX_PANEL + column;
+            float *target = arranged + (size_t)panel * channels * TAPS * PACKED_MATRIX_PANEL + column;
+            const float *source = weight + (size_t)o * channels * TAPS;
+            for (int k = 0; k < channels * TAPS; k++) target[(size_t)k * PACKED_MATRIX_PANEL] = o < out_channels ? source[k] : 0;
+        }
+}
+
+void winograd_unarrange_weight(const float *arranged, int channels, int out_channels, int first_panel, int last_panel,
+                               float *weight) {
+    for (int panel = first_panel; panel < last_panel; panel++)
+        for (int column = 0; column < PACKED_MATRIX_PANEL; column++) {
+            const int o = panel * PACKED_MATRIX_PANEL + column;
+            if (o >= out_channels) break;
+            const float *source = arranged + (size_t)panel * channels * TAPS * PACKED_MATRIX_PANEL + column;
+            float *target = weight + (size_t)o * channels * TAPS;
+            for (int k = 0; k < channels * TAPS; k++) target[k] = source[(size_t)k * PACKED_MATRIX_PANEL];
+        }
+}
+
+int winograd_streamed_channel_block(size_t l2_bytes, size_t l3_share_bytes, int rows) {
+    // A block's transformed weight (36 x 32 floats per channel) is made once per panel and read once; its 36 packed
+    // left operands (36 x rows per channel) are read again for every panel. Both stay in this core's share of L3,
+    // half of it, capped at 8x L2 where a processor reports an L3 larger than one core uses (a virtual machine may
+    // report the host's), and 4x L2 where it reports none. Longer blocks mean fewer passes adding partial sums: on
+    // Zen 4, 2x640x32x32 -> 640 took 53 ms a call in blocks of 224 channels and 49.5 ms in one block of 640.
+    size_t share = l3_share_bytes == 0 ? 8 * l2_bytes : l3_share_bytes < 16 * l2_bytes ? l3_share_bytes : 16 * l2_bytes;
+    const size_t padded_rows = (size_t)(rows + PACKED_MATRIX_TILE_ROWS - 1) / PACKED_MATRIX_TILE_ROWS * PACKED_MATRIX_TILE_ROWS;
+    const size_t per_channel = (size_t)POSITIONS * (PACKED_MATRIX_PANEL + padded_rows) * sizeof(float);
+    const size_t block = share / 2 / per_channel / LANES * LANES;
+    return block < LANES ? LANES : block > 8192 ? 8192 : (int)block;
+}
+
+size_t winograd_streamed_workspace_count(const PackedMatrixBlocking *blocking, int channel_block, int rows) {
+    (void)blocking;
+    // The 36 packed left operands of one channel block, the block's transformed weight, the products of one block
+    // of one panel, in that order.
+    return (size_t)POSITIONS * packed_matrix_left_count(rows, channel_block) + (size_t)POSITIONS * channel_block * PACKED_MATRIX_PANEL
+           + (size_t)rows * PACKED_MATRIX_PANEL;
+}
+
+/// G (6x3) applied to three vectors: r = G (a, b, c). G's rows are 1/4 (1, 0, 0), -1/6 (1, 1, 1), -1/6 (1, -1, 1),
+/// 1/24 (1, 2, 4), 1/24 (1, -2, 4) and (0, 0, 1); the sums shared between rows are made once.
+AVX512 static inline void weight_transform(__m512 a, __m512 b, __m512 c, __m512 r[PATCH]) {
+    const __m512 outer = _mm512_add_ps(a, c);
+    const __m512 quarter = _mm512_fmadd_ps(a, _mm512_set1_ps(1.0f / 24), _mm512_mul_ps(c, _mm512_set1_ps(1.0f / 6)));
+    const __m512 middle = _mm512_mul_ps(b, _mm512_set1_ps(1.0f / 12));
+    r[0] = _mm512_mul_ps(a, _mm512_set1_ps(0.25f));
+    r[1] = _mm512_mul_ps(_mm512_add_ps(outer, b), _mm512_set1_ps(-1.0f / 6));
+    r[2] = _mm512_mul_ps(_mm512_sub_ps(outer, b), _mm512_set1_ps(-1.0f / 6));
+    r[3] = _mm512_add_ps(quarter, middle);
+    r[4] = _mm512_sub_ps(quarter, middle);
+    r[5] = c;
+}
+
+/// U = G g G^T of channels `first..<first + count` of one panel (`panel`: [channels][9][32]) into `block`
+/// ([36][count][32]: position p's matrix is the packed product's one panel of `count` inner values). Every value
+/// stays in registers: 9 taps in, 18 of G g, 6 of each row out, stored straight into the block.
+AVX512 static void transform_weight_block(const float *panel, int first, int count, float *block) {
+    const size_t matrix = (size_t)count * PACKED_MATRIX_PANEL;
+    for (int c = 0; c < count; c++)
+        for (int half = 0; half < PACKED_MATRIX_PANEL; half += LANES) {
+            const float *taps = panel + (size_t)(first + c) * TAPS * PACKED_MATRIX_PANEL + half;
+            __m512 g[TAPS], left[3][PATCH], row[PATCH];
+            for (int t = 0; t < TAPS; t++) g[t] = _mm512_loadu_ps(taps + t * PACKED_MATRIX_PANEL);
+            // Columns first (left = G g, 6x3, kept by column), then rows (U = left G^T, 6x6).
+            for (int j = 0; j < 3; j++) weight_transform(g[j], g[3 + j], g[6 + j], left[j]);
+            float *target = block + (size_t)c * PACKED_MATRIX_PANEL + half;
+            for (int i = 0; i < PATCH; i++) {
+                weight_transform(left[0][i], left[1][i], left[2][i], row);
+                for (int j = 0; j < PATCH; j++) _mm512_storeu_ps(target + (size_t)(i * PATCH + j) * matrix, row[j]);
+            }
+        }
+}
+
+AVX512 static void add_partial(const float *partial, int rows, int width, float *target, int target_stride) {
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < width; j++) target[(size_t)r * target_stride + j] += partial[r * PACKED_MATRIX_PANEL + j];
+}
+
+int winograd_multiply_streamed(const WinogradPlan *plan, const PackedMatrixBlocking *blocking, int channel_block,
+                               const float *transformed, int rows, const float *arranged, int first_panel, int last_panel,
+                               float *products, float *workspace) {
+    const PackedMatrixVariant variant = packed_matrix_best_variant();
+    if (variant == PackedMatrixVariantNone || !winograd_convolution_supported()) return -1;
+    const int channels = plan->channels, outputs = plan->out_channels;
+    // One channel block at a time: its 36 left operands packed once for every panel, then per panel the block's
+    // transformed weight and its 36 products. The product packs a left operand on every call otherwise, once per
+    // panel, which cost more than the products at 128 tiles. The packed operands take the blocking of one inner
+    // block, which `channel_block` (<= the blocking's inner block) is.
+    PackedMatrixBlocking single = *blocking;
+    if (single.inner_block < channel_block) single.inner_block = channel_block;
+    const size_t left_count = packed_matrix_left_count(rows, channel_block);
+    float *const packed_left = workspace;
+    float *const block = packed_left + (size_t)POSITIONS * left_count;
+    float *const partial = block + (size_t)POSITIONS * channel_block * PACKED_MATRIX_PANEL;
+    const int row_tiles = (rows + PACKED_MATRIX_TILE_ROWS - 1) / PACKED_MATRIX_TILE_ROWS;
+    for (int first = 0; first < channels; first += channel_block) {
+        const int count = channels - first < channel_block ? channels - first : channel_block;
+        for (int p = 0; p < POSITIONS; p++)
+            packed_matrix_pack_left(&single, transformed + (size_t)p * rows * channels + first, channels, rows, count, 0, row_tiles,
+                                    packed_left + (size_t)p * left_count);
+        for (int panel = first_panel; panel < last_panel; panel++) {
+            const int first_out = panel * PACKED_MATRIX_PANEL;
+            const int width = outputs - first_out < PACKED_MATRIX_PANEL ? outputs - first_out : PACKED_MATRIX_PANEL;
+            transform_weight_block(arranged + (size_t)panel * channels * TAPS * PACKED_MATRIX_PANEL, first, count, block);
+            for (int p = 0; p < POSITIONS; p++) {
+                float *target = products + (size_t)p * rows * outputs + first_out;
+                // The first block writes its sums into the products; later ones add theirs.
+                const int status = packed_matrix_product(
+                    variant, &single, NULL, channels, rows, count, packed_left + (size_t)p * left_count,
+                    block + (size_t)p * count * PACKED_MATRIX_PANEL, width, 0, 1, NULL,
+                    first == 0 ? target : partial, first == 0 ? outputs : PACKED_MATRIX_PANEL, NULL);
+                if (status != 0) return status;
+                if (first > 0) add_partial(partial, rows, width, target, outputs);
+            }
+        }
     }
     return 0;
 }

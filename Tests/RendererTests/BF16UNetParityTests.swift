@@ -8,16 +8,16 @@ import TensorTesting
 /// operands, Float32 sums; normalisation and softmax Float32) against the same UNet at f32, on the random-weight
 /// diffusers fixtures and Hallo's tiny talking denoiser. Tolerance: relative L2 of the output (|bf16 - f32| / |f32|)
 /// below 2e-2; measured 1.07e-2 (unet-a), 7.7e-3 (unet-b) and 1.34e-2 (talking denoiser): a few units of BF16's
-/// 2^-9 relative rounding of weights and inputs, the layers' errors adding up. Each check runs the bf16 network three
-/// times, its 3x3 layers on the BF16 direct kernel, on Winograd's Float32 path over the BF16-rounded weights and on
-/// the BF16 product over unfolded patches (the three that `ConvolutionChoice` picks between by timing), and holds
-/// each to the bound.
+/// 2^-9 relative rounding of weights and inputs, the layers' errors adding up. Each check runs the bf16 network four
+/// times, its 3x3 layers on the BF16 direct kernel, on Winograd's Float32 path over the BF16-rounded weights (its
+/// transform held, and streamed) and on the BF16 product over unfolded patches (the four that `ConvolutionChoice`
+/// picks between by timing), and holds each to the bound.
 final class BF16UNetParityTests: XCTestCase {
     private static let tolerance = 2e-2
 
     /// `network` at bf16 with the 3x3 layers on each algorithm (Winograd only where the processor runs it).
     private func eachAlgorithm(_ name: String, file: StaticString, line: UInt, _ network: () throws -> Tensor) throws -> [Tensor] {
-        let algorithms: [ConvolutionAlgorithm] = WinogradConvolutionWeight.kernelRuns ? [.direct, .winograd, .unfolded] : [.direct]
+        let algorithms: [ConvolutionAlgorithm] = WinogradConvolutionWeight.kernelRuns ? [.direct, .winograd, .winogradStreamed, .unfolded] : [.direct]
         let outputs = try algorithms.map { algorithm in try ConvolutionChoice.$taskSetting.withValue(.forced(algorithm)) { try network() } }
         for (output, algorithm) in zip(outputs, algorithms).dropFirst() {
             // The algorithm reached the bf16 layers: its path rounds differently from the BF16 kernel's.
@@ -34,7 +34,7 @@ final class BF16UNetParityTests: XCTestCase {
         let outputs = try eachAlgorithm(name, file: file, line: line) {
             try UNet2DConditionModel(directory: Fixture.url(name), precision: .bf16)(sample, timesteps: timesteps, context: context)
         }
-        for (bf16, algorithm) in zip(outputs, ["direct", "winograd", "unfolded"]) {
+        for (bf16, algorithm) in zip(outputs, ["direct", "winograd", "winograd-streamed", "unfolded"]) {
             XCTAssertEqual(bf16.shape, f32.shape, file: file, line: line)
             let error = relativeL2(bf16, f32)
             print("\(name) at bf16, 3x3 layers \(algorithm): relative L2 against f32 \(error)")
@@ -60,7 +60,7 @@ final class BF16UNetParityTests: XCTestCase {
         }
         let f32 = try run(.f32)
         let outputs = try eachAlgorithm("talking denoiser", file: #filePath, line: #line) { try run(.bf16) }
-        for (bf16, algorithm) in zip(outputs, ["direct", "winograd", "unfolded"]) {
+        for (bf16, algorithm) in zip(outputs, ["direct", "winograd", "winograd-streamed", "unfolded"]) {
             let error = relativeL2(bf16, f32)
             print("talking denoiser at bf16, 3x3 layers \(algorithm): relative L2 against f32 \(error)")
             XCTAssertLessThan(error, Self.tolerance, "talking denoiser, \(algorithm): relative L2 of bf16 against f32")

@@ -69,11 +69,12 @@ final class WinogradConvolutionTests: XCTestCase {
         XCTAssertEqual(ConvolutionChoice.Setting(named: "direct"), .forced(.direct))
         XCTAssertEqual(ConvolutionChoice.Setting(named: "Winograd"), .forced(.winograd))
         XCTAssertEqual(ConvolutionChoice.Setting(named: "unfolded"), .forced(.unfolded))
+        XCTAssertEqual(ConvolutionChoice.Setting(named: "winograd-streamed"), .forced(.winogradStreamed))
         XCTAssertNil(ConvolutionChoice.Setting(named: "fast"))
     }
 
-    /// The first call of a shape measures both algorithms and keeps one for the shape; a layer keeps the
-    /// transformed weight only where Winograd was kept; `direct` makes no Winograd weight at all.
+    /// The first call of a shape measures the algorithms and keeps one for the shape; a layer keeps the transformed
+    /// or streamed weight only where that Winograd was kept; `direct` makes no Winograd weight at all.
     func testALayerMeasuresEachShapeOnceAndKeepsTheFaster() throws {
         try XCTSkipUnless(WinogradConvolutionWeight.kernelRuns, "this processor lacks the AVX-512 Winograd convolution")
         let w = Tensor.pseudoRandom([11, 9, 3, 3], seed: 960)
@@ -91,23 +92,28 @@ final class WinogradConvolutionTests: XCTestCase {
         let measurement = try XCTUnwrap(ConvolutionChoice.measurements.first { $0.shape == shape })
         XCTAssertGreaterThan(measurement.direct, 0)
         XCTAssertGreaterThan(measurement.winograd, 0)
+        XCTAssertGreaterThan(try XCTUnwrap(measurement.winogradStreamed), 0)
         XCTAssertEqual(ConvolutionChoice.decision(for: shape), measurement.chosen)
         XCTAssertEqual(layer.holdsTransformedWeight, measurement.chosen == .winograd)
+        XCTAssertEqual(layer.holdsStreamedWeight, measurement.chosen == .winogradStreamed)
         // 273 patches against 11 outputs: the unfolded product is no candidate here.
         XCTAssertNil(measurement.unfolded)
         XCTAssertFalse(layer.holdsPackedWeight)
         let second = layer(x, bias: b, setting: .automatic)
         assertClose(second, expected, relative: 5e-4, "second call")
         XCTAssertEqual(ConvolutionChoice.measurements.filter { $0.shape == shape }.count, 1)
-        let byChosen = measurement.chosen == .winograd
-            ? x.winogradConv2d(weight: WinogradConvolutionWeight(w), bias: b) : x.conv2d(weight: w, bias: b, padding: 1)
+        let byChosen = switch measurement.chosen {
+        case .winograd: x.winogradConv2d(weight: WinogradConvolutionWeight(w), bias: b)
+        case .winogradStreamed: x.winogradConv2d(streamed: StreamedWinogradWeight(w), bias: b)
+        default: x.conv2d(weight: w, bias: b, padding: 1)
+        }
         XCTAssertEqual(second.scalars, byChosen.scalars, "the second call runs the kept algorithm")
         // Forced Winograd runs it whatever the measurement said.
         XCTAssertEqual(layer(x, bias: b, setting: .forced(.winograd)).scalars,
                        x.winogradConv2d(weight: WinogradConvolutionWeight(w), bias: b).scalars)
     }
 
-    /// On an image with no more patches than outputs the unfolded product is measured too; whichever of the three is
+    /// On an image with no more patches than outputs the unfolded product is measured too; whichever of the four is
     /// kept, the layer holds only its form, later calls run it, and forcing the product runs it whatever was kept.
     func testSmallImagesAlsoMeasureTheUnfoldedProduct() throws {
         try XCTSkipUnless(WinogradConvolutionWeight.kernelRuns, "this processor lacks the AVX-512 Winograd convolution")
@@ -125,20 +131,24 @@ final class WinogradConvolutionTests: XCTestCase {
         let measurement = try XCTUnwrap(ConvolutionChoice.measurements.first { $0.shape == shape })
         let unfolded = try XCTUnwrap(measurement.unfolded)
         XCTAssertGreaterThan(unfolded, 0)
-        let fastest = min(measurement.direct, measurement.winograd, unfolded)
-        XCTAssertEqual([measurement.direct, measurement.winograd, unfolded][[.direct, .winograd, .unfolded].firstIndex(of: measurement.chosen)!], fastest)
+        let streamed = try XCTUnwrap(measurement.winogradStreamed)
+        let times: [ConvolutionAlgorithm: Double] = [.direct: measurement.direct, .winograd: measurement.winograd,
+                                                     .unfolded: unfolded, .winogradStreamed: streamed]
+        XCTAssertEqual(times[measurement.chosen], times.values.min())
         XCTAssertEqual(layer.holdsTransformedWeight, measurement.chosen == .winograd)
         XCTAssertEqual(layer.holdsPackedWeight, measurement.chosen == .unfolded)
-        // The Float32 weight is held once: in its own layout, or in the kept product's panels, from which it comes
-        // back exactly.
-        XCTAssertEqual(layer.holdsPlainWeight, measurement.chosen != .unfolded)
+        XCTAssertEqual(layer.holdsStreamedWeight, measurement.chosen == .winogradStreamed)
+        // The Float32 weight is held once: in its own layout, or in the kept product's panels or streamed layout,
+        // from which it comes back exactly.
+        let heldByForm = [.unfolded, .winogradStreamed].contains(measurement.chosen)
+        XCTAssertEqual(layer.holdsPlainWeight, !heldByForm)
         XCTAssertEqual(layer.float32Weight.shape, w.shape)
         XCTAssertEqual(layer.float32Weight.scalars, w.scalars)
         assertClose(layer(x, bias: b, setting: .forced(.direct)), expected, relative: 5e-4, "the direct kernel after the choice")
         // Another layer of the shape follows the kept choice from its first call, holding only that form after it.
         let other = try XCTUnwrap(ConvolutionCandidates(w, stride: 1, padding: 1, setting: .automatic, budget: Self.unlimited))
         assertClose(other(x, bias: b, setting: .automatic), expected, relative: 5e-4, "another layer's first call")
-        XCTAssertEqual(other.holdsPlainWeight, measurement.chosen != .unfolded)
+        XCTAssertEqual(other.holdsPlainWeight, !heldByForm)
         XCTAssertEqual(other.holdsPackedWeight, measurement.chosen == .unfolded)
         XCTAssertEqual(other.holdsTransformedWeight, measurement.chosen == .winograd)
         let product = x.productConv2d(weight: PackedLinearWeight(w.reshaped([13, 63]), precision: .f32), bias: b, kernel: 3, stride: 1, padding: 1)
@@ -147,6 +157,70 @@ final class WinogradConvolutionTests: XCTestCase {
         if measurement.chosen == .unfolded {
             XCTAssertEqual(layer(x, bias: b, setting: .automatic).scalars, product.scalars, "the second call runs the kept product")
         }
+    }
+
+    /// Streamed Winograd (the weight transformed in each call, block by block) against the double-precision direct
+    /// convolution, with this machine's channel blocks and with blocks of 16 channels (several per layer, the last
+    /// one partial, their sums added), and against the held transform: both run Winograd's arithmetic, the
+    /// transform in Float32 here and in double there, so they agree to rounding.
+    func testStreamedWinogradMatchesDoublePrecisionDirectEvaluation() throws {
+        try XCTSkipUnless(WinogradConvolutionWeight.kernelRuns, "this processor lacks the AVX-512 Winograd convolution")
+        var worst: Float = 0
+        for (index, c) in cases.enumerated() {
+            let seed = 1900 + UInt64(index) * 3
+            let x = Tensor.pseudoRandom([c.images, c.channels, c.height, c.width], seed: seed)
+            let w = Tensor.pseudoRandom([c.outChannels, c.channels, 3, 3], seed: seed + 1)
+            let b = c.bias ? Tensor.pseudoRandom([c.outChannels], seed: seed + 2) : nil
+            let expected = Self.directConvolution(x, w, b)
+            let weight = StreamedWinogradWeight(w)
+            for block in [nil, 16] {
+                let actual = x.winogradConv2d(streamed: weight, bias: b, channelBlock: block)
+                assertClose(actual, expected, relative: 5e-4, "\(c.name), blocks of \(block.map(String.init) ?? "this machine's") channels")
+                worst = max(worst, Self.relativeError(actual, expected))
+            }
+            let held = x.winogradConv2d(weight: WinogradConvolutionWeight(w), bias: b)
+            assertClose(x.winogradConv2d(streamed: weight, bias: b), held, relative: 5e-5, "\(c.name), streamed against held")
+        }
+        print("Winograd F(4x4, 3x3) streamed against double-precision direct evaluation: worst error \(worst) of the mean magnitude")
+    }
+
+    /// A streamed call's channel block comes from the caches: its working set (36 x (32 + rows) floats per channel,
+    /// rows rounded up to the product's 12-row tiles) within half of the core's share of L3, that share capped at 16x
+    /// L2, 8x L2 where no L3 is known.
+    func testStreamedChannelBlocksFollowTheCaches() {
+        let mib = 1 << 20
+        func block(rows: Int, l2: Int = mib, l3Share: Int) -> Int { StreamedWinogradWeight.channelBlock(rows: rows, l2: l2, l3Share: l3Share) }
+        let few = block(rows: 8, l3Share: 16 * mib)
+        XCTAssertEqual(few % 16, 0)
+        XCTAssertLessThanOrEqual(few * 36 * (32 + 12) * 4, 8 * mib)
+        XCTAssertGreaterThan((few + 16) * 36 * (32 + 12) * 4, 8 * mib)
+        XCTAssertLessThan(block(rows: 168, l3Share: 16 * mib), few, "more tiles, shorter blocks")
+        XCTAssertEqual(block(rows: 8, l3Share: 320 * mib), few, "an L3 share past 16x L2 counts as 16x L2")
+        XCTAssertEqual(block(rows: 8, l3Share: 0), block(rows: 8, l3Share: 8 * mib), "no L3 known: 8x L2")
+        XCTAssertEqual(block(rows: 4000, l2: 16_384, l3Share: 0), 16, "at least 16 channels")
+    }
+
+    /// The streamed layout holds the weight exactly: a layer whose shape kept streamed Winograd holds only that
+    /// layout, and the weight comes back from it bit for bit when another algorithm needs it.
+    func testAStreamedLayerHoldsItsWeightOnceAndGivesItBackExactly() throws {
+        try XCTSkipUnless(WinogradConvolutionWeight.kernelRuns, "this processor lacks the AVX-512 Winograd convolution")
+        let w = Tensor.pseudoRandom([37, 21, 3, 3], seed: 1990)
+        let b = Tensor.pseudoRandom([37], seed: 1991)
+        let x = Tensor.pseudoRandom([2, 21, 6, 7], seed: 1992)
+        XCTAssertEqual(StreamedWinogradWeight(w).unarranged.scalars, w.scalars)
+        // A shape no other test runs, recorded as streamed Winograd's before any call.
+        let shape = ConvolutionChoice.Shape(channels: 21, outChannels: 37, height: 6, width: 7, images: 2)
+        XCTAssertNil(ConvolutionChoice.decision(for: shape))
+        var measurement = ConvolutionChoice.Measurement(shape: shape, direct: 3e-3, winograd: 2e-3)
+        measurement.winogradStreamed = 1e-3
+        ConvolutionChoice.record(measurement)
+        let layer = try XCTUnwrap(ConvolutionCandidates(w, stride: 1, padding: 1, setting: .automatic, budget: Self.unlimited))
+        XCTAssertEqual(layer(x, bias: b, setting: .automatic).scalars, x.winogradConv2d(streamed: StreamedWinogradWeight(w), bias: b).scalars)
+        XCTAssertTrue(layer.holdsStreamedWeight)
+        XCTAssertFalse(layer.holdsPlainWeight)
+        XCTAssertFalse(layer.holdsTransformedWeight)
+        XCTAssertEqual(layer.float32Weight.scalars, w.scalars)
+        XCTAssertEqual(layer(x, bias: b, setting: .forced(.direct)).scalars, x.conv2d(weight: w, bias: b, padding: 1).scalars)
     }
 
     /// A budget that admits every layer Winograd makes faster, so the checks above see the measured choice itself.

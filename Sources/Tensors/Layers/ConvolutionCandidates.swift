@@ -2,12 +2,13 @@ import Foundation
 import WinogradConvolution
 
 /// The ways a 3x3 layer at stride 1 and padding 1 can run, for `ConvolutionChoice` to measure: its direct kernel,
-/// Winograd's F(4x4, 3x3) on a transformed weight, and (on images with no more positions than the layer has
-/// outputs) one product over unfolded patches on a packed weight. The transformed and packed forms are made at
-/// first use and kept only while their algorithm is what the layer runs: the transformed one takes 4x the
-/// weight's memory beside the weight, so a layer keeps it only while `TransformedWeightBudget` admits the layer
-/// and otherwise runs its shape's runner-up; the packed one replaces a Float32 weight while it is kept (a bf16
-/// layer keeps its BF16 kernel's weight beside it).
+/// Winograd's F(4x4, 3x3) on a weight transformed once or transformed inside each call (streamed), and (on images
+/// with no more positions than the layer has outputs) one product over unfolded patches on a packed weight. The
+/// transformed, streamed and packed forms are made at first use and kept only while their algorithm is what the
+/// layer runs: the transformed one takes 4x the weight's memory beside the weight, so a layer keeps it only while
+/// `TransformedWeightBudget` admits the layer and otherwise runs its shape's runner-up (often streamed Winograd,
+/// which pays the transform on every call but needs no more memory); the streamed and packed ones replace a
+/// Float32 weight while they are kept (a bf16 layer keeps its BF16 kernel's weight beside them).
 ///
 /// At Float32 the direct kernel is `conv2d` on the Float32 weight and the product the Float32 packed product. At
 /// `--precision bf16` on AVX512-BF16 the direct kernel and the product are the BF16 ones, and Winograd runs in
@@ -33,6 +34,7 @@ package final class ConvolutionCandidates: @unchecked Sendable {
     /// the weight, so the layer keeps it once) and unpacked again where another algorithm needs it.
     private var plain: Tensor?
     private var transformed: WinogradConvolutionWeight?
+    private var streamed: StreamedWinogradWeight?
     private var packed: PackedLinearWeight?
     /// Where the transformed weight's memory is counted: a layer holds it after a choice of Winograd only while the
     /// budget admits the layer, and runs the runner-up otherwise.
@@ -94,8 +96,13 @@ package final class ConvolutionCandidates: @unchecked Sendable {
         case .bf16(let weight): return weight.unpacked
         case .float32:
             if let plain { return plain }
-            let restored = packed!.unpacked
-            let weight = restored.reshaped([outChannels, restored.count / (outChannels * 9), 3, 3])
+            let weight: Tensor
+            if let streamed {
+                weight = streamed.unarranged
+            } else {
+                let restored = packed!.unpacked
+                weight = restored.reshaped([outChannels, restored.count / (outChannels * 9), 3, 3])
+            }
             plain = weight
             return weight
         }
@@ -106,6 +113,15 @@ package final class ConvolutionCandidates: @unchecked Sendable {
             if let transformed { return transformed }
             let made = WinogradConvolutionWeight(sourceLocked())
             transformed = made
+            return made
+        }
+    }
+
+    private func streamedWeight() -> StreamedWinogradWeight {
+        lock.withLock {
+            if let streamed { return streamed }
+            let made = StreamedWinogradWeight(sourceLocked())
+            streamed = made
             return made
         }
     }
@@ -128,21 +144,24 @@ package final class ConvolutionCandidates: @unchecked Sendable {
     /// evaluation took 4 s longer.
     private func keep(_ algorithm: ConvolutionAlgorithm) {
         lock.withLock {
-            if algorithm != .unfolded, case .float32 = kind, plain == nil { _ = sourceLocked() }
+            // A Float32 layer's weight is held by the streamed or packed form while that form is what it runs, and
+            // in PyTorch's layout otherwise.
+            let heldByForm = (algorithm == .winogradStreamed && streamed != nil) || (algorithm == .unfolded && packed != nil)
+            if case .float32 = kind, plain == nil, !heldByForm { _ = sourceLocked() }
             if algorithm != .winograd {
                 transformed = nil
                 if counted { budget.release(ObjectIdentifier(self)); counted = false }
             }
-            if algorithm == .unfolded {
-                if case .float32 = kind, packed != nil { plain = nil }
-            } else {
-                packed = nil
-            }
+            if algorithm != .winogradStreamed { streamed = nil }
+            if algorithm != .unfolded { packed = nil }
+            if case .float32 = kind, heldByForm { plain = nil }
         }
     }
 
     /// Whether the Winograd form is held now (for checks).
     package var holdsTransformedWeight: Bool { lock.withLock { transformed != nil } }
+    /// Whether the streamed Winograd form is held now (for checks).
+    package var holdsStreamedWeight: Bool { lock.withLock { streamed != nil } }
     /// Whether the packed form of the unfolded product is held now (for checks).
     package var holdsPackedWeight: Bool { lock.withLock { packed != nil } }
     /// Whether a Float32 layer holds its weight in PyTorch's layout now (for checks).
@@ -156,6 +175,7 @@ package final class ConvolutionCandidates: @unchecked Sendable {
             case .bf16(let weight): return input.directConv2d(weight: weight, bias: bias)
             }
         case .winograd: return input.winogradConv2d(weight: winogradWeight(), bias: bias)
+        case .winogradStreamed: return input.winogradConv2d(streamed: streamedWeight(), bias: bias)
         case .unfolded: return input.productConv2d(weight: packedWeight(), bias: bias, kernel: 3, stride: 1, padding: 1)
         }
     }
@@ -199,6 +219,7 @@ package final class ConvolutionCandidates: @unchecked Sendable {
         func timed(_ algorithm: ConvolutionAlgorithm) -> (output: Tensor, seconds: Double) {
             switch algorithm {
             case .winograd: _ = winogradWeight()
+            case .winogradStreamed: _ = streamedWeight()
             case .unfolded: _ = packedWeight()
             case .direct: break
             }
@@ -210,11 +231,16 @@ package final class ConvolutionCandidates: @unchecked Sendable {
             }
             return (output, fastest)
         }
-        let byWinograd = timed(.winograd), byDirect = timed(.direct)
-        var outputs: [ConvolutionAlgorithm: Tensor] = [.winograd: byWinograd.output, .direct: byDirect.output]
-        var measurement = ConvolutionChoice.Measurement(shape: shape, direct: byDirect.seconds, winograd: byWinograd.seconds)
+        // Streamed Winograd's form goes before the transformed weight is made, and each loser's before the product's
+        // is, so a layer holds at most two forms at once. A form kept is made again where its algorithm wins.
+        let byDirect = timed(.direct), byStreamed = timed(.winogradStreamed)
+        keep(.direct)
+        let byWinograd = timed(.winograd)
+        var outputs: [ConvolutionAlgorithm: Tensor] = [.winograd: byWinograd.output, .direct: byDirect.output,
+                                                       .winogradStreamed: byStreamed.output]
+        var measurement = ConvolutionChoice.Measurement(shape: shape, direct: byDirect.seconds, winograd: byWinograd.seconds,
+                                                        winogradStreamed: byStreamed.seconds)
         if productFits(input) {
-            // The loser's form goes before the product's is made, so a layer holds at most two forms at once.
             keep(measurement.chosen)
             let byProduct = timed(.unfolded)
             outputs[.unfolded] = byProduct.output

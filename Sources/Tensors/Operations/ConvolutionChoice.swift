@@ -1,11 +1,13 @@
 import Foundation
 
 /// The ways a 3x3 convolution at stride 1 with padding 1 runs: the direct kernel (`directConv2d`, Float32 or BF16
-/// as the layer's precision is), Winograd's F(4x4, 3x3) in Float32 (`winogradConv2d`), or one packed product over
+/// as the layer's precision is), Winograd's F(4x4, 3x3) in Float32 on a weight transformed once (`winogradConv2d`)
+/// or transformed inside each call (`winogradConv2d(streamed:)`, the weight held once), or one packed product over
 /// the unfolded patches (`productConv2d`, the layer's precision; a candidate on small images only, see
 /// `ConvolutionCandidates`).
 package enum ConvolutionAlgorithm: String, Sendable {
     case direct, winograd, unfolded
+    case winogradStreamed = "winograd-streamed"
 }
 
 /// Which algorithm each 3x3 layer runs. Which is faster depends on the shape and the machine (Winograd does 4x
@@ -13,11 +15,13 @@ package enum ConvolutionAlgorithm: String, Sendable {
 /// kernel in turn computes mostly padding), so it is measured, not derived: the first call of each shape (channels,
 /// outputs, height, width, images) times each candidate on its real input (the faster of two runs) and the process
 /// keeps the fastest for every later call of that shape, where a layer runs Winograd only while its transformed
-/// weight fits `TransformedWeightBudget` (the runner-up otherwise). A bf16 layer's shapes are measured apart from
-/// Float32's, against the BF16 kernels.
+/// weight fits `TransformedWeightBudget` (the runner-up otherwise). Streamed Winograd (the weight transformed in
+/// each call, block by block) is one of the candidates: it needs no more memory than the weight, so it is what the
+/// layers left out of the budget run wherever it beats the direct kernel and the product. A bf16 layer's shapes are
+/// measured apart from Float32's, against the BF16 kernels.
 ///
 /// `TBD_CONVOLUTION` forces one: `direct` (what the parity fixtures were made against, bit for bit as before),
-/// `winograd`, `unfolded`, or `auto` (the default).
+/// `winograd`, `winograd-streamed`, `unfolded`, or `auto` (the default).
 package enum ConvolutionChoice {
     package enum Setting: Equatable, Sendable {
         case automatic
@@ -30,6 +34,7 @@ package enum ConvolutionChoice {
             case "direct": self = .forced(.direct)
             case "winograd": self = .forced(.winograd)
             case "unfolded": self = .forced(.unfolded)
+            case "winograd-streamed": self = .forced(.winogradStreamed)
             default: return nil
             }
         }
@@ -39,7 +44,7 @@ package enum ConvolutionChoice {
     package static let setting: Setting = {
         let value = ProcessInfo.processInfo.environment["TBD_CONVOLUTION"]
         guard let setting = Setting(named: value) else {
-            fatalError("TBD_CONVOLUTION is \"\(value ?? "")\": use direct, winograd, unfolded or auto")
+            fatalError("TBD_CONVOLUTION is \"\(value ?? "")\": use direct, winograd, winograd-streamed, unfolded or auto")
         }
         return setting
     }()
@@ -64,19 +69,21 @@ package enum ConvolutionChoice {
         }
     }
 
-    /// One measured choice: each candidate's time, in seconds (the unfolded product's where it was a candidate),
-    /// and the algorithm kept.
+    /// One measured choice: each candidate's time, in seconds (the unfolded product's where it was a candidate;
+    /// streamed Winograd's where it was timed), and the algorithm kept.
     package struct Measurement: Sendable {
         package let shape: Shape
         package let direct: Double
         package let winograd: Double
         package var unfolded: Double?
+        package var winogradStreamed: Double?
         package var chosen: ConvolutionAlgorithm { fastest().algorithm }
 
         /// The fastest candidate other than `excluded`, with its time (on a tie the direct kernel, then Winograd).
         package func fastest(excluding excluded: ConvolutionAlgorithm? = nil) -> (algorithm: ConvolutionAlgorithm, seconds: Double) {
             let candidates: [(algorithm: ConvolutionAlgorithm, seconds: Double)] =
                 [(.direct, direct), (.winograd, winograd)] + (unfolded.map { [(.unfolded, $0)] } ?? [])
+                + (winogradStreamed.map { [(.winogradStreamed, $0)] } ?? [])
             return candidates.filter { $0.algorithm != excluded }.min { $0.seconds < $1.seconds }!
         }
     }

@@ -59,6 +59,42 @@ int winograd_transform_input(const WinogradPlan *plan, const float *input, ptrdi
 int winograd_multiply(const WinogradPlan *plan, const PackedMatrixBlocking *blocking, const float *transformed, int rows,
                       const float *packed_weight, int first_panel, int last_panel, float *products, float *workspace);
 
+/// Streamed weights: the transform made inside each call, block by block, instead of once at load. A transformed
+/// weight takes 36 floats per 9 (4x the weight), which a process may not be able to hold for every layer; streamed,
+/// a layer keeps its weight once, in the layout below, and each call transforms one block of channels of one panel
+/// of 32 outputs at a time into a buffer that stays in L2, for the 36 products of that block. The transform costs
+/// about 100 operations per 16 weights per call, against 36 multiply-adds per weight per tile for the products, so
+/// it pays where the held form cannot be kept and the direct kernel is slower still (`ConvolutionChoice` measures
+/// it). It runs in Float32 (the held transform runs in double), so the two agree to rounding, not bit for bit.
+
+/// Floats of a weight in the streamed layout: [panels][channels][9][32], each tap of a panel's 32 outputs contiguous.
+size_t winograd_streamed_weight_count(int channels, int out_channels);
+
+/// Writes panels `first_panel..<last_panel` of `weight` ([out_channels, channels, 3, 3]) in the streamed layout into
+/// `arranged` (`winograd_streamed_weight_count` floats), the last panel's columns past out_channels as zeros.
+void winograd_arrange_weight(const float *weight, int channels, int out_channels, int first_panel, int last_panel,
+                             float *arranged);
+
+/// The inverse: writes panels `first_panel..<last_panel` of `arranged` back into `weight` ([out_channels, channels,
+/// 3, 3]).
+void winograd_unarrange_weight(const float *arranged, int channels, int out_channels, int first_panel, int last_panel,
+                               float *weight);
+
+/// Channels per block of a streamed multiply of `rows` tiles on a core with `l2_bytes` of L2 and `l3_share_bytes`
+/// of L3 (its share; 0 where unknown): the block's transformed weight and its 36 packed left operands stay in L3
+/// (see the rule in WinogradConvolution.c). A multiple of 16, at least 16.
+int winograd_streamed_channel_block(size_t l2_bytes, size_t l3_share_bytes, int rows);
+
+/// Floats of workspace one `winograd_multiply_streamed` call needs.
+size_t winograd_streamed_workspace_count(const PackedMatrixBlocking *blocking, int channel_block, int rows);
+
+/// What `winograd_multiply` computes, from a weight in the streamed layout: for each panel of
+/// `first_panel..<last_panel` and each block of `channel_block` channels, the block's U = G g G^T (Float32) into the
+/// workspace, then its 36 products, added over the blocks. Returns 0, or -1 when the product does not run here.
+int winograd_multiply_streamed(const WinogradPlan *plan, const PackedMatrixBlocking *blocking, int channel_block,
+                               const float *transformed, int rows, const float *arranged, int first_panel, int last_panel,
+                               float *products, float *workspace);
+
 /// Writes Y = A^T m A (+ bias) of tiles `first_tile..<first_tile + rows` and output channels `first_out..<last_out`
 /// into `output` ([images, out_channels, height, width]), the parts of a tile inside the image only. `bias` may be
 /// NULL. Returns 0, or -1 where this processor lacks AVX-512.

@@ -207,7 +207,14 @@ final class WinogradConvolutionTests: XCTestCase {
         let w = Tensor.pseudoRandom([37, 21, 3, 3], seed: 1990)
         let b = Tensor.pseudoRandom([37], seed: 1991)
         let x = Tensor.pseudoRandom([2, 21, 6, 7], seed: 1992)
-        XCTAssertEqual(StreamedWinogradWeight(w).unarranged.scalars, w.scalars)
+        // Outputs off the panels (arranged into new storage) and on them (arranged in the weight's own storage).
+        for outputs in [37, 64] {
+            let weight = Tensor.pseudoRandom([outputs, 21, 3, 3], seed: 1993)
+            XCTAssertEqual(StreamedWinogradWeight(weight).unarranged.scalars, weight.scalars)
+            var form: StreamedWinogradWeight? = StreamedWinogradWeight(weight)
+            XCTAssertEqual(StreamedWinogradWeight.unarrange(&form), weight)
+            XCTAssertNil(form)
+        }
         // A shape no other test runs, recorded as streamed Winograd's before any call.
         let shape = ConvolutionChoice.Shape(channels: 21, outChannels: 37, height: 6, width: 7, images: 2)
         XCTAssertNil(ConvolutionChoice.decision(for: shape))

@@ -97,8 +97,8 @@ package final class ConvolutionCandidates: @unchecked Sendable {
         case .float32:
             if let plain { return plain }
             let weight: Tensor
-            if let streamed {
-                weight = streamed.unarranged
+            if streamed != nil {
+                weight = StreamedWinogradWeight.unarrange(&streamed)
             } else {
                 let restored = packed!.unpacked
                 weight = restored.reshaped([outChannels, restored.count / (outChannels * 9), 3, 3])
@@ -120,7 +120,10 @@ package final class ConvolutionCandidates: @unchecked Sendable {
     private func streamedWeight() -> StreamedWinogradWeight {
         lock.withLock {
             if let streamed { return streamed }
-            let made = StreamedWinogradWeight(sourceLocked())
+            var weight = sourceLocked()
+            // The streamed form takes the weight's storage: PyTorch's layout is not held beside it.
+            if case .float32 = kind { plain = nil }
+            let made = StreamedWinogradWeight(taking: &weight)
             streamed = made
             return made
         }

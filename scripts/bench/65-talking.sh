@@ -65,7 +65,7 @@ talking_inputs
 for size in $SIZES; do
   for steps in 2 3; do
     /usr/bin/time -f "%M" -o "$WORK/render-$size-$steps.rss" "$TBD_BIN" render --coarse "a face" --fine "a smiling face" \
-      --model "$MODEL" --out "$WORK/render-$size-$steps" --audio "$WORK/speech.wav" --reference "$WORK/face.png" \
+      --model "$MODEL" --out "$WORK/render-$size-$steps" --audio "$WORK/speech.wav" --reference "$WORK/face.png" --crop none \
       --size "$size" --steps "$steps" --json > "$WORK/render-$size-$steps.json"
   done
 done

@@ -16,7 +16,7 @@ source scripts/bench/talking-common.bash
 talking_inputs
 cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-before"
 /usr/bin/time -f "%M" -o "$WORK/render.rss" "$TBD_BIN" render --coarse "a face" --fine "a smiling face" \
-  --model "$MODEL" --out "$WORK/render" --audio "$WORK/speech.wav" --reference "$WORK/face.png" \
+  --model "$MODEL" --out "$WORK/render" --audio "$WORK/speech.wav" --reference "$WORK/face.png" --crop none \
   --size 512 --steps 2 --json > "$WORK/render.json"
 "$TBD_BIN" model bench-talking --model "$MODEL" --latent 64 --repeats 1 --json > "$WORK/step.json"
 cut -d' ' -f1-3 /proc/loadavg > "$WORK/load-after"

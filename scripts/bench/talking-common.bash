@@ -14,7 +14,8 @@ fi
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-# $WORK/speech.wav and $WORK/face.png: speech of 0.64 s at 25 fps (16 frames, one window) and a plain face.
+# $WORK/speech.wav and $WORK/face.png: speech of 0.64 s at 25 fps (16 frames, one window) and a plain face (a flat
+# colour the face detector finds nothing in, so the renders take it with `--crop none`).
 talking_inputs() {
   ffmpeg -hide_banner -loglevel error -f lavfi -i "sine=frequency=220:duration=0.64" -ar 16000 -ac 1 "$WORK/speech.wav"
   ffmpeg -hide_banner -loglevel error -f lavfi -i "color=c=0xb48c78:s=512x512" -frames:v 1 "$WORK/face.png"

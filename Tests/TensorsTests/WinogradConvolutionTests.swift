@@ -302,6 +302,24 @@ final class WinogradConvolutionTests: XCTestCase {
         XCTAssertEqual(budget.capacity, 2000, "half of 1000 Float32 values")
     }
 
+    /// A workload may lower the default limit, never one the user set; a layer holding its form beyond the lowered
+    /// limit drops it at once, and is told no at its next call.
+    func testADefaultBudgetCanBeLoweredAndAUsersCannot() {
+        let layer = ObjectIdentifier(NSObject())
+        let byDefault = TransformedWeightBudget(limit: .bytes(100), setByUser: false)
+        var dropped = 0
+        XCTAssertTrue(byDefault.mayHold(layer, bytes: 80, secondsSaved: 1, holding: false, drop: { dropped += 1; byDefault.release(layer) }))
+        XCTAssertEqual(byDefault.held, 80)
+        byDefault.lowerDefault(to: .bytes(0))
+        XCTAssertEqual(byDefault.limit, .bytes(0))
+        XCTAssertEqual(dropped, 1)
+        XCTAssertEqual(byDefault.held, 0)
+        XCTAssertFalse(byDefault.mayHold(layer, bytes: 80, secondsSaved: 1, holding: false, drop: {}))
+        let users = TransformedWeightBudget(limit: .weights(0.25))
+        users.lowerDefault(to: .weights(0))
+        XCTAssertEqual(users.limit, .weights(0.25))
+    }
+
     /// The largest |actual - expected| over the mean |expected|.
     private static func relativeError(_ actual: Tensor, _ expected: Tensor) -> Float {
         let scale = expected.scalars.reduce(0) { $0 + abs($1) } / Float(max(1, expected.count))

@@ -50,6 +50,10 @@ public final class TalkingClipRenderer: ClipRenderer {
             throw RenderError.invalid("initial noise is for image checkpoints; a talking-head render seeds each window")
         }
         guard let reference = request.reference else { throw RenderError.invalid("a talking-head render needs a reference portrait") }
+        // From 512x512 frames a window's activations alone take 1.40x the networks' Float32 weights, and the default
+        // budget's transformed weights took the render to 1.70x (BENCHMARKS.md): there they are not held unless the
+        // user set TBD_WINOGRAD_MEMORY, and the layers run streamed Winograd instead, which holds nothing more.
+        if width * height >= 512 * 512 { TransformedWeightBudget.shared.lowerDefault(to: .weights(0)) }
         if let limit = model.unet.configuration.motionPositionLimit, plan.window + plan.motionFrames > limit {
             throw RenderError.invalid(
                 "--window \(plan.window) plus --motion-frames \(plan.motionFrames) exceeds the motion modules' \(limit) positions")

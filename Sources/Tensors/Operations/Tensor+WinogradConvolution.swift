@@ -15,7 +15,7 @@ extension Tensor {
         weight.packed.withUnsafeBufferPointer { packed in
             let workspaceCount = withUnsafePointer(to: blocking) { packed_matrix_workspace_count($0, Int32(weight.channels)) }
             return winogradConv2d(channels: weight.channels, outChannels: weight.outChannels, bias: bias, blocking: blocking,
-                                  workspaceCount: { _ in workspaceCount }) { plan, blocking, transformed, rows, panels, products, workspace in
+                                  workspaceCount: { _ in workspaceCount }) { plan, blocking, transformed, rows, _, panels, products, workspace in
                 winograd_multiply(plan, blocking, transformed, rows, packed.baseAddress!, Int32(panels.lowerBound),
                                   Int32(panels.upperBound), products, workspace)
             }
@@ -32,19 +32,21 @@ extension Tensor {
             winogradConv2d(channels: weight.channels, outChannels: weight.outChannels, bias: bias, blocking: blocking,
                            workspaceCount: { rows in
                                withUnsafePointer(to: blocking) { winograd_streamed_workspace_count($0, Int32(block(rows)), Int32(rows)) }
-                           }) { plan, blocking, transformed, rows, panels, products, workspace in
-                winograd_multiply_streamed(plan, blocking, Int32(block(Int(rows))), transformed, rows, arranged.baseAddress!,
+                           }) { plan, blocking, transformed, rows, blockRows, panels, products, workspace in
+                winograd_multiply_streamed(plan, blocking, Int32(block(blockRows)), transformed, rows, arranged.baseAddress!,
                                            Int32(panels.lowerBound), Int32(panels.upperBound), products, workspace)
             }
         }
     }
 
-    /// The stages around the 36 products, which `multiply` computes for a range of panels of 32 outputs into
-    /// `products` with a workspace of `workspaceCount(rows)` floats.
+    /// The stages around the 36 products, which `multiply` computes for a block's tiles (as many as the call's
+    /// blocks hold, or fewer in the last) and a range of panels of 32 outputs into `products`, with a workspace of
+    /// `workspaceCount(rows)` floats for blocks of `rows` tiles: `multiply` is given that `rows` too, so that what it
+    /// lays out in the workspace is what was counted.
     private func winogradConv2d(channels weightChannels: Int, outChannels weightOutChannels: Int, bias: Tensor?,
                                 blocking: PackedMatrixBlocking, workspaceCount: (Int) -> Int,
                                 multiply: (UnsafePointer<WinogradPlan>, UnsafePointer<PackedMatrixBlocking>, UnsafePointer<Float>,
-                                           Int32, Range<Int>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Int32) -> Tensor {
+                                           Int32, Int, Range<Int>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Int32) -> Tensor {
         precondition(WinogradConvolutionWeight.kernelRuns, "the Winograd convolution does not run on this processor")
         precondition(rank == 4 && shape[1] == weightChannels, "conv2d weight [\(weightOutChannels), \(weightChannels), 3, 3] does not fit input \(shape)")
         precondition(bias.map { $0.count == weightOutChannels } ?? true, "conv2d bias does not fit \(weightOutChannels) outputs")
@@ -86,7 +88,7 @@ extension Tensor {
                                         let first = block * rows, count = min(rows, tiles - first)
                                         guard count > 0 else { continue }
                                         check(winograd_transform_input(plan, inBase, first, Int32(count), 0, Int32(channels), v))
-                                        check(multiply(plan, blocking, v, Int32(count), 0..<panelCount, m, workspace))
+                                        check(multiply(plan, blocking, v, Int32(count), rows, 0..<panelCount, m, workspace))
                                         check(winograd_transform_output(plan, m, first, Int32(count), 0, Int32(outChannels), bBase, outBase))
                                     }
                                 }
@@ -102,7 +104,7 @@ extension Tensor {
                                     let parts = min(threads, panelCount)
                                     let workspace = UnsafeMutablePointer<Float>.allocate(capacity: workspaceCount(rows))
                                     defer { workspace.deallocate() }
-                                    check(multiply(plan, blocking, transformed, Int32(rows),
+                                    check(multiply(plan, blocking, transformed, Int32(rows), rows,
                                                    (panelCount * part / parts)..<(panelCount * (part + 1) / parts), products, workspace))
                                 }
                                 parallelPerform(iterations: min(threads, outGroups)) { part in

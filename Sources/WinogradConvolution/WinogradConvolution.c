@@ -226,8 +226,7 @@ int winograd_streamed_channel_block(size_t l2_bytes, size_t l3_share_bytes, int 
     return block < LANES ? LANES : block > 8192 ? 8192 : (int)block;
 }
 
-size_t winograd_streamed_workspace_count(const PackedMatrixBlocking *blocking, int channel_block, int rows) {
-    (void)blocking;
+size_t winograd_streamed_workspace_count(int channel_block, int rows) {
     // The 36 packed left operands of one channel block, the block's transformed weight, the products of one block
     // of one panel, in that order.
     return (size_t)POSITIONS * packed_matrix_left_count(rows, channel_block) + (size_t)POSITIONS * channel_block * PACKED_MATRIX_PANEL

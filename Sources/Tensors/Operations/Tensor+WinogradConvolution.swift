@@ -27,11 +27,12 @@ extension Tensor {
     package func winogradConv2d(streamed weight: StreamedWinogradWeight, bias: Tensor?,
                                 blocking: PackedMatrixBlocking = PackedLinearWeight.machineBlocking,
                                 channelBlock: Int? = nil) -> Tensor {
-        let block = { (rows: Int) in channelBlock ?? StreamedWinogradWeight.machineChannelBlock(rows: rows) }
+        // Never longer than the layer's channels: a longer block holds the same single block in a larger workspace.
+        let block = { (rows: Int) in min(weight.channels, channelBlock ?? StreamedWinogradWeight.machineChannelBlock(rows: rows)) }
         return weight.arranged.withUnsafeBufferPointer { arranged in
             winogradConv2d(channels: weight.channels, outChannels: weight.outChannels, bias: bias, blocking: blocking,
                            workspaceCount: { rows in
-                               withUnsafePointer(to: blocking) { winograd_streamed_workspace_count($0, Int32(block(rows)), Int32(rows)) }
+                               winograd_streamed_workspace_count(Int32(block(rows)), Int32(rows))
                            }) { plan, blocking, transformed, rows, blockRows, panels, products, workspace in
                 winograd_multiply_streamed(plan, blocking, Int32(block(blockRows)), transformed, rows, arranged.baseAddress!,
                                            Int32(panels.lowerBound), Int32(panels.upperBound), products, workspace)

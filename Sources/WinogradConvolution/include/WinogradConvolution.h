@@ -86,7 +86,7 @@ void winograd_unarrange_weight(const float *arranged, int channels, int out_chan
 int winograd_streamed_channel_block(size_t l2_bytes, size_t l3_share_bytes, int rows);
 
 /// Floats of workspace one `winograd_multiply_streamed` call needs.
-size_t winograd_streamed_workspace_count(const PackedMatrixBlocking *blocking, int channel_block, int rows);
+size_t winograd_streamed_workspace_count(int channel_block, int rows);
 
 /// What `winograd_multiply` computes, from a weight in the streamed layout: for each panel of
 /// `first_panel..<last_panel` and each block of `channel_block` channels, the block's U = G g G^T (Float32) into the
